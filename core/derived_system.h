@@ -1,0 +1,64 @@
+// DerivedSystem: state derived from the change stream (an index, a view, a
+// search index). It knows nothing of positions or the log; a Consumer feeds it
+// change events in LSN order and records how far it got.
+//
+// Types and their configuration (see README.md, "Consumer specs"):
+//   secondary_index   {"field": F}                    value of F -> sorted keys
+//   materialized_view {"group_by": G, "sum"?: S}      group -> {count, sum?}
+//   full_text         {"fields"?: [F...]}             token -> sorted keys
+#ifndef UNBUNDLED_CORE_DERIVED_SYSTEM_H_
+#define UNBUNDLED_CORE_DERIVED_SYSTEM_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace unbundled {
+
+class DerivedSystem {
+ public:
+  virtual ~DerivedSystem() = default;
+  DerivedSystem(const DerivedSystem&) = delete;
+  DerivedSystem& operator=(const DerivedSystem&) = delete;
+
+  // Applies one change event: removes the `before` document's contribution
+  // (if any) and adds the `after` document's (if any). Cannot fail: documents
+  // were validated when they were written.
+  void Apply(const ChangeEvent& event);
+
+  // The whole derived state, deterministic and sorted.
+  virtual Json State() const = 0;
+
+  // Answers a query from the state as it is now (stale if the consumer lags).
+  // `query` holds the type's query fields, e.g. {"value": "London"}.
+  virtual Status Query(const Json& query, Json* result) const = 0;
+
+ protected:
+  DerivedSystem() = default;
+  virtual void Add(const std::string& key, const Document& doc) = 0;
+  virtual void Remove(const std::string& key, const Document& doc) = 0;
+};
+
+extern const std::vector<std::string> kDerivedSystemTypes;
+
+// Creates an empty derived system of `type` with `config` (an object of the
+// type's fields). Errors name fields under `field_prefix`, e.g. "consumer.field".
+Status CreateDerivedSystem(const std::string& type, const Json& config,
+                           const std::string& field_prefix,
+                           std::unique_ptr<DerivedSystem>* out);
+
+// The text a JSON value is indexed and grouped under: a string as itself,
+// a number or boolean as its JSON text; nullopt for null, arrays and objects.
+std::optional<std::string> IndexTerm(const Json& value);
+
+// Full-text tokens of `text`: maximal runs of ASCII letters, digits and bytes
+// >= 0x80, ASCII letters lowercased. Sorted and unique.
+std::vector<std::string> Tokenize(const std::string& text);
+
+}  // namespace unbundled
+
+#endif  // UNBUNDLED_CORE_DERIVED_SYSTEM_H_

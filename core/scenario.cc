@@ -1,0 +1,81 @@
+#include "core/scenario.h"
+
+#include <set>
+
+namespace unbundled {
+
+namespace {
+
+const std::set<std::string> kOps = {"put",    "delete",          "get",     "flush", "step",
+                                    "add_consumer", "remove_consumer", "rebuild", "query",
+                                    "expect"};
+
+}  // namespace
+
+Status ValidateScenario(const Json& scenario) {
+  if (!scenario.is_object()) return Status::Invalid("scenario", "must be a JSON object");
+  for (const auto& [name, value] : scenario.items()) {
+    if (name != "title" && name != "description" && name != "consumers" && name != "steps") {
+      return Status::Invalid(name, "unknown field (expected title, description, consumers, steps)");
+    }
+  }
+  auto title = scenario.find("title");
+  if (title == scenario.end() || !title->is_string() || title->get<std::string>().empty()) {
+    return Status::Invalid("title", "must be a non-empty string");
+  }
+  auto description = scenario.find("description");
+  if (description != scenario.end() && !description->is_string()) {
+    return Status::Invalid("description", "must be a string");
+  }
+  auto consumers = scenario.find("consumers");
+  if (consumers != scenario.end()) {
+    if (!consumers->is_array()) return Status::Invalid("consumers", "must be an array");
+    for (std::size_t i = 0; i < consumers->size(); ++i) {
+      ConsumerSpec spec;
+      Status s = ParseConsumerSpec((*consumers)[i], "consumers[" + std::to_string(i) + "]", &spec);
+      if (!s.ok()) return s;
+    }
+  }
+  auto steps = scenario.find("steps");
+  if (steps == scenario.end() || !steps->is_array()) {
+    return Status::Invalid("steps", "must be an array of steps");
+  }
+  for (std::size_t i = 0; i < steps->size(); ++i) {
+    const Json& step = (*steps)[i];
+    const std::string at = "steps[" + std::to_string(i) + "]";
+    if (!step.is_object()) return Status::Invalid(at, "must be an object like {\"op\": ...}");
+    auto op = step.find("op");
+    if (op == step.end() || !op->is_string()) return Status::Invalid(at + ".op", "must be a string");
+    if (!kOps.count(op->get<std::string>())) {
+      return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
+    }
+  }
+  return Status::OK();
+}
+
+Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run) {
+  Status s = ValidateScenario(scenario);
+  if (!s.ok()) return s;
+  if (scenario.contains("consumers")) {
+    const Json& consumers = scenario["consumers"];
+    for (std::size_t i = 0; i < consumers.size(); ++i) {
+      Json result = sim->Apply(Json{{"op", "add_consumer"}, {"consumer", consumers[i]},
+                                    {"mode", "replay"}});
+      if (!result["ok"].get<bool>()) {
+        return Status::Invalid("consumers[" + std::to_string(i) + "]",
+                               result["error"].get<std::string>());
+      }
+    }
+  }
+  const Json& steps = scenario["steps"];
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    Json result = sim->Apply(steps[i]);
+    if (steps[i]["op"] == "expect" && !result["ok"].get<bool>()) {
+      run->failed_expectations.push_back(i);
+    }
+    run->results.push_back(std::move(result));
+  }
+  return Status::OK();
+}
+
+}  // namespace unbundled

@@ -1,0 +1,19 @@
+#include "core/storage.h"
+
+namespace unbundled {
+
+const Document* Storage::Get(const std::string& key) const {
+  auto it = rows_.find(key);
+  return it == rows_.end() ? nullptr : &it->second;
+}
+
+void Storage::Apply(const LogEntry& entry) {
+  if (entry.op == LogOp::kPut) {
+    rows_[entry.key] = entry.value;
+  } else {
+    rows_.erase(entry.key);
+  }
+  lsn_ = entry.lsn;
+}
+
+}  // namespace unbundled

@@ -1,0 +1,86 @@
+#include "core/types.h"
+
+#include "core/status.h"
+
+namespace unbundled {
+
+Json ToJson(const LogEntry& entry) {
+  Json j = {{"lsn", entry.lsn},
+            {"op", entry.op == LogOp::kPut ? "put" : "delete"},
+            {"key", entry.key}};
+  if (entry.op == LogOp::kPut) j["value"] = entry.value;
+  return j;
+}
+
+Json ToJson(const ChangeEvent& event) {
+  return {{"lsn", event.lsn},
+          {"op", std::string(1, static_cast<char>(event.op))},
+          {"key", event.key},
+          {"before", event.before},
+          {"after", event.after}};
+}
+
+bool IsValidUtf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    int extra;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) return false;
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Reject overlong forms, surrogates and code points past U+10FFFF.
+    static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
+Status ValidateKey(const std::string& key, const std::string& field) {
+  if (key.empty()) return Status::Invalid(field, "must not be empty");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::Invalid(field, "must be at most " + std::to_string(kMaxKeyBytes) +
+                                      " bytes (got " + std::to_string(key.size()) + ")");
+  }
+  if (!IsValidUtf8(key)) return Status::Invalid(field, "must be valid UTF-8");
+  return Status::OK();
+}
+
+Status ValidateValue(const Document& value, const std::string& field) {
+  if (!value.is_object()) {
+    return Status::Invalid(field, std::string("must be a JSON object (got ") +
+                                      value.type_name() + ")");
+  }
+  std::string compact;
+  try {
+    compact = value.dump();
+  } catch (const Json::exception&) {
+    return Status::Invalid(field, "contains a string that is not valid UTF-8");
+  }
+  if (compact.size() > kMaxValueBytes) {
+    return Status::Invalid(field, "must serialize to at most " + std::to_string(kMaxValueBytes) +
+                                      " bytes (got " + std::to_string(compact.size()) + ")");
+  }
+  return Status::OK();
+}
+
+}  // namespace unbundled

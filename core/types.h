@@ -1,0 +1,63 @@
+// The data that flows through the engine: documents, log entries and change
+// events. Formats are described in README.md ("Words"); the constants here are the
+// single source of the limits stated there.
+#ifndef UNBUNDLED_CORE_TYPES_H_
+#define UNBUNDLED_CORE_TYPES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace unbundled {
+
+using Json = nlohmann::json;
+// A document is a JSON object. Absent documents are JSON null.
+using Document = nlohmann::json;
+
+// Log sequence number. The first log entry has LSN 1; 0 means "nothing yet".
+using Lsn = std::uint64_t;
+
+constexpr std::size_t kMaxKeyBytes = 256;
+constexpr std::size_t kMaxValueBytes = 64 * 1024;  // compact serialization
+constexpr std::size_t kMaxConsumerNameBytes = 64;
+
+enum class LogOp { kPut, kDelete };
+
+// log_entry := lsn, op ("put" | "delete"), key, value (put only)
+struct LogEntry {
+  Lsn lsn = 0;
+  LogOp op = LogOp::kPut;
+  std::string key;
+  Document value;  // null for a delete
+};
+
+// Debezium's op codes: create, update, delete, read (snapshot).
+enum class ChangeOp : char { kCreate = 'c', kUpdate = 'u', kDelete = 'd', kRead = 'r' };
+
+// change_event := lsn, op, key, before (null | document), after (null | document)
+struct ChangeEvent {
+  Lsn lsn = 0;
+  ChangeOp op = ChangeOp::kCreate;
+  std::string key;
+  Document before;  // null for c and r
+  Document after;   // null for d
+};
+
+Json ToJson(const LogEntry& entry);
+Json ToJson(const ChangeEvent& event);
+
+// Checks a key: non-empty, valid UTF-8, at most kMaxKeyBytes bytes.
+// `field` names it in the error (e.g. "key").
+class Status;
+Status ValidateKey(const std::string& key, const std::string& field);
+// Checks a value: a JSON object whose compact serialization (valid UTF-8) is at
+// most kMaxValueBytes bytes.
+Status ValidateValue(const Document& value, const std::string& field);
+// True when `s` is well-formed UTF-8.
+bool IsValidUtf8(const std::string& s);
+
+}  // namespace unbundled
+
+#endif  // UNBUNDLED_CORE_TYPES_H_
