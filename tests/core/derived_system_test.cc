@@ -1,0 +1,176 @@
+#include "core/derived_system.h"
+
+#include <gtest/gtest.h>
+
+namespace unbundled {
+namespace {
+
+std::unique_ptr<DerivedSystem> Make(const std::string& type, const Json& config) {
+  std::unique_ptr<DerivedSystem> system;
+  Status s = CreateDerivedSystem(type, config, "consumer", &system);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return system;
+}
+
+ChangeEvent Create(const char* key, Json after) {
+  return {1, ChangeOp::kCreate, key, Json(), std::move(after)};
+}
+ChangeEvent Update(const char* key, Json before, Json after) {
+  return {2, ChangeOp::kUpdate, key, std::move(before), std::move(after)};
+}
+ChangeEvent Delete(const char* key, Json before) {
+  return {3, ChangeOp::kDelete, key, std::move(before), Json()};
+}
+
+Json Ask(const DerivedSystem& system, const Json& query) {
+  Json result;
+  Status s = system.Query(query, &result);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return result;
+}
+
+TEST(IndexTerm, StringsAsThemselvesNumbersAndBooleansAsJsonText) {
+  EXPECT_EQ(IndexTerm(Json("London")), "London");
+  EXPECT_EQ(IndexTerm(Json(30)), "30");
+  EXPECT_EQ(IndexTerm(Json(1.5)), "1.5");
+  EXPECT_EQ(IndexTerm(Json(true)), "true");
+  EXPECT_FALSE(IndexTerm(Json(nullptr)));
+  EXPECT_FALSE(IndexTerm(Json::array()));
+  EXPECT_FALSE(IndexTerm(Json::object()));
+}
+
+TEST(Tokenize, SplitsOnNonAlphanumericAsciiAndLowercases) {
+  EXPECT_EQ(Tokenize("Graph-Database, graph!"), (std::vector<std::string>{"database", "graph"}));
+  EXPECT_EQ(Tokenize("Kafka2 log_structured"),
+            (std::vector<std::string>{"kafka2", "log", "structured"}));
+  EXPECT_TRUE(Tokenize("  ...  ").empty());
+}
+
+TEST(Tokenize, KeepsNonAsciiBytesInsideTokensUnchanged) {
+  EXPECT_EQ(Tokenize("Caf\xc3\xa9 M\xc3\x9cNCHEN"),
+            (std::vector<std::string>{"caf\xc3\xa9", "m\xc3\x9cnchen"}));
+}
+
+TEST(SecondaryIndex, MapsFieldValueToSortedKeys) {
+  auto idx = Make("secondary_index", {{"field", "city"}});
+  idx->Apply(Create("u3", {{"city", "London"}}));
+  idx->Apply(Create("u1", {{"city", "London"}}));
+  idx->Apply(Create("u2", {{"city", "Paris"}}));
+  EXPECT_EQ(idx->State(), Json::parse(R"({"London":["u1","u3"],"Paris":["u2"]})"));
+  EXPECT_EQ(Ask(*idx, {{"value", "London"}}), Json::parse(R"(["u1","u3"])"));
+  EXPECT_EQ(Ask(*idx, {{"value", "Rome"}}), Json::array());
+}
+
+TEST(SecondaryIndex, UpdateMovesTheKeyAndEmptyValuesDisappear) {
+  auto idx = Make("secondary_index", {{"field", "city"}});
+  idx->Apply(Create("u1", {{"city", "London"}}));
+  idx->Apply(Update("u1", {{"city", "London"}}, {{"city", "Paris"}}));
+  EXPECT_EQ(idx->State(), Json::parse(R"({"Paris":["u1"]})"));
+  idx->Apply(Delete("u1", {{"city", "Paris"}}));
+  EXPECT_EQ(idx->State(), Json::object());
+}
+
+TEST(SecondaryIndex, IndexesNumbersByJsonTextAndSkipsNullArraysObjectsAndMissing) {
+  auto idx = Make("secondary_index", {{"field", "age"}});
+  idx->Apply(Create("a", {{"age", 30}}));
+  idx->Apply(Create("b", {{"age", nullptr}}));
+  idx->Apply(Create("c", {{"age", Json::array({30})}}));
+  idx->Apply(Create("d", {{"name", "x"}}));
+  idx->Apply(Create("e", {{"age", true}}));
+  EXPECT_EQ(idx->State(), Json::parse(R"({"30":["a"],"true":["e"]})"));
+  EXPECT_EQ(Ask(*idx, {{"value", 30}}), Json::parse(R"(["a"])"));
+}
+
+TEST(SecondaryIndex, QueryErrorsNameTheField) {
+  auto idx = Make("secondary_index", {{"field", "city"}});
+  Json result;
+  EXPECT_EQ(idx->Query(Json::object(), &result).message(), "value: is required");
+  EXPECT_EQ(idx->Query({{"value", Json::array()}}, &result).message(),
+            "value: must be a string, number or boolean");
+  EXPECT_EQ(idx->Query({{"text", "x"}}, &result).message(),
+            "text: unknown field for secondary_index query (expected value)");
+}
+
+TEST(MaterializedView, CountsAndSumsPerGroup) {
+  auto view = Make("materialized_view", {{"group_by", "city"}, {"sum", "age"}});
+  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
+  view->Apply(Create("u2", {{"city", "London"}, {"age", 40}}));
+  view->Apply(Create("u3", {{"city", "Paris"}, {"age", "old"}}));  // non-numeric adds 0
+  view->Apply(Create("u4", {{"city", "Paris"}}));                   // missing adds 0
+  EXPECT_EQ(view->State(),
+            Json::parse(R"({"London":{"count":2,"sum":70},"Paris":{"count":2,"sum":0}})"));
+  EXPECT_EQ(Ask(*view, {{"group", "London"}}), Json::parse(R"({"count":2,"sum":70})"));
+  EXPECT_EQ(Ask(*view, {{"group", "Rome"}}), Json(nullptr));
+}
+
+TEST(MaterializedView, WithoutSumReportsOnlyCount) {
+  auto view = Make("materialized_view", {{"group_by", "city"}});
+  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
+  EXPECT_EQ(view->State(), Json::parse(R"({"London":{"count":1}})"));
+}
+
+TEST(MaterializedView, GroupDisappearsWhenItsCountFallsToZero) {
+  auto view = Make("materialized_view", {{"group_by", "city"}, {"sum", "age"}});
+  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
+  view->Apply(Update("u1", {{"city", "London"}, {"age", 30}}, {{"city", "Paris"}, {"age", 31}}));
+  EXPECT_EQ(view->State(), Json::parse(R"({"Paris":{"count":1,"sum":31}})"));
+  view->Apply(Delete("u1", {{"city", "Paris"}, {"age", 31}}));
+  EXPECT_EQ(view->State(), Json::object());
+}
+
+TEST(MaterializedView, FractionalSumsReturnToExactIntegersWhenRemoved) {
+  auto view = Make("materialized_view", {{"group_by", "g"}, {"sum", "v"}});
+  view->Apply(Create("a", {{"g", "x"}, {"v", 1}}));
+  view->Apply(Create("b", {{"g", "x"}, {"v", 0.1}}));
+  EXPECT_DOUBLE_EQ(view->State()["x"]["sum"].get<double>(), 1.1);
+  view->Apply(Delete("b", {{"g", "x"}, {"v", 0.1}}));
+  EXPECT_EQ(view->State()["x"]["sum"].dump(), "1");
+}
+
+TEST(FullText, IndexesEveryStringFieldByDefault) {
+  auto fts = Make("full_text", Json::object());
+  fts->Apply(Create("p1", {{"title", "Graph databases"}, {"body", "Neo4j and graph"}, {"n", 5}}));
+  fts->Apply(Create("p2", {{"title", "Relational databases"}}));
+  EXPECT_EQ(Ask(*fts, {{"text", "graph DATABASES"}}), Json::parse(R"(["p1"])"));
+  EXPECT_EQ(Ask(*fts, {{"text", "databases"}}), Json::parse(R"(["p1","p2"])"));
+  EXPECT_EQ(Ask(*fts, {{"text", "graph missing"}}), Json::array());
+  EXPECT_EQ(Ask(*fts, {{"text", ""}}), Json::array());
+  EXPECT_FALSE(fts->State().contains("5"));
+}
+
+TEST(FullText, IndexesOnlyConfiguredFields) {
+  auto fts = Make("full_text", {{"fields", {"title"}}});
+  fts->Apply(Create("p1", {{"title", "Logs"}, {"body", "streams"}}));
+  EXPECT_EQ(fts->State(), Json::parse(R"({"logs":["p1"]})"));
+}
+
+TEST(FullText, UpdateReplacesTheOldDocumentsTokens) {
+  auto fts = Make("full_text", Json::object());
+  fts->Apply(Create("p1", {{"title", "old words"}}));
+  fts->Apply(Update("p1", {{"title", "old words"}}, {{"title", "new words"}}));
+  EXPECT_EQ(fts->State(), Json::parse(R"({"new":["p1"],"words":["p1"]})"));
+  fts->Apply(Delete("p1", {{"title", "new words"}}));
+  EXPECT_EQ(fts->State(), Json::object());
+}
+
+TEST(CreateDerivedSystem, ConfigErrorsNameTheField) {
+  std::unique_ptr<DerivedSystem> s;
+  EXPECT_EQ(CreateDerivedSystem("secondary_index", Json::object(), "consumer", &s).message(),
+            "consumer.field: is required");
+  EXPECT_EQ(CreateDerivedSystem("secondary_index", {{"field", 3}}, "consumer", &s).message(),
+            "consumer.field: must be a non-empty string");
+  EXPECT_EQ(CreateDerivedSystem("secondary_index", {{"field", "a"}, {"sum", "b"}}, "consumer", &s)
+                .message(),
+            "consumer.sum: unknown field for secondary_index (expected field)");
+  EXPECT_EQ(CreateDerivedSystem("materialized_view", {{"sum", "b"}}, "consumer", &s).message(),
+            "consumer.group_by: is required");
+  EXPECT_EQ(CreateDerivedSystem("full_text", {{"fields", Json::array()}}, "consumer", &s).message(),
+            "consumer.fields: must be a non-empty array of field names");
+  EXPECT_EQ(CreateDerivedSystem("btree", Json::object(), "consumer", &s).message(),
+            "consumer.type: unknown type 'btree' (expected secondary_index, materialized_view "
+            "or full_text)");
+  EXPECT_EQ(s, nullptr);
+}
+
+}  // namespace
+}  // namespace unbundled

@@ -1,0 +1,206 @@
+#include "core/engine.h"
+
+#include <gtest/gtest.h>
+
+namespace unbundled {
+namespace {
+
+ConsumerSpec ByCity() { return {"by_city", "secondary_index", {{"field", "city"}}}; }
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void Put(const std::string& key, const Json& value) {
+    ChangeEvent e;
+    ASSERT_TRUE(engine_.Put(key, value, &e).ok());
+  }
+  void Add(const ConsumerSpec& spec, JoinMode mode) {
+    Lsn position;
+    ASSERT_TRUE(engine_.AddConsumer(spec, mode, nullptr, &position).ok());
+  }
+  Json Query(const std::string& consumer, const Json& q) {
+    Json r;
+    EXPECT_TRUE(engine_.Query(consumer, q, &r).ok());
+    return r;
+  }
+  const Consumer& C(const std::string& name) { return *engine_.FindConsumer(name); }
+
+  Engine engine_;
+};
+
+TEST_F(EngineTest, EachWriteTakesTheNextLsnAndStorageFollows) {
+  Put("u1", {{"city", "London"}});
+  Put("u2", {{"city", "Paris"}});
+  EXPECT_EQ(engine_.wal().head(), 2u);
+  EXPECT_EQ(engine_.wal().entries()[1].lsn, 2u);
+  EXPECT_EQ(engine_.storage().lsn(), 2u);
+  EXPECT_EQ(*engine_.Get("u2"), (Json{{"city", "Paris"}}));
+  EXPECT_EQ(engine_.Get("u3"), nullptr);
+}
+
+TEST_F(EngineTest, DeleteOfAbsentKeyWritesNothing) {
+  bool deleted = true;
+  ChangeEvent e;
+  ASSERT_TRUE(engine_.Delete("ghost", &deleted, &e).ok());
+  EXPECT_FALSE(deleted);
+  EXPECT_EQ(engine_.wal().head(), 0u);
+  EXPECT_TRUE(engine_.stream().events().empty());
+}
+
+TEST_F(EngineTest, DeleteOfPresentKeyLogsAndEmitsDelete) {
+  Put("u1", {{"city", "London"}});
+  bool deleted = false;
+  ChangeEvent e;
+  ASSERT_TRUE(engine_.Delete("u1", &deleted, &e).ok());
+  EXPECT_TRUE(deleted);
+  EXPECT_EQ(e.op, ChangeOp::kDelete);
+  EXPECT_EQ(e.lsn, 2u);
+  EXPECT_EQ(engine_.Get("u1"), nullptr);
+  EXPECT_EQ(engine_.wal().entries()[1].op, LogOp::kDelete);
+}
+
+TEST_F(EngineTest, WritesDoNotReachConsumersUntilFlush) {
+  Add(ByCity(), JoinMode::kReplay);
+  Put("u1", {{"city", "London"}});
+  EXPECT_EQ(C("by_city").position(), 0u);
+  EXPECT_EQ(engine_.Lag(C("by_city")), 1u);
+  EXPECT_EQ(Query("by_city", {{"value", "London"}}), Json::array());  // stale
+  std::size_t delivered = 0;
+  engine_.FlushAll(&delivered);
+  EXPECT_EQ(delivered, 1u);
+  EXPECT_EQ(C("by_city").position(), 1u);
+  EXPECT_EQ(engine_.Lag(C("by_city")), 0u);
+  EXPECT_EQ(Query("by_city", {{"value", "London"}}), Json::array({"u1"}));
+}
+
+TEST_F(EngineTest, FlushOfOneConsumerLeavesTheOthersBehind) {
+  Add(ByCity(), JoinMode::kReplay);
+  Add({"counts", "materialized_view", {{"group_by", "city"}}}, JoinMode::kReplay);
+  Put("u1", {{"city", "London"}});
+  Put("u2", {{"city", "London"}});
+  std::size_t delivered = 0;
+  ASSERT_TRUE(engine_.Flush("counts", &delivered).ok());
+  EXPECT_EQ(delivered, 2u);
+  EXPECT_EQ(C("counts").position(), 2u);
+  EXPECT_EQ(C("by_city").position(), 0u);
+}
+
+TEST_F(EngineTest, FlushAllCountsEventsAcrossConsumers) {
+  Add(ByCity(), JoinMode::kReplay);
+  Add({"fts", "full_text", Json::object()}, JoinMode::kReplay);
+  Put("u1", {{"city", "London"}});
+  std::size_t delivered = 0;
+  engine_.FlushAll(&delivered);
+  EXPECT_EQ(delivered, 2u);
+  engine_.FlushAll(&delivered);
+  EXPECT_EQ(delivered, 0u);
+}
+
+TEST_F(EngineTest, StepProcessesExactlyOneEvent) {
+  Add(ByCity(), JoinMode::kReplay);
+  Put("u1", {{"city", "London"}});
+  Put("u1", {{"city", "Paris"}});
+  const ChangeEvent* e = nullptr;
+  ASSERT_TRUE(engine_.Step("by_city", &e).ok());
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->lsn, 1u);
+  EXPECT_EQ(C("by_city").position(), 1u);
+  EXPECT_EQ(Query("by_city", {{"value", "London"}}), Json::array({"u1"}));
+  ASSERT_TRUE(engine_.Step("by_city", &e).ok());
+  EXPECT_EQ(e->op, ChangeOp::kUpdate);
+  EXPECT_EQ(Query("by_city", {{"value", "London"}}), Json::array());
+  ASSERT_TRUE(engine_.Step("by_city", &e).ok());
+  EXPECT_EQ(e, nullptr);
+  EXPECT_EQ(C("by_city").position(), 2u);
+}
+
+TEST_F(EngineTest, SnapshotConsumerStartsAtStorageLsnWithReadEventsInKeyOrder) {
+  Put("u2", {{"city", "Paris"}});
+  Put("u1", {{"city", "London"}});
+  Put("u3", {{"city", "Oslo"}});
+  bool deleted;
+  ChangeEvent e;
+  ASSERT_TRUE(engine_.Delete("u3", &deleted, &e).ok());
+  std::vector<ChangeEvent> snapshot;
+  Lsn position = 0;
+  ASSERT_TRUE(engine_.AddConsumer(ByCity(), JoinMode::kSnapshot, &snapshot, &position).ok());
+  EXPECT_EQ(position, 4u);
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[0].key, "u1");
+  EXPECT_EQ(snapshot[1].key, "u2");
+  for (const auto& r : snapshot) {
+    EXPECT_EQ(r.op, ChangeOp::kRead);
+    EXPECT_EQ(r.lsn, 4u);
+    EXPECT_TRUE(r.before.is_null());
+  }
+  EXPECT_EQ(engine_.Lag(C("by_city")), 0u);
+  EXPECT_EQ(Query("by_city", {{"value", "London"}}), Json::array({"u1"}));
+  Put("u4", {{"city", "London"}});
+  EXPECT_EQ(engine_.Lag(C("by_city")), 1u);
+}
+
+TEST_F(EngineTest, ReplayConsumerStartsAtZeroAndCatchesUpFromHistory) {
+  Put("u1", {{"city", "London"}});
+  Put("u1", {{"city", "Paris"}});
+  Lsn position = 99;
+  ASSERT_TRUE(engine_.AddConsumer(ByCity(), JoinMode::kReplay, nullptr, &position).ok());
+  EXPECT_EQ(position, 0u);
+  EXPECT_EQ(engine_.Lag(C("by_city")), 2u);
+  std::size_t delivered;
+  engine_.FlushAll(&delivered);
+  EXPECT_EQ(C("by_city").system().State(), Json::parse(R"({"Paris":["u1"]})"));
+}
+
+TEST_F(EngineTest, RebuildRederivesFromStorageAndMovesPositionToStorageLsn) {
+  Add(ByCity(), JoinMode::kReplay);
+  Put("u1", {{"city", "London"}});
+  Put("u2", {{"city", "Paris"}});
+  std::vector<ChangeEvent> snapshot;
+  Lsn position = 0;
+  ASSERT_TRUE(engine_.Rebuild("by_city", &snapshot, &position).ok());
+  EXPECT_EQ(position, 2u);
+  EXPECT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(C("by_city").position(), 2u);
+  EXPECT_EQ(C("by_city").system().State(), Json::parse(R"({"London":["u1"],"Paris":["u2"]})"));
+}
+
+TEST_F(EngineTest, RemoveConsumerForgetsIt) {
+  Add(ByCity(), JoinMode::kReplay);
+  ASSERT_TRUE(engine_.RemoveConsumer("by_city").ok());
+  EXPECT_EQ(engine_.FindConsumer("by_city"), nullptr);
+  EXPECT_EQ(engine_.RemoveConsumer("by_city").message(), "consumer: no consumer named 'by_city'");
+}
+
+TEST_F(EngineTest, UnknownConsumerIsAnErrorForEveryConsumerOperation) {
+  std::size_t delivered;
+  const ChangeEvent* e;
+  Lsn position;
+  Json result;
+  const std::string expected = "consumer: no consumer named 'nope'";
+  EXPECT_EQ(engine_.Flush("nope", &delivered).message(), expected);
+  EXPECT_EQ(engine_.Step("nope", &e).message(), expected);
+  EXPECT_EQ(engine_.Rebuild("nope", nullptr, &position).message(), expected);
+  EXPECT_EQ(engine_.Query("nope", Json::object(), &result).message(), expected);
+}
+
+TEST_F(EngineTest, DuplicateConsumerNameIsRejectedAndTheFirstIsKept) {
+  Add(ByCity(), JoinMode::kReplay);
+  Lsn position;
+  Status s = engine_.AddConsumer({"by_city", "full_text", Json::object()}, JoinMode::kSnapshot,
+                                 nullptr, &position);
+  EXPECT_EQ(s.message(), "consumer.name: a consumer named 'by_city' already exists");
+  ASSERT_EQ(engine_.consumers().size(), 1u);
+  EXPECT_EQ(engine_.consumers()[0]->spec().type, "secondary_index");
+}
+
+TEST_F(EngineTest, InvalidPutChangesNothing) {
+  Put("u1", {{"city", "London"}});
+  ChangeEvent e;
+  EXPECT_FALSE(engine_.Put(std::string(300, 'k'), {{"a", 1}}, &e).ok());
+  EXPECT_FALSE(engine_.Put("u1", Json::array(), &e).ok());
+  EXPECT_EQ(engine_.wal().head(), 1u);
+  EXPECT_EQ(engine_.stream().events().size(), 1u);
+  EXPECT_EQ(*engine_.Get("u1"), (Json{{"city", "London"}}));
+}
+
+}  // namespace
+}  // namespace unbundled

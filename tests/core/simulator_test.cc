@@ -1,0 +1,216 @@
+// The JSON entry point: every op, and every error path leaving state unchanged.
+#include "core/simulator.h"
+
+#include <gtest/gtest.h>
+
+namespace unbundled {
+namespace {
+
+class SimulatorTest : public ::testing::Test {
+ protected:
+  Json Do(const std::string& step) { return Json::parse(sim_.Apply(step)); }
+  void Ok(const std::string& step) {
+    Json r = Do(step);
+    ASSERT_EQ(r["ok"], true) << step << " -> " << r.dump();
+  }
+  // Applies a step that must fail, checks its error message, and checks that
+  // the whole state is byte-for-byte what it was before.
+  void Fails(const std::string& step, const std::string& error) {
+    const std::string before = sim_.StateJson();
+    Json r = Do(step);
+    EXPECT_EQ(r["ok"], false) << step;
+    EXPECT_EQ(r["error"], error) << step;
+    EXPECT_EQ(sim_.StateJson(), before) << step << " changed the state";
+  }
+  void Walkthrough() {
+    Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})");
+    Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"city_stats","type":"materialized_view","group_by":"city","sum":"age"}})");
+    Ok(R"({"op":"put","key":"u1","value":{"name":"Ada","city":"London","age":36}})");
+    Ok(R"({"op":"put","key":"u2","value":{"name":"Alan","city":"London","age":41}})");
+  }
+
+  Simulator sim_;
+};
+
+TEST_F(SimulatorTest, PutReturnsTheCreateThenUpdateEvent) {
+  EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":1}})").dump(),
+            R"({"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true})");
+  EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["op"], "u");
+  EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["before"],
+            Json::parse(R"({"a":2})"));
+}
+
+TEST_F(SimulatorTest, DeleteReturnsTheEventOrNullForAnAbsentKey) {
+  Ok(R"({"op":"put","key":"u1","value":{"a":1}})");
+  EXPECT_EQ(Do(R"({"op":"delete","key":"u1"})")["event"]["op"], "d");
+  Json again = Do(R"({"op":"delete","key":"u1"})");
+  EXPECT_EQ(again["ok"], true);
+  EXPECT_TRUE(again["event"].is_null());
+  EXPECT_EQ(sim_.State()["head"], 2);
+}
+
+TEST_F(SimulatorTest, GetReadsStorage) {
+  Ok(R"({"op":"put","key":"u1","value":{"a":1}})");
+  EXPECT_EQ(Do(R"({"op":"get","key":"u1"})")["value"], Json::parse(R"({"a":1})"));
+  EXPECT_TRUE(Do(R"({"op":"get","key":"u9"})")["value"].is_null());
+}
+
+TEST_F(SimulatorTest, LaggingIndexGivesAStaleAnswerUntilFlushed) {
+  Walkthrough();
+  EXPECT_EQ(Do(R"({"op":"query","consumer":"by_city","value":"London"})")["result"],
+            Json::array());
+  EXPECT_EQ(Do(R"({"op":"flush","consumer":"by_city"})")["delivered"], 2);
+  EXPECT_EQ(Do(R"({"op":"query","consumer":"by_city","value":"London"})")["result"],
+            Json::parse(R"(["u1","u2"])"));
+  EXPECT_TRUE(Do(R"({"op":"query","consumer":"city_stats","group":"London"})")["result"].is_null());
+  EXPECT_EQ(Do(R"({"op":"flush"})")["delivered"], 2);
+  EXPECT_EQ(Do(R"({"op":"query","consumer":"city_stats","group":"London"})")["result"],
+            Json::parse(R"({"count":2,"sum":77})"));
+}
+
+TEST_F(SimulatorTest, StepReturnsTheProcessedEventOrNull) {
+  Walkthrough();
+  EXPECT_EQ(Do(R"({"op":"step","consumer":"by_city"})")["event"]["lsn"], 1);
+  EXPECT_EQ(Do(R"({"op":"step","consumer":"by_city"})")["event"]["lsn"], 2);
+  EXPECT_TRUE(Do(R"({"op":"step","consumer":"by_city"})")["event"].is_null());
+}
+
+TEST_F(SimulatorTest, AddConsumerBySnapshotReturnsPositionAndReadEvents) {
+  Walkthrough();
+  Json r = Do(R"({"op":"add_consumer","consumer":{"name":"search","type":"full_text"}})");
+  EXPECT_EQ(r["position"], 2);
+  ASSERT_EQ(r["snapshot"].size(), 2u);
+  EXPECT_EQ(r["snapshot"][0]["op"], "r");
+  EXPECT_EQ(r["snapshot"][0]["lsn"], 2);
+  EXPECT_EQ(Do(R"({"op":"query","consumer":"search","text":"ada"})")["result"],
+            Json::parse(R"(["u1"])"));
+}
+
+TEST_F(SimulatorTest, AddConsumerByReplayStartsAtZero) {
+  Walkthrough();
+  Json r = Do(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"search","type":"full_text"}})");
+  EXPECT_EQ(r["position"], 0);
+  EXPECT_FALSE(r.contains("snapshot"));
+}
+
+TEST_F(SimulatorTest, RebuildAndRemoveConsumer) {
+  Walkthrough();
+  EXPECT_EQ(Do(R"({"op":"rebuild","consumer":"by_city"})")["position"], 2);
+  Ok(R"({"op":"remove_consumer","consumer":"by_city"})");
+  EXPECT_EQ(sim_.State()["consumers"].size(), 1u);
+}
+
+TEST_F(SimulatorTest, StateHasEveryPartInOrder) {
+  Walkthrough();
+  Ok(R"({"op":"step","consumer":"city_stats"})");
+  Json s = sim_.State();
+  EXPECT_EQ(s["head"], 2);
+  EXPECT_EQ(s["wal"].size(), 2u);
+  EXPECT_EQ(s["wal"][0]["op"], "put");
+  EXPECT_EQ(s["storage"]["lsn"], 2);
+  EXPECT_EQ(s["storage"]["data"]["u2"]["name"], "Alan");
+  EXPECT_EQ(s["events"].size(), 2u);
+  ASSERT_EQ(s["consumers"].size(), 2u);
+  EXPECT_EQ(s["consumers"][0]["name"], "by_city");
+  EXPECT_EQ(s["consumers"][0]["config"], Json::parse(R"({"field":"city"})"));
+  EXPECT_EQ(s["consumers"][0]["lag"], 2);
+  EXPECT_EQ(s["consumers"][1]["position"], 1);
+  EXPECT_EQ(s["consumers"][1]["lag"], 1);
+  EXPECT_EQ(s["consumers"][1]["state"], Json::parse(R"({"London":{"count":1,"sum":36}})"));
+}
+
+TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
+  Walkthrough();
+  Fails("{not json", "step: not valid JSON (parse error at line 1, column 3: syntax error while "
+                     "parsing object key - invalid literal; last read: '{no'; expected string "
+                     "literal)");
+  Fails("[1,2]", "step: must be a JSON object");
+  Fails(R"({"key":"u1"})", "op: is required");
+  Fails(R"({"op":7})", "op: must be a string (got number)");
+  Fails(R"({"op":"upsert","key":"u1"})",
+        "op: unknown op 'upsert' (expected one of add_consumer, delete, expect, flush, get, put, "
+        "query, rebuild, remove_consumer, step)");
+  Fails(R"({"op":"put","key":"u1","vaule":{}})", "vaule: unknown field for op 'put'");
+  Fails(R"({"op":"put","key":"u1","value":{},"note":5})", "note: must be a string");
+}
+
+TEST_F(SimulatorTest, BadPutsAreRejectedAndChangeNothing) {
+  Walkthrough();
+  Fails(R"({"op":"put","value":{"a":1}})", "key: is required");
+  Fails(R"({"op":"put","key":1,"value":{"a":1}})", "key: must be a string (got number)");
+  Fails(R"({"op":"put","key":"","value":{"a":1}})", "key: must not be empty");
+  Fails(R"({"op":"put","key":")" + std::string(257, 'k') + R"(","value":{"a":1}})",
+        "key: must be at most 256 bytes (got 257)");
+  Fails(R"({"op":"put","key":"u1"})", "value: is required");
+  Fails(R"({"op":"put","key":"u1","value":"Ada"})", "value: must be a JSON object (got string)");
+  Fails(R"({"op":"put","key":"u1","value":{"s":")" + std::string(70000, 'x') + R"("}})",
+        "value: must serialize to at most 65536 bytes (got 70008)");
+  Fails(R"({"op":"delete","key":""})", "key: must not be empty");
+  Fails(R"({"op":"get"})", "key: is required");
+}
+
+TEST_F(SimulatorTest, BadConsumerStepsAreRejectedAndChangeNothing) {
+  Walkthrough();
+  Fails(R"({"op":"flush","consumer":"nope"})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"flush","consumer":3})", "consumer: must be a string (got number)");
+  Fails(R"({"op":"step","consumer":"nope"})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"step"})", "consumer: is required");
+  Fails(R"({"op":"rebuild","consumer":"nope"})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"remove_consumer","consumer":"nope"})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"query","consumer":"nope","value":"x"})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"query","consumer":"by_city","text":"x"})",
+        "text: unknown field for secondary_index query (expected value)");
+  Fails(R"({"op":"add_consumer","consumer":{"name":"by_city","type":"full_text"}})",
+        "consumer.name: a consumer named 'by_city' already exists");
+  Fails(R"({"op":"add_consumer","consumer":{"name":"","type":"full_text"}})",
+        "consumer.name: must not be empty");
+  Fails(R"({"op":"add_consumer","consumer":{"name":"x","type":"btree"}})",
+        "consumer.type: unknown type 'btree' (expected secondary_index, materialized_view or "
+        "full_text)");
+  Fails(R"({"op":"add_consumer","consumer":{"name":"x","type":"secondary_index"}})",
+        "consumer.field: is required");
+  Fails(R"({"op":"add_consumer","consumer":"x"})",
+        "consumer: must be an object like {\"name\": ..., \"type\": ...}");
+  Fails(R"({"op":"add_consumer","mode":"lazy","consumer":{"name":"x","type":"full_text"}})",
+        "mode: must be \"snapshot\" or \"replay\" (got \"lazy\")");
+}
+
+TEST_F(SimulatorTest, ExpectPassesWhenEveryCheckHolds) {
+  Walkthrough();
+  Ok(R"({"op":"expect","head":2})");
+  Ok(R"({"op":"expect","key":"u1","value":{"name":"Ada","city":"London","age":36}})");
+  Ok(R"({"op":"expect","key":"u9","value":null})");
+  Ok(R"({"op":"expect","consumer":"by_city","position":0,"lag":2})");
+  Ok(R"({"op":"expect","consumer":"by_city","query":{"value":"London"},"result":[]})");
+}
+
+TEST_F(SimulatorTest, ExpectFailureSaysWhatWasExpectedAndWhatIs) {
+  Walkthrough();
+  Fails(R"({"op":"expect","head":3})", "head: expected 3, but the head LSN is 2");
+  Fails(R"({"op":"expect","consumer":"by_city","lag":0})",
+        "lag: expected 0, but the lag of 'by_city' is 2");
+  Fails(R"({"op":"expect","consumer":"by_city","query":{"value":"London"},"result":["u1"]})",
+        "result: expected [\"u1\"], but the answer of 'by_city' is []");
+  Fails(R"({"op":"expect","key":"u1","value":null})",
+        "value: expected null, but storage's value of 'u1' is "
+        "{\"age\":36,\"city\":\"London\",\"name\":\"Ada\"}");
+}
+
+TEST_F(SimulatorTest, MalformedExpectIsAnError) {
+  Walkthrough();
+  Fails(R"({"op":"expect"})",
+        "expect: names nothing to check (use head, key+value, or consumer with position, lag or "
+        "query+result)");
+  Fails(R"({"op":"expect","consumer":"nope","lag":0})", "consumer: no consumer named 'nope'");
+  Fails(R"({"op":"expect","consumer":"by_city"})",
+        "consumer: needs \"position\", \"lag\" or \"query\" to check");
+  Fails(R"({"op":"expect","key":"u1"})",
+        "value: is required with the other (\"key\" and \"value\" go together)");
+  Fails(R"({"op":"expect","consumer":"by_city","query":{"value":"London"}})",
+        "result: is required with \"query\"");
+  Fails(R"({"op":"expect","consumer":"by_city","query":{"oops":1},"result":[]})",
+        "query: oops: unknown field for secondary_index query (expected value)");
+}
+
+}  // namespace
+}  // namespace unbundled
