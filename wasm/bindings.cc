@@ -1,0 +1,75 @@
+// The WebAssembly boundary: a thin embind layer over core/Simulator.
+//
+// JavaScript surface (documented in README.md, "Scripting the module"):
+//   const sim = new Module.Simulator();
+//   sim.apply(stepJson) -> resultJson      // {"ok": true, ...} | {"ok": false, "error": "..."}
+//   sim.state()         -> stateJson
+//   sim.delete()
+//   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
+//   Module.version()    -> "0.1.0"
+//
+// Strings (JSON) cross the boundary, nothing finer: one call is one whole
+// step. No exception may escape to JavaScript (3.1.6 would hand it over as a
+// bare number), so every entry point catches everything.
+#include <emscripten/bind.h>
+
+#include <string>
+
+#include "core/scenario.h"
+#include "core/simulator.h"
+
+namespace {
+
+std::string InternalError(const char* what) {
+  return unbundled::Json{{"ok", false}, {"error", std::string("step: internal error: ") + what}}
+      .dump();
+}
+
+class SimulatorBinding {
+ public:
+  std::string apply(const std::string& step_json) {
+    try {
+      return sim_.Apply(step_json);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    } catch (...) {
+      return InternalError("unknown");
+    }
+  }
+
+  std::string state() const {
+    try {
+      return sim_.StateJson();
+    } catch (...) {
+      return "null";
+    }
+  }
+
+ private:
+  unbundled::Simulator sim_;
+};
+
+std::string ValidateScenario(const std::string& text) {
+  try {
+    unbundled::Status s = unbundled::ValidateScenario(unbundled::Json::parse(text));
+    if (s.ok()) return R"({"ok":true})";
+    return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump();
+  } catch (const unbundled::Json::parse_error&) {
+    return R"({"ok":false,"error":"scenario: not valid JSON"})";
+  } catch (...) {
+    return R"({"ok":false,"error":"scenario: internal error"})";
+  }
+}
+
+std::string Version() { return UNBUNDLED_VERSION; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(unbundled) {
+  emscripten::class_<SimulatorBinding>("Simulator")
+      .constructor<>()
+      .function("apply", &SimulatorBinding::apply)
+      .function("state", &SimulatorBinding::state);
+  emscripten::function("validateScenario", &ValidateScenario);
+  emscripten::function("version", &Version);
+}

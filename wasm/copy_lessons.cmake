@@ -1,0 +1,16 @@
+# Copies the lesson scenarios into the site and writes lessons/index.json, the
+# ordered list the lesson picker shows: [{"file": "01-log.json", "title": ...}].
+file(MAKE_DIRECTORY ${OUT})
+file(GLOB lessons RELATIVE ${SRC} ${SRC}/*.json)
+list(SORT lessons)
+set(entries "")
+foreach(name ${lessons})
+  file(READ ${SRC}/${name} text)
+  string(JSON title GET "${text}" title)
+  string(REPLACE "\\" "\\\\" title "${title}")
+  string(REPLACE "\"" "\\\"" title "${title}")
+  file(COPY ${SRC}/${name} DESTINATION ${OUT})
+  list(APPEND entries "{\"file\": \"${name}\", \"title\": \"${title}\"}")
+endforeach()
+list(JOIN entries ",\n  " body)
+file(WRITE ${OUT}/index.json "[\n  ${body}\n]\n")
