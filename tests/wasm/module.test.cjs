@@ -11,9 +11,9 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const siteDir = process.env.UNBUNDLED_SITE_DIR;
+const siteDir = path.resolve(process.env.UNBUNDLED_SITE_DIR);
 const cli = process.env.UNBUNDLED_CLI;
-const scenariosDir = process.env.UNBUNDLED_SCENARIOS;
+const scenariosDir = path.resolve(process.env.UNBUNDLED_SCENARIOS);
 
 let Module;
 before(async () => {
