@@ -1,0 +1,41 @@
+// The page's view of the WebAssembly engine: JSON strings in and out of the
+// module become objects here. unbundled.js is loaded by index.html as a
+// classic script and defines the global factory `createUnbundled`.
+
+let modulePromise = null;
+
+/** Loads the module once. Resolves to the Emscripten module. */
+export function loadModule() {
+  if (!modulePromise) {
+    if (typeof globalThis.createUnbundled !== 'function') {
+      return Promise.reject(new Error('unbundled.js did not load (is the site built?)'));
+    }
+    modulePromise = globalThis.createUnbundled();
+  }
+  return modulePromise;
+}
+
+/** One engine instance. Results are objects; call dispose() when done. */
+export class Simulator {
+  constructor(module) {
+    this.module = module;
+    this.handle = new module.Simulator();
+  }
+  /** Applies a step object; returns {ok: true, ...} or {ok: false, error}. */
+  apply(step) {
+    return JSON.parse(this.handle.apply(JSON.stringify(step)));
+  }
+  state() {
+    return JSON.parse(this.handle.state());
+  }
+  dispose() {
+    this.handle.delete();
+    this.handle = null;
+  }
+}
+
+/** Checks a scenario object's shape; returns null or the error message. */
+export function scenarioError(module, scenario) {
+  const r = JSON.parse(module.validateScenario(JSON.stringify(scenario)));
+  return r.ok ? null : r.error;
+}

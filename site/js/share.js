@@ -1,0 +1,147 @@
+// Sessions outside the page: share links, browser storage, files, and the
+// change stream as Debezium-style NDJSON. Everything read back from outside is
+// untrusted: it is parsed as JSON, checked, and replayed through the engine;
+// it is never evaluated or inserted as HTML.
+import { scenarioError } from './engine.js';
+
+const LINK_VERSION = 1;
+const STORAGE_KEY = 'unbundled.session.v1';
+export const MAX_LINK_CHARS = 1_000_000;
+
+function toBase64Url(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('it contains characters a share link never has');
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+async function pipe(bytes, stream) {
+  const out = new Blob([bytes]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+/** Encodes {scenario, cursor} compactly for a URL fragment: deflate + base64url. */
+export async function encodeSession(session) {
+  const json = JSON.stringify({ v: LINK_VERSION, ...session });
+  const packed = await pipe(new TextEncoder().encode(json), new CompressionStream('deflate-raw'));
+  return toBase64Url(packed);
+}
+
+/**
+ * Decodes a share-link payload into a checked {scenario, cursor}.
+ * Throws an Error whose message says what is wrong.
+ */
+export async function decodeSession(module, text) {
+  if (text.length > MAX_LINK_CHARS) throw new Error('it is too long');
+  let json;
+  try {
+    const bytes = await pipe(fromBase64Url(text), new DecompressionStream('deflate-raw'));
+    json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new Error(e.message.startsWith('it ') ? e.message : 'it is not a compressed session (was it cut short or edited?)');
+  }
+  let data;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    throw new Error('its contents are not valid JSON');
+  }
+  return checkSession(module, data, 'link');
+}
+
+/** Checks a parsed {v, scenario, cursor} object. */
+export function checkSession(module, data, what) {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`the ${what} is not a session`);
+  if (data.v !== LINK_VERSION) throw new Error(`v: unsupported ${what} version ${JSON.stringify(data.v)}`);
+  const error = scenarioError(module, data.scenario);
+  if (error) throw new Error(`scenario.${error}`);
+  const n = data.scenario.steps.length;
+  if (!Number.isInteger(data.cursor) || data.cursor < 0 || data.cursor > n) {
+    throw new Error(`cursor: must be a whole number from 0 to ${n}`);
+  }
+  const out = { scenario: data.scenario, cursor: data.cursor };
+  if (typeof data.lesson === 'string') out.lesson = data.lesson;
+  return out;
+}
+
+/** Parses an imported scenario file's text; throws with a clear message. */
+export function parseScenarioFile(module, text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON (${e.message})`);
+  }
+  const error = scenarioError(module, data);
+  if (error) throw new Error(error);
+  return data;
+}
+
+export function saveToStorage(session) {
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ v: LINK_VERSION, ...session }));
+  } catch {
+    // Storage full or disabled: the session simply is not kept across reloads.
+  }
+}
+
+/** Returns the saved session, null if none, or throws if it is corrupt (and discards it). */
+export function loadFromStorage(module) {
+  let text = null;
+  try {
+    text = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+  if (text === null) return null;
+  try {
+    return checkSession(module, JSON.parse(text), 'saved session');
+  } catch (e) {
+    clearStorage();
+    throw e;
+  }
+}
+
+export function clearStorage() {
+  try {
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // nothing to clear
+  }
+}
+
+/**
+ * The change stream as newline-delimited JSON in Debezium's envelope. Storage
+ * is modelled as one table, documents(key, value), so each row image is
+ * {"key": ..., "value": {...}}, as a Debezium connector would emit it.
+ */
+export function debeziumNdjson(events, tsMs) {
+  const row = (key, doc) => (doc === null ? null : { key, value: doc });
+  return events.map((e) => JSON.stringify({
+    before: row(e.key, e.before),
+    after: row(e.key, e.after),
+    source: {
+      version: 'unbundled-0.1.0', connector: 'unbundled', name: 'unbundled', ts_ms: tsMs,
+      snapshot: e.op === 'r' ? 'true' : 'false', db: 'unbundled', table: 'documents', lsn: e.lsn,
+    },
+    op: e.op,
+    ts_ms: tsMs,
+  })).join('\n') + (events.length ? '\n' : '');
+}
+
+/** Offers `text` as a file download. */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
