@@ -475,6 +475,12 @@ async function start() {
   const params = new URLSearchParams(location.search);
   page.embed = params.get('embed') === '1';
   document.body.classList.toggle('embed', page.embed);
+  if (page.embed) {
+    const full = new URL(location.href);
+    full.searchParams.delete('embed');
+    $('lesson').append(h('a', { class: 'open-full', href: full.href, target: '_blank', rel: 'noopener' },
+      'Open in the full simulator ↗'));
+  }
   try {
     page.lessons = await fetchJson('lessons/index.json');
   } catch (e) {
