@@ -275,6 +275,12 @@ Status Simulator::Expect(const Json& step) const {
   return Status::OK();
 }
 
+Json Simulator::Positions() const {
+  Json positions = Json::object();
+  for (const auto& c : engine_.consumers()) positions[c->name()] = c->position();
+  return {{"head", engine_.wal().head()}, {"positions", std::move(positions)}};
+}
+
 Json Simulator::State() const {
   Json wal = Json::array();
   for (const auto& entry : engine_.wal().entries()) wal.push_back(ToJson(entry));

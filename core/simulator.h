@@ -33,6 +33,11 @@ class Simulator {
   Json State() const;
   std::string StateJson() const { return State().dump(); }
 
+  // A small part of the state, O(number of consumers):
+  // {"head": 7, "positions": {"name": 5, ...}}. Lets a page track positions
+  // after every step without serializing the whole history each time.
+  Json Positions() const;
+
   const Engine& engine() const { return engine_; }
 
  private:

@@ -4,6 +4,7 @@
 //   const sim = new Module.Simulator();
 //   sim.apply(stepJson) -> resultJson      // {"ok": true, ...} | {"ok": false, "error": "..."}
 //   sim.state()         -> stateJson
+//   sim.positions()     -> {"head": N, "positions": {"consumer": N, ...}}
 //   sim.delete()
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
 //   Module.version()    -> "0.1.0"
@@ -45,6 +46,14 @@ class SimulatorBinding {
     }
   }
 
+  std::string positions() const {
+    try {
+      return sim_.Positions().dump();
+    } catch (...) {
+      return "null";
+    }
+  }
+
  private:
   unbundled::Simulator sim_;
 };
@@ -69,7 +78,8 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::class_<SimulatorBinding>("Simulator")
       .constructor<>()
       .function("apply", &SimulatorBinding::apply)
-      .function("state", &SimulatorBinding::state);
+      .function("state", &SimulatorBinding::state)
+      .function("positions", &SimulatorBinding::positions);
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("version", &Version);
 }

@@ -20,13 +20,11 @@ export class History {
     this.steps = [];
     this.results = [];
     this.positions = [];   // positions[i]: {name: position} after step i (index 0: before any)
-    this.heads = [];
     this.cursor = 0;
     this.sim = null;
     this.liveAt = 0;        // how many steps this.sim has applied
     this.restart();
-    this.positions.push(this.currentPositions());
-    this.heads.push(0);
+    this.positions.push(this.sim.positions().positions);
     for (const step of session.steps ?? []) this.record(step);
   }
 
@@ -42,26 +40,20 @@ export class History {
     this.cachedState = null;
   }
 
-  currentPositions() {
-    const positions = {};
-    for (const c of this.sim.state().consumers) positions[c.name] = c.position;
-    return positions;
-  }
-
   // Appends a step at the end (the engine must be at the end) and applies it.
   record(step) {
     const result = this.sim.apply(step);
+    this.remember(step, result);
+    return result;
+  }
+
+  // Appends a step the live engine has just applied, with what it led to.
+  remember(step, result) {
     this.steps.push(step);
     this.results.push(result);
-    this.liveAt = this.steps.length;
-    this.cursor = this.steps.length;
+    this.liveAt = this.cursor = this.steps.length;
     this.cachedState = null;
-    const state = this.state();
-    this.heads.push(state.head);
-    const positions = {};
-    for (const c of state.consumers) positions[c.name] = c.position;
-    this.positions.push(positions);
-    return result;
+    this.positions.push(this.sim.positions().positions);
   }
 
   /** Moves the engine to step index i (0 = before any step). */
@@ -87,20 +79,9 @@ export class History {
     let discarded = [];
     if (this.cursor < this.steps.length) {
       discarded = this.steps.slice(this.cursor);
-      this.steps.length = this.cursor;
-      this.results.length = this.cursor;
-      this.positions.length = this.cursor + 1;
-      this.heads.length = this.cursor + 1;
+      this.truncate(this.cursor);
     }
-    this.steps.push(step);
-    this.results.push(probe);
-    this.liveAt = this.cursor = this.steps.length;
-    this.cachedState = null;
-    const state = this.state();
-    this.heads.push(state.head);
-    const positions = {};
-    for (const c of state.consumers) positions[c.name] = c.position;
-    this.positions.push(positions);
+    this.remember(step, probe);
     return { result: probe, discarded };
   }
 
@@ -108,12 +89,16 @@ export class History {
   restore(steps) {
     this.goTo(this.cursor);
     const at = this.cursor;
-    this.steps.length = at;
-    this.results.length = at;
-    this.positions.length = at + 1;
-    this.heads.length = at + 1;
+    this.truncate(at);
     for (const s of steps) this.record(s);
     this.goTo(at);
+  }
+
+  // Forgets every step after the first n.
+  truncate(n) {
+    this.steps.length = n;
+    this.results.length = n;
+    this.positions.length = n + 1;
   }
 
   state() {

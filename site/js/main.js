@@ -163,7 +163,8 @@ function describeStep(step, result) {
   }[step.op]?.() ?? step.op;
   if (!result.ok) return `${what}: refused (${result.error})`;
   if (step.op === 'put' || step.op === 'delete') {
-    return result.event ? `${what}: log entry LSN ${result.event.lsn}, change event ${result.event.op}` : `${what}: key absent, nothing written`;
+    const kind = { c: 'create', u: 'update', d: 'delete' }[result.event?.op];
+    return result.event ? `${what}: log entry LSN ${result.event.lsn}, change event ${result.event.op} (${kind})` : `${what}: key absent, nothing written`;
   }
   if (step.op === 'flush') return `${what}: ${result.delivered} change event${result.delivered === 1 ? '' : 's'} delivered`;
   if (step.op === 'step') return result.event ? `${what}: processed LSN ${result.event.lsn}` : `${what}: nothing pending`;

@@ -56,7 +56,8 @@ export function renderLog(el, state, current, moved) {
   state.consumers.forEach((c, i) => {
     const colour = colourOf(i);
     grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}`, role: 'rowheader' },
-      h('span', { class: 'swatch' }), c.name));
+      h('span', { class: 'swatch' }), h('span', { class: 'track-name' }, c.name),
+      h('span', { class: 'track-pos', title: `position ${c.position}, lag ${c.lag}` }, `pos ${c.position}`)));
     for (let lsn = 0; lsn <= state.head; lsn++) {
       const at = lsn === c.position;
       const cls = lsn === 0 ? 'cell start' : lsn <= c.position ? 'cell done' : 'cell pending';

@@ -119,6 +119,12 @@ TEST_F(SimulatorTest, StateHasEveryPartInOrder) {
   EXPECT_EQ(s["consumers"][1]["state"], Json::parse(R"({"London":{"count":1,"sum":36}})"));
 }
 
+TEST_F(SimulatorTest, PositionsSummarizeHeadAndEveryConsumersPosition) {
+  Walkthrough();
+  Ok(R"({"op":"step","consumer":"city_stats"})");
+  EXPECT_EQ(sim_.Positions(), Json::parse(R"({"head":2,"positions":{"by_city":0,"city_stats":1}})"));
+}
+
 TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Walkthrough();
   Fails("{not json", "step: not valid JSON (parse error at line 1, column 3: syntax error while "

@@ -94,6 +94,19 @@ test('simulators are independent of each other', () => {
   }
 });
 
+test('positions() summarizes the head and each consumer position', () => {
+  const sim = new Module.Simulator();
+  try {
+    sim.apply(JSON.stringify({ op: 'add_consumer', mode: 'replay', consumer: { name: 'idx', type: 'secondary_index', field: 'city' } }));
+    sim.apply('{"op":"put","key":"a","value":{"city":"Oslo"}}');
+    sim.apply('{"op":"put","key":"b","value":{"city":"Lima"}}');
+    sim.apply('{"op":"step","consumer":"idx"}');
+    assert.deepEqual(JSON.parse(sim.positions()), { head: 2, positions: { idx: 1 } });
+  } finally {
+    sim.delete();
+  }
+});
+
 test('validateScenario names what is wrong with a scenario', () => {
   assert.deepEqual(JSON.parse(Module.validateScenario('{"title":"t","steps":[]}')), { ok: true });
   assert.deepEqual(JSON.parse(Module.validateScenario('{"title":"t","steps":[{"op":"x"}]}')),
