@@ -49,6 +49,10 @@ Status ValidateScenario(const Json& scenario) {
     if (!kOps.count(op->get<std::string>())) {
       return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
     }
+    auto note = step.find("note");
+    if (note != step.end() && !note->is_string()) {
+      return Status::Invalid(at + ".note", "must be a string");
+    }
   }
   return Status::OK();
 }

@@ -1,6 +1,6 @@
 # Runs the native program and checks its exit code and what it printed.
-#   cmake -DPROGRAM=... -DFILE=... -DEXIT=2 [-DSTDERR_MATCH=regex] -P run_and_check.cmake
-execute_process(COMMAND ${PROGRAM} run ${FILE}
+#   cmake -DPROGRAM=... -DFILE=... -DEXIT=2 [-DFLAGS=--strict] [-DSTDERR_MATCH=regex] -P run_and_check.cmake
+execute_process(COMMAND ${PROGRAM} run ${FLAGS} ${FILE}
                 RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT code STREQUAL EXIT)
   message(FATAL_ERROR "exit ${code}, expected ${EXIT}\nstderr: ${err}")

@@ -21,6 +21,8 @@ TEST(ValidateScenario, NamesTheBadPlace) {
             "steps[1]: must be an object like {\"op\": ...}");
   EXPECT_EQ(Validate(R"({"title":"t","steps":[{"op":"putt"}]})").message(),
             "steps[0].op: unknown op 'putt'");
+  EXPECT_EQ(Validate(R"({"title":"t","steps":[{"op":"flush","note":7}]})").message(),
+            "steps[0].note: must be a string");
   EXPECT_EQ(Validate(R"({"title":"t","steps":[{"key":"a"}]})").message(),
             "steps[0].op: must be a string");
   EXPECT_EQ(Validate(R"({"title":"t","consumers":[{"name":"a"}],"steps":[]})").message(),
