@@ -6,7 +6,9 @@
 #ifndef UNBUNDLED_CORE_CONSUMER_H_
 #define UNBUNDLED_CORE_CONSUMER_H_
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -29,27 +31,41 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Processes one event and moves the position to its LSN.
+  // Processes one change event from the stream and moves the position to its LSN.
   void Deliver(const ChangeEvent& event) {
     system_->Apply(event);
     position_ = event.lsn;
+    ++processed_;
   }
-  // Replaces the derived state (for a rebuild) and sets the position.
-  void Reset(std::unique_ptr<DerivedSystem> system, Lsn position) {
+  // Takes `system`, already loaded from a snapshot of `rows` stored rows at
+  // storage LSN `at`, as the derived state (on joining, or for a rebuild).
+  void StartFromSnapshot(std::unique_ptr<DerivedSystem> system, Lsn at, std::size_t rows) {
     system_ = std::move(system);
-    position_ = position;
+    position_ = at;
+    snapshot_lsn_ = at;
+    snapshot_rows_ = rows;
+    processed_ = 0;
   }
-  void set_position(Lsn position) { position_ = position; }
 
   const ConsumerSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
   Lsn position() const { return position_; }
   const DerivedSystem& system() const { return *system_; }
+  // Whether the state began from a snapshot, at which storage LSN, of how
+  // many rows; and how many change events it processed from the stream since.
+  // This is what makes the cost of snapshot against replay visible.
+  bool from_snapshot() const { return snapshot_lsn_.has_value(); }
+  Lsn snapshot_lsn() const { return snapshot_lsn_.value_or(0); }
+  std::size_t snapshot_rows() const { return snapshot_rows_; }
+  std::size_t processed() const { return processed_; }
 
  private:
   ConsumerSpec spec_;
   std::unique_ptr<DerivedSystem> system_;
   Lsn position_ = 0;
+  std::optional<Lsn> snapshot_lsn_;
+  std::size_t snapshot_rows_ = 0;
+  std::size_t processed_ = 0;
 };
 
 }  // namespace unbundled

@@ -74,7 +74,7 @@ Status Engine::Step(const std::string& consumer, const ChangeEvent** event) {
   return Status::OK();
 }
 
-Lsn Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const {
+std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const {
   const Lsn at = storage_.lsn();
   for (const auto& [key, value] : storage_.rows()) {
     ChangeEvent read;
@@ -85,7 +85,7 @@ Lsn Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) co
     system->Apply(read);
     if (events != nullptr) events->push_back(std::move(read));
   }
-  return at;
+  return storage_.rows().size();
 }
 
 Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
@@ -101,12 +101,15 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
   std::unique_ptr<DerivedSystem> system;
   Status s = CreateDerivedSystem(spec.type, spec.config, "consumer", &system);
   if (!s.ok()) return s;
-  Lsn start = 0;
-  if (mode == JoinMode::kSnapshot) start = Snapshot(system.get(), snapshot);
-  auto consumer = std::make_unique<Consumer>(spec, std::move(system));
-  consumer->set_position(start);
-  consumers_.push_back(std::move(consumer));
-  *position = start;
+  if (mode == JoinMode::kSnapshot) {
+    std::size_t rows = Snapshot(system.get(), snapshot);
+    auto consumer = std::make_unique<Consumer>(spec, nullptr);
+    consumer->StartFromSnapshot(std::move(system), storage_.lsn(), rows);
+    consumers_.push_back(std::move(consumer));
+  } else {
+    consumers_.push_back(std::make_unique<Consumer>(spec, std::move(system)));
+  }
+  *position = consumers_.back()->position();
   return Status::OK();
 }
 
@@ -128,9 +131,9 @@ Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* sn
   // The spec was validated when the consumer was added, so this succeeds.
   Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
   if (!s.ok()) return s;
-  Lsn at = Snapshot(fresh.get(), snapshot);
-  c->Reset(std::move(fresh), at);
-  *position = at;
+  std::size_t rows = Snapshot(fresh.get(), snapshot);
+  c->StartFromSnapshot(std::move(fresh), storage_.lsn(), rows);
+  *position = c->position();
   return Status::OK();
 }
 

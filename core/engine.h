@@ -92,8 +92,8 @@ class Engine {
   Consumer* FindMutable(const std::string& name);
   const ChangeEvent& Write(LogOp op, const std::string& key, const Document& value);
   std::size_t CatchUp(Consumer* consumer);
-  // Feeds a fresh snapshot of storage to `system`; returns the storage LSN.
-  Lsn Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;
+  // Feeds a fresh snapshot of storage to `system`; returns the number of rows.
+  std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;
 
   WriteAheadLog wal_;
   Storage storage_;

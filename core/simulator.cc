@@ -295,6 +295,11 @@ Json Simulator::State() const {
                          {"config", c->spec().config},
                          {"position", c->position()},
                          {"lag", engine_.Lag(*c)},
+                         {"processed", c->processed()},
+                         {"snapshot", c->from_snapshot()
+                                          ? Json{{"lsn", c->snapshot_lsn()},
+                                                 {"rows", c->snapshot_rows()}}
+                                          : Json(nullptr)},
                          {"state", c->system().State()}});
   }
   return {{"head", engine_.wal().head()},

@@ -138,6 +138,28 @@ TEST_F(EngineTest, SnapshotConsumerStartsAtStorageLsnWithReadEventsInKeyOrder) {
   EXPECT_EQ(engine_.Lag(C("by_city")), 1u);
 }
 
+TEST_F(EngineTest, SnapshotAndReplayConsumersRecordWhatTheyCost) {
+  Put("u1", {{"city", "London"}});
+  Put("u1", {{"city", "Paris"}});
+  Put("u2", {{"city", "Oslo"}});
+  Add(ByCity(), JoinMode::kSnapshot);
+  Add({"by_city_replay", "secondary_index", {{"field", "city"}}}, JoinMode::kReplay);
+  std::size_t delivered;
+  engine_.FlushAll(&delivered);
+  const Consumer& snap = C("by_city");
+  const Consumer& replay = C("by_city_replay");
+  EXPECT_TRUE(snap.from_snapshot());
+  EXPECT_EQ(snap.snapshot_lsn(), 3u);
+  EXPECT_EQ(snap.snapshot_rows(), 2u);
+  EXPECT_EQ(snap.processed(), 0u);
+  EXPECT_FALSE(replay.from_snapshot());
+  EXPECT_EQ(replay.processed(), 3u);
+  Put("u3", {{"city", "Lima"}});
+  engine_.FlushAll(&delivered);
+  EXPECT_EQ(snap.processed(), 1u);
+  EXPECT_EQ(replay.processed(), 4u);
+}
+
 TEST_F(EngineTest, ReplayConsumerStartsAtZeroAndCatchesUpFromHistory) {
   Put("u1", {{"city", "London"}});
   Put("u1", {{"city", "Paris"}});

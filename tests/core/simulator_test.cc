@@ -84,6 +84,7 @@ TEST_F(SimulatorTest, AddConsumerBySnapshotReturnsPositionAndReadEvents) {
   EXPECT_EQ(r["snapshot"][0]["lsn"], 2);
   EXPECT_EQ(Do(R"({"op":"query","consumer":"search","text":"ada"})")["result"],
             Json::parse(R"(["u1"])"));
+  EXPECT_EQ(sim_.State()["consumers"][2]["snapshot"], Json::parse(R"({"lsn":2,"rows":2})"));
 }
 
 TEST_F(SimulatorTest, AddConsumerByReplayStartsAtZero) {
@@ -117,6 +118,8 @@ TEST_F(SimulatorTest, StateHasEveryPartInOrder) {
   EXPECT_EQ(s["consumers"][1]["position"], 1);
   EXPECT_EQ(s["consumers"][1]["lag"], 1);
   EXPECT_EQ(s["consumers"][1]["state"], Json::parse(R"({"London":{"count":1,"sum":36}})"));
+  EXPECT_EQ(s["consumers"][1]["processed"], 1);
+  EXPECT_TRUE(s["consumers"][1]["snapshot"].is_null());
 }
 
 TEST_F(SimulatorTest, PositionsSummarizeHeadAndEveryConsumersPosition) {
