@@ -3,10 +3,10 @@
 import { loadModule, Simulator } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
-import { renderLog, renderStorage, renderStream, renderConsumers } from './render.js';
+import { renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours } from './render.js';
 import {
   encodeSession, decodeSession, parseScenarioFile, saveToStorage, loadFromStorage,
-  clearStorage, debeziumNdjson, download,
+  clearStorage, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
 } from './share.js';
 
 const $ = (id) => document.getElementById(id);
@@ -30,6 +30,7 @@ const page = {
   consumerErrors: {},
   embed: false,
   lessons: [],
+  holdSave: false,     // after a damaged link: keep the saved work until the student acts
 };
 
 // ---------------------------------------------------------------- notices
@@ -48,10 +49,16 @@ function clearErrors() {
 
 // ---------------------------------------------------------------- sessions
 
+function clearNotices() {
+  $('notices').replaceChildren();
+}
+
 function openSession(scenario, cursor, lesson = null) {
   stopPlaying();
+  $('share-box').hidden = true;
   page.history?.dispose();
   page.history = new History(page.module, scenario);
+  resetColours();
   page.history.goTo(cursor ?? page.history.steps.length);
   page.lesson = lesson;
   page.leftLessonAt = null;
@@ -88,12 +95,33 @@ function onScript() {
   return history.steps.length === script.length && history.steps.every((s, i) => sameStep(s, script[i]));
 }
 
+// The session is saved on every render, so a reload keeps it. The sandbox is
+// also kept in a slot of its own, so that opening a lesson and coming back
+// to the sandbox does not lose it.
 function save() {
-  if (page.embed) return;
+  if (page.embed || page.holdSave) return;
   const { scenario, cursor } = page.history.toSession();
   const session = { scenario, cursor };
   if (page.lesson && onScript()) session.lesson = page.lesson.file;
-  saveToStorage(session);
+  saveToStorage(SLOT_CURRENT, session);
+  if (!page.lesson) saveToStorage(SLOT_SANDBOX, session);
+}
+
+/** Opens the saved sandbox, or a fresh one. */
+function openSandbox() {
+  let saved = null;
+  try {
+    saved = loadFromStorage(page.module, SLOT_SANDBOX);
+  } catch (e) {
+    notice(`Your saved sandbox could not be read (${e.message}) and was discarded.`, 'error');
+  }
+  try {
+    if (saved) return openSession(saved.scenario, saved.cursor);
+  } catch (e) {
+    clearStorage(SLOT_SANDBOX);
+    notice(`Your saved sandbox could not be replayed (${e.message}) and was discarded.`, 'error');
+  }
+  return openSession(SANDBOX, 0);
 }
 
 // ---------------------------------------------------------------- actions
@@ -102,6 +130,8 @@ function save() {
 function act(step, errorEl) {
   stopPlaying();
   clearErrors();
+  page.holdSave = false;
+  $('share-box').hidden = true;
   const wasOnScript = onScript();
   const at = page.history.cursor;
   const { result, discarded } = page.history.act(step);
@@ -159,7 +189,7 @@ function describeStep(step, result) {
     remove_consumer: () => `remove consumer ${step.consumer}`,
     rebuild: () => `rebuild ${step.consumer}`,
     query: () => `query ${step.consumer}`,
-    expect: () => 'check',
+    expect: () => `check ${describeExpect(step)}`,
   }[step.op]?.() ?? step.op;
   if (!result.ok) return `${what}: refused (${result.error})`;
   if (step.op === 'put' || step.op === 'delete') {
@@ -169,8 +199,19 @@ function describeStep(step, result) {
   if (step.op === 'flush') return `${what}: ${result.delivered} change event${result.delivered === 1 ? '' : 's'} delivered`;
   if (step.op === 'step') return result.event ? `${what}: processed LSN ${result.event.lsn}` : `${what}: nothing pending`;
   if (step.op === 'add_consumer' || step.op === 'rebuild') return `${what}: position ${result.position}`;
-  if (step.op === 'expect') return 'check passed';
+  if (step.op === 'expect') return `${what}: holds`;
+  if (step.op === 'query') return `${what}: ${pretty(result.result)}`;
   return what;
+}
+
+function describeExpect(step) {
+  const parts = [];
+  if ('head' in step) parts.push(`the head is LSN ${step.head}`);
+  if ('key' in step) parts.push(step.value === null ? `storage has no ${step.key}` : `storage holds ${step.key} = ${pretty(step.value)}`);
+  if ('position' in step) parts.push(`${step.consumer} is at position ${step.position}`);
+  if ('lag' in step) parts.push(`${step.consumer} lags by ${step.lag}`);
+  if ('query' in step) parts.push(`${step.consumer} answers ${pretty(step.query)} with ${pretty(step.result)}`);
+  return parts.join('; ');
 }
 
 // What storage would answer to the current query: a throwaway engine, loaded
@@ -204,7 +245,9 @@ function renderTimeline() {
     cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result)}`;
     cs.className = `current-step${current.result.ok ? '' : ' refused'}`;
   } else {
-    cs.textContent = 'Step 0: the beginning, before any step.';
+    cs.textContent = page.lesson || page.history.steps.length
+      ? 'Step 0: the beginning, before any step.'
+      : 'Step 0: an empty sandbox. New here? Pick “1. The log is the source of truth” from the Lesson menu, or put a document.';
     cs.className = 'current-step';
   }
   const fork = $('fork-notice');
@@ -247,7 +290,32 @@ function renderLesson() {
   }
 }
 
+// Re-rendering replaces the consumer cards; keep the keyboard focus on the
+// equivalent control, and off controls that became disabled.
+function focusKey() {
+  const a = document.activeElement;
+  const card = a?.closest?.('article.card');
+  if (!card) return null;
+  return { consumer: card.dataset.consumer, action: a.dataset.action ?? null, name: a.name ?? null };
+}
+
+function restoreFocus(key) {
+  if (key) {
+    const card = [...document.querySelectorAll('article.card')].find((c) => c.dataset.consumer === key.consumer);
+    const el = card && (key.action ? card.querySelector(`[data-action="${key.action}"]`) : card.querySelector(`[name="${key.name}"]`));
+    if (el && !el.disabled) return el.focus();
+    if (card) return card.querySelector('button:not(:disabled)')?.focus();
+  }
+  if (document.activeElement?.disabled) $('slider').focus();
+}
+
 function render() {
+  const focus = focusKey();
+  renderPage();
+  restoreFocus(focus);
+}
+
+function renderPage() {
   const { history } = page;
   const state = history.state();
   const current = history.current();
@@ -259,15 +327,21 @@ function render() {
   renderStream($('stream'), state, current);
   renderConsumers($('consumers'), state, current, moved, consumerActions, freshAnswer(state, current), page.consumerErrors);
   if (current?.step.op === 'get' && current.result.ok) {
-    $('get-result').textContent = `get ${current.step.key} → ${JSON.stringify(current.result.value)}`;
+    $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
+  } else if (current?.step.op === 'delete' && current.result.ok && !current.result.event) {
+    $('get-result').textContent = `delete ${current.step.key}: no such key, so nothing was written to the log.`;
   } else {
     $('get-result').textContent = '';
+  }
+  if (page.embed) {
+    const full = new URL(location.href);
+    full.searchParams.delete('embed');
+    full.searchParams.set('step', String(history.cursor));
+    $('open-full').href = full.href;
   }
   document.title = `${page.lesson ? page.lesson.title : history.title} · step ${history.cursor} · Unbundled`;
   save();
 }
-
-const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group', full_text: 'text' };
 
 const consumerActions = {
   step: (name) => act({ op: 'step', consumer: name }, name),
@@ -376,12 +450,16 @@ function wireControls() {
 
   $('lesson-picker').addEventListener('change', async () => {
     const file = $('lesson-picker').value;
+    page.holdSave = false;
+    clearNotices();
     try {
       if (file) await openLesson(file);
-      else openSession(SANDBOX, 0);
+      else openSandbox();
     } catch (e) {
       notice(`Could not open the lesson: ${e.message}`, 'error');
     }
+    // The arrow keys now step through the lesson, not through the picker.
+    $('forward').disabled ? $('slider').focus() : $('forward').focus();
   });
   $('lesson-return').addEventListener('click', () => {
     const at = page.leftLessonAt ?? 0;
@@ -390,7 +468,10 @@ function wireControls() {
   });
 
   $('reset').addEventListener('click', () => {
-    clearStorage();
+    clearStorage(SLOT_CURRENT);
+    clearStorage(SLOT_SANDBOX);
+    clearNotices();
+    page.holdSave = false;
     history.replaceState(null, '', location.pathname + location.search);
     openSession(SANDBOX, 0);
   });
@@ -419,18 +500,28 @@ function wireControls() {
     $('import-file').value = '';
     if (!file) return;
     clearErrors();
+    clearNotices();
     try {
       const scenario = parseScenarioFile(page.module, await file.text());
+      const replaced = new History(page.module, scenario);  // throws if a consumer cannot be added
+      replaced.dispose();
+      page.holdSave = false;
       openSession(scenario, scenario.steps.length);
       notice(`Imported “${scenario.title}” (${scenario.steps.length} steps).`);
     } catch (e) {
       $('import-error').textContent = `Could not import ${file.name}: ${e.message}. Nothing was changed.`;
     }
   });
-  $('text-size').addEventListener('click', () => {
-    const on = document.body.classList.toggle('large');
+  const setLarge = (on) => {
+    document.documentElement.classList.toggle('large', on);
     $('text-size').setAttribute('aria-pressed', String(on));
     $('text-size').textContent = on ? 'A−' : 'A+';
+  };
+  try { setLarge(localStorage.getItem('unbundled.large') === '1'); } catch { /* no storage */ }
+  $('text-size').addEventListener('click', () => {
+    const on = !document.documentElement.classList.contains('large');
+    setLarge(on);
+    try { localStorage.setItem('unbundled.large', on ? '1' : '0'); } catch { /* no storage */ }
   });
 
   const help = $('help');
@@ -443,6 +534,7 @@ function wireControls() {
   document.addEventListener('keydown', (ev) => {
     if (!help.hidden) {
       if (ev.key === 'Escape' || ev.key === '?') { ev.preventDefault(); closeHelp(); }
+      if (ev.key === 'Tab') { ev.preventDefault(); $('help-close').focus(); }  // the dialog is modal
       return;
     }
     if (ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
@@ -454,7 +546,7 @@ function wireControls() {
       End: () => { stopPlaying(); goTo(page.history.steps.length); },
       ' ': onButton ? null : togglePlay,
       '?': openHelp,
-      f: () => act({ op: 'flush' }, $('flush-error')),
+      f: page.embed ? null : () => act({ op: 'flush' }, $('flush-error')),
     };
     const fn = keys[ev.key];
     if (fn) {
@@ -479,7 +571,7 @@ async function start() {
   if (page.embed) {
     const full = new URL(location.href);
     full.searchParams.delete('embed');
-    $('lesson').append(h('a', { class: 'open-full', href: full.href, target: '_blank', rel: 'noopener' },
+    $('lesson').append(h('a', { class: 'open-full', id: 'open-full', href: full.href, target: '_blank', rel: 'noopener' },
       'Open in the full simulator ↗'));
   }
   try {
@@ -492,54 +584,87 @@ async function start() {
   renderConfigFields();
 
   // Which session to open: a share link, an embed, the saved one, or a sandbox.
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.has('s')) {
-    try {
-      const s = await decodeSession(page.module, hash.get('s'));
-      const lesson = s.lesson && page.lessons.find((l) => l.file === s.lesson);
-      if (lesson) {
-        await openLesson(lesson.file, s.cursor);
-        if (!onScript()) openSession(s.scenario, s.cursor);
-      } else {
-        openSession(s.scenario, s.cursor);
-      }
-      return;
-    } catch (e) {
-      history.replaceState(null, '', location.pathname + location.search);
-      notice(`This share link is damaged or was changed (${e.message}), so an empty session was started instead.`, 'error');
-      openSession(SANDBOX, 0);
-      return;
-    }
-  }
-  if (params.has('lesson')) {
-    const step = Number.parseInt(params.get('step') ?? '0', 10);
-    try {
-      await openLesson(params.get('lesson'), Number.isFinite(step) && step > 0 ? step : 0);
-      return;
-    } catch (e) {
-      notice(`${e.message}. Showing an empty session instead.`, 'error');
-      openSession(SANDBOX, 0);
-      return;
-    }
-  }
+  if (await openFromLink()) return;
   let saved = null;
   try {
-    saved = loadFromStorage(page.module);
+    saved = loadFromStorage(page.module, SLOT_CURRENT);
   } catch (e) {
     notice(`Your saved session could not be read (${e.message}) and was discarded.`, 'error');
   }
   if (saved) {
     try {
-      const lesson = saved.lesson && page.lessons.find((l) => l.file === saved.lesson);
-      if (lesson) await openLesson(lesson.file, saved.cursor);
-      if (!lesson || !onScript()) openSession(saved.scenario, saved.cursor);
+      await openSaved(saved);
       return;
     } catch (e) {
-      clearStorage();
+      clearStorage(SLOT_CURRENT);
       notice(`Your saved session could not be read (${e.message}) and was discarded.`, 'error');
     }
   }
-  openSession(SANDBOX, 0);
+  openSandbox();
 }
+
+/** Opens a checked {scenario, cursor, lesson?}: as the lesson if it is still its script. */
+async function openSaved(s) {
+  const entry = s.lesson && page.lessons.find((l) => l.file === s.lesson);
+  if (entry) {
+    const lesson = await fetchJson(`lessons/${entry.file}`);
+    const same = lesson.steps.length === s.scenario.steps.length && lesson.steps.every((st, i) => sameStep(st, s.scenario.steps[i]));
+    if (same) return openLesson(entry.file, s.cursor);
+  }
+  return openSession(s.scenario, s.cursor);
+}
+
+/**
+ * Opens the session a link names (#s=... share link, or ?lesson=...&step=...),
+ * if any. Outside embed mode the link is then taken off the address bar, so
+ * that a reload keeps the student's own later steps. Returns true if the link
+ * decided what to show (including an empty session for a damaged link).
+ */
+async function openFromLink() {
+  const params = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const clean = () => {
+    if (page.embed) return;
+    params.delete('lesson');
+    params.delete('step');
+    const q = params.toString();
+    history.replaceState(null, '', location.pathname + (q ? `?${q}` : ''));
+  };
+  if (hash.has('s')) {
+    try {
+      await openSaved(await decodeSession(page.module, hash.get('s')));
+      clean();
+    } catch (e) {
+      clean();
+      history.replaceState(null, '', location.pathname + location.search);
+      notice(`This share link is damaged or was changed (${e.message}), so an empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
+      page.holdSave = true;
+      openSession(SANDBOX, 0);
+    }
+    return true;
+  }
+  if (params.has('lesson')) {
+    const step = Number.parseInt(params.get('step') ?? '0', 10);
+    try {
+      await openLesson(params.get('lesson'), Number.isFinite(step) && step > 0 ? step : 0);
+    } catch (e) {
+      const names = page.lessons.map((l) => l.file.replace(/\.json$/, '')).join(', ');
+      notice(`${e.message}. The lessons are: ${names}. Showing an empty session instead.`, 'error');
+      page.holdSave = true;
+      openSession(SANDBOX, 0);
+    }
+    clean();
+    return true;
+  }
+  return false;
+}
+
+// Pasting a share link into the address bar of an open page changes only the
+// fragment: load it as if the page had been opened with it.
+window.addEventListener('hashchange', async () => {
+  if (!page.module || !new URLSearchParams(location.hash.slice(1)).has('s')) return;
+  clearNotices();
+  await openFromLink();
+});
 
 start();

@@ -4,20 +4,41 @@ import { h, fill, json } from './dom.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
-const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group', full_text: 'text' };
+export const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group', full_text: 'text' };
 const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. London', full_text: 'e.g. first compiler' };
 
-/** A consumer's colour slot, stable while it exists (by order added). */
-export function colourOf(index) {
-  return `c${index % 6}`;
+// The log shows at most this many log entries at once; older ones fold into
+// one "earlier" column, so a long session stays quick to draw.
+const LOG_WINDOW = 120;
+const STREAM_WINDOW = 200;
+
+// Each consumer keeps the colour it got when first drawn, even when others
+// are removed. Six colours, then they repeat (the name is always shown too).
+const colours = new Map();
+/** Forgets the colours (a new session starts over). */
+export function resetColours() {
+  colours.clear();
+}
+export function colourOf(name) {
+  if (!colours.has(name)) colours.set(name, colours.size % 6);
+  return `c${colours.get(name)}`;
 }
 
 export function opBadge(op) {
   return h('span', { class: `badge op-${op}`, title: OP_NAMES[op] ?? op }, op);
 }
 
+/** JSON with a space after commas and colons, so long values wrap between fields. */
+export function pretty(value) {
+  if (Array.isArray(value)) return `[${value.map(pretty).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pretty(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 // What the current step touched, for highlighting.
-function touched(current) {
+export function touched(current) {
   const t = { lsn: null, key: null, deletedKey: null, consumer: null, snapshot: null };
   if (!current || !current.result.ok) return t;
   const { step, result } = current;
@@ -26,22 +47,39 @@ function touched(current) {
     t.key = step.key;
     if (step.op === 'delete') t.deletedKey = step.key;
   }
+  if (step.op === 'step' && result.event) t.lsn = result.event.lsn;
   if (step.op === 'get') t.key = step.key;
-  if (['step', 'flush', 'rebuild', 'query', 'remove_consumer'].includes(step.op)) t.consumer = step.consumer ?? null;
+  if (step.op === 'expect' && 'key' in step) t.key = step.key;
+  if (['step', 'flush', 'rebuild', 'query', 'remove_consumer', 'expect'].includes(step.op)) t.consumer = step.consumer ?? null;
   if (step.op === 'add_consumer') t.consumer = step.consumer.name;
   if (result.snapshot) t.snapshot = { consumer: t.consumer, events: result.snapshot };
   return t;
 }
 
+// The range of LSNs the log draws: the newest LOG_WINDOW, or a window around
+// the LSN the current step touched if that is older.
+function logWindow(head, focus) {
+  let hi = head;
+  let lo = Math.max(1, head - LOG_WINDOW + 1);
+  if (focus !== null && focus < lo) {
+    lo = Math.max(1, focus - Math.floor(LOG_WINDOW / 3));
+    hi = Math.min(head, lo + LOG_WINDOW - 1);
+  }
+  return { lo, hi };
+}
+
 /** The write-ahead log with every consumer's position drawn under it. */
 export function renderLog(el, state, current, moved) {
   const t = touched(current);
-  const cols = state.head + 1; // column 0 is "before LSN 1"
+  const { lo, hi } = logWindow(state.head, t.lsn);
+  const earlier = lo > 1, later = hi < state.head;
+  const cols = (hi - lo + 1) + 1 + (earlier ? 1 : 0) + (later ? 1 : 0);
   const grid = h('div', { class: 'log-grid', style: `grid-template-columns: var(--label-w) repeat(${cols}, var(--cell-w))`,
                           role: 'table', 'aria-label': 'Write-ahead log and consumer positions' });
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
-  for (const e of state.wal) {
+  if (earlier) grid.append(h('div', { class: 'log-fold' }, `… LSN 1–${lo - 1}`));
+  for (const e of state.wal.slice(lo - 1, hi)) {
     const isHead = e.lsn === state.head;
     grid.append(h('div', {
       class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}`,
@@ -53,26 +91,43 @@ export function renderLog(el, state, current, moved) {
     h('div', { class: 'entry-key' }, e.key),
     e.op === 'put' ? h('div', { class: 'entry-value' }, json(e.value)) : null));
   }
-  state.consumers.forEach((c, i) => {
-    const colour = colourOf(i);
+  if (later) grid.append(h('div', { class: 'log-fold' }, `LSN ${hi + 1}–${state.head} …`));
+  for (const c of state.consumers) {
+    const colour = colourOf(c.name);
+    const covered = c.snapshot ? c.snapshot.lsn : 0;
     grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}`, role: 'rowheader' },
-      h('span', { class: 'swatch' }), h('span', { class: 'track-name' }, c.name),
+      h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
       h('span', { class: 'track-pos', title: `position ${c.position}, lag ${c.lag}` }, `pos ${c.position}`)));
-    for (let lsn = 0; lsn <= state.head; lsn++) {
-      const at = lsn === c.position;
-      const cls = lsn === 0 ? 'cell start' : lsn <= c.position ? 'cell done' : 'cell pending';
-      grid.append(h('div', {
+    const cell = (lsn, label) => {
+      const at = label !== undefined;
+      let cls = 'cell pending', title = `LSN ${lsn} is pending for ${c.name}`;
+      if (lsn === 0) { cls = 'cell start'; title = ''; }
+      else if (lsn <= covered && lsn <= c.position) { cls = 'cell covered'; title = `${c.name} never processed LSN ${lsn}: its snapshot at LSN ${covered} already included its effect`; }
+      else if (lsn <= c.position) { cls = 'cell done'; title = `${c.name} has processed LSN ${lsn}`; }
+      return h('div', {
         class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}`,
-        dataset: at ? { consumer: c.name, position: c.position } : {},
-        title: lsn === 0 ? '' : lsn <= c.position ? `${c.name} has processed LSN ${lsn}` : `LSN ${lsn} is pending for ${c.name}`,
-      }, at ? h('span', { class: 'marker' }, '▲ ', `position ${c.position}`) : null));
+        dataset: at ? { consumer: c.name, position: c.position } : {}, title,
+      }, at ? h('span', { class: 'marker' }, label) : null);
+    };
+    grid.append(cell(0, c.position === 0 ? '▲ position 0' : undefined));
+    if (earlier) grid.append(cell(lo - 1, c.position > 0 && c.position < lo ? `▲ ${c.position} (earlier)` : undefined));
+    for (let lsn = lo; lsn <= hi; lsn++) {
+      const label = lsn === c.position ? (lsn === covered ? '▲ snapshot ' : '▲ position ') + c.position : undefined;
+      grid.append(cell(lsn, label));
     }
-  });
+    if (later) grid.append(cell(hi + 1, c.position > hi ? `▲ ${c.position} (later)` : undefined));
+  }
   fill(el, state.head === 0 && state.consumers.length === 0
     ? h('p', { class: 'empty' }, 'The log is empty. Put a document to write the first log entry (LSN 1).')
     : grid);
-  // Keep the newest entries in view.
-  el.scrollLeft = el.scrollWidth;
+  // Bring what the step changed into view: the new log entry, else the
+  // marker of a consumer that moved, else the head.
+  const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved');
+  if (target) {
+    el.scrollLeft = target.offsetLeft - el.clientWidth / 2 + target.offsetWidth / 2;
+  } else {
+    el.scrollLeft = el.scrollWidth;
+  }
 }
 
 export function renderStorage(el, lsnEl, state, current) {
@@ -80,25 +135,41 @@ export function renderStorage(el, lsnEl, state, current) {
   fill(lsnEl, `storage LSN ${state.storage.lsn}`);
   const keys = Object.keys(state.storage.data);
   const rows = keys.map((k) => h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k } },
-    h('td', { class: 'key' }, k), h('td', { class: 'value' }, json(state.storage.data[k]))));
+    h('td', { class: 'key' }, k), h('td', { class: 'value' }, pretty(state.storage.data[k]))));
   if (t.deletedKey !== null) {
     rows.push(h('tr', { class: 'fresh deleted' }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
   fill(el, rows.length
     ? h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))), h('tbody', {}, rows))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
+  scrollIntoPanel(el, el.querySelector('tr.fresh'));
+}
+
+// Scrolls a panel (not the page) so that `row` is visible.
+function scrollIntoPanel(panel, row) {
+  if (!row) return;
+  const top = row.offsetTop - panel.clientHeight / 2;
+  panel.scrollTop = Math.max(0, top);
 }
 
 export function renderStream(el, state, current) {
   const t = touched(current);
-  const items = state.events.map((e) => h('li', { class: e.lsn === t.lsn ? 'fresh' : null, dataset: { lsn: e.lsn } },
-    h('details', {},
-      h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key' }, e.key)),
+  const from = Math.max(0, state.events.length - STREAM_WINDOW);
+  const shown = state.events.slice(from);
+  if (t.lsn !== null && t.lsn - 1 < from) shown.unshift(state.events[t.lsn - 1]);
+  const items = shown.map((e) => h('li', { class: e.lsn === t.lsn ? 'fresh' : null, dataset: { lsn: e.lsn } },
+    h('details', { open: e.lsn === t.lsn && e.op !== 'c' },
+      h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key)),
       h('dl', { class: 'images' },
-        h('dt', {}, 'before'), h('dd', {}, json(e.before)),
-        h('dt', {}, 'after'), h('dd', {}, json(e.after))))));
-  fill(el, items.length ? h('ol', { class: 'events' }, items) : h('p', { class: 'empty' }, 'No change events yet.'));
-  el.scrollTop = el.scrollHeight;
+        h('dt', {}, 'before'), h('dd', {}, pretty(e.before)),
+        h('dt', {}, 'after'), h('dd', {}, pretty(e.after))))));
+  fill(el, items.length
+    ? [from > 0 ? h('p', { class: 'fold-note' }, `${from} earlier change events are not shown (Export change stream has them all).`) : null,
+       h('ol', { class: 'events' }, items)]
+    : h('p', { class: 'empty' }, 'No change events yet.'));
+  const fresh = el.querySelector('li.fresh');
+  if (fresh) scrollIntoPanel(el, fresh);
+  else el.scrollTop = el.scrollHeight;
 }
 
 function stateTable(c) {
@@ -114,14 +185,23 @@ function stateTable(c) {
     h('tbody', {}, entries.map(([term, keys]) => h('tr', {}, h('td', {}, term), h('td', {}, keys.join(', '))))));
 }
 
+// How the consumer caught up: the cost of snapshot against replay.
+function costLine(c) {
+  const events = `${c.processed} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
+  if (c.snapshot) {
+    return `Began from a snapshot at LSN ${c.snapshot.lsn} (read ${c.snapshot.rows} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
+  }
+  return `Reading the stream from LSN 1: ${events}.`;
+}
+
 /**
  * Consumer cards. `actions` holds the callbacks the buttons call;
  * `fresh` is the answer storage would give to the current query, if any.
  */
 export function renderConsumers(el, state, current, moved, actions, fresh, errors) {
   const t = touched(current);
-  const cards = state.consumers.map((c, i) => {
-    const colour = colourOf(i);
+  const cards = state.consumers.map((c) => {
+    const colour = colourOf(c.name);
     const isCurrent = t.consumer === c.name;
     const q = QUERY_FIELD[c.type];
     const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`, placeholder: QUERY_HINT[c.type] });
@@ -130,35 +210,41 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (isCurrent && current.step.op === 'query') {
       const stale = fresh !== undefined && json(fresh) !== json(current.result.result);
       answer.push(h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },
-        h('div', {}, h('strong', {}, `${c.name} answers`), ` (as of position ${c.position}): `, h('code', { class: 'result' }, json(current.result.result))),
-        fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, json(fresh))) : null,
-        stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`) : null));
+        h('div', {}, h('strong', {}, `${c.name} answers`), ` (as of position ${c.position}): `, h('code', { class: 'result' }, pretty(current.result.result))),
+        fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
+        stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`)
+          : h('div', { class: 'fresh-flag' }, 'Up to date: the same answer as storage.')));
+    }
+    if (isCurrent && current.step.op === 'expect' && current.step.query) {
+      answer.push(h('div', { class: 'answer checked', role: 'status' },
+        h('strong', {}, 'Checked: '), `${c.name} answers ${pretty(current.step.query)} with `, h('code', { class: 'result' }, pretty(current.step.result))));
     }
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
         h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`),
-        h('ol', { class: 'events' }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${k * 120}ms` },
-          opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key' }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
+        h('ol', { class: 'events' }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
+          opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
     const err = errors[c.name];
     return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
-        h('h3', {}, h('span', { class: 'swatch' }), c.name),
+        h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
         h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
-      h('div', { class: 'config' }, json(c.config)),
+      h('div', { class: 'config' }, pretty(c.config)),
       h('div', { class: 'position-line' },
         h('span', { class: 'position' }, `position ${c.position}`),
         h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up')),
+      h('p', { class: 'cost' }, costLine(c)),
       h('div', { class: 'card-buttons' },
-        h('button', { type: 'button', onclick: () => actions.step(c.name), disabled: c.lag === 0, title: 'Process exactly one pending change event' }, 'Step 1 event'),
-        h('button', { type: 'button', onclick: () => actions.flush(c.name), disabled: c.lag === 0, title: 'Process every pending change event' }, 'Flush'),
-        h('button', { type: 'button', onclick: () => actions.rebuild(c.name), title: 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
-        h('button', { type: 'button', class: 'danger', onclick: () => actions.remove(c.name) }, 'Remove')),
+        h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: c.lag === 0, title: 'Process exactly one pending change event' }, 'Step 1 event'),
+        h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: c.lag === 0, title: 'Process every pending change event' }, 'Flush'),
+        h('button', { type: 'button', dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), title: 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
+        h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
       h('form', { class: 'query', onsubmit: (ev) => { ev.preventDefault(); actions.query(c, input.value); } },
-        h('label', {}, `Ask by ${q}`, input), h('button', { type: 'submit' }, 'Query')),
+        h('label', {}, `Ask by ${q}`, input), h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
       answer,
-      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), stateTable(c)));
+      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), h('div', { class: 'state-scroll' }, stateTable(c))));
   });
   fill(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
 }

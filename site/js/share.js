@@ -5,7 +5,10 @@
 import { scenarioError } from './engine.js';
 
 const LINK_VERSION = 1;
-const STORAGE_KEY = 'unbundled.session.v1';
+// Browser storage slots: the session on screen (restored on reload), and the
+// student's sandbox (kept while they visit lessons).
+export const SLOT_CURRENT = 'unbundled.session.v1';
+export const SLOT_SANDBOX = 'unbundled.sandbox.v1';
 export const MAX_LINK_CHARS = 1_000_000;
 
 function toBase64Url(bytes) {
@@ -82,19 +85,19 @@ export function parseScenarioFile(module, text) {
   return data;
 }
 
-export function saveToStorage(session) {
+export function saveToStorage(slot, session) {
   try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({ v: LINK_VERSION, ...session }));
+    localStorage.setItem(slot, JSON.stringify({ v: LINK_VERSION, ...session }));
   } catch {
     // Storage full or disabled: the session simply is not kept across reloads.
   }
 }
 
-/** Returns the saved session, null if none, or throws if it is corrupt (and discards it). */
-export function loadFromStorage(module) {
+/** Returns the session saved in `slot`, null if none, or throws if it is corrupt (and discards it). */
+export function loadFromStorage(module, slot) {
   let text = null;
   try {
-    text = localStorage.getItem(STORAGE_KEY);
+    text = localStorage.getItem(slot);
   } catch {
     return null;
   }
@@ -102,14 +105,14 @@ export function loadFromStorage(module) {
   try {
     return checkSession(module, JSON.parse(text), 'saved session');
   } catch (e) {
-    clearStorage();
+    clearStorage(slot);
     throw e;
   }
 }
 
-export function clearStorage() {
+export function clearStorage(slot) {
   try {
-    localStorage.removeItem(STORAGE_KEY);
+    localStorage.removeItem(slot);
   } catch {
     // nothing to clear
   }
