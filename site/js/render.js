@@ -10,7 +10,8 @@ const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. Lo
 // The log shows at most this many log entries at once; older ones fold into
 // one "earlier" column, so a long session stays quick to draw.
 const LOG_WINDOW = 120;
-const STREAM_WINDOW = 200;
+const STREAM_WINDOW = 60;
+const STATE_ROWS = 150;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -157,12 +158,19 @@ export function renderStream(el, state, current) {
   const from = Math.max(0, state.events.length - STREAM_WINDOW);
   const shown = state.events.slice(from);
   if (t.lsn !== null && t.lsn - 1 < from) shown.unshift(state.events[t.lsn - 1]);
-  const items = shown.map((e) => h('li', { class: e.lsn === t.lsn ? 'fresh' : null, dataset: { lsn: e.lsn } },
-    h('details', { open: e.lsn === t.lsn && e.op !== 'c' },
+  // Before/after images are built when a student opens them (or for the
+  // event the current step touched), which keeps long streams quick to draw.
+  const images = (e) => h('dl', { class: 'images' },
+    h('dt', {}, 'before'), h('dd', {}, pretty(e.before)),
+    h('dt', {}, 'after'), h('dd', {}, pretty(e.after)));
+  const items = shown.map((e) => {
+    const open = e.lsn === t.lsn && e.op !== 'c';
+    const details = h('details', { open },
       h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key)),
-      h('dl', { class: 'images' },
-        h('dt', {}, 'before'), h('dd', {}, pretty(e.before)),
-        h('dt', {}, 'after'), h('dd', {}, pretty(e.after))))));
+      open ? images(e) : null);
+    if (!open) details.addEventListener('toggle', () => { if (details.open && details.childElementCount === 1) details.append(images(e)); });
+    return h('li', { class: e.lsn === t.lsn ? 'fresh' : null, dataset: { lsn: e.lsn } }, details);
+  });
   fill(el, items.length
     ? [from > 0 ? h('p', { class: 'fold-note' }, `${from} earlier change events are not shown (Export change stream has them all).`) : null,
        h('ol', { class: 'events' }, items)]
@@ -173,16 +181,19 @@ export function renderStream(el, state, current) {
 }
 
 function stateTable(c) {
-  const entries = Object.entries(c.state);
+  const all = Object.entries(c.state);
+  const entries = all.slice(0, STATE_ROWS);
+  const more = all.length > entries.length
+    ? h('p', { class: 'fold-note' }, `… and ${all.length - entries.length} more (${all.length} in all)`) : null;
   if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
   if (c.type === 'materialized_view') {
     const hasSum = 'sum' in c.config;
-    return h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'), hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null)),
-      h('tbody', {}, entries.map(([g, v]) => h('tr', {}, h('td', {}, g), h('td', { class: 'num' }, v.count), hasSum ? h('td', { class: 'num' }, v.sum) : null))));
+    return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'), hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null)),
+      h('tbody', {}, entries.map(([g, v]) => h('tr', {}, h('td', {}, g), h('td', { class: 'num' }, v.count), hasSum ? h('td', { class: 'num' }, v.sum) : null)))), more];
   }
   const head = c.type === 'full_text' ? 'token' : c.config.field;
-  return h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
-    h('tbody', {}, entries.map(([term, keys]) => h('tr', {}, h('td', {}, term), h('td', {}, keys.join(', '))))));
+  return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
+    h('tbody', {}, entries.map(([term, keys]) => h('tr', {}, h('td', {}, term), h('td', {}, keys.join(', ')))))), more];
 }
 
 // How the consumer caught up: the cost of snapshot against replay.
