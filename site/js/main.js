@@ -66,6 +66,11 @@ function openSession(scenario, cursor, lesson = null) {
   clearErrors();
   $('get-result').textContent = '';
   $('lesson-picker').value = lesson?.file ?? '';
+  // Offer the session's own kind of document in the write form.
+  const example = scenario.steps.find((s) => s.op === 'put' && typeof s.key === 'string');
+  $('key').value = example ? example.key : 'u1';
+  $('value').value = example ? pretty(example.value) : '{"name": "Ada Lovelace", "city": "London", "age": 36}';
+  checkValue();
   render();
 }
 
@@ -130,6 +135,7 @@ function openSandbox() {
 function act(step, errorEl) {
   stopPlaying();
   clearErrors();
+  clearNotices();
   page.holdSave = false;
   $('share-box').hidden = true;
   const wasOnScript = onScript();
@@ -416,7 +422,7 @@ function consumerSpecFromForm() {
 }
 
 function isTyping(target) {
-  return target instanceof HTMLElement && (target.matches('input:not([type=range]):not([type=radio]), textarea, select') || target.isContentEditable);
+  return target instanceof HTMLElement && (target.matches('input:not([type=range]), textarea, select') || target.isContentEditable);
 }
 
 function wireControls() {

@@ -28,10 +28,14 @@ async function pipe(bytes, stream) {
   return new Uint8Array(await new Response(out).arrayBuffer());
 }
 
-/** Encodes {scenario, cursor} compactly for a URL fragment: deflate + base64url. */
+// zlib's 'deflate' format, not 'deflate-raw': its Adler-32 checksum makes an
+// edited link fail to decode instead of decoding to a different session.
+const FORMAT = 'deflate';
+
+/** Encodes {scenario, cursor} compactly for a URL fragment: zlib deflate + base64url. */
 export async function encodeSession(session) {
   const json = JSON.stringify({ v: LINK_VERSION, ...session });
-  const packed = await pipe(new TextEncoder().encode(json), new CompressionStream('deflate-raw'));
+  const packed = await pipe(new TextEncoder().encode(json), new CompressionStream(FORMAT));
   return toBase64Url(packed);
 }
 
@@ -43,7 +47,7 @@ export async function decodeSession(module, text) {
   if (text.length > MAX_LINK_CHARS) throw new Error('it is too long');
   let json;
   try {
-    const bytes = await pipe(fromBase64Url(text), new DecompressionStream('deflate-raw'));
+    const bytes = await pipe(fromBase64Url(text), new DecompressionStream(FORMAT));
     json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (e) {
     throw new Error(e.message.startsWith('it ') ? e.message : 'it is not a compressed session (was it cut short or edited?)');
