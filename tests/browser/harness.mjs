@@ -27,12 +27,20 @@ export async function start() {
   };
 }
 
+const contexts = [];
+
+/** Closes every context open() made (call it in afterEach). */
+export async function closePages() {
+  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
+}
+
 /**
  * A fresh browser context and page at `url`, waiting until the engine has
  * rendered. Page errors and console errors are collected in page.errors.
  */
 export async function open(browser, url, viewport = { width: 1440, height: 1000 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
+  contexts.push(context);
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
@@ -43,8 +51,97 @@ export async function open(browser, url, viewport = { width: 1440, height: 1000 
   return page;
 }
 
+/** Jumps the finite CSS animations (fade-ins, pulses) to their end, so a screenshot shows the settled picture. */
+export async function settle(page) {
+  await page.evaluate(() => {
+    for (const a of document.getAnimations()) {
+      if (Number.isFinite(a.effect?.getComputedTiming().endTime)) a.finish();
+    }
+  });
+}
+
 export async function screenshot(page, name) {
+  await settle(page);
   const dir = join(ARTIFACTS, 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+// ---------------------------------------------------------------- helpers for the tests
+// Everything below reads what is on the screen (text, classes, data
+// attributes), never the page's internal JavaScript state.
+
+/** Starts recording dialogs (alert/confirm/prompt): page.dialogs lists their messages. */
+export function watchDialogs(page) {
+  page.dialogs = [];
+  page.on('dialog', async (d) => {
+    page.dialogs.push(`${d.type()}: ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+}
+
+/** open() plus dialog recording. */
+export async function openPage(browser, url, viewport) {
+  const page = await open(browser, url, viewport);
+  watchDialogs(page);
+  return page;
+}
+
+/** Asserts that the page raised no errors and opened no dialog. */
+export function assertClean(assert, page) {
+  assert.deepEqual(page.errors, [], 'no page errors or console errors');
+  assert.deepEqual(page.dialogs ?? [], [], 'no alert/confirm/prompt dialog');
+}
+
+/** What the screen shows: step label, log entries, markers, storage, stream. */
+export function screenState(page) {
+  return page.evaluate(() => {
+    const q = (s) => Array.from(document.querySelectorAll(s));
+    return {
+      step: document.querySelector('#step-label').textContent,
+      entries: q('#log .entry').map((e) => ({ lsn: e.dataset.lsn, head: e.classList.contains('head'), text: e.textContent })),
+      markers: Object.fromEntries(q('#log .cell.at').map((c) => [c.dataset.consumer, Number(c.dataset.position)])),
+      pending: q('#log .cell.pending').length,
+      rows: q('#storage tr[data-key]').map((tr) => [tr.dataset.key, tr.querySelector('td.value').textContent]),
+      storageLsn: document.querySelector('#storage-lsn').textContent,
+      stream: q('#stream li[data-lsn]').map((li) => [li.dataset.lsn, li.querySelector('.badge').textContent, li.querySelector('.key').textContent]),
+      cards: q('#consumers article.card').map((c) => [c.dataset.consumer, c.querySelector('.position').textContent, c.querySelector('.lag').textContent]),
+    };
+  });
+}
+
+/** Types a key and a JSON value into the write form and clicks Put. */
+export async function put(page, key, value) {
+  await page.fill('#key', key);
+  await page.fill('#value', typeof value === 'string' ? value : JSON.stringify(value));
+  await page.click('#put');
+}
+
+/** Moves the keyboard focus out of any field, to the page body. */
+export async function blur(page) {
+  await page.evaluate(() => document.activeElement?.blur());
+}
+
+/** A consumer's card. */
+export function card(page, name) {
+  return page.locator(`article.card[data-consumer="${name}"]`);
+}
+
+/** True when the consumer's ▲ marker is drawn in the same column as log entry `lsn`. */
+export function markerUnder(page, consumer, lsn) {
+  return page.evaluate(({ consumer, lsn }) => {
+    const m = Array.from(document.querySelectorAll('#log .cell.at')).find((c) => c.dataset.consumer === consumer);
+    const e = document.querySelector(`#log .entry[data-lsn="${lsn}"]`);
+    if (!m || !e) return false;
+    const a = m.getBoundingClientRect(), b = e.getBoundingClientRect();
+    return Math.abs((a.left + a.right) / 2 - (b.left + b.right) / 2) < 2;
+  }, { consumer, lsn });
+}
+
+/** Screenshot of the viewport only (for embed-sized views). */
+export async function screenshotViewport(page, name) {
+  await settle(page);
+  const dir = join(ARTIFACTS, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }
