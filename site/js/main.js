@@ -359,11 +359,26 @@ const consumerActions = {
 
 // ---------------------------------------------------------------- controls
 
+// A number JSON.parse turns into Infinity would be stored as null.
+function hasHugeNumber(v) {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v && typeof v === 'object') return Object.values(v).some(hasHugeNumber);
+  return false;
+}
+
 function checkValue() {
   const el = $('value-check');
   try {
-    const v = JSON.parse($('value').value);
+    let v;
+    try {
+      v = JSON.parse($('value').value);
+    } catch (e) {
+      const hint = /property name|Unexpected token|Bad control/.test(e.message)
+        ? ' (names and strings need "double quotes")' : '';
+      throw new Error(`${e.message}${hint}`);
+    }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('must be a JSON object, like {"name": "Ada"}');
+    if (hasHugeNumber(v)) throw new Error('a number is too large to store (it would become null)');
     el.textContent = '✓ a valid JSON object';
     el.className = 'check ok';
     $('value').removeAttribute('aria-invalid');
