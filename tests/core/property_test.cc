@@ -65,6 +65,13 @@ void RandomStep(Engine* engine, RandomWorkload* w) {
   }
 }
 
+void AddAllReplay(Engine* engine) {
+  Lsn position;
+  for (const auto& spec : kSpecs) {
+    ASSERT_TRUE(engine->AddConsumer(spec, JoinMode::kReplay, nullptr, &position).ok());
+  }
+}
+
 Json FreshRebuild(const Engine& engine, const ConsumerSpec& spec) {
   std::unique_ptr<DerivedSystem> fresh;
   EXPECT_TRUE(CreateDerivedSystem(spec.type, spec.config, "", &fresh).ok());
@@ -78,10 +85,7 @@ class PropertyTest : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(PropertyTest, StorageEqualsAReplayOfTheLog) {
   Engine engine;
-  Lsn position;
-  for (const auto& spec : kSpecs) {
-    ASSERT_TRUE(engine.AddConsumer(spec, JoinMode::kReplay, nullptr, &position).ok());
-  }
+  AddAllReplay(&engine);
   RandomWorkload w(GetParam());
   for (int i = 0; i < 3000; ++i) {
     RandomStep(&engine, &w);
@@ -96,10 +100,7 @@ TEST_P(PropertyTest, StorageEqualsAReplayOfTheLog) {
 
 TEST_P(PropertyTest, CaughtUpDerivedStateEqualsAFreshRebuildFromStorage) {
   Engine engine;
-  Lsn position;
-  for (const auto& spec : kSpecs) {
-    ASSERT_TRUE(engine.AddConsumer(spec, JoinMode::kReplay, nullptr, &position).ok());
-  }
+  AddAllReplay(&engine);
   RandomWorkload w(GetParam());
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 500; ++i) RandomStep(&engine, &w);
@@ -117,12 +118,10 @@ TEST_P(PropertyTest, CaughtUpDerivedStateEqualsAFreshRebuildFromStorage) {
 TEST_P(PropertyTest, SnapshotConsumerEndsInTheSameStateAsReplayConsumer) {
   Engine engine;
   RandomWorkload w(GetParam());
-  Lsn position;
-  for (const auto& spec : kSpecs) {
-    ASSERT_TRUE(engine.AddConsumer(spec, JoinMode::kReplay, nullptr, &position).ok());
-  }
+  AddAllReplay(&engine);
   for (int i = 0; i < 1500; ++i) RandomStep(&engine, &w);
   // Late joiners of every type, one of each mode, added mid-stream.
+  Lsn position;
   for (const auto& spec : kSpecs) {
     ConsumerSpec snap = spec, replay = spec;
     snap.name += "_snapshot";
