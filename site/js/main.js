@@ -147,7 +147,7 @@ function act(step, errorEl) {
     render();
     return result;
   }
-  if (discarded.length) page.fork = { at, discarded, wasOnScript };
+  if (discarded.length) page.fork = { at, discarded };
   else page.fork = null;
   if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
   render();
