@@ -215,7 +215,9 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const colour = colourOf(c.name);
     const isCurrent = t.consumer === c.name;
     const q = QUERY_FIELD[c.type];
-    const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`, placeholder: QUERY_HINT[c.type] });
+    const example = Object.keys(c.state)[0];
+    const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`,
+                               placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
     if (current?.step.op === 'query' && current.step.consumer === c.name && current.result.ok) input.value = String(current.step[q]);
     const answer = [];
     if (isCurrent && current.step.op === 'query') {
