@@ -80,16 +80,16 @@ async function fetchJson(url) {
   return res.json();
 }
 
-async function openLesson(file, step = 0) {
+async function openLesson(file, step = 0, scenario = null) {
   const entry = page.lessons.find((l) => l.file === file || l.file === `${file}.json`);
   if (!entry) throw new Error(`lesson: no lesson named '${file}'`);
-  const scenario = await fetchJson(`lessons/${entry.file}`);
+  scenario ??= await fetchJson(`lessons/${entry.file}`);
   openSession(scenario, Math.min(step, scenario.steps.length),
     { file: entry.file, title: scenario.title, description: scenario.description ?? '', scenario });
 }
 
-function sameStep(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
+function sameSteps(a, b) {
+  return a.length === b.length && a.every((step, i) => JSON.stringify(step) === JSON.stringify(b[i]));
 }
 
 /** True while the history is still the lesson's script. */
@@ -97,7 +97,7 @@ function onScript() {
   const { lesson, history } = page;
   if (!lesson) return false;
   const script = lesson.scenario.steps;
-  return history.steps.length === script.length && history.steps.every((s, i) => sameStep(s, script[i]));
+  return sameSteps(history.steps, script);
 }
 
 // The session is saved on every render, so a reload keeps it. The sandbox is
@@ -629,8 +629,7 @@ async function openSaved(s) {
   const entry = s.lesson && page.lessons.find((l) => l.file === s.lesson);
   if (entry) {
     const lesson = await fetchJson(`lessons/${entry.file}`);
-    const same = lesson.steps.length === s.scenario.steps.length && lesson.steps.every((st, i) => sameStep(st, s.scenario.steps[i]));
-    if (same) return openLesson(entry.file, s.cursor);
+    if (sameSteps(lesson.steps, s.scenario.steps)) return openLesson(entry.file, s.cursor, lesson);
   }
   return openSession(s.scenario, s.cursor);
 }
