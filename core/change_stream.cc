@@ -21,15 +21,21 @@ ChangeEvent ChangeStream::Capture(const LogEntry& entry, const Document* before)
 }
 
 void ChangeStream::Append(ChangeEvent event) {
-  assert(events_.empty() || event.lsn == events_.back().lsn + 1);
+  assert(events_.empty() || event.lsn > events_.back().lsn);
   events_.push_back(std::move(event));
 }
 
 std::size_t ChangeStream::FirstAfter(Lsn position) const {
-  if (events_.empty()) return 0;
-  const Lsn first = events_.front().lsn;
-  if (position < first) return 0;
-  return static_cast<std::size_t>(std::min<Lsn>(position - first + 1, events_.size()));
+  if (events_.empty() || position < events_.front().lsn) return 0;
+  if (position >= events_.back().lsn) return events_.size();
+  // A guess that holds while LSNs are dense; verified before it is trusted.
+  const Lsn guess = position - events_.front().lsn + 1;
+  if (guess < events_.size() && events_[guess - 1].lsn <= position && events_[guess].lsn > position) {
+    return static_cast<std::size_t>(guess);
+  }
+  auto it = std::upper_bound(events_.begin(), events_.end(), position,
+                             [](Lsn p, const ChangeEvent& e) { return p < e.lsn; });
+  return static_cast<std::size_t>(it - events_.begin());
 }
 
 }  // namespace unbundled

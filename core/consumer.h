@@ -1,8 +1,11 @@
 // Consumer: one derived system reading the change stream at its own position,
 // like a Kafka consumer group with its committed offset.
 //
-// position: the LSN of the last change event this consumer processed (0: none).
-// This is one less than Kafka's "position", which is the next offset to read.
+// position:  the LSN of the last change event this consumer processed (0:
+//            none). One less than Kafka's "position", the next offset to read.
+// committed: the position it last saved (a Kafka offset commit). A consumer
+//            that crashes restarts from its committed position, so the events
+//            after it are delivered again: at-least-once delivery.
 #ifndef UNBUNDLED_CORE_CONSUMER_H_
 #define UNBUNDLED_CORE_CONSUMER_H_
 
@@ -17,11 +20,31 @@
 
 namespace unbundled {
 
-// What a consumer is: its unique name, its type and that type's config.
+// Where a consumer keeps its position relative to its derived state.
+enum class OffsetStorage {
+  // State and position are committed together, atomically (a Kafka Streams
+  // or Flink checkpoint). A crash returns both to the last commit, so every
+  // event affects the state exactly once.
+  kWithState,
+  // The state lives in an external store where every change is durable at
+  // once; only the position is committed (Kafka's auto-commit). A crash
+  // returns the position but not the state, so redelivered events are
+  // applied twice.
+  kSeparate,
+};
+
+const char* OffsetStorageName(OffsetStorage offsets);
+
+constexpr std::size_t kMaxCommitEvery = 1000000;
+
+// What a consumer is: its unique name, its type and that type's config, and
+// how it commits its position.
 struct ConsumerSpec {
   std::string name;
   std::string type;
   Json config = Json::object();
+  OffsetStorage offsets = OffsetStorage::kWithState;
+  std::size_t commit_every = 1;  // commit after every N processed events
 };
 
 class Consumer {
@@ -31,25 +54,30 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Processes one change event from the stream and moves the position to its LSN.
-  void Deliver(const ChangeEvent& event) {
-    system_->Apply(event);
-    position_ = event.lsn;
-    ++processed_;
-  }
+  // Processes one change event from the stream and moves the position to its
+  // LSN; commits when commit_every events have been processed since the last
+  // commit.
+  void Deliver(const ChangeEvent& event);
+  // Saves the position (and, with_state, the state with it).
+  void Commit();
+  // Loses what was not committed and restarts at once from the committed
+  // position. Returns that position.
+  Lsn Crash();
+
   // Takes `system`, already loaded from a snapshot of `rows` stored rows at
   // storage LSN `at`, as the derived state (on joining, or for a rebuild).
-  void StartFromSnapshot(std::unique_ptr<DerivedSystem> system, Lsn at, std::size_t rows) {
-    system_ = std::move(system);
-    position_ = at;
-    snapshot_lsn_ = at;
-    snapshot_rows_ = rows;
-    processed_ = 0;
-  }
+  // The snapshot's state and position count as committed.
+  void StartFromSnapshot(std::unique_ptr<DerivedSystem> system, Lsn at, std::size_t rows);
+
+  // Set by recovery when the position is past the recovered head: the
+  // consumer has seen writes the database no longer has.
+  void MarkAhead() { ahead_ = true; }
+  bool ahead() const { return ahead_; }
 
   const ConsumerSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
   Lsn position() const { return position_; }
+  Lsn committed() const { return committed_; }
   const DerivedSystem& system() const { return *system_; }
   // Whether the state began from a snapshot, at which storage LSN, of how
   // many rows; and how many change events it processed from the stream since.
@@ -58,14 +86,32 @@ class Consumer {
   Lsn snapshot_lsn() const { return snapshot_lsn_.value_or(0); }
   std::size_t snapshot_rows() const { return snapshot_rows_; }
   std::size_t processed() const { return processed_; }
+  // Events processed that had been processed before (after a crash).
+  std::size_t redelivered() const { return redelivered_; }
+  // The last crash: it rewound the position from `rewound_from` to
+  // `rewound_to`; events in between are (or will be) delivered again.
+  bool has_rewind() const { return rewound_from_ > rewound_to_; }
+  Lsn rewound_from() const { return rewound_from_; }
+  Lsn rewound_to() const { return rewound_to_; }
 
  private:
   ConsumerSpec spec_;
   std::unique_ptr<DerivedSystem> system_;
   Lsn position_ = 0;
+  Lsn committed_ = 0;
+  // with_state only: the state as of the last commit, copied just before the
+  // first change after it (null while it equals the current state, which is
+  // always the case with commit_every = 1).
+  std::unique_ptr<DerivedSystem> committed_state_;
+  std::size_t since_commit_ = 0;
+  Lsn high_water_ = 0;  // the highest LSN ever processed
   std::optional<Lsn> snapshot_lsn_;
   std::size_t snapshot_rows_ = 0;
   std::size_t processed_ = 0;
+  std::size_t redelivered_ = 0;
+  Lsn rewound_from_ = 0;
+  Lsn rewound_to_ = 0;
+  bool ahead_ = false;
 };
 
 }  // namespace unbundled

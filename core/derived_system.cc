@@ -105,6 +105,10 @@ class SecondaryIndex final : public DerivedSystem {
  public:
   explicit SecondaryIndex(std::string field) : field_(std::move(field)) {}
 
+  std::unique_ptr<DerivedSystem> Clone() const override {
+    return std::make_unique<SecondaryIndex>(*this);
+  }
+
   Json State() const override { return PostingsToJson(postings_); }
 
   Status Query(const Json& query, Json* result) const override {
@@ -138,6 +142,10 @@ class MaterializedView final : public DerivedSystem {
  public:
   MaterializedView(std::string group_by, std::optional<std::string> sum)
       : group_by_(std::move(group_by)), sum_(std::move(sum)) {}
+
+  std::unique_ptr<DerivedSystem> Clone() const override {
+    return std::make_unique<MaterializedView>(*this);
+  }
 
   Json State() const override {
     Json j = Json::object();
@@ -222,6 +230,10 @@ class FullTextIndex final : public DerivedSystem {
  public:
   // An empty `fields` means every top-level string field.
   explicit FullTextIndex(std::vector<std::string> fields) : fields_(std::move(fields)) {}
+
+  std::unique_ptr<DerivedSystem> Clone() const override {
+    return std::make_unique<FullTextIndex>(*this);
+  }
 
   Json State() const override { return PostingsToJson(postings_); }
 

@@ -22,8 +22,10 @@ namespace unbundled {
 class DerivedSystem {
  public:
   virtual ~DerivedSystem() = default;
-  DerivedSystem(const DerivedSystem&) = delete;
   DerivedSystem& operator=(const DerivedSystem&) = delete;
+
+  // A deep copy: the state a consumer commits together with its position.
+  virtual std::unique_ptr<DerivedSystem> Clone() const = 0;
 
   // Applies one change event: removes the `before` document's contribution
   // (if any) and adds the `after` document's (if any). Cannot fail: documents
@@ -39,6 +41,7 @@ class DerivedSystem {
 
  protected:
   DerivedSystem() = default;
+  DerivedSystem(const DerivedSystem&) = default;
   virtual void Add(const std::string& key, const Document& doc) = 0;
   virtual void Remove(const std::string& key, const Document& doc) = 0;
 };

@@ -1,6 +1,9 @@
 #include "core/engine.h"
 
+#include <set>
 #include <utility>
+
+#include "core/log_format.h"
 
 namespace unbundled {
 
@@ -10,53 +13,159 @@ Status UnknownConsumer(const std::string& name) {
   return Status::Invalid("consumer", "no consumer named '" + name + "'");
 }
 
-}  // namespace
-
-const ChangeEvent& Engine::Write(LogOp op, const std::string& key, const Document& value) {
-  // The event's "before" is captured from storage before the write, which is
-  // what a CDC connector reading a row-image log sees.
-  const LogEntry& entry = wal_.Append(op, key, op == LogOp::kPut ? value : Document());
-  ChangeEvent event = ChangeStream::Capture(entry, storage_.Get(key));
-  storage_.Apply(entry);
-  stream_.Append(std::move(event));
-  return stream_.events().back();
+std::size_t RecordSize(const std::string& key, const std::string& value_json) {
+  return log::kHeaderSize + log::kKeyLengthSize + key.size() + value_json.size();
 }
 
-Status Engine::Put(const std::string& key, const Document& value, ChangeEvent* event) {
-  Status s = ValidateKey(key, "key");
-  if (s.ok()) s = ValidateValue(value, "value");
-  if (!s.ok()) return s;
-  const ChangeEvent& e = Write(LogOp::kPut, key, value);
-  if (event != nullptr) *event = e;
+}  // namespace
+
+Status DatabaseDown() { return Status::Invalid("database is down", "recover first"); }
+
+Status Engine::CheckFault(const WriteOptions& options, std::size_t record_size) const {
+  if (options.fault == WriteFault::kBeforeSync) {
+    const std::size_t unsynced = wal_.file().unsynced() + record_size;
+    if (options.torn_bytes > unsynced) {
+      return Status::Invalid("torn_bytes", "must be at most " + std::to_string(unsynced) +
+                                               " (the unsynced bytes, this record's " +
+                                               std::to_string(record_size) + " included)");
+    }
+  } else if (options.torn_bytes != 0) {
+    return Status::Invalid("torn_bytes", "only a crash \"before_sync\" can tear a write");
+  }
   return Status::OK();
 }
 
-Status Engine::Delete(const std::string& key, bool* deleted, ChangeEvent* event) {
+Status Engine::Write(LogOp op, const std::string& key, const Document* value,
+                     const std::string& value_json, const WriteOptions& options,
+                     WriteResult* result) {
+  Status s = CheckFault(options, RecordSize(key, value_json));
+  if (!s.ok()) return s;
+  LogEntry entry;
+  entry.lsn = wal_.NextLsn();
+  entry.op = op;
+  entry.key = key;
+  if (op == LogOp::kPut) entry.value = *value;
+  wal_.Append(entry, value_json);
+  // The event's "before" is captured from storage before the write, which is
+  // what a CDC connector reading a row-image log sees.
+  ChangeEvent event = ChangeStream::Capture(entry, storage_.Get(key));
+  storage_.Apply(entry);
+  stream_.Append(std::move(event));
+  result->written = true;
+  result->event = stream_.events().back();
+  switch (options.fault) {
+    case WriteFault::kNone:
+      if (commit_mode_ == CommitMode::kSync) wal_.Sync();
+      result->acknowledged = true;
+      result->durable = commit_mode_ == CommitMode::kSync;
+      break;
+    case WriteFault::kBeforeSync:
+      wal_.MarkLastUnacknowledged();
+      GoDown(CrashKind::kPower, options.torn_bytes);
+      break;
+    case WriteFault::kAfterSync:
+      wal_.Sync();
+      wal_.MarkLastUnacknowledged();
+      result->durable = true;
+      GoDown(CrashKind::kProcess, 0);
+      break;
+  }
+  return Status::OK();
+}
+
+Status Engine::Put(const std::string& key, const Document& value, const WriteOptions& options,
+                   WriteResult* result) {
+  if (down_) return DatabaseDown();
+  Status s = ValidateKey(key, "key");
+  std::string value_json;
+  if (s.ok()) s = ValidateValue(value, "value", &value_json);
+  if (!s.ok()) return s;
+  *result = WriteResult();
+  return Write(LogOp::kPut, key, &value, value_json, options, result);
+}
+
+Status Engine::Put(const std::string& key, const Document& value, ChangeEvent* event) {
+  WriteResult result;
+  Status s = Put(key, value, WriteOptions(), &result);
+  if (s.ok() && event != nullptr) *event = result.event;
+  return s;
+}
+
+Status Engine::Delete(const std::string& key, const WriteOptions& options, WriteResult* result) {
+  if (down_) return DatabaseDown();
   Status s = ValidateKey(key, "key");
   if (!s.ok()) return s;
-  *deleted = storage_.Get(key) != nullptr;
-  if (!*deleted) return Status::OK();
-  const ChangeEvent& e = Write(LogOp::kDelete, key, Document());
-  if (event != nullptr) *event = e;
+  *result = WriteResult();
+  if (storage_.Get(key) == nullptr) {
+    if (options.fault != WriteFault::kNone) {
+      return Status::Invalid("crash", "'" + key +
+                                          "' is absent, so this delete writes nothing and has "
+                                          "no write to crash in");
+    }
+    result->acknowledged = true;
+    return Status::OK();
+  }
+  return Write(LogOp::kDelete, key, nullptr, "", options, result);
+}
+
+Status Engine::Delete(const std::string& key, bool* deleted, ChangeEvent* event) {
+  WriteResult result;
+  Status s = Delete(key, WriteOptions(), &result);
+  if (!s.ok()) return s;
+  *deleted = result.written;
+  if (result.written && event != nullptr) *event = result.event;
+  return s;
+}
+
+Status Engine::Get(const std::string& key, const Document** value) const {
+  if (down_) return DatabaseDown();
+  Status s = ValidateKey(key, "key");
+  if (!s.ok()) return s;
+  *value = storage_.Get(key);
+  return Status::OK();
+}
+
+Status Engine::CanDeliver(const Consumer& consumer) const {
+  if (down_) return DatabaseDown();
+  if (consumer.ahead()) {
+    return Status::Invalid(
+        "consumer", "'" + consumer.name() + "' is ahead of the log (position " +
+                        std::to_string(consumer.position()) + ", head " +
+                        std::to_string(wal_.head()) +
+                        "): it has seen writes the database no longer has; rebuild it");
+  }
   return Status::OK();
 }
 
 std::size_t Engine::CatchUp(Consumer* consumer) {
   const auto& events = stream_.events();
-  std::size_t first = stream_.FirstAfter(consumer->position());
-  for (std::size_t i = first; i < events.size(); ++i) consumer->Deliver(events[i]);
-  return events.size() - first;
+  const std::size_t first = stream_.FirstAfter(consumer->position());
+  const std::size_t end = stream_.FirstAfter(wal_.durable_lsn());
+  for (std::size_t i = first; i < end; ++i) consumer->Deliver(events[i]);
+  return end > first ? end - first : 0;
 }
 
-void Engine::FlushAll(std::size_t* delivered) {
+Status Engine::FlushAll(std::size_t* delivered,
+                        std::vector<std::pair<std::string, std::string>>* refused) {
+  if (down_) return DatabaseDown();
   std::size_t total = 0;
-  for (auto& c : consumers_) total += CatchUp(c.get());
+  for (auto& c : consumers_) {
+    Status s = CanDeliver(*c);
+    if (!s.ok()) {
+      if (refused != nullptr) refused->emplace_back(c->name(), s.message());
+      continue;
+    }
+    total += CatchUp(c.get());
+  }
   *delivered = total;
+  return Status::OK();
 }
 
 Status Engine::Flush(const std::string& consumer, std::size_t* delivered) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
+  Status s = CanDeliver(*c);
+  if (!s.ok()) return s;
   *delivered = CatchUp(c);
   return Status::OK();
 }
@@ -64,8 +173,10 @@ Status Engine::Flush(const std::string& consumer, std::size_t* delivered) {
 Status Engine::Step(const std::string& consumer, const ChangeEvent** event) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
-  std::size_t next = stream_.FirstAfter(c->position());
-  if (next == stream_.events().size()) {
+  Status s = CanDeliver(*c);
+  if (!s.ok()) return s;
+  const std::size_t next = stream_.FirstAfter(c->position());
+  if (next >= stream_.FirstAfter(wal_.durable_lsn())) {
     *event = nullptr;
     return Status::OK();
   }
@@ -90,6 +201,7 @@ std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* ev
 
 Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
                            std::vector<ChangeEvent>* snapshot, Lsn* position) {
+  if (down_) return DatabaseDown();
   if (spec.name.empty()) return Status::Invalid("consumer.name", "must not be empty");
   if (spec.name.size() > kMaxConsumerNameBytes || !IsValidUtf8(spec.name)) {
     return Status::Invalid("consumer.name", "must be valid UTF-8 of at most " +
@@ -97,6 +209,10 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
   }
   if (FindConsumer(spec.name) != nullptr) {
     return Status::Invalid("consumer.name", "a consumer named '" + spec.name + "' already exists");
+  }
+  if (spec.commit_every < 1 || spec.commit_every > kMaxCommitEvery) {
+    return Status::Invalid("consumer.commit_every",
+                           "must be from 1 to " + std::to_string(kMaxCommitEvery));
   }
   std::unique_ptr<DerivedSystem> system;
   Status s = CreateDerivedSystem(spec.type, spec.config, "consumer", &system);
@@ -127,6 +243,7 @@ Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* sn
                        Lsn* position) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
+  if (down_) return DatabaseDown();
   std::unique_ptr<DerivedSystem> fresh;
   // The spec was validated when the consumer was added, so this succeeds.
   Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
@@ -141,6 +258,175 @@ Status Engine::Query(const std::string& consumer, const Json& query, Json* resul
   const Consumer* c = FindConsumer(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
   return c->system().Query(query, result);
+}
+
+void Engine::Configure(const CommitMode* commit, const RecoveryMode* recovery) {
+  if (commit != nullptr) commit_mode_ = *commit;
+  if (recovery != nullptr) recovery_mode_ = *recovery;
+}
+
+Status Engine::Sync(Lsn* durable) {
+  if (down_) return DatabaseDown();
+  wal_.Sync();
+  *durable = wal_.durable_lsn();
+  return Status::OK();
+}
+
+void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
+  if (kind == CrashKind::kPower) wal_.mutable_file()->LosePower(torn_bytes);
+  // The database's memory: storage is gone. The log index is kept until
+  // recovery only to tell what was lost; the event history stays on view
+  // but nothing is delivered until recovery rebuilds it from the file.
+  storage_.Clear();
+  down_ = true;
+}
+
+Status Engine::Crash(CrashKind kind, std::size_t torn_bytes) {
+  if (down_) return DatabaseDown();
+  if (kind == CrashKind::kProcess && torn_bytes != 0) {
+    return Status::Invalid("torn_bytes", "only a power crash can tear a write");
+  }
+  if (torn_bytes > wal_.file().unsynced()) {
+    return Status::Invalid("torn_bytes", "must be at most " +
+                                             std::to_string(wal_.file().unsynced()) +
+                                             " (the unsynced bytes)");
+  }
+  GoDown(kind, torn_bytes);
+  return Status::OK();
+}
+
+Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
+  if (!down_) {
+    return Status::Invalid("recover", "the database is up, so there is nothing to recover "
+                                      "(crash it first)");
+  }
+  const RecoveryMode m = mode != nullptr ? *mode : recovery_mode_;
+  const std::vector<RecordInfo> before = wal_.records();
+  std::vector<LogEntry> entries;
+  ReadReport report;
+  Status s = wal_.Recover(m, &entries, &report);
+  if (!s.ok()) return s;
+
+  // Replay into a fresh storage, and capture the change stream again from
+  // the recovered log: it is what the log now says happened.
+  storage_.Clear();
+  stream_.Clear();
+  for (const auto& entry : entries) {
+    const Document* old = storage_.Get(entry.key);
+    // Only a skipped record can leave a delete of an absent key: no event.
+    if (entry.op == LogOp::kPut || old != nullptr) {
+      stream_.Append(ChangeStream::Capture(entry, old));
+    }
+    storage_.Apply(entry);
+  }
+  down_ = false;
+
+  *result = RecoveryResult();
+  result->mode = m;
+  result->recovered = wal_.head();
+  result->replayed = entries.size();
+  result->discarded_bytes = report.discarded_bytes;
+  result->problems = std::move(report.problems);
+  for (const auto& r : before) {
+    const RecordInfo* now = wal_.Find(r.lsn);
+    if (now == nullptr) {
+      result->lost.push_back({r.lsn, r.acknowledged});
+    } else if (!r.acknowledged) {
+      result->survived_unacknowledged.push_back(r.lsn);
+    }
+  }
+  for (auto& c : consumers_) {
+    if (c->position() > wal_.head()) {
+      c->MarkAhead();
+      result->ahead.push_back(c->name());
+    }
+  }
+  return Status::OK();
+}
+
+Status Engine::Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* result) {
+  const RecordInfo* r = wal_.Find(lsn);
+  if (r == nullptr || r->offset + r->size > wal_.file().size()) {
+    return Status::Invalid("lsn", "no log record with LSN " + std::to_string(lsn) + " in the file");
+  }
+  if (r->offset + r->size > wal_.file().synced()) {
+    return Status::Invalid("lsn", "LSN " + std::to_string(lsn) +
+                                      " is not durable yet: only bytes on disk can rot (sync first)");
+  }
+  const std::size_t at =
+      byte.value_or(log::kHeaderSize + (r->size - log::kHeaderSize) / 2);
+  if (at >= r->size) {
+    return Status::Invalid("byte", "must be less than " + std::to_string(r->size) +
+                                       " (the record's size)");
+  }
+  result->lsn = lsn;
+  result->byte = at;
+  result->offset = r->offset + at;
+  result->was = static_cast<unsigned char>(wal_.file().bytes()[result->offset]);
+  wal_.mutable_file()->FlipByte(result->offset);
+  result->now = static_cast<unsigned char>(wal_.file().bytes()[result->offset]);
+  return Status::OK();
+}
+
+Status Engine::Commit(const std::string& consumer) {
+  Consumer* c = FindMutable(consumer);
+  if (c == nullptr) return UnknownConsumer(consumer);
+  c->Commit();
+  return Status::OK();
+}
+
+Status Engine::CrashConsumer(const std::string& consumer, Lsn* rewound_to,
+                             std::size_t* redeliver) {
+  Consumer* c = FindMutable(consumer);
+  if (c == nullptr) return UnknownConsumer(consumer);
+  const Lsn from = c->position();
+  *rewound_to = c->Crash();
+  *redeliver = stream_.CountBetween(*rewound_to, from);
+  return Status::OK();
+}
+
+Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
+  if (down_) return DatabaseDown();
+  checks->clear();
+  for (const auto& c : consumers_) {
+    ConsumerCheck check;
+    check.name = c->name();
+    std::unique_ptr<DerivedSystem> fresh;
+    Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
+    if (!s.ok()) return s;
+    const auto& events = stream_.events();
+    const std::size_t end = stream_.FirstAfter(c->position());
+    for (std::size_t i = 0; i < end; ++i) fresh->Apply(events[i]);
+    const Json expected = fresh->State();
+    const Json actual = c->system().State();
+    std::set<std::string> keys;
+    for (const auto& [k, v] : expected.items()) keys.insert(k);
+    for (const auto& [k, v] : actual.items()) keys.insert(k);
+    for (const auto& k : keys) {
+      const Json e = expected.contains(k) ? expected[k] : Json(nullptr);
+      const Json a = actual.contains(k) ? actual[k] : Json(nullptr);
+      if (e == a) continue;
+      check.consistent = false;
+      if (check.differences.size() < 5) {
+        check.differences.push_back({{"key", k}, {"expected", e}, {"actual", a}});
+      }
+    }
+    if (c->ahead()) {
+      check.consistent = false;
+      check.reason = "ahead of the log";
+    } else if (!check.consistent) {
+      check.reason = "state differs from processing each event once";
+    }
+    checks->push_back(std::move(check));
+  }
+  return Status::OK();
+}
+
+void Engine::OpenLog(std::string bytes) {
+  wal_.Load(std::move(bytes));
+  storage_.Clear();
+  stream_.Clear();
+  down_ = true;
 }
 
 const Consumer* Engine::FindConsumer(const std::string& name) const {

@@ -2,7 +2,14 @@
 //
 // Writes (Put, Delete) touch only the write-ahead log and storage, and append
 // one change event to the change stream. Consumers do not see the event until
-// someone calls Flush or Step for them (lazy propagation), so they lag.
+// someone calls Flush or Step for them (lazy propagation), so they lag; and
+// they never see an event before its log record is durable, as PostgreSQL's
+// walsender sends only flushed WAL.
+//
+// The database can crash (Crash, or a write that dies at a fault point) and
+// is then down until Recover reads the log file back. Consumers are separate
+// processes: they keep their state through a database crash, and crash on
+// their own (CrashConsumer).
 //
 // Every method validates all of its input before changing anything: a method
 // that returns a non-ok Status has changed nothing at all.
@@ -11,7 +18,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/change_stream.h"
@@ -32,6 +41,66 @@ enum class JoinMode {
   kReplay,
 };
 
+// When a write is acknowledged (PostgreSQL's synchronous_commit).
+enum class CommitMode {
+  kSync,   // after its log record is synced: an acknowledged write survives any crash
+  kAsync,  // once written: it is durable only at the next Sync, and a power loss before that loses it
+};
+
+enum class CrashKind {
+  kProcess,  // the database's memory is lost; written bytes survive in the OS cache
+  kPower,    // only synced bytes survive, plus an optional torn prefix of the rest
+};
+
+// Where a write dies on its way, if it does.
+enum class WriteFault {
+  kNone,
+  kBeforeSync,  // written, then power is lost (the record may be torn)
+  kAfterSync,   // durable, then the process dies before it replies
+};
+
+struct WriteOptions {
+  WriteFault fault = WriteFault::kNone;
+  std::size_t torn_bytes = 0;  // kBeforeSync: bytes of the unsynced tail that survive
+};
+
+struct WriteResult {
+  bool written = false;       // false for a delete of an absent key
+  ChangeEvent event;          // when written
+  bool acknowledged = false;  // the client got its reply
+  bool durable = false;       // its record was on disk when the call returned
+};
+
+struct LostWrite {
+  Lsn lsn = 0;
+  bool acknowledged = false;
+};
+
+struct RecoveryResult {
+  RecoveryMode mode = RecoveryMode::kPointInTime;
+  Lsn recovered = 0;                  // the new head
+  std::size_t replayed = 0;           // log entries replayed into storage
+  std::size_t discarded_bytes = 0;
+  std::vector<log::Problem> problems;  // torn tail and corruption, in file order
+  std::vector<LostWrite> lost;        // appended before the crash, not recovered
+  std::vector<Lsn> survived_unacknowledged;  // recovered, though the client never heard
+  std::vector<std::string> ahead;     // consumers now ahead of the log
+};
+
+struct ConsumerCheck {
+  std::string name;
+  bool consistent = true;
+  std::string reason;       // why not, in a word or two (empty when consistent)
+  Json differences = Json::array();  // up to five {key, expected, actual}
+};
+
+struct CorruptResult {
+  Lsn lsn = 0;
+  std::size_t offset = 0;  // of the flipped byte in the file
+  std::size_t byte = 0;    // of the flipped byte within the record
+  unsigned was = 0, now = 0;
+};
+
 class Engine {
  public:
   Engine() = default;
@@ -39,19 +108,27 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Appends a put to the log, applies it to storage and emits a "c" or "u"
-  // event, returned in *event.
+  // event. With a fault, the database crashes on the way and the write is
+  // not acknowledged.
+  Status Put(const std::string& key, const Document& value, const WriteOptions& options,
+             WriteResult* result);
   Status Put(const std::string& key, const Document& value, ChangeEvent* event);
 
-  // Deletes a present key (log entry, storage, "d" event; *deleted = true and
-  // *event set). Deleting an absent key writes nothing: *deleted = false.
+  // Deletes a present key (log entry, storage, "d" event). Deleting an
+  // absent key writes nothing (result->written = false); a fault then is
+  // refused, as there is no write to die in.
+  Status Delete(const std::string& key, const WriteOptions& options, WriteResult* result);
   Status Delete(const std::string& key, bool* deleted, ChangeEvent* event);
 
-  // The stored document or nullptr.
+  // The stored document or nullptr (refused while down).
+  Status Get(const std::string& key, const Document** value) const;
   const Document* Get(const std::string& key) const { return storage_.Get(key); }
 
-  // Every consumer processes all of its pending events in LSN order.
-  // *delivered counts the events processed. Cost: O(pending events).
-  void FlushAll(std::size_t* delivered);
+  // Every consumer processes all of its pending events in LSN order, up to
+  // the durable LSN. Consumers that cannot take events (ahead of the log) are
+  // skipped and named in *refused with the reason. Cost: O(pending events).
+  Status FlushAll(std::size_t* delivered,
+                  std::vector<std::pair<std::string, std::string>>* refused = nullptr);
   // The named consumer processes all of its pending events.
   Status Flush(const std::string& consumer, std::size_t* delivered);
 
@@ -72,17 +149,49 @@ class Engine {
   Status Rebuild(const std::string& consumer, std::vector<ChangeEvent>* snapshot,
                  Lsn* position);
 
-  // Asks the consumer's derived system, as it is now.
+  // Asks the consumer's derived system, as it is now (also while down).
   Status Query(const std::string& consumer, const Json& query, Json* result) const;
+
+  // Chooses the commit mode and the recovery mode (either may be null).
+  void Configure(const CommitMode* commit, const RecoveryMode* recovery);
+  // Syncs every written byte; *durable is the highest durable LSN.
+  Status Sync(Lsn* durable);
+  // Crashes the database. torn_bytes is for kPower only, at most the
+  // unsynced bytes.
+  Status Crash(CrashKind kind, std::size_t torn_bytes);
+  // Reads the log file from its first byte, verifies every record, cuts a
+  // torn tail and replays it into storage. `mode` overrides the configured
+  // recovery mode once.
+  Status Recover(const RecoveryMode* mode, RecoveryResult* result);
+  // Flips one byte of a durable record on disk (bit rot); `byte` is its index
+  // within the record (default: the middle of the payload).
+  Status Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* result);
+
+  // Commits the consumer's position now.
+  Status Commit(const std::string& consumer);
+  // The consumer loses what it had not committed and restarts from its
+  // committed position; *redeliver events will be delivered again.
+  Status CrashConsumer(const std::string& consumer, Lsn* rewound_to, std::size_t* redeliver);
+
+  // Checks every consumer against a fresh one of the same spec that
+  // processed each change event up to the same position exactly once.
+  Status Verify(std::vector<ConsumerCheck>* checks) const;
+
+  // Opens an existing log file: the database is down until Recover.
+  void OpenLog(std::string bytes);
 
   // Looks up a consumer; nullptr when there is none of that name.
   const Consumer* FindConsumer(const std::string& name) const;
-  // Number of events the consumer has not processed yet.
+  // Number of durable events the consumer has not processed yet.
   std::size_t Lag(const Consumer& consumer) const {
-    return stream_.CountAfter(consumer.position());
+    return stream_.CountBetween(consumer.position(), wal_.durable_lsn());
   }
 
+  bool down() const { return down_; }
+  CommitMode commit_mode() const { return commit_mode_; }
+  RecoveryMode recovery_mode() const { return recovery_mode_; }
   const WriteAheadLog& wal() const { return wal_; }
+  WriteAheadLog* mutable_wal() { return &wal_; }
   const Storage& storage() const { return storage_; }
   const ChangeStream& stream() const { return stream_; }
   // Consumers in the order they were added.
@@ -90,8 +199,13 @@ class Engine {
 
  private:
   Consumer* FindMutable(const std::string& name);
-  const ChangeEvent& Write(LogOp op, const std::string& key, const Document& value);
+  Status Write(LogOp op, const std::string& key, const Document* value,
+               const std::string& value_json, const WriteOptions& options, WriteResult* result);
+  Status CheckFault(const WriteOptions& options, std::size_t record_size) const;
+  // Why the consumer cannot take events now, or OK.
+  Status CanDeliver(const Consumer& consumer) const;
   std::size_t CatchUp(Consumer* consumer);
+  void GoDown(CrashKind kind, std::size_t torn_bytes);
   // Feeds a fresh snapshot of storage to `system`; returns the number of rows.
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;
 
@@ -99,7 +213,13 @@ class Engine {
   Storage storage_;
   ChangeStream stream_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
+  CommitMode commit_mode_ = CommitMode::kSync;
+  RecoveryMode recovery_mode_ = RecoveryMode::kPointInTime;
+  bool down_ = false;
 };
+
+// The error every step that needs the database gets while it is down.
+Status DatabaseDown();
 
 }  // namespace unbundled
 

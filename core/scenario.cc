@@ -1,16 +1,8 @@
 #include "core/scenario.h"
 
-#include <set>
+#include "core/ops.h"
 
 namespace unbundled {
-
-namespace {
-
-const std::set<std::string> kOps = {"put",    "delete",          "get",     "flush", "step",
-                                    "add_consumer", "remove_consumer", "rebuild", "query",
-                                    "expect"};
-
-}  // namespace
 
 Status ValidateScenario(const Json& scenario) {
   if (!scenario.is_object()) return Status::Invalid("scenario", "must be a JSON object");
@@ -46,7 +38,7 @@ Status ValidateScenario(const Json& scenario) {
     if (!step.is_object()) return Status::Invalid(at, "must be an object like {\"op\": ...}");
     auto op = step.find("op");
     if (op == step.end() || !op->is_string()) return Status::Invalid(at + ".op", "must be a string");
-    if (!kOps.count(op->get<std::string>())) {
+    if (FindOp(op->get<std::string>()) == nullptr) {
       return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
     }
     auto note = step.find("note");

@@ -1,36 +1,15 @@
 #include "core/simulator.h"
 
-#include <map>
+#include <cstdio>
 #include <set>
 #include <vector>
+
+#include "core/crc32c.h"
+#include "core/log_format.h"
 
 namespace unbundled {
 
 namespace {
-
-// The fields each op accepts besides "op" and "note". Query additionally
-// passes its remaining fields to the consumer's derived system.
-const std::map<std::string, std::set<std::string>>& OpFields() {
-  static const auto* kOps = new std::map<std::string, std::set<std::string>>{
-      {"put", {"key", "value"}},
-      {"delete", {"key"}},
-      {"get", {"key"}},
-      {"flush", {"consumer"}},
-      {"step", {"consumer"}},
-      {"add_consumer", {"consumer", "mode"}},
-      {"remove_consumer", {"consumer"}},
-      {"rebuild", {"consumer"}},
-      {"query", {"consumer"}},
-      {"expect", {"consumer", "head", "key", "value", "position", "lag", "query", "result"}},
-  };
-  return *kOps;
-}
-
-std::string OpList() {
-  std::string list;
-  for (const auto& [name, fields] : OpFields()) list += (list.empty() ? "" : ", ") + name;
-  return list;
-}
 
 Status GetString(const Json& step, const std::string& field, std::string* out) {
   auto it = step.find(field);
@@ -40,6 +19,43 @@ Status GetString(const Json& step, const std::string& field, std::string* out) {
   }
   *out = it->get<std::string>();
   return Status::OK();
+}
+
+// A whole number from 0 to `max`.
+Status GetCount(const Json& step, const std::string& field, std::uint64_t max,
+                std::uint64_t* out) {
+  auto it = step.find(field);
+  if (it == step.end()) return Status::Invalid(field, "is required");
+  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() &&
+                                   it->get<std::int64_t>() < 0)) {
+    return Status::Invalid(field, "must be a whole number from 0 to " + std::to_string(max) +
+                                      " (got " + it->dump() + ")");
+  }
+  std::uint64_t v = it->get<std::uint64_t>();
+  if (v > max) {
+    return Status::Invalid(field, "must be at most " + std::to_string(max) + " (got " +
+                                      std::to_string(v) + ")");
+  }
+  *out = v;
+  return Status::OK();
+}
+
+// One of `choices`, as a string.
+Status GetChoice(const Json& step, const std::string& field,
+                 const std::vector<std::string>& choices, std::string* out) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "\"" : ", \"") + c + "\"";
+  auto it = step.find(field);
+  if (it == step.end()) return Status::Invalid(field, "is required (" + list + ")");
+  if (it->is_string()) {
+    for (const auto& c : choices) {
+      if (*it == c) {
+        *out = c;
+        return Status::OK();
+      }
+    }
+  }
+  return Status::Invalid(field, "must be one of " + list + " (got " + it->dump() + ")");
 }
 
 Json EventsToJson(const std::vector<ChangeEvent>& events) {
@@ -55,7 +71,173 @@ Status ExpectEqual(const std::string& field, const std::string& subject, const J
                                     actual.dump());
 }
 
+Json ProblemJson(const log::Problem& p) {
+  return {{"offset", p.offset},
+          {"bytes", p.bytes},
+          {"kind", p.torn_tail ? "torn_tail" : "corruption"},
+          {"lsn", p.lsn ? Json(*p.lsn) : Json(nullptr)},
+          {"reason", p.reason}};
+}
+
+Status WriteOptionsFrom(const Json& step, WriteOptions* options) {
+  Status s;
+  if (step.contains("crash")) {
+    std::string fault;
+    if (!(s = GetChoice(step, "crash", {"before_sync", "after_sync"}, &fault)).ok()) return s;
+    options->fault = fault == "before_sync" ? WriteFault::kBeforeSync : WriteFault::kAfterSync;
+  }
+  if (step.contains("torn_bytes")) {
+    std::uint64_t torn = 0;
+    if (!(s = GetCount(step, "torn_bytes", log::kHeaderSize + log::kMaxPayloadSize, &torn)).ok()) {
+      return s;
+    }
+    if (options->fault != WriteFault::kBeforeSync) {
+      return Status::Invalid("torn_bytes", "goes with \"crash\": \"before_sync\"");
+    }
+    options->torn_bytes = static_cast<std::size_t>(torn);
+  }
+  return Status::OK();
+}
+
+void WriteResultJson(const WriteResult& w, const WriteOptions& options, Json* result) {
+  (*result)["event"] = w.written ? ToJson(w.event) : Json(nullptr);
+  (*result)["acknowledged"] = w.acknowledged;
+  (*result)["durable"] = w.durable;
+  if (options.fault != WriteFault::kNone) {
+    (*result)["crashed"] = options.fault == WriteFault::kBeforeSync ? "power" : "process";
+  }
+}
+
+std::string Hex(const std::string& bytes, std::size_t from, std::size_t n) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = from; i < from + n; ++i) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------- the table
+
+const std::vector<OpSpec>& Simulator::OpTable() {
+  using S = Simulator;
+  static const auto* kTable = new std::vector<OpSpec>{
+      {"put", {{"key", true}, {"value", true}, {"crash", false}, {"torn_bytes", false}}, true, false,
+       &S::DoPut,
+       "append to the log, apply to storage, emit a `c` or `u` event; with `crash` "
+       "(`before_sync` or `after_sync`) the database dies on the way and the write is not acknowledged",
+       "`event`, `acknowledged`, `durable`; with `crash` also `crashed`"},
+      {"delete", {{"key", true}, {"crash", false}, {"torn_bytes", false}}, true, false,
+       &S::DoDelete, "the same with a `d` event, if the key exists (an absent key writes nothing)",
+       "`event` (null when absent), `acknowledged`, `durable`"},
+      {"get", {{"key", true}}, true, false, &S::DoGet, "read storage", "`value` or null"},
+      {"flush", {{"consumer", false}}, true, false, &S::DoFlush,
+       "every consumer (or the named one) processes all its pending durable events, in LSN order",
+       "`delivered`: events processed; `refused` names consumers that could not take any"},
+      {"step", {{"consumer", true}}, true, false, &S::DoStep,
+       "that consumer processes exactly its next pending durable event",
+       "`event`, or null if none pending"},
+      {"add_consumer", {{"consumer", true}, {"mode", false}}, true, false, &S::DoAddConsumer,
+       "add a consumer (a spec) by `\"snapshot\"` (default) or `\"replay\"`",
+       "`position`; with snapshot also `snapshot`: the `r` events applied"},
+      {"remove_consumer", {{"consumer", true}}, false, false, &S::DoRemoveConsumer,
+       "forget a consumer", ""},
+      {"rebuild", {{"consumer", true}}, true, false, &S::DoRebuild,
+       "discard a consumer's state and re-derive it by a fresh snapshot; position = storage LSN",
+       "`position`, `snapshot`"},
+      {"query", {{"consumer", true}}, false, true, &S::DoQuery,
+       "ask a derived system as it is now (stale if it lags; answers while the database is down)",
+       "`result`"},
+      {"configure", {{"commit", false}, {"recovery", false}}, false, false, &S::DoConfigure,
+       "`commit`: `\"sync\"` (default) or `\"async\"`; `recovery`: `\"point_in_time\"` (default), "
+       "`\"absolute\"` or `\"skip\"`",
+       "`commit`, `recovery`: the modes now in force"},
+      {"sync", {}, true, false, &S::DoSync, "make every written log byte durable (fsync)",
+       "`durable`: the highest durable LSN"},
+      {"crash", {{"kind", true}, {"torn_bytes", false}}, true, false, &S::DoCrash,
+       "crash the database: `\"process\"` loses memory (storage), written bytes survive; "
+       "`\"power\"` keeps only synced bytes plus `torn_bytes` of the unsynced tail",
+       "`kind`, `surviving_bytes`"},
+      {"recover", {{"recovery", false}}, false, false, &S::DoRecover,
+       "read the log file from the start, verify every record, cut a torn tail, replay into "
+       "storage; `recovery` overrides the configured mode once",
+       "`recovered`, `replayed`, `discarded_bytes`, `corruption`, `problems`, `lost`, "
+       "`survived_unacknowledged`, `ahead`, `mode`"},
+      {"corrupt", {{"lsn", true}, {"byte", false}}, false, false, &S::DoCorrupt,
+       "flip one byte of that durable record on disk (bit rot; `byte`: its index in the record, "
+       "default the middle of the payload); noticed only by the next recovery",
+       "`lsn`, `offset`, `byte`, `was`, `now`"},
+      {"commit", {{"consumer", true}}, false, false, &S::DoCommit,
+       "that consumer saves its position now (a Kafka offset commit)", "`committed`"},
+      {"crash_consumer", {{"consumer", true}}, false, false, &S::DoCrashConsumer,
+       "that consumer loses what it had not committed and restarts from its committed position",
+       "`rewound_to`, `redeliver`: events that will be delivered again"},
+      {"verify", {}, true, false, &S::DoVerify,
+       "check every consumer against a fresh one that processed each event up to the same "
+       "position exactly once",
+       "`consistent`, `consumers`: [{`name`, `consistent`, `reason`, `differences`}]"},
+      {"expect",
+       {{"head", false}, {"down", false}, {"key", false}, {"value", false}, {"consumer", false},
+        {"position", false}, {"lag", false}, {"committed", false}, {"consistent", false},
+        {"query", false}, {"result", false}},
+       false, false, &S::DoExpect, "check the state (see `expect` below); changes nothing",
+       "nothing, or an error saying what differs"},
+  };
+  return *kTable;
+}
+
+const std::vector<OpSpec>& Ops() { return Simulator::OpTable(); }
+
+const OpSpec* FindOp(const std::string& name) {
+  for (const auto& op : Ops()) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+std::string OpNames() {
+  std::string list;
+  for (const auto& op : Ops()) list += (list.empty() ? "" : ", ") + op.name;
+  return list;
+}
+
+Json OpsJson() {
+  Json ops = Json::array();
+  for (const auto& op : Ops()) {
+    Json fields = Json::array();
+    for (const auto& f : op.fields) fields.push_back({{"name", f.name}, {"required", f.required}});
+    ops.push_back({{"name", op.name},
+                   {"fields", std::move(fields)},
+                   {"needs_database", op.needs_database},
+                   {"summary", op.summary},
+                   {"result", op.result}});
+  }
+  return ops;
+}
+
+std::string OpsMarkdown() {
+  std::string md =
+      "| op | fields | while down | effect | result (besides `\"ok\": true`) |\n"
+      "|---|---|---|---|---|\n";
+  for (const auto& op : Ops()) {
+    std::string fields;
+    for (const auto& f : op.fields) {
+      fields += (fields.empty() ? "" : ", ") + std::string("`") + f.name + "`" +
+                (f.required ? "" : "?");
+    }
+    if (op.passes_other_fields) fields += ", the type's query field";
+    md += "| `" + op.name + "` | " + fields + " | " + (op.needs_database ? "refused" : "works") +
+          " | " + op.summary + " | " + op.result + " |\n";
+  }
+  return md;
+}
+
+// ---------------------------------------------------------------- specs
 
 Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpec* out) {
   if (!spec.is_object()) {
@@ -73,12 +255,42 @@ Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpe
   }
   parsed.name = name->get<std::string>();
   parsed.type = type->get<std::string>();
+  Status s;
+  if (spec.contains("offsets")) {
+    std::string offsets;
+    if (!GetChoice(spec, "offsets", {"with_state", "separate"}, &offsets).ok()) {
+      return Status::Invalid(field + ".offsets", "must be one of \"with_state\", \"separate\" (got " +
+                                                     spec["offsets"].dump() + ")");
+    }
+    parsed.offsets = offsets == "separate" ? OffsetStorage::kSeparate : OffsetStorage::kWithState;
+  }
+  if (spec.contains("commit_every")) {
+    const Json& n = spec["commit_every"];
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
+        n.get<std::int64_t>() > static_cast<std::int64_t>(kMaxCommitEvery)) {
+      return Status::Invalid(field + ".commit_every", "must be a whole number from 1 to " +
+                                                          std::to_string(kMaxCommitEvery) +
+                                                          " (got " + n.dump() + ")");
+    }
+    parsed.commit_every = n.get<std::size_t>();
+  }
   for (const auto& [k, v] : spec.items()) {
-    if (k != "name" && k != "type") parsed.config[k] = v;
+    if (k != "name" && k != "type" && k != "offsets" && k != "commit_every") parsed.config[k] = v;
   }
   *out = std::move(parsed);
   return Status::OK();
 }
+
+Json ConsumerSpecJson(const ConsumerSpec& spec) {
+  Json j = spec.config;
+  j["name"] = spec.name;
+  j["type"] = spec.type;
+  if (spec.offsets != OffsetStorage::kWithState) j["offsets"] = OffsetStorageName(spec.offsets);
+  if (spec.commit_every != 1) j["commit_every"] = spec.commit_every;
+  return j;
+}
+
+// ---------------------------------------------------------------- dispatch
 
 Json Simulator::Apply(const Json& step) {
   Json result = Json::object();
@@ -86,8 +298,8 @@ Json Simulator::Apply(const Json& step) {
   try {
     s = Dispatch(step, &result);
   } catch (const std::exception& e) {
-    // Dispatch validates before it mutates, so nothing has changed; this is a
-    // last line of defence that keeps exceptions inside the core.
+    // Handlers validate before they mutate, so nothing has changed; this is
+    // a last line of defence that keeps exceptions inside the core.
     s = Status::Invalid("step", std::string("internal error: ") + e.what());
   }
   if (!s.ok()) return {{"ok", false}, {"error", s.message()}};
@@ -113,108 +325,320 @@ std::string Simulator::Apply(const std::string& step_json) {
 
 Status Simulator::Dispatch(const Json& step, Json* result) {
   if (!step.is_object()) return Status::Invalid("step", "must be a JSON object");
-  std::string op;
-  Status s = GetString(step, "op", &op);
+  std::string name;
+  Status s = GetString(step, "op", &name);
   if (!s.ok()) return s;
-  auto spec = OpFields().find(op);
-  if (spec == OpFields().end()) {
-    return Status::Invalid("op", "unknown op '" + op + "' (expected one of " + OpList() + ")");
+  const OpSpec* op = FindOp(name);
+  if (op == nullptr) {
+    return Status::Invalid("op", "unknown op '" + name + "' (expected one of " + OpNames() + ")");
   }
   if (step.contains("note") && !step["note"].is_string()) {
     return Status::Invalid("note", "must be a string");
   }
-  Json query_fields = Json::object();
-  for (const auto& [name, value] : step.items()) {
-    if (name == "op" || name == "note" || spec->second.count(name)) continue;
-    if (op == "query") {
-      query_fields[name] = value;
-      continue;
-    }
-    return Status::Invalid(name, "unknown field for op '" + op + "'");
+  for (const auto& [field, value] : step.items()) {
+    if (field == "op" || field == "note" || op->passes_other_fields) continue;
+    bool known = false;
+    for (const auto& f : op->fields) known = known || f.name == field;
+    if (!known) return Status::Invalid(field, "unknown field for op '" + name + "'");
   }
+  if (op->needs_database && engine_.down()) return DatabaseDown();
+  return (this->*(op->handler))(step, result);
+}
 
-  std::string key, consumer;
-  if (op == "put") {
-    if (!(s = GetString(step, "key", &key)).ok()) return s;
-    if (!step.contains("value")) return Status::Invalid("value", "is required");
-    ChangeEvent event;
-    if (!(s = engine_.Put(key, step["value"], &event)).ok()) return s;
-    (*result)["event"] = ToJson(event);
-  } else if (op == "delete") {
-    if (!(s = GetString(step, "key", &key)).ok()) return s;
-    bool deleted = false;
-    ChangeEvent event;
-    if (!(s = engine_.Delete(key, &deleted, &event)).ok()) return s;
-    (*result)["event"] = deleted ? ToJson(event) : Json(nullptr);
-  } else if (op == "get") {
-    if (!(s = GetString(step, "key", &key)).ok()) return s;
-    if (!(s = ValidateKey(key, "key")).ok()) return s;
-    const Document* value = engine_.Get(key);
-    (*result)["value"] = value == nullptr ? Json(nullptr) : *value;
-  } else if (op == "flush") {
-    std::size_t delivered = 0;
-    if (step.contains("consumer")) {
-      if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-      if (!(s = engine_.Flush(consumer, &delivered)).ok()) return s;
-    } else {
-      engine_.FlushAll(&delivered);
+// ---------------------------------------------------------------- handlers
+
+Status Simulator::DoPut(const Json& step, Json* result) {
+  std::string key;
+  Status s;
+  if (!(s = GetString(step, "key", &key)).ok()) return s;
+  if (!step.contains("value")) return Status::Invalid("value", "is required");
+  WriteOptions options;
+  if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
+  WriteResult w;
+  if (!(s = engine_.Put(key, step["value"], options, &w)).ok()) return s;
+  WriteResultJson(w, options, result);
+  return Status::OK();
+}
+
+Status Simulator::DoDelete(const Json& step, Json* result) {
+  std::string key;
+  Status s;
+  if (!(s = GetString(step, "key", &key)).ok()) return s;
+  WriteOptions options;
+  if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
+  WriteResult w;
+  if (!(s = engine_.Delete(key, options, &w)).ok()) return s;
+  WriteResultJson(w, options, result);
+  return Status::OK();
+}
+
+Status Simulator::DoGet(const Json& step, Json* result) {
+  std::string key;
+  Status s;
+  if (!(s = GetString(step, "key", &key)).ok()) return s;
+  const Document* value = nullptr;
+  if (!(s = engine_.Get(key, &value)).ok()) return s;
+  (*result)["value"] = value == nullptr ? Json(nullptr) : *value;
+  return Status::OK();
+}
+
+Status Simulator::DoFlush(const Json& step, Json* result) {
+  std::size_t delivered = 0;
+  Status s;
+  if (step.contains("consumer")) {
+    std::string consumer;
+    if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+    if (!(s = engine_.Flush(consumer, &delivered)).ok()) return s;
+  } else {
+    std::vector<std::pair<std::string, std::string>> refused;
+    if (!(s = engine_.FlushAll(&delivered, &refused)).ok()) return s;
+    if (!refused.empty()) {
+      Json r = Json::object();
+      for (const auto& [name, why] : refused) r[name] = why;
+      (*result)["refused"] = std::move(r);
     }
-    (*result)["delivered"] = delivered;
-  } else if (op == "step") {
-    if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-    const ChangeEvent* event = nullptr;
-    if (!(s = engine_.Step(consumer, &event)).ok()) return s;
-    (*result)["event"] = event == nullptr ? Json(nullptr) : ToJson(*event);
-  } else if (op == "add_consumer") {
-    if (!step.contains("consumer")) return Status::Invalid("consumer", "is required");
-    ConsumerSpec parsed;
-    if (!(s = ParseConsumerSpec(step["consumer"], "consumer", &parsed)).ok()) return s;
-    JoinMode mode = JoinMode::kSnapshot;
-    if (step.contains("mode")) {
-      const Json& m = step["mode"];
-      if (m == "replay") {
-        mode = JoinMode::kReplay;
-      } else if (m != "snapshot") {
-        return Status::Invalid("mode", "must be \"snapshot\" or \"replay\" (got " + m.dump() + ")");
-      }
-    }
-    std::vector<ChangeEvent> snapshot;
-    Lsn position = 0;
-    if (!(s = engine_.AddConsumer(parsed, mode, &snapshot, &position)).ok()) return s;
-    (*result)["position"] = position;
-    if (mode == JoinMode::kSnapshot) (*result)["snapshot"] = EventsToJson(snapshot);
-  } else if (op == "remove_consumer") {
-    if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-    if (!(s = engine_.RemoveConsumer(consumer)).ok()) return s;
-  } else if (op == "rebuild") {
-    if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-    std::vector<ChangeEvent> snapshot;
-    Lsn position = 0;
-    if (!(s = engine_.Rebuild(consumer, &snapshot, &position)).ok()) return s;
-    (*result)["position"] = position;
-    (*result)["snapshot"] = EventsToJson(snapshot);
-  } else if (op == "query") {
-    if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-    Json answer;
-    if (!(s = engine_.Query(consumer, query_fields, &answer)).ok()) return s;
-    (*result)["result"] = answer;
-  } else if (op == "expect") {
-    if (!(s = Expect(step)).ok()) return s;
   }
+  (*result)["delivered"] = delivered;
+  return Status::OK();
+}
+
+Status Simulator::DoStep(const Json& step, Json* result) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  const ChangeEvent* event = nullptr;
+  if (!(s = engine_.Step(consumer, &event)).ok()) return s;
+  (*result)["event"] = event == nullptr ? Json(nullptr) : ToJson(*event);
+  return Status::OK();
+}
+
+Status Simulator::DoAddConsumer(const Json& step, Json* result) {
+  if (!step.contains("consumer")) return Status::Invalid("consumer", "is required");
+  ConsumerSpec parsed;
+  Status s;
+  if (!(s = ParseConsumerSpec(step["consumer"], "consumer", &parsed)).ok()) return s;
+  JoinMode mode = JoinMode::kSnapshot;
+  if (step.contains("mode")) {
+    const Json& m = step["mode"];
+    if (m == "replay") {
+      mode = JoinMode::kReplay;
+    } else if (m != "snapshot") {
+      return Status::Invalid("mode", "must be \"snapshot\" or \"replay\" (got " + m.dump() + ")");
+    }
+  }
+  std::vector<ChangeEvent> snapshot;
+  Lsn position = 0;
+  if (!(s = engine_.AddConsumer(parsed, mode, &snapshot, &position)).ok()) return s;
+  (*result)["position"] = position;
+  if (mode == JoinMode::kSnapshot) (*result)["snapshot"] = EventsToJson(snapshot);
+  return Status::OK();
+}
+
+Status Simulator::DoRemoveConsumer(const Json& step, Json*) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  return engine_.RemoveConsumer(consumer);
+}
+
+Status Simulator::DoRebuild(const Json& step, Json* result) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  std::vector<ChangeEvent> snapshot;
+  Lsn position = 0;
+  if (!(s = engine_.Rebuild(consumer, &snapshot, &position)).ok()) return s;
+  (*result)["position"] = position;
+  (*result)["snapshot"] = EventsToJson(snapshot);
+  return Status::OK();
+}
+
+Status Simulator::DoQuery(const Json& step, Json* result) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  Json query = Json::object();
+  for (const auto& [name, value] : step.items()) {
+    if (name != "op" && name != "note" && name != "consumer") query[name] = value;
+  }
+  Json answer;
+  if (!(s = engine_.Query(consumer, query, &answer)).ok()) return s;
+  (*result)["result"] = answer;
+  return Status::OK();
+}
+
+Status Simulator::DoConfigure(const Json& step, Json* result) {
+  Status s;
+  CommitMode commit = engine_.commit_mode();
+  RecoveryMode recovery = engine_.recovery_mode();
+  if (step.contains("commit")) {
+    std::string c;
+    if (!(s = GetChoice(step, "commit", {"sync", "async"}, &c)).ok()) return s;
+    commit = c == "sync" ? CommitMode::kSync : CommitMode::kAsync;
+  }
+  if (step.contains("recovery")) {
+    std::string r;
+    if (!(s = GetChoice(step, "recovery", {"point_in_time", "absolute", "skip"}, &r)).ok()) {
+      return s;
+    }
+    ParseRecoveryMode(r, &recovery);
+  }
+  engine_.Configure(&commit, &recovery);
+  (*result)["commit"] = commit == CommitMode::kSync ? "sync" : "async";
+  (*result)["recovery"] = RecoveryModeName(recovery);
+  return Status::OK();
+}
+
+Status Simulator::DoSync(const Json&, Json* result) {
+  Lsn durable = 0;
+  Status s = engine_.Sync(&durable);
+  if (!s.ok()) return s;
+  (*result)["durable"] = durable;
+  return Status::OK();
+}
+
+Status Simulator::DoCrash(const Json& step, Json* result) {
+  Status s;
+  std::string kind;
+  if (!(s = GetChoice(step, "kind", {"process", "power"}, &kind)).ok()) return s;
+  std::uint64_t torn = 0;
+  if (step.contains("torn_bytes")) {
+    if (!(s = GetCount(step, "torn_bytes", std::uint64_t(1) << 40, &torn)).ok()) return s;
+  }
+  s = engine_.Crash(kind == "process" ? CrashKind::kProcess : CrashKind::kPower,
+                    static_cast<std::size_t>(torn));
+  if (!s.ok()) return s;
+  (*result)["kind"] = kind;
+  (*result)["surviving_bytes"] = engine_.wal().file().size();
+  return Status::OK();
+}
+
+Status Simulator::DoRecover(const Json& step, Json* result) {
+  Status s;
+  RecoveryMode mode;
+  const RecoveryMode* override_mode = nullptr;
+  if (step.contains("recovery")) {
+    std::string r;
+    if (!(s = GetChoice(step, "recovery", {"point_in_time", "absolute", "skip"}, &r)).ok()) {
+      return s;
+    }
+    ParseRecoveryMode(r, &mode);
+    override_mode = &mode;
+  }
+  RecoveryResult rr;
+  if (!(s = engine_.Recover(override_mode, &rr)).ok()) return s;
+  Json corruption = nullptr;
+  Json problems = Json::array();
+  for (const auto& p : rr.problems) {
+    problems.push_back(ProblemJson(p));
+    if (!p.torn_tail && corruption.is_null()) {
+      corruption = {{"offset", p.offset}, {"lsn", p.lsn ? Json(*p.lsn) : Json(nullptr)},
+                    {"reason", p.reason}};
+    }
+  }
+  Json lost = Json::array();
+  for (const auto& l : rr.lost) lost.push_back({{"lsn", l.lsn}, {"acknowledged", l.acknowledged}});
+  (*result)["mode"] = RecoveryModeName(rr.mode);
+  (*result)["recovered"] = rr.recovered;
+  (*result)["replayed"] = rr.replayed;
+  (*result)["discarded_bytes"] = rr.discarded_bytes;
+  (*result)["corruption"] = std::move(corruption);
+  (*result)["problems"] = std::move(problems);
+  (*result)["lost"] = std::move(lost);
+  (*result)["survived_unacknowledged"] = rr.survived_unacknowledged;
+  (*result)["ahead"] = rr.ahead;
+  return Status::OK();
+}
+
+Status Simulator::DoCorrupt(const Json& step, Json* result) {
+  Status s;
+  std::uint64_t lsn = 0;
+  if (!(s = GetCount(step, "lsn", std::numeric_limits<std::int64_t>::max(), &lsn)).ok()) return s;
+  std::optional<std::size_t> byte;
+  if (step.contains("byte")) {
+    std::uint64_t b = 0;
+    if (!(s = GetCount(step, "byte", log::kHeaderSize + log::kMaxPayloadSize, &b)).ok()) return s;
+    byte = static_cast<std::size_t>(b);
+  }
+  CorruptResult c;
+  if (!(s = engine_.Corrupt(lsn, byte, &c)).ok()) return s;
+  (*result)["lsn"] = c.lsn;
+  (*result)["offset"] = c.offset;
+  (*result)["byte"] = c.byte;
+  (*result)["was"] = c.was;
+  (*result)["now"] = c.now;
+  return Status::OK();
+}
+
+Status Simulator::DoCommit(const Json& step, Json* result) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  if (!(s = engine_.Commit(consumer)).ok()) return s;
+  (*result)["committed"] = engine_.FindConsumer(consumer)->committed();
+  return Status::OK();
+}
+
+Status Simulator::DoCrashConsumer(const Json& step, Json* result) {
+  std::string consumer;
+  Status s;
+  if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
+  Lsn rewound_to = 0;
+  std::size_t redeliver = 0;
+  if (!(s = engine_.CrashConsumer(consumer, &rewound_to, &redeliver)).ok()) return s;
+  (*result)["rewound_to"] = rewound_to;
+  (*result)["redeliver"] = redeliver;
+  return Status::OK();
+}
+
+namespace {
+
+Json CheckJson(const ConsumerCheck& c) {
+  return {{"name", c.name},
+          {"consistent", c.consistent},
+          {"reason", c.reason.empty() ? Json(nullptr) : Json(c.reason)},
+          {"differences", c.differences}};
+}
+
+}  // namespace
+
+Status Simulator::DoVerify(const Json&, Json* result) {
+  std::vector<ConsumerCheck> checks;
+  Status s = engine_.Verify(&checks);
+  if (!s.ok()) return s;
+  bool all = true;
+  Json consumers = Json::array();
+  for (const auto& c : checks) {
+    all = all && c.consistent;
+    consumers.push_back(CheckJson(c));
+  }
+  (*result)["consistent"] = all;
+  (*result)["consumers"] = std::move(consumers);
   return Status::OK();
 }
 
 // expect: every check named in the step must hold. Checks:
 //   "head": N                                   the log's head LSN
+//   "down": bool                                whether the database is down
 //   "key": K, "value": V                        storage holds V at K (null: absent)
 //   "consumer": C, "position": N                C's position
 //   "consumer": C, "lag": N                     C's lag
+//   "consumer": C, "committed": N               C's committed position
+//   "consumer": C, "consistent": bool           what verify says of C
 //   "consumer": C, "query": {...}, "result": R  C answers the query with R
-Status Simulator::Expect(const Json& step) const {
+Status Simulator::DoExpect(const Json& step, Json*) {
   bool checked = false;
   Status s;
+  if (step.contains("down")) {
+    checked = true;
+    if (!(s = ExpectEqual("down", "whether the database is down", engine_.down(), step["down"]))
+             .ok()) {
+      return s;
+    }
+  }
   if (step.contains("head")) {
     checked = true;
+    if (engine_.down()) return DatabaseDown();
     if (!(s = ExpectEqual("head", "the head LSN", engine_.wal().head(), step["head"])).ok()) {
       return s;
     }
@@ -227,13 +651,15 @@ Status Simulator::Expect(const Json& step) const {
     checked = true;
     std::string key;
     if (!(s = GetString(step, "key", &key)).ok()) return s;
-    const Document* value = engine_.Get(key);
+    const Document* value = nullptr;
+    if (!(s = engine_.Get(key, &value)).ok()) return s;
     s = ExpectEqual("value", "storage's value of '" + key + "'",
                     value == nullptr ? Json(nullptr) : *value, step["value"]);
     if (!s.ok()) return s;
   }
-  bool about_consumer =
-      step.contains("position") || step.contains("lag") || step.contains("query");
+  bool about_consumer = step.contains("position") || step.contains("lag") ||
+                        step.contains("query") || step.contains("committed") ||
+                        step.contains("consistent");
   if (step.contains("result") && !step.contains("query")) {
     return Status::Invalid("query", "is required with \"result\"");
   }
@@ -246,7 +672,8 @@ Status Simulator::Expect(const Json& step) const {
     const Consumer* c = engine_.FindConsumer(name);
     if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + name + "'");
     if (!about_consumer) {
-      return Status::Invalid("consumer", "needs \"position\", \"lag\" or \"query\" to check");
+      return Status::Invalid("consumer", "needs \"position\", \"lag\", \"committed\", "
+                                         "\"consistent\" or \"query\" to check");
     }
     checked = true;
     if (step.contains("position")) {
@@ -257,6 +684,26 @@ Status Simulator::Expect(const Json& step) const {
     if (step.contains("lag")) {
       s = ExpectEqual("lag", "the lag of '" + name + "'", engine_.Lag(*c), step["lag"]);
       if (!s.ok()) return s;
+    }
+    if (step.contains("committed")) {
+      s = ExpectEqual("committed", "the committed position of '" + name + "'", c->committed(),
+                      step["committed"]);
+      if (!s.ok()) return s;
+    }
+    if (step.contains("consistent")) {
+      std::vector<ConsumerCheck> checks;
+      if (!(s = engine_.Verify(&checks)).ok()) return s;
+      for (const auto& check : checks) {
+        if (check.name != name) continue;
+        if (Json(check.consistent) != step["consistent"]) {
+          return Status::Invalid(
+              "consistent", "expected " + step["consistent"].dump() + ", but verify says '" +
+                                name + "' is " + (check.consistent ? "consistent" : "not consistent") +
+                                (check.differences.empty()
+                                     ? ""
+                                     : " (differences: " + check.differences.dump() + ")"));
+        }
+      }
     }
     if (step.contains("query")) {
       if (!step["query"].is_object()) return Status::Invalid("query", "must be an object");
@@ -269,44 +716,131 @@ Status Simulator::Expect(const Json& step) const {
     }
   }
   if (!checked) {
-    return Status::Invalid("expect", "names nothing to check (use head, key+value, or consumer "
-                                     "with position, lag or query+result)");
+    return Status::Invalid("expect", "names nothing to check (use head, down, key+value, or "
+                                     "consumer with position, lag, committed, consistent or "
+                                     "query+result)");
   }
   return Status::OK();
 }
 
+// ---------------------------------------------------------------- views
+
 Json Simulator::Positions() const {
   Json positions = Json::object();
   for (const auto& c : engine_.consumers()) positions[c->name()] = c->position();
-  return {{"head", engine_.wal().head()}, {"positions", std::move(positions)}};
+  return {{"head", engine_.down() ? Json(nullptr) : Json(engine_.wal().head())},
+          {"positions", std::move(positions)}};
 }
 
 Json Simulator::State() const {
-  Json wal = Json::array();
-  for (const auto& entry : engine_.wal().entries()) wal.push_back(ToJson(entry));
-  Json data = Json::object();
-  for (const auto& [key, value] : engine_.storage().rows()) data[key] = value;
+  const WriteAheadLog& wal = engine_.wal();
+  const LogFile& file = wal.file();
+  // While down, the index still describes the log before the crash: show the
+  // records whose bytes survived, and the torn bytes after them.
+  Json entries = Json::array();
+  std::size_t end_of_whole = 0;
+  for (const auto& r : wal.records()) {
+    if (r.offset + r.size > file.size()) break;
+    Json j = {{"lsn", r.lsn}, {"offset", r.offset}, {"size", r.size},
+              {"synced", r.offset + r.size <= file.synced()}, {"acknowledged", r.acknowledged}};
+    LogEntry entry;
+    std::string why;
+    if (wal.Read(r, &entry, &why)) {
+      const Json decoded = ToJson(entry);
+      for (const auto& [k, v] : decoded.items()) j[k] = v;
+    } else {
+      j["op"] = r.op == LogOp::kPut ? "put" : "delete";
+      j["damaged"] = why;
+    }
+    entries.push_back(std::move(j));
+    end_of_whole = r.offset + r.size;
+  }
+  if (!engine_.down()) end_of_whole = file.size();
+  Json tail = nullptr;
+  if (file.size() > end_of_whole) {
+    tail = {{"offset", end_of_whole}, {"bytes", file.size() - end_of_whole}};
+  }
+  Json storage;
+  if (engine_.down()) {
+    storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
+  } else {
+    Json data = Json::object();
+    for (const auto& [key, value] : engine_.storage().rows()) data[key] = value;
+    storage = {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}, {"lost", false}};
+  }
   Json events = Json::array();
   for (const auto& event : engine_.stream().events()) events.push_back(ToJson(event));
   Json consumers = Json::array();
   for (const auto& c : engine_.consumers()) {
-    consumers.push_back({{"name", c->name()},
-                         {"type", c->spec().type},
-                         {"config", c->spec().config},
-                         {"position", c->position()},
-                         {"lag", engine_.Lag(*c)},
-                         {"processed", c->processed()},
-                         {"snapshot", c->from_snapshot()
-                                          ? Json{{"lsn", c->snapshot_lsn()},
-                                                 {"rows", c->snapshot_rows()}}
-                                          : Json(nullptr)},
-                         {"state", c->system().State()}});
+    consumers.push_back(
+        {{"name", c->name()},
+         {"type", c->spec().type},
+         {"config", c->spec().config},
+         {"offsets", OffsetStorageName(c->spec().offsets)},
+         {"commit_every", c->spec().commit_every},
+         {"position", c->position()},
+         {"committed", c->committed()},
+         {"lag", engine_.Lag(*c)},
+         {"processed", c->processed()},
+         {"redelivered", c->redelivered()},
+         {"rewind", c->has_rewind()
+                        ? Json{{"from", c->rewound_from()}, {"to", c->rewound_to()}}
+                        : Json(nullptr)},
+         {"ahead", c->ahead()},
+         {"snapshot", c->from_snapshot()
+                          ? Json{{"lsn", c->snapshot_lsn()}, {"rows", c->snapshot_rows()}}
+                          : Json(nullptr)},
+         {"state", c->system().State()}});
   }
-  return {{"head", engine_.wal().head()},
-          {"wal", std::move(wal)},
-          {"storage", {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}}},
+  return {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
+          {"down", engine_.down()},
+          {"config",
+           {{"commit", engine_.commit_mode() == CommitMode::kSync ? "sync" : "async"},
+            {"recovery", RecoveryModeName(engine_.recovery_mode())}}},
+          {"log",
+           {{"bytes", file.size()},
+            {"synced_bytes", file.synced()},
+            {"durable", wal.durable_lsn()},
+            {"tail", std::move(tail)}}},
+          {"wal", std::move(entries)},
+          {"storage", std::move(storage)},
           {"events", std::move(events)},
           {"consumers", std::move(consumers)}};
+}
+
+Json Simulator::Record(Lsn lsn) const {
+  const WriteAheadLog& wal = engine_.wal();
+  const RecordInfo* r = wal.Find(lsn);
+  if (r == nullptr || r->offset + r->size > wal.file().size()) {
+    return {{"ok", false}, {"error", "lsn: no log record with LSN " + std::to_string(lsn) +
+                                         " in the file"}};
+  }
+  const std::string& bytes = wal.file().bytes();
+  const char* p = bytes.data() + r->offset;
+  const std::uint32_t stored = log::DecodeFixed32(p + log::kChecksumOffset);
+  const std::uint32_t length = log::DecodeFixed32(p + log::kLengthOffset);
+  const std::size_t covered = r->size - log::kTypeOffset;
+  const std::uint32_t actual = crc32c::Value(p + log::kTypeOffset, covered);
+  const std::uint32_t key_len =
+      r->size >= log::kHeaderSize + 4 ? log::DecodeFixed32(p + log::kHeaderSize) : 0;
+  char hex[11];
+  std::snprintf(hex, sizeof hex, "0x%08x", stored);
+  std::string stored_hex = hex;
+  std::snprintf(hex, sizeof hex, "0x%08x", crc32c::Mask(actual));
+  return {{"ok", true},
+          {"lsn", r->lsn},
+          {"offset", r->offset},
+          {"size", r->size},
+          {"synced", r->offset + r->size <= wal.file().synced()},
+          {"hex", Hex(bytes, r->offset, r->size)},
+          {"fields",
+           {{"checksum", stored_hex},
+            {"length", length},
+            {"type", static_cast<unsigned>(static_cast<unsigned char>(p[log::kTypeOffset]))},
+            {"lsn", log::DecodeFixed64(p + log::kLsnOffset)},
+            {"key_len", key_len}}},
+          {"computed_checksum", std::string(hex)},
+          {"checksum_ok", crc32c::Unmask(stored) == actual}};
 }
 
 }  // namespace unbundled

@@ -1,18 +1,21 @@
 // Simulator: the one JSON-in/JSON-out entry point over Engine, shared by the
 // native program and the WebAssembly module.
 //
-//   Apply({"op": "put", "key": "u1", "value": {...}})  -> {"ok": true, "event": {...}}
+//   Apply({"op": "put", "key": "u1", "value": {...}})  -> {"ok": true, "event": {...}, ...}
 //   Apply({"op": "flush"})                             -> {"ok": true, "delivered": 3}
 //   Apply(<anything wrong>)                            -> {"ok": false, "error": "key: ..."}
 //
-// The step table is in README.md. A step that fails changes nothing. This
-// layer only translates JSON to Engine calls and back; Engine is the model.
+// Ops are listed once, in the table in core/ops.h. A step that fails changes
+// nothing. This layer only translates JSON to Engine calls and back; Engine
+// is the model.
 #ifndef UNBUNDLED_CORE_SIMULATOR_H_
 #define UNBUNDLED_CORE_SIMULATOR_H_
 
 #include <string>
+#include <vector>
 
 #include "core/engine.h"
+#include "core/ops.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -29,7 +32,7 @@ class Simulator {
   // Same, from and to JSON text. Text that is not JSON is an error result.
   std::string Apply(const std::string& step_json);
 
-  // The whole state: head, wal, storage, events and consumers, sorted.
+  // The whole state: head, log, storage, events and consumers, sorted.
   Json State() const;
   std::string StateJson() const { return State().dump(); }
 
@@ -38,18 +41,50 @@ class Simulator {
   // after every step without serializing the whole history each time.
   Json Positions() const;
 
+  // One log record as bytes, for a bytes view: its header fields, its payload,
+  // and whether its checksum still holds. An error result for an LSN that is
+  // not in the file.
+  Json Record(Lsn lsn) const;
+
+  // Opens an existing log file's bytes: the database is down until "recover".
+  void OpenLog(std::string bytes) { engine_.OpenLog(std::move(bytes)); }
+
   const Engine& engine() const { return engine_; }
+  Engine* mutable_engine() { return &engine_; }
+
+  // The op table (core/ops.h) is built from these handlers.
+  static const std::vector<OpSpec>& OpTable();
 
  private:
   Status Dispatch(const Json& step, Json* result);
-  Status Expect(const Json& step) const;
+
+  Status DoPut(const Json& step, Json* result);
+  Status DoDelete(const Json& step, Json* result);
+  Status DoGet(const Json& step, Json* result);
+  Status DoFlush(const Json& step, Json* result);
+  Status DoStep(const Json& step, Json* result);
+  Status DoAddConsumer(const Json& step, Json* result);
+  Status DoRemoveConsumer(const Json& step, Json* result);
+  Status DoRebuild(const Json& step, Json* result);
+  Status DoQuery(const Json& step, Json* result);
+  Status DoConfigure(const Json& step, Json* result);
+  Status DoSync(const Json& step, Json* result);
+  Status DoCrash(const Json& step, Json* result);
+  Status DoRecover(const Json& step, Json* result);
+  Status DoCorrupt(const Json& step, Json* result);
+  Status DoCommit(const Json& step, Json* result);
+  Status DoCrashConsumer(const Json& step, Json* result);
+  Status DoVerify(const Json& step, Json* result);
+  Status DoExpect(const Json& step, Json* result);
 
   Engine engine_;
 };
 
-// Reads a consumer spec {"name", "type", ...config}. Errors are named under
-// `field` (e.g. "consumer.type").
+// Reads a consumer spec {"name", "type", "offsets"?, "commit_every"?,
+// ...config}. Errors are named under `field` (e.g. "consumer.type").
 Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpec* out);
+// The spec as JSON, as ParseConsumerSpec reads it.
+Json ConsumerSpecJson(const ConsumerSpec& spec);
 
 }  // namespace unbundled
 

@@ -23,6 +23,12 @@ class Storage {
   // Applies one log entry. Entries must arrive in LSN order.
   void Apply(const LogEntry& entry);
 
+  // Forgets everything (the database's memory is lost in a crash).
+  void Clear() {
+    rows_.clear();
+    lsn_ = 0;
+  }
+
   // LSN of the last applied log entry (0: none).
   Lsn lsn() const { return lsn_; }
   // Rows in key order (byte-wise).

@@ -65,7 +65,7 @@ Status ValidateKey(const std::string& key, const std::string& field) {
   return Status::OK();
 }
 
-Status ValidateValue(const Document& value, const std::string& field) {
+Status ValidateValue(const Document& value, const std::string& field, std::string* out) {
   if (!value.is_object()) {
     return Status::Invalid(field, std::string("must be a JSON object (got ") +
                                       value.type_name() + ")");
@@ -80,6 +80,7 @@ Status ValidateValue(const Document& value, const std::string& field) {
     return Status::Invalid(field, "must serialize to at most " + std::to_string(kMaxValueBytes) +
                                       " bytes (got " + std::to_string(compact.size()) + ")");
   }
+  if (out != nullptr) *out = std::move(compact);
   return Status::OK();
 }
 

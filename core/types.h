@@ -54,7 +54,9 @@ class Status;
 Status ValidateKey(const std::string& key, const std::string& field);
 // Checks a value: a JSON object whose compact serialization (valid UTF-8) is at
 // most kMaxValueBytes bytes.
-Status ValidateValue(const Document& value, const std::string& field);
+// When `compact` is not null it receives that serialization.
+Status ValidateValue(const Document& value, const std::string& field,
+                     std::string* compact = nullptr);
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(const std::string& s);
 

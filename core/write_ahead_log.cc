@@ -1,17 +1,151 @@
 #include "core/write_ahead_log.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "core/log_format.h"
 
 namespace unbundled {
 
-const LogEntry& WriteAheadLog::Append(LogOp op, const std::string& key, Document value) {
-  LogEntry entry;
-  entry.lsn = head() + 1;
-  entry.op = op;
-  entry.key = key;
-  entry.value = std::move(value);
-  entries_.push_back(std::move(entry));
-  return entries_.back();
+const char* RecoveryModeName(RecoveryMode mode) {
+  switch (mode) {
+    case RecoveryMode::kPointInTime:
+      return "point_in_time";
+    case RecoveryMode::kAbsolute:
+      return "absolute";
+    case RecoveryMode::kSkip:
+      return "skip";
+  }
+  return "?";
+}
+
+bool ParseRecoveryMode(const std::string& name, RecoveryMode* mode) {
+  for (RecoveryMode m : {RecoveryMode::kPointInTime, RecoveryMode::kAbsolute, RecoveryMode::kSkip}) {
+    if (name == RecoveryModeName(m)) {
+      *mode = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+const RecordInfo& WriteAheadLog::Append(const LogEntry& entry, const std::string& value_json) {
+  std::string record = log::EncodeRecord(entry.op, entry.lsn, entry.key, value_json);
+  RecordInfo info;
+  info.lsn = entry.lsn;
+  info.size = record.size();
+  info.op = entry.op;
+  info.offset = writer_.AddRecord(record);
+  records_.push_back(info);
+  return records_.back();
+}
+
+void WriteAheadLog::Sync() {
+  file_.Sync();
+  durable_count_ = records_.size();
+}
+
+const RecordInfo* WriteAheadLog::Find(Lsn lsn) const {
+  auto it = std::lower_bound(records_.begin(), records_.end(), lsn,
+                             [](const RecordInfo& r, Lsn l) { return r.lsn < l; });
+  return it != records_.end() && it->lsn == lsn ? &*it : nullptr;
+}
+
+bool WriteAheadLog::Read(const RecordInfo& record, LogEntry* entry, std::string* why) const {
+  const std::string& bytes = file_.bytes();
+  if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) {
+    *why = "record is not in the file";
+    return false;
+  }
+  const char* p = bytes.data() + record.offset;
+  if (!log::DecodePayload(static_cast<std::uint8_t>(p[log::kTypeOffset]),
+                          std::string_view(p + log::kHeaderSize, record.size - log::kHeaderSize),
+                          entry, why)) {
+    return false;
+  }
+  entry->lsn = record.lsn;
+  return true;
+}
+
+std::vector<LogEntry> WriteAheadLog::DecodeAll() const {
+  std::vector<LogEntry> entries;
+  entries.reserve(records_.size());
+  for (const auto& r : records_) {
+    LogEntry entry;
+    std::string why;
+    if (Read(r, &entry, &why)) entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
+                              ReadReport* report) {
+  ReadReport found;
+  std::vector<log::Record> good;
+  {
+    log::Reader reader(file_.bytes(), [&found](const log::Problem& p) {
+      found.problems.push_back(p);
+      found.discarded_bytes += p.bytes;
+    }, mode == RecoveryMode::kSkip);
+    log::Record record;
+    while (reader.ReadRecord(&record)) good.push_back(std::move(record));
+  }
+  if (mode == RecoveryMode::kAbsolute) {
+    for (const auto& p : found.problems) {
+      if (p.torn_tail) continue;
+      return Status::Invalid(
+          "recovery", "corrupt record at byte offset " + std::to_string(p.offset) +
+                          (p.lsn ? " (claims LSN " + std::to_string(*p.lsn) + ")" : "") + ": " +
+                          p.reason +
+                          "; absolute recovery refuses to open the log (recover with "
+                          "\"point_in_time\" or \"skip\" to accept losing it)");
+    }
+  }
+  // Acknowledgement travels with the record: look it up in the old index.
+  auto acknowledged = [this](Lsn lsn) {
+    const RecordInfo* old = Find(lsn);
+    return old == nullptr || old->acknowledged;
+  };
+  bool gap = false;  // corrupt bytes between good records
+  for (const auto& p : found.problems) {
+    if (!p.torn_tail && p.offset + p.bytes < file_.size()) gap = true;
+  }
+  std::vector<RecordInfo> rebuilt;
+  rebuilt.reserve(good.size());
+  if (gap) {
+    // Skipped corruption: keep only the good records, back to back.
+    std::string bytes;
+    for (const auto& r : good) {
+      rebuilt.push_back({r.entry.lsn, bytes.size(), r.size, r.entry.op, acknowledged(r.entry.lsn)});
+      bytes.append(file_.bytes(), r.offset, r.size);
+    }
+    file_.Rewrite(std::move(bytes));
+  } else {
+    for (const auto& r : good) {
+      rebuilt.push_back({r.entry.lsn, r.offset, r.size, r.entry.op, acknowledged(r.entry.lsn)});
+    }
+    file_.Truncate(good.empty() ? 0 : good.back().offset + good.back().size);
+  }
+  records_ = std::move(rebuilt);
+  // Bytes that were only in the OS cache before a process crash are still
+  // only there: recovery does not make them durable.
+  const std::size_t synced = file_.synced();
+  durable_count_ = 0;
+  while (durable_count_ < records_.size() &&
+         records_[durable_count_].offset + records_[durable_count_].size <= synced) {
+    ++durable_count_;
+  }
+  entries->clear();
+  entries->reserve(good.size());
+  for (auto& r : good) entries->push_back(std::move(r.entry));
+  *report = std::move(found);
+  return Status::OK();
+}
+
+void WriteAheadLog::Load(std::string bytes) {
+  file_.Rewrite(std::move(bytes));
+  records_.clear();
+  durable_count_ = 0;
 }
 
 }  // namespace unbundled

@@ -31,7 +31,7 @@ TEST_F(EngineTest, EachWriteTakesTheNextLsnAndStorageFollows) {
   Put("u1", {{"city", "London"}});
   Put("u2", {{"city", "Paris"}});
   EXPECT_EQ(engine_.wal().head(), 2u);
-  EXPECT_EQ(engine_.wal().entries()[1].lsn, 2u);
+  EXPECT_EQ(engine_.wal().DecodeAll()[1].lsn, 2u);
   EXPECT_EQ(engine_.storage().lsn(), 2u);
   EXPECT_EQ(*engine_.Get("u2"), (Json{{"city", "Paris"}}));
   EXPECT_EQ(engine_.Get("u3"), nullptr);
@@ -55,7 +55,7 @@ TEST_F(EngineTest, DeleteOfPresentKeyLogsAndEmitsDelete) {
   EXPECT_EQ(e.op, ChangeOp::kDelete);
   EXPECT_EQ(e.lsn, 2u);
   EXPECT_EQ(engine_.Get("u1"), nullptr);
-  EXPECT_EQ(engine_.wal().entries()[1].op, LogOp::kDelete);
+  EXPECT_EQ(engine_.wal().DecodeAll()[1].op, LogOp::kDelete);
 }
 
 TEST_F(EngineTest, WritesDoNotReachConsumersUntilFlush) {

@@ -54,7 +54,7 @@ void RandomStep(Engine* engine, RandomWorkload* w) {
       ASSERT_TRUE(engine->Delete(w->Key(), &deleted, &event).ok());
       break;
     case 6:
-      engine->FlushAll(&delivered);
+      ASSERT_TRUE(engine->FlushAll(&delivered).ok());
       break;
     case 7:
       ASSERT_TRUE(engine->Flush(kSpecs[w->Pick(3)].name, &delivered).ok());
@@ -91,7 +91,7 @@ TEST_P(PropertyTest, StorageEqualsAReplayOfTheLog) {
     RandomStep(&engine, &w);
     if (i % 500 == 499) {
       Storage replayed;
-      for (const auto& entry : engine.wal().entries()) replayed.Apply(entry);
+      for (const auto& entry : engine.wal().DecodeAll()) replayed.Apply(entry);
       ASSERT_EQ(replayed.rows(), engine.storage().rows()) << "after op " << i;
       ASSERT_EQ(replayed.lsn(), engine.storage().lsn());
     }
@@ -105,7 +105,7 @@ TEST_P(PropertyTest, CaughtUpDerivedStateEqualsAFreshRebuildFromStorage) {
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 500; ++i) RandomStep(&engine, &w);
     std::size_t delivered;
-    engine.FlushAll(&delivered);
+    ASSERT_TRUE(engine.FlushAll(&delivered).ok());
     for (const auto& spec : kSpecs) {
       const Consumer& c = *engine.FindConsumer(spec.name);
       ASSERT_EQ(c.position(), engine.wal().head());
@@ -132,7 +132,7 @@ TEST_P(PropertyTest, SnapshotConsumerEndsInTheSameStateAsReplayConsumer) {
   }
   for (int i = 0; i < 1500; ++i) RandomStep(&engine, &w);
   std::size_t delivered;
-  engine.FlushAll(&delivered);
+  ASSERT_TRUE(engine.FlushAll(&delivered).ok());
   for (const auto& spec : kSpecs) {
     const Consumer& snap = *engine.FindConsumer(spec.name + "_snapshot");
     const Consumer& replay = *engine.FindConsumer(spec.name + "_replay");

@@ -34,7 +34,7 @@ class SimulatorTest : public ::testing::Test {
 
 TEST_F(SimulatorTest, PutReturnsTheCreateThenUpdateEvent) {
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":1}})").dump(),
-            R"({"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true})");
+            R"({"acknowledged":true,"durable":true,"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true})");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["op"], "u");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["before"],
             Json::parse(R"({"a":2})"));
@@ -212,7 +212,7 @@ TEST_F(SimulatorTest, MalformedExpectIsAnError) {
         "query+result)");
   Fails(R"({"op":"expect","consumer":"nope","lag":0})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"expect","consumer":"by_city"})",
-        "consumer: needs \"position\", \"lag\" or \"query\" to check");
+        "consumer: needs \"position\", \"lag\", \"committed\", \"consistent\" or \"query\" to check");
   Fails(R"({"op":"expect","key":"u1"})",
         "value: is required with the other (\"key\" and \"value\" go together)");
   Fails(R"({"op":"expect","consumer":"by_city","query":{"value":"London"}})",

@@ -1,0 +1,72 @@
+// LogFile: the write-ahead log's file, modelled exactly, in the manner of
+// LevelDB's and RocksDB's fault-injection files. The file has *written*
+// bytes (in the operating system's cache) and *synced* bytes (on disk);
+// synced <= written. This one small class owns the rule of what survives a
+// crash; everything else just appends and syncs.
+//
+// The bytes live in memory (natively and in wasm alike). A LogSink, when
+// attached, mirrors every change onto a real file (`unbundled run --log`).
+#ifndef UNBUNDLED_CORE_LOG_FILE_H_
+#define UNBUNDLED_CORE_LOG_FILE_H_
+
+#include <cstddef>
+#include <string>
+
+namespace unbundled {
+
+// Receives every change made to a LogFile, in order. Implementations write a
+// real file; an I/O error there is fatal to the caller (as a failed fsync is
+// to PostgreSQL), so these methods have no way to fail.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void Append(const char* data, std::size_t n) = 0;
+  virtual void Sync() = 0;
+  // The file now holds exactly `bytes` (after a crash cut it, or recovery
+  // rewrote it).
+  virtual void Replace(const std::string& bytes) = 0;
+  // One byte at `offset` changed (bit rot).
+  virtual void Overwrite(std::size_t offset, char byte) = 0;
+};
+
+class LogFile {
+ public:
+  LogFile() = default;
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  // Appends to the written bytes.
+  void Append(const std::string& data);
+  // Makes every written byte durable (fsync).
+  void Sync();
+
+  // A power loss: only the synced bytes survive, plus the first `torn_bytes`
+  // bytes of the unsynced tail (a torn write). What survived is on disk now.
+  // `torn_bytes` must be at most unsynced().
+  void LosePower(std::size_t torn_bytes);
+  // Cuts the file to `size` bytes (recovery dropping a torn tail).
+  void Truncate(std::size_t size);
+  // Replaces the whole file with `bytes`, all durable (recovery rewriting it
+  // without the records it skipped).
+  void Rewrite(std::string bytes);
+  // Inverts every bit of the byte at `offset` (< size()), on disk.
+  void FlipByte(std::size_t offset);
+
+  const std::string& bytes() const { return bytes_; }
+  std::size_t size() const { return bytes_.size(); }
+  std::size_t synced() const { return synced_; }
+  std::size_t unsynced() const { return bytes_.size() - synced_; }
+
+  // `sink` (may be null) must outlive this file or be detached first. It is
+  // given the current contents at once.
+  void AttachSink(LogSink* sink);
+
+ private:
+  std::string bytes_;
+  std::size_t synced_ = 0;  // bytes_[0, synced_) are on disk
+  LogSink* sink_ = nullptr;
+};
+
+}  // namespace unbundled
+
+#endif  // UNBUNDLED_CORE_LOG_FILE_H_

@@ -1,0 +1,150 @@
+#include "core/log_reader.h"
+
+#include <utility>
+
+#include "core/crc32c.h"
+#include "core/log_format.h"
+#include "core/status.h"
+
+namespace unbundled {
+namespace log {
+
+std::uint32_t DecodeFixed32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<std::uint32_t>(u[0]) | (static_cast<std::uint32_t>(u[1]) << 8) |
+         (static_cast<std::uint32_t>(u[2]) << 16) | (static_cast<std::uint32_t>(u[3]) << 24);
+}
+
+std::uint64_t DecodeFixed64(const char* p) {
+  return static_cast<std::uint64_t>(DecodeFixed32(p)) |
+         (static_cast<std::uint64_t>(DecodeFixed32(p + 4)) << 32);
+}
+
+bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
+                   std::string* why) {
+  if (payload.size() < kKeyLengthSize) {
+    *why = "payload shorter than its key length field";
+    return false;
+  }
+  const std::uint32_t key_len = DecodeFixed32(payload.data());
+  if (key_len > payload.size() - kKeyLengthSize) {
+    *why = "key length " + std::to_string(key_len) + " runs past the payload";
+    return false;
+  }
+  std::string key(payload.substr(kKeyLengthSize, key_len));
+  Status s = ValidateKey(key, "key");
+  if (!s.ok()) {
+    *why = "bad key (" + s.message() + ")";
+    return false;
+  }
+  std::string_view value = payload.substr(kKeyLengthSize + key_len);
+  entry->key = std::move(key);
+  if (type == kDeleteType) {
+    if (!value.empty()) {
+      *why = "a delete carries a value";
+      return false;
+    }
+    entry->op = LogOp::kDelete;
+    entry->value = nullptr;
+    return true;
+  }
+  Document doc = Document::parse(value.begin(), value.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    *why = "value is not a JSON object";
+    return false;
+  }
+  entry->op = LogOp::kPut;
+  entry->value = std::move(doc);
+  return true;
+}
+
+Reader::Reader(std::string_view data, Reporter reporter, bool skip_corruption)
+    : data_(data), reporter_(std::move(reporter)), skip_corruption_(skip_corruption) {}
+
+void Reader::Report(const Problem& problem) const {
+  if (reporter_) reporter_(problem);
+}
+
+Reader::Outcome Reader::Parse(std::size_t offset, Record* record, std::string* reason,
+                              std::optional<Lsn>* claimed_lsn) const {
+  const std::size_t left = data_.size() - offset;
+  if (left < kHeaderSize) return Outcome::kTornTail;
+  const char* p = data_.data() + offset;
+  const std::uint32_t length = DecodeFixed32(p + kLengthOffset);
+  const std::uint8_t type = static_cast<std::uint8_t>(p[kTypeOffset]);
+  const Lsn lsn = DecodeFixed64(p + kLsnOffset);
+  *claimed_lsn = lsn;
+  if (length < kKeyLengthSize || length > kMaxPayloadSize) {
+    *reason = "impossible length " + std::to_string(length);
+    return Outcome::kCorruption;
+  }
+  if (type == 0 || type > kMaxRecordType) {
+    *reason = "bad record type " + std::to_string(type);
+    return Outcome::kCorruption;
+  }
+  if (kHeaderSize + length > left) return Outcome::kTornTail;
+  const std::uint32_t stored = DecodeFixed32(p + kChecksumOffset);
+  const std::uint32_t actual = crc32c::Value(p + kTypeOffset, 1 + 8 + length);
+  if (crc32c::Unmask(stored) != actual) {
+    *reason = "checksum mismatch";
+    return Outcome::kCorruption;
+  }
+  if (lsn == 0 || lsn <= last_lsn_) {
+    *reason = "LSN " + std::to_string(lsn) + " does not follow LSN " + std::to_string(last_lsn_);
+    return Outcome::kCorruption;
+  }
+  std::string why;
+  record->entry = LogEntry();
+  if (!DecodePayload(type, std::string_view(p + kHeaderSize, length), &record->entry, &why)) {
+    *reason = "bad payload: " + why;
+    return Outcome::kCorruption;
+  }
+  record->entry.lsn = lsn;
+  record->offset = offset;
+  record->size = kHeaderSize + length;
+  record->checksum = stored;
+  return Outcome::kRecord;
+}
+
+bool Reader::ReadRecord(Record* record) {
+  while (!done_ && offset_ < data_.size()) {
+    std::string reason;
+    std::optional<Lsn> lsn;
+    switch (Parse(offset_, record, &reason, &lsn)) {
+      case Outcome::kRecord:
+        offset_ += record->size;
+        end_of_last_ = offset_;
+        last_lsn_ = record->entry.lsn;
+        return true;
+      case Outcome::kTornTail: {
+        Problem torn{offset_, data_.size() - offset_, true, std::nullopt, "torn tail"};
+        if (data_.size() - offset_ >= kHeaderSize) torn.lsn = lsn;
+        Report(torn);
+        done_ = true;
+        return false;
+      }
+      case Outcome::kCorruption: {
+        std::size_t next = data_.size();
+        if (skip_corruption_) {
+          Record probe;
+          std::string ignored;
+          std::optional<Lsn> ignored_lsn;
+          for (std::size_t q = offset_ + 1; q + kHeaderSize <= data_.size(); ++q) {
+            if (Parse(q, &probe, &ignored, &ignored_lsn) == Outcome::kRecord) {
+              next = q;
+              break;
+            }
+          }
+        }
+        Report({offset_, next - offset_, false, lsn, reason});
+        offset_ = next;
+        if (!skip_corruption_) done_ = true;
+        break;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace log
+}  // namespace unbundled

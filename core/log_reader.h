@@ -1,0 +1,94 @@
+// log::Reader: reads records (core/log_format.h) back from the bytes of a
+// log file, verifying each, and reports every problem with its byte offset.
+//
+// - A record cut short at the end of the file is a *torn tail*: the writer
+//   died mid-record. It is a clean end, not corruption; its bytes are
+//   reported as discarded.
+// - A checksum mismatch, an unknown type, an impossible length, a payload
+//   that does not decode, or an LSN that does not increase, anywhere before
+//   the end, is *corruption*.
+//
+// After corruption the reader either stops there (everything from it on is
+// dropped) or, when told to skip, scans forward byte by byte for the next
+// record that verifies and resumes there.
+#ifndef UNBUNDLED_CORE_LOG_READER_H_
+#define UNBUNDLED_CORE_LOG_READER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/types.h"
+
+namespace unbundled {
+namespace log {
+
+// One verified record, as it lies in the file.
+struct Record {
+  std::size_t offset = 0;  // of its first header byte
+  std::size_t size = 0;    // header + payload
+  std::uint32_t checksum = 0;  // as stored (masked)
+  LogEntry entry;          // lsn, op, key, value, decoded from the payload
+};
+
+// A problem the reader found. `bytes` were dropped from `offset` on.
+struct Problem {
+  std::size_t offset = 0;
+  std::size_t bytes = 0;
+  bool torn_tail = false;       // else corruption
+  std::optional<Lsn> lsn;       // the LSN the damaged record's header claims, if it has one
+  std::string reason;           // e.g. "checksum mismatch"
+};
+
+using Reporter = std::function<void(const Problem&)>;
+
+class Reader {
+ public:
+  // `data` must remain live while this Reader is in use. `reporter` may be
+  // empty. With `skip_corruption`, reading resumes at the next valid record
+  // after corruption; without it, corruption ends the log.
+  Reader(std::string_view data, Reporter reporter, bool skip_corruption);
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Reads the next valid record into *record. False at the end of the log
+  // (the end of the data, a torn tail, or corruption when not skipping).
+  bool ReadRecord(Record* record);
+
+  // Where the last valid record read so far ends: the length the file should
+  // be cut to if nothing after it is kept.
+  std::size_t end_of_last_record() const { return end_of_last_; }
+
+ private:
+  enum class Outcome { kRecord, kTornTail, kCorruption };
+  // Tries to read one record at `offset`; on kCorruption, *reason says why.
+  Outcome Parse(std::size_t offset, Record* record, std::string* reason,
+                std::optional<Lsn>* claimed_lsn) const;
+  void Report(const Problem& problem) const;
+
+  std::string_view data_;
+  Reporter reporter_;
+  bool skip_corruption_;
+  std::size_t offset_ = 0;
+  std::size_t end_of_last_ = 0;
+  Lsn last_lsn_ = 0;
+  bool done_ = false;
+};
+
+// Decodes a record payload into *entry (key, and for a put the value).
+// Returns false and says why when the payload is malformed.
+bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
+                   std::string* why);
+
+// Reads a little-endian integer (used by the reader and by tools that show
+// a record's header).
+std::uint32_t DecodeFixed32(const char* p);
+std::uint64_t DecodeFixed64(const char* p);
+
+}  // namespace log
+}  // namespace unbundled
+
+#endif  // UNBUNDLED_CORE_LOG_READER_H_
