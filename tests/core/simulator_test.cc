@@ -137,8 +137,9 @@ TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Fails(R"({"key":"u1"})", "op: is required");
   Fails(R"({"op":7})", "op: must be a string (got number)");
   Fails(R"({"op":"upsert","key":"u1"})",
-        "op: unknown op 'upsert' (expected one of add_consumer, delete, expect, flush, get, put, "
-        "query, rebuild, remove_consumer, step)");
+        "op: unknown op 'upsert' (expected one of put, delete, get, flush, step, add_consumer, "
+        "remove_consumer, rebuild, query, configure, sync, crash, recover, corrupt, commit, "
+        "crash_consumer, verify, expect)");
   Fails(R"({"op":"put","key":"u1","vaule":{}})", "vaule: unknown field for op 'put'");
   Fails(R"({"op":"put","key":"u1","value":{},"note":5})", "note: must be a string");
 }
@@ -208,8 +209,8 @@ TEST_F(SimulatorTest, ExpectFailureSaysWhatWasExpectedAndWhatIs) {
 TEST_F(SimulatorTest, MalformedExpectIsAnError) {
   Walkthrough();
   Fails(R"({"op":"expect"})",
-        "expect: names nothing to check (use head, key+value, or consumer with position, lag or "
-        "query+result)");
+        "expect: names nothing to check (use head, down, key+value, or consumer with position, "
+        "lag, committed, consistent or query+result)");
   Fails(R"({"op":"expect","consumer":"nope","lag":0})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"expect","consumer":"by_city"})",
         "consumer: needs \"position\", \"lag\", \"committed\", \"consistent\" or \"query\" to check");
