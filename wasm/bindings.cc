@@ -5,8 +5,10 @@
 //   sim.apply(stepJson) -> resultJson      // {"ok": true, ...} | {"ok": false, "error": "..."}
 //   sim.state()         -> stateJson
 //   sim.positions()     -> {"head": N, "positions": {"consumer": N, ...}}
+//   sim.record(lsn)     -> one log record's bytes and header fields
 //   sim.delete()
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
+//   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
 //
 // Strings (JSON) cross the boundary, nothing finer: one call is one whole
@@ -16,6 +18,7 @@
 
 #include <string>
 
+#include "core/ops.h"
 #include "core/scenario.h"
 #include "core/simulator.h"
 
@@ -54,6 +57,17 @@ class SimulatorBinding {
     }
   }
 
+  // LSNs above 2^31 cannot be written from the page in any session it can
+  // hold, so an int32 is enough at this boundary.
+  std::string record(int lsn) const {
+    try {
+      if (lsn < 1) return R"({"ok":false,"error":"lsn: must be at least 1"})";
+      return sim_.Record(static_cast<unbundled::Lsn>(lsn)).dump();
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    }
+  }
+
  private:
   unbundled::Simulator sim_;
 };
@@ -72,6 +86,8 @@ std::string ValidateScenario(const std::string& text) {
 
 std::string Version() { return UNBUNDLED_VERSION; }
 
+std::string Ops() { return unbundled::OpsJson().dump(); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(unbundled) {
@@ -79,7 +95,9 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .constructor<>()
       .function("apply", &SimulatorBinding::apply)
       .function("state", &SimulatorBinding::state)
-      .function("positions", &SimulatorBinding::positions);
+      .function("positions", &SimulatorBinding::positions)
+      .function("record", &SimulatorBinding::record);
   emscripten::function("validateScenario", &ValidateScenario);
+  emscripten::function("ops", &Ops);
   emscripten::function("version", &Version);
 }
