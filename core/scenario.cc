@@ -49,7 +49,8 @@ Status ValidateScenario(const Json& scenario) {
   return Status::OK();
 }
 
-Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run) {
+Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run,
+                   const std::function<void(std::size_t, const Json&)>& on_step) {
   Status s = ValidateScenario(scenario);
   if (!s.ok()) return s;
   if (scenario.contains("consumers")) {
@@ -69,6 +70,7 @@ Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run) {
     if (steps[i]["op"] == "expect" && !result["ok"].get<bool>()) {
       run->failed_expectations.push_back(i);
     }
+    if (on_step) on_step(i, result);
     run->results.push_back(std::move(result));
   }
   return Status::OK();

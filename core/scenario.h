@@ -8,6 +8,8 @@
 #ifndef UNBUNDLED_CORE_SCENARIO_H_
 #define UNBUNDLED_CORE_SCENARIO_H_
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,10 @@ Status ValidateScenario(const Json& scenario);
 // fail are recorded in the results and do not stop the run: scenarios may show
 // bad input on purpose. A consumer spec that cannot be added is a malformed
 // file and is reported as an error.
-Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run);
+// `on_step`, when set, is called with each step's index and result as soon as
+// the step is done (for programs that report progress as they go).
+Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run,
+                   const std::function<void(std::size_t, const Json&)>& on_step = nullptr);
 
 }  // namespace unbundled
 

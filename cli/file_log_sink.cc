@@ -1,0 +1,61 @@
+#include "cli/file_log_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace unbundled {
+
+FileLogSink::FileLogSink(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) Panic("open");
+}
+
+FileLogSink::~FileLogSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileLogSink::Panic(const char* what) const {
+  std::fprintf(stderr, "unbundled: PANIC: %s %s: %s\n", what, path_.c_str(), std::strerror(errno));
+  std::_Exit(3);
+}
+
+void FileLogSink::WriteAt(const char* data, std::size_t n, std::size_t offset) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd_, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      Panic("write");
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::size_t>(w);
+  }
+}
+
+void FileLogSink::Append(const char* data, std::size_t n) {
+  WriteAt(data, n, size_);
+  size_ += n;
+}
+
+void FileLogSink::Sync() {
+  if (::fdatasync(fd_) != 0) Panic("fdatasync");
+}
+
+void FileLogSink::Replace(const std::string& bytes) {
+  if (::ftruncate(fd_, 0) != 0) Panic("ftruncate");
+  size_ = 0;
+  Append(bytes.data(), bytes.size());
+  Sync();
+}
+
+void FileLogSink::Overwrite(std::size_t offset, char byte) {
+  WriteAt(&byte, 1, offset);
+  Sync();
+}
+
+}  // namespace unbundled
