@@ -88,11 +88,8 @@ Status RequireNonEmptyString(const Json& object, const std::string& name,
   return Status::OK();
 }
 
-// Reads the single query term of a secondary index or view query.
-Status QueryTerm(const Json& query, const std::string& name, const std::string& what,
-                 std::string* term) {
-  Status s = CheckFields(query, {name}, "", what + " query");
-  if (!s.ok()) return s;
+// Reads the query term `name` of a secondary index or view query.
+Status QueryTerm(const Json& query, const std::string& name, std::string* term) {
   auto it = query.find(name);
   if (it == query.end()) return Status::Invalid(name, "is required");
   auto t = IndexTerm(*it);
@@ -101,47 +98,110 @@ Status QueryTerm(const Json& query, const std::string& name, const std::string& 
   return Status::OK();
 }
 
+// One posting list per indexed field. The one-field form ({"field": F})
+// keeps its state flat ({value: keys}); the several-field form
+// ({"fields": [F, ...]}) shows {field: {value: keys}}.
 class SecondaryIndex final : public DerivedSystem {
  public:
-  explicit SecondaryIndex(std::string field) : field_(std::move(field)) {}
+  SecondaryIndex(std::vector<std::string> fields, bool flat)
+      : fields_(std::move(fields)), flat_(flat), postings_(fields_.size()) {}
 
   std::unique_ptr<DerivedSystem> Clone() const override {
     return std::make_unique<SecondaryIndex>(*this);
   }
 
-  Json State() const override { return PostingsToJson(postings_); }
+  Json State() const override {
+    if (flat_) return PostingsToJson(postings_[0]);
+    Json j = Json::object();
+    for (std::size_t i = 0; i < fields_.size(); ++i) j[fields_[i]] = PostingsToJson(postings_[i]);
+    return j;
+  }
 
   Status Query(const Json& query, Json* result) const override {
-    std::string term;
-    Status s = QueryTerm(query, "value", "secondary_index", &term);
+    Status s = CheckFields(query, {"field", "value"}, "", "secondary_index query");
     if (!s.ok()) return s;
-    auto it = postings_.find(term);
-    *result = it == postings_.end() ? Json::array() : Json(it->second);
+    std::size_t which = 0;
+    auto field = query.find("field");
+    if (field != query.end()) {
+      if (!field->is_string()) return Status::Invalid("field", "must be a string");
+      which = fields_.size();
+      for (std::size_t i = 0; i < fields_.size(); ++i) {
+        if (fields_[i] == field->get<std::string>()) which = i;
+      }
+      if (which == fields_.size()) {
+        return Status::Invalid("field", "'" + field->get<std::string>() +
+                                            "' is not indexed (indexed: " + FieldList() + ")");
+      }
+    } else if (fields_.size() > 1) {
+      return Status::Invalid("field", "is required for an index over several fields (" +
+                                          FieldList() + ")");
+    }
+    std::string term;
+    if (!(s = QueryTerm(query, "value", &term)).ok()) return s;
+    auto it = postings_[which].find(term);
+    *result = it == postings_[which].end() ? Json::array() : Json(it->second);
     return Status::OK();
+  }
+
+  // The field a query asks about (for a fetch that checks storage).
+  const std::string& FieldOf(const Json& query) const {
+    auto field = query.find("field");
+    if (field != query.end() && field->is_string()) {
+      for (const auto& f : fields_) {
+        if (f == field->get<std::string>()) return f;
+      }
+    }
+    return fields_[0];
   }
 
  protected:
   void Add(const std::string& key, const Document& doc) override {
-    if (auto term = TermOf(doc)) AddPosting(&postings_, *term, key);
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      if (auto term = TermOf(doc, fields_[i])) AddPosting(&postings_[i], *term, key);
+    }
   }
   void Remove(const std::string& key, const Document& doc) override {
-    if (auto term = TermOf(doc)) RemovePosting(&postings_, *term, key);
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      if (auto term = TermOf(doc, fields_[i])) RemovePosting(&postings_[i], *term, key);
+    }
   }
 
  private:
-  std::optional<std::string> TermOf(const Document& doc) const {
-    auto it = doc.find(field_);
+  static std::optional<std::string> TermOf(const Document& doc, const std::string& field) {
+    auto it = doc.find(field);
     return it == doc.end() ? std::nullopt : IndexTerm(*it);
   }
+  std::string FieldList() const {
+    std::string list;
+    for (const auto& f : fields_) list += (list.empty() ? "" : ", ") + f;
+    return list;
+  }
 
-  std::string field_;
-  Postings postings_;
+  std::vector<std::string> fields_;
+  bool flat_;
+  std::vector<Postings> postings_;  // one per field, in fields_ order
 };
 
+// Per group: the count, optionally the sum of a numeric field, and
+// optionally the list of keys in the group in the order they arrived.
 class MaterializedView final : public DerivedSystem {
  public:
-  MaterializedView(std::string group_by, std::optional<std::string> sum)
-      : group_by_(std::move(group_by)), sum_(std::move(sum)) {}
+  MaterializedView(std::string group_by, std::optional<std::string> sum, bool list)
+      : group_by_(std::move(group_by)), sum_(std::move(sum)), list_(list) {}
+
+  // An update that keeps its key in the same group keeps its place in the
+  // group's list; any other change is a removal and an addition.
+  void Apply(const ChangeEvent& event) override {
+    if (list_ && !event.before.is_null() && !event.after.is_null()) {
+      auto before = GroupOf(event.before), after = GroupOf(event.after);
+      if (before && after && *before == *after) {
+        Change(event.key, event.before, -1, /*touch_list=*/false);
+        Change(event.key, event.after, +1, /*touch_list=*/false);
+        return;
+      }
+    }
+    DerivedSystem::Apply(event);
+  }
 
   std::unique_ptr<DerivedSystem> Clone() const override {
     return std::make_unique<MaterializedView>(*this);
@@ -154,17 +214,20 @@ class MaterializedView final : public DerivedSystem {
   }
 
   Status Query(const Json& query, Json* result) const override {
-    std::string term;
-    Status s = QueryTerm(query, "group", "materialized_view", &term);
+    Status s = CheckFields(query, {"group"}, "", "materialized_view query");
     if (!s.ok()) return s;
+    std::string term;
+    if (!(s = QueryTerm(query, "group", &term)).ok()) return s;
     auto it = groups_.find(term);
     *result = it == groups_.end() ? Json(nullptr) : GroupToJson(it->second);
     return Status::OK();
   }
 
  protected:
-  void Add(const std::string&, const Document& doc) override { Change(doc, +1); }
-  void Remove(const std::string&, const Document& doc) override { Change(doc, -1); }
+  void Add(const std::string& key, const Document& doc) override { Change(key, doc, +1, true); }
+  void Remove(const std::string& key, const Document& doc) override {
+    Change(key, doc, -1, true);
+  }
 
  private:
   // Integers are summed exactly; other numbers as doubles. Keeping them apart
@@ -175,7 +238,13 @@ class MaterializedView final : public DerivedSystem {
     Int128 integer_sum = 0;
     double fractional_sum = 0;
     std::int64_t fractional_terms = 0;
+    std::vector<std::string> keys;  // list: in arrival order
   };
+
+  std::optional<std::string> GroupOf(const Document& doc) const {
+    auto it = doc.find(group_by_);
+    return it == doc.end() ? std::nullopt : IndexTerm(*it);
+  }
 
   static bool IsExactInteger(const Json& v) {
     if (v.is_number_integer()) {
@@ -185,13 +254,19 @@ class MaterializedView final : public DerivedSystem {
     return false;
   }
 
-  void Change(const Document& doc, int sign) {
-    auto it = doc.find(group_by_);
-    if (it == doc.end()) return;
-    auto term = IndexTerm(*it);
+  void Change(const std::string& key, const Document& doc, int sign, bool touch_list) {
+    auto term = GroupOf(doc);
     if (!term) return;
     Group& group = groups_[*term];
     group.count += sign;
+    if (list_ && touch_list) {
+      if (sign > 0) {
+        group.keys.push_back(key);
+      } else {
+        auto k = std::find(group.keys.begin(), group.keys.end(), key);
+        if (k != group.keys.end()) group.keys.erase(k);
+      }
+    }
     if (sum_) {
       auto v = doc.find(*sum_);
       if (v != doc.end() && v->is_number()) {
@@ -218,11 +293,13 @@ class MaterializedView final : public DerivedSystem {
         j["sum"] = static_cast<double>(group.integer_sum) + group.fractional_sum;
       }
     }
+    if (list_) j["list"] = group.keys;
     return j;
   }
 
   std::string group_by_;
   std::optional<std::string> sum_;
+  bool list_;
   std::map<std::string, Group> groups_;
 };
 
@@ -294,6 +371,24 @@ class FullTextIndex final : public DerivedSystem {
   Postings postings_;
 };
 
+// A non-empty list of distinct, non-empty field names.
+Status FieldNames(const Json& f, const std::string& field, std::vector<std::string>* out) {
+  if (!f.is_array() || f.empty()) {
+    return Status::Invalid(field, "must be a non-empty array of field names");
+  }
+  std::set<std::string> seen;
+  for (const auto& name : f) {
+    if (!name.is_string() || name.get<std::string>().empty()) {
+      return Status::Invalid(field, "must contain only non-empty strings");
+    }
+    if (!seen.insert(name.get<std::string>()).second) {
+      return Status::Invalid(field, "names '" + name.get<std::string>() + "' twice");
+    }
+    out->push_back(name.get<std::string>());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status CreateDerivedSystem(const std::string& type, const Json& config,
@@ -303,12 +398,22 @@ Status CreateDerivedSystem(const std::string& type, const Json& config,
   if (!config.is_object()) return Status::Invalid(field_prefix, "config must be an object");
   Status s;
   if (type == "secondary_index") {
-    if (!(s = CheckFields(config, {"field"}, p, type)).ok()) return s;
-    std::string field;
-    if (!(s = RequireNonEmptyString(config, "field", p, &field)).ok()) return s;
-    *out = std::make_unique<SecondaryIndex>(field);
+    if (!(s = CheckFields(config, {"field", "fields"}, p, type)).ok()) return s;
+    if (config.contains("field") && config.contains("fields")) {
+      return Status::Invalid(p + "fields", "give either \"field\" (one field) or \"fields\" "
+                                           "(a list of fields), not both");
+    }
+    if (!config.contains("fields")) {
+      std::string field;
+      if (!(s = RequireNonEmptyString(config, "field", p, &field)).ok()) return s;
+      *out = std::make_unique<SecondaryIndex>(std::vector<std::string>{field}, true);
+    } else {
+      std::vector<std::string> fields;
+      if (!(s = FieldNames(config["fields"], p + "fields", &fields)).ok()) return s;
+      *out = std::make_unique<SecondaryIndex>(std::move(fields), false);
+    }
   } else if (type == "materialized_view") {
-    if (!(s = CheckFields(config, {"group_by", "sum"}, p, type)).ok()) return s;
+    if (!(s = CheckFields(config, {"group_by", "sum", "list"}, p, type)).ok()) return s;
     std::string group_by;
     if (!(s = RequireNonEmptyString(config, "group_by", p, &group_by)).ok()) return s;
     std::optional<std::string> sum;
@@ -317,21 +422,17 @@ Status CreateDerivedSystem(const std::string& type, const Json& config,
       if (!(s = RequireNonEmptyString(config, "sum", p, &f)).ok()) return s;
       sum = f;
     }
-    *out = std::make_unique<MaterializedView>(group_by, sum);
+    bool list = false;
+    if (config.contains("list")) {
+      if (!config["list"].is_boolean()) return Status::Invalid(p + "list", "must be true or false");
+      list = config["list"].get<bool>();
+    }
+    *out = std::make_unique<MaterializedView>(group_by, sum, list);
   } else if (type == "full_text") {
     if (!(s = CheckFields(config, {"fields"}, p, type)).ok()) return s;
     std::vector<std::string> fields;
     if (config.contains("fields")) {
-      const Json& f = config["fields"];
-      if (!f.is_array() || f.empty()) {
-        return Status::Invalid(p + "fields", "must be a non-empty array of field names");
-      }
-      for (const auto& name : f) {
-        if (!name.is_string() || name.get<std::string>().empty()) {
-          return Status::Invalid(p + "fields", "must contain only non-empty strings");
-        }
-        fields.push_back(name.get<std::string>());
-      }
+      if (!(s = FieldNames(config["fields"], p + "fields", &fields)).ok()) return s;
     }
     *out = std::make_unique<FullTextIndex>(fields);
   } else {

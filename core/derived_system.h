@@ -3,8 +3,9 @@
 // change events in LSN order and records how far it got.
 //
 // Types and their configuration (see README.md, "Consumer specs"):
-//   secondary_index   {"field": F}                    value of F -> sorted keys
-//   materialized_view {"group_by": G, "sum"?: S}      group -> {count, sum?}
+//   secondary_index   {"field": F} or {"fields": [F...]}  value of F -> sorted keys
+//   materialized_view {"group_by": G, "sum"?: S, "list"?: bool}
+//                                                     group -> {count, sum?, list?}
 //   full_text         {"fields"?: [F...]}             token -> sorted keys
 #ifndef UNBUNDLED_CORE_DERIVED_SYSTEM_H_
 #define UNBUNDLED_CORE_DERIVED_SYSTEM_H_
@@ -30,7 +31,7 @@ class DerivedSystem {
   // Applies one change event: removes the `before` document's contribution
   // (if any) and adds the `after` document's (if any). Cannot fail: documents
   // were validated when they were written.
-  void Apply(const ChangeEvent& event);
+  virtual void Apply(const ChangeEvent& event);
 
   // The whole derived state, deterministic and sorted.
   virtual Json State() const = 0;

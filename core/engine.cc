@@ -1,5 +1,6 @@
 #include "core/engine.h"
 
+#include <map>
 #include <set>
 #include <utility>
 
@@ -395,8 +396,27 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
     Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
     if (!s.ok()) return s;
     const auto& events = stream_.events();
+    std::size_t from = 0;
+    if (c->from_snapshot()) {
+      // Built as the consumer was: the rows storage held at the snapshot's
+      // LSN (folded from the events up to it), read in key order, then the
+      // events after it. The same as a fold for every aggregate but a list,
+      // whose order a snapshot cannot know.
+      from = stream_.FirstAfter(c->snapshot_lsn());
+      std::map<std::string, Document> rows;
+      for (std::size_t i = 0; i < from; ++i) {
+        if (events[i].op == ChangeOp::kDelete) {
+          rows.erase(events[i].key);
+        } else {
+          rows[events[i].key] = events[i].after;
+        }
+      }
+      for (const auto& [key, value] : rows) {
+        fresh->Apply({c->snapshot_lsn(), ChangeOp::kRead, key, Json(), value});
+      }
+    }
     const std::size_t end = stream_.FirstAfter(c->position());
-    for (std::size_t i = 0; i < end; ++i) fresh->Apply(events[i]);
+    for (std::size_t i = from; i < end; ++i) fresh->Apply(events[i]);
     const Json expected = fresh->State();
     const Json actual = c->system().State();
     std::set<std::string> keys;

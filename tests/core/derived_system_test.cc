@@ -88,7 +88,7 @@ TEST(SecondaryIndex, QueryErrorsNameTheField) {
   EXPECT_EQ(idx->Query({{"value", Json::array()}}, &result).message(),
             "value: must be a string, number or boolean");
   EXPECT_EQ(idx->Query({{"text", "x"}}, &result).message(),
-            "text: unknown field for secondary_index query (expected value)");
+            "text: unknown field for secondary_index query (expected field, value)");
 }
 
 TEST(MaterializedView, CountsAndSumsPerGroup) {
@@ -161,7 +161,7 @@ TEST(CreateDerivedSystem, ConfigErrorsNameTheField) {
             "consumer.field: must be a non-empty string");
   EXPECT_EQ(CreateDerivedSystem("secondary_index", {{"field", "a"}, {"sum", "b"}}, "consumer", &s)
                 .message(),
-            "consumer.sum: unknown field for secondary_index (expected field)");
+            "consumer.sum: unknown field for secondary_index (expected field, fields)");
   EXPECT_EQ(CreateDerivedSystem("materialized_view", {{"sum", "b"}}, "consumer", &s).message(),
             "consumer.group_by: is required");
   EXPECT_EQ(CreateDerivedSystem("full_text", {{"fields", Json::array()}}, "consumer", &s).message(),

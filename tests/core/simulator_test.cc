@@ -169,7 +169,7 @@ TEST_F(SimulatorTest, BadConsumerStepsAreRejectedAndChangeNothing) {
   Fails(R"({"op":"remove_consumer","consumer":"nope"})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"query","consumer":"nope","value":"x"})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"query","consumer":"by_city","text":"x"})",
-        "text: unknown field for secondary_index query (expected value)");
+        "text: unknown field for secondary_index query (expected field, value)");
   Fails(R"({"op":"add_consumer","consumer":{"name":"by_city","type":"full_text"}})",
         "consumer.name: a consumer named 'by_city' already exists");
   Fails(R"({"op":"add_consumer","consumer":{"name":"","type":"full_text"}})",
@@ -219,7 +219,7 @@ TEST_F(SimulatorTest, MalformedExpectIsAnError) {
   Fails(R"({"op":"expect","consumer":"by_city","query":{"value":"London"}})",
         "result: is required with \"query\"");
   Fails(R"({"op":"expect","consumer":"by_city","query":{"oops":1},"result":[]})",
-        "query: oops: unknown field for secondary_index query (expected value)");
+        "query: oops: unknown field for secondary_index query (expected field, value)");
 }
 
 }  // namespace
