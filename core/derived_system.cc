@@ -195,8 +195,10 @@ class MaterializedView final : public DerivedSystem {
     if (list_ && !event.before.is_null() && !event.after.is_null()) {
       auto before = GroupOf(event.before), after = GroupOf(event.after);
       if (before && after && *before == *after) {
-        Change(event.key, event.before, -1, /*touch_list=*/false);
+        // Add first, so the group's count never passes through 0 (which
+        // would drop the group and its list).
         Change(event.key, event.after, +1, /*touch_list=*/false);
+        Change(event.key, event.before, -1, /*touch_list=*/false);
         return;
       }
     }

@@ -261,6 +261,76 @@ Status Engine::Query(const std::string& consumer, const Json& query, Json* resul
   return c->system().Query(query, result);
 }
 
+Status Engine::QueryFetch(const std::string& consumer, const Json& query, Json* result) const {
+  const Consumer* c = FindConsumer(consumer);
+  if (c == nullptr) return UnknownConsumer(consumer);
+  if (c->spec().type != "secondary_index") {
+    return Status::Invalid("fetch", "only a secondary_index lookup can fetch from storage ('" +
+                                        consumer + "' is a " + c->spec().type + ")");
+  }
+  if (down_) return DatabaseDown();
+  Json keys;
+  Status s = c->system().Query(query, &keys);
+  if (!s.ok()) return s;
+  // The field asked about: named in the query, or the index's only field.
+  const Json& config = c->spec().config;
+  std::string field = query.contains("field")             ? query["field"].get<std::string>()
+                      : config.contains("field")          ? config["field"].get<std::string>()
+                                                          : config["fields"][0].get<std::string>();
+  const auto term = IndexTerm(query["value"]);
+  *result = Json::array();
+  for (const auto& key : keys) {
+    const Document* doc = storage_.Get(key.get<std::string>());
+    bool stale = doc == nullptr;
+    if (doc != nullptr) {
+      auto it = doc->find(field);
+      stale = it == doc->end() || IndexTerm(*it) != term;
+    }
+    result->push_back({{"key", key}, {"value", doc == nullptr ? Json(nullptr) : *doc},
+                       {"stale", stale}});
+  }
+  return Status::OK();
+}
+
+Status Engine::Scan(const std::string& prefix, std::size_t limit,
+                    std::vector<std::pair<std::string, const Document*>>* rows, bool* more) const {
+  if (down_) return DatabaseDown();
+  rows->clear();
+  *more = false;
+  for (auto it = storage_.rows().lower_bound(prefix);
+       it != storage_.rows().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (rows->size() == limit) {
+      *more = true;
+      break;
+    }
+    rows->emplace_back(it->first, &it->second);
+  }
+  return Status::OK();
+}
+
+Status Engine::ReplayStorage(std::size_t* replayed) {
+  if (down_) return DatabaseDown();
+  std::optional<log::Problem> problem;
+  std::vector<LogEntry> entries;
+  {
+    log::Reader reader(wal_.file().bytes(), [&problem](const log::Problem& p) {
+      if (!problem) problem = p;
+    }, /*skip_corruption=*/false);
+    log::Record record;
+    while (reader.ReadRecord(&record)) entries.push_back(std::move(record.entry));
+  }
+  if (problem) {
+    return Status::Invalid("log", "the record at byte offset " + std::to_string(problem->offset) +
+                                      " does not verify (" + problem->reason +
+                                      "), so storage was not replaced; crash and recover to "
+                                      "deal with it");
+  }
+  storage_.Clear();
+  for (const auto& entry : entries) storage_.Apply(entry);
+  *replayed = entries.size();
+  return Status::OK();
+}
+
 void Engine::Configure(const CommitMode* commit, const RecoveryMode* recovery) {
   if (commit != nullptr) commit_mode_ = *commit;
   if (recovery != nullptr) recovery_mode_ = *recovery;

@@ -151,6 +151,21 @@ class Engine {
 
   // Asks the consumer's derived system, as it is now (also while down).
   Status Query(const std::string& consumer, const Json& query, Json* result) const;
+  // Asks a secondary index for keys, then fetches each key's document from
+  // storage: *result is [{key, value, stale}], where stale marks a document
+  // that is gone or no longer has the value the index holds it under (the
+  // index is behind). Refused while down.
+  Status QueryFetch(const std::string& consumer, const Json& query, Json* result) const;
+
+  // Up to `limit` stored rows whose key starts with `prefix`, in key order;
+  // *more says whether there were further matches. Refused while down.
+  Status Scan(const std::string& prefix, std::size_t limit,
+              std::vector<std::pair<std::string, const Document*>>* rows, bool* more) const;
+
+  // Discards storage and replays the log file into it: storage is only a
+  // view of the log. Refused (changing nothing) if the file holds a record
+  // that does not verify: that is recovery's business.
+  Status ReplayStorage(std::size_t* replayed);
 
   // Chooses the commit mode and the recovery mode (either may be null).
   void Configure(const CommitMode* commit, const RecoveryMode* recovery);

@@ -11,6 +11,9 @@ namespace unbundled {
 
 namespace {
 
+constexpr std::uint64_t kDefaultScanLimit = 100;
+constexpr std::uint64_t kMaxScanLimit = 10000;
+
 Status GetString(const Json& step, const std::string& field, std::string* out) {
   auto it = step.find(field);
   if (it == step.end()) return Status::Invalid(field, "is required");
@@ -136,6 +139,13 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        &S::DoDelete, "the same with a `d` event, if the key exists (an absent key writes nothing)",
        "`event` (null when absent), `acknowledged`, `durable`"},
       {"get", {{"key", true}}, true, false, &S::DoGet, "read storage", "`value` or null"},
+      {"scan", {{"prefix", true}, {"limit", false}}, true, false, &S::DoScan,
+       "read the stored rows whose key starts with `prefix`, in key order (at most `limit`, "
+       "default 100)",
+       "`rows`: [{`key`, `value`}], `more`, `lsn`: the storage LSN"},
+      {"replay_storage", {}, true, false, &S::DoReplayStorage,
+       "discard storage and replay the log into it (storage is only a view of the log)",
+       "`replayed`: entries, `lsn`"},
       {"flush", {{"consumer", false}}, true, false, &S::DoFlush,
        "every consumer (or the named one) processes all its pending durable events, in LSN order",
        "`delivered`: events processed; `refused` names consumers that could not take any"},
@@ -150,9 +160,10 @@ const std::vector<OpSpec>& Simulator::OpTable() {
       {"rebuild", {{"consumer", true}}, true, false, &S::DoRebuild,
        "discard a consumer's state and re-derive it by a fresh snapshot; position = storage LSN",
        "`position`, `snapshot`"},
-      {"query", {{"consumer", true}}, false, true, &S::DoQuery,
-       "ask a derived system as it is now (stale if it lags; answers while the database is down)",
-       "`result`"},
+      {"query", {{"consumer", true}, {"fetch", false}}, false, true, &S::DoQuery,
+       "ask a derived system as it is now (stale if it lags; answers while the database is "
+       "down); with `\"fetch\": true` a secondary index's keys are fetched from storage",
+       "`result`; with fetch [{`key`, `value`, `stale`}]"},
       {"configure", {{"commit", false}, {"recovery", false}}, false, false, &S::DoConfigure,
        "`commit`: `\"sync\"` (default) or `\"async\"`; `recovery`: `\"point_in_time\"` (default), "
        "`\"absolute\"` or `\"skip\"`",
@@ -382,6 +393,39 @@ Status Simulator::DoGet(const Json& step, Json* result) {
   return Status::OK();
 }
 
+Status Simulator::DoScan(const Json& step, Json* result) {
+  std::string prefix;
+  Status s;
+  if (!(s = GetString(step, "prefix", &prefix)).ok()) return s;
+  if (prefix.size() > kMaxKeyBytes || !IsValidUtf8(prefix)) {
+    return Status::Invalid("prefix", "must be valid UTF-8 of at most " +
+                                         std::to_string(kMaxKeyBytes) + " bytes");
+  }
+  std::uint64_t limit = kDefaultScanLimit;
+  if (step.contains("limit")) {
+    if (!(s = GetCount(step, "limit", kMaxScanLimit, &limit)).ok()) return s;
+    if (limit == 0) return Status::Invalid("limit", "must be at least 1");
+  }
+  std::vector<std::pair<std::string, const Document*>> rows;
+  bool more = false;
+  if (!(s = engine_.Scan(prefix, static_cast<std::size_t>(limit), &rows, &more)).ok()) return s;
+  Json out = Json::array();
+  for (const auto& [key, value] : rows) out.push_back({{"key", key}, {"value", *value}});
+  (*result)["rows"] = std::move(out);
+  (*result)["more"] = more;
+  (*result)["lsn"] = engine_.storage().lsn();
+  return Status::OK();
+}
+
+Status Simulator::DoReplayStorage(const Json&, Json* result) {
+  std::size_t replayed = 0;
+  Status s = engine_.ReplayStorage(&replayed);
+  if (!s.ok()) return s;
+  (*result)["replayed"] = replayed;
+  (*result)["lsn"] = engine_.storage().lsn();
+  return Status::OK();
+}
+
 Status Simulator::DoFlush(const Json& step, Json* result) {
   std::size_t delivered = 0;
   Status s;
@@ -459,10 +503,18 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
   if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
   Json query = Json::object();
   for (const auto& [name, value] : step.items()) {
-    if (name != "op" && name != "note" && name != "consumer") query[name] = value;
+    if (name != "op" && name != "note" && name != "consumer" && name != "fetch") {
+      query[name] = value;
+    }
+  }
+  bool fetch = false;
+  if (step.contains("fetch")) {
+    if (!step["fetch"].is_boolean()) return Status::Invalid("fetch", "must be true or false");
+    fetch = step["fetch"].get<bool>();
   }
   Json answer;
-  if (!(s = engine_.Query(consumer, query, &answer)).ok()) return s;
+  s = fetch ? engine_.QueryFetch(consumer, query, &answer) : engine_.Query(consumer, query, &answer);
+  if (!s.ok()) return s;
   (*result)["result"] = answer;
   return Status::OK();
 }

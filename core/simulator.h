@@ -61,6 +61,8 @@ class Simulator {
   Status DoPut(const Json& step, Json* result);
   Status DoDelete(const Json& step, Json* result);
   Status DoGet(const Json& step, Json* result);
+  Status DoScan(const Json& step, Json* result);
+  Status DoReplayStorage(const Json& step, Json* result);
   Status DoFlush(const Json& step, Json* result);
   Status DoStep(const Json& step, Json* result);
   Status DoAddConsumer(const Json& step, Json* result);
