@@ -10,9 +10,15 @@
 
 namespace unbundled {
 
-FileLogSink::FileLogSink(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+FileLogSink::FileLogSink(std::string path, bool truncate, std::size_t keep)
+    : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
   if (fd_ < 0) Panic("open");
+  if (!truncate) {
+    if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0) Panic("ftruncate");
+    size_ = keep;
+  }
+  Sync();
 }
 
 FileLogSink::~FileLogSink() {

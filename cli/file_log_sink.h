@@ -13,8 +13,10 @@ namespace unbundled {
 
 class FileLogSink final : public LogSink {
  public:
-  // Creates (or empties) the file at `path`.
-  explicit FileLogSink(std::string path);
+  // Opens the file at `path`, creating it if needed. With `truncate` it is
+  // emptied; without, it is cut to `keep` bytes (a reopened log whose torn
+  // tail recovery dropped), and synced.
+  FileLogSink(std::string path, bool truncate, std::size_t keep = 0);
   ~FileLogSink() override;
   FileLogSink(const FileLogSink&) = delete;
   FileLogSink& operator=(const FileLogSink&) = delete;

@@ -106,11 +106,34 @@ int Run(const std::vector<std::string>& args) {
   }
   unbundled::Simulator sim;
   std::unique_ptr<unbundled::FileLogSink> sink;
+  Json reopened = nullptr;
   if (!log_path.empty()) {
-    sink = std::make_unique<unbundled::FileLogSink>(log_path);
+    // An existing log is reopened: recovered (refusing corruption, cutting a
+    // torn tail), then appended to.
+    std::string existing;
+    std::ifstream probe(log_path, std::ios::binary);
+    if (probe) {
+      std::stringstream bytes;
+      bytes << probe.rdbuf();
+      existing = bytes.str();
+    }
+    if (!existing.empty()) {
+      sim.OpenLog(std::move(existing));
+      reopened = sim.Apply(Json{{"op", "recover"}, {"recovery", "absolute"}});
+      if (!reopened["ok"].get<bool>()) {
+        std::cerr << "unbundled: " << log_path << ": cannot reopen the log: "
+                  << reopened["error"].get<std::string>()
+                  << "\n  (`unbundled recover --recovery point_in_time " << log_path
+                  << "` shows what recovery would keep; the file was not changed)\n";
+        return kExitBadInput;
+      }
+    }
+    sink = std::make_unique<unbundled::FileLogSink>(log_path, reopened.is_null(),
+                                                    sim.engine().wal().file().size());
     sim.mutable_engine()->mutable_wal()->mutable_file()->AttachSink(sink.get());
   }
   unbundled::ScenarioRun run;
+  if (stream && !reopened.is_null()) std::cout << Json{{"reopened", reopened}}.dump() << std::endl;
   auto on_step = [stream](std::size_t, const Json& result) {
     if (!stream) return;
     std::cout << result.dump() << std::endl;  // flushed: a reader sees it at once
@@ -124,6 +147,7 @@ int Run(const std::vector<std::string>& args) {
     std::cout << Json{{"state", sim.State()}}.dump() << "\n";
   } else {
     Json out = {{"results", run.results}, {"state", sim.State()}};
+    if (!reopened.is_null()) out["reopened"] = reopened;
     std::cout << (compact ? out.dump() : out.dump(2)) << "\n";
   }
   bool failed = !run.failed_expectations.empty();

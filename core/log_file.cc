@@ -40,12 +40,4 @@ void LogFile::FlipByte(std::size_t offset) {
   if (sink_ != nullptr) sink_->Overwrite(offset, bytes_[offset]);
 }
 
-void LogFile::AttachSink(LogSink* sink) {
-  sink_ = sink;
-  if (sink_ != nullptr) {
-    sink_->Replace(bytes_);
-    sink_->Sync();
-  }
-}
-
 }  // namespace unbundled

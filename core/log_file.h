@@ -57,9 +57,9 @@ class LogFile {
   std::size_t synced() const { return synced_; }
   std::size_t unsynced() const { return bytes_.size() - synced_; }
 
-  // `sink` (may be null) must outlive this file or be detached first. It is
-  // given the current contents at once.
-  void AttachSink(LogSink* sink);
+  // `sink` (may be null) must outlive this file or be detached first. It
+  // must already hold exactly bytes(): from then on it is told every change.
+  void AttachSink(LogSink* sink) { sink_ = sink; }
 
  private:
   std::string bytes_;
