@@ -48,7 +48,9 @@ bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
     entry->value = nullptr;
     return true;
   }
-  Document doc = Document::parse(value.begin(), value.end(), nullptr, /*allow_exceptions=*/false);
+  // Parsed from a std::string, the input type the rest of the engine parses,
+  // so the wasm module carries one instantiation of the JSON parser.
+  Document doc = Document::parse(std::string(value), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     *why = "value is not a JSON object";
     return false;

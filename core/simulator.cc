@@ -1,6 +1,5 @@
 #include "core/simulator.h"
 
-#include <cstdio>
 #include <set>
 #include <vector>
 
@@ -875,10 +874,11 @@ Json Simulator::Record(Lsn lsn) const {
   const std::uint32_t actual = crc32c::Value(p + log::kTypeOffset, covered);
   const std::uint32_t key_len =
       r->size >= log::kHeaderSize + 4 ? log::DecodeFixed32(p + log::kHeaderSize) : 0;
-  char hex[11];
-  std::snprintf(hex, sizeof hex, "0x%08x", stored);
-  std::string stored_hex = hex;
-  std::snprintf(hex, sizeof hex, "0x%08x", crc32c::Mask(actual));
+  auto hex32 = [](std::uint32_t v) {
+    std::string b(4, '\0');
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
+    return "0x" + Hex(b, 0, 4);
+  };
   return {{"ok", true},
           {"lsn", r->lsn},
           {"offset", r->offset},
@@ -886,12 +886,12 @@ Json Simulator::Record(Lsn lsn) const {
           {"synced", r->offset + r->size <= wal.file().synced()},
           {"hex", Hex(bytes, r->offset, r->size)},
           {"fields",
-           {{"checksum", stored_hex},
+           {{"checksum", hex32(stored)},
             {"length", length},
             {"type", static_cast<unsigned>(static_cast<unsigned char>(p[log::kTypeOffset]))},
             {"lsn", log::DecodeFixed64(p + log::kLsnOffset)},
             {"key_len", key_len}}},
-          {"computed_checksum", std::string(hex)},
+          {"computed_checksum", hex32(crc32c::Mask(actual))},
           {"checksum_ok", crc32c::Unmask(stored) == actual}};
 }
 
