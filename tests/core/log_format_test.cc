@@ -1,0 +1,339 @@
+// The log as bytes: CRC-32C, the record format, the reader's reports, and
+// recovery from torn and corrupt files. Corruption tests change real bytes
+// with tiny helpers, in the manner of LevelDB's log_test.cc.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/crc32c.h"
+#include "core/engine.h"
+#include "core/log_format.h"
+#include "core/log_reader.h"
+#include "core/log_writer.h"
+
+namespace unbundled {
+namespace {
+
+// ---------------------------------------------------------------- CRC-32C
+
+TEST(Crc32c, StandardTestVectorsFromRfc3720) {
+  char buf[32];
+  std::memset(buf, 0, sizeof buf);
+  EXPECT_EQ(crc32c::Value(buf, sizeof buf), 0x8a9136aau);
+  std::memset(buf, 0xff, sizeof buf);
+  EXPECT_EQ(crc32c::Value(buf, sizeof buf), 0x62a8ab43u);
+  for (int i = 0; i < 32; ++i) buf[i] = static_cast<char>(i);
+  EXPECT_EQ(crc32c::Value(buf, sizeof buf), 0x46dd794eu);
+  for (int i = 0; i < 32; ++i) buf[i] = static_cast<char>(31 - i);
+  EXPECT_EQ(crc32c::Value(buf, sizeof buf), 0x113fdb5cu);
+  // An iSCSI SCSI read (10) command PDU.
+  const unsigned char read_cmd[48] = {
+      0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18,
+      0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  EXPECT_EQ(crc32c::Value(reinterpret_cast<const char*>(read_cmd), sizeof read_cmd), 0xd9963a56u);
+  EXPECT_EQ(crc32c::Value("123456789", 9), 0xe3069283u);
+}
+
+TEST(Crc32c, ExtendEqualsTheWholeValue) {
+  EXPECT_EQ(crc32c::Value("hello world", 11), crc32c::Extend(crc32c::Value("hello ", 6), "world", 5));
+}
+
+TEST(Crc32c, MaskIsReversibleAndChangesTheValue) {
+  const std::uint32_t crc = crc32c::Value("foo", 3);
+  EXPECT_NE(crc, crc32c::Mask(crc));
+  EXPECT_NE(crc, crc32c::Mask(crc32c::Mask(crc)));
+  EXPECT_EQ(crc, crc32c::Unmask(crc32c::Mask(crc)));
+  EXPECT_EQ(crc, crc32c::Unmask(crc32c::Unmask(crc32c::Mask(crc32c::Mask(crc)))));
+}
+
+// ---------------------------------------------------------------- format
+
+TEST(LogFormat, ARecordIsItsHeaderThenItsPayloadByteForByte) {
+  const std::string r = log::EncodeRecord(LogOp::kPut, 0x0102030405060708ull, "u1", R"({"a":1})");
+  ASSERT_EQ(r.size(), log::kHeaderSize + 4 + 2 + 7);
+  EXPECT_EQ(log::DecodeFixed32(r.data() + log::kLengthOffset), 4u + 2 + 7);
+  EXPECT_EQ(r[log::kTypeOffset], 1);
+  EXPECT_EQ(std::string(r.data() + log::kLsnOffset, 8), std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
+  EXPECT_EQ(r.substr(log::kHeaderSize), std::string("\x02\x00\x00\x00u1{\"a\":1}", 13));
+  // The checksum covers type, LSN and payload: everything after the length.
+  const std::uint32_t expected = crc32c::Mask(crc32c::Value(r.data() + 8, r.size() - 8));
+  EXPECT_EQ(log::DecodeFixed32(r.data()), expected);
+}
+
+TEST(LogFormat, ADeleteCarriesOnlyItsKey) {
+  const std::string r = log::EncodeRecord(LogOp::kDelete, 9, "u1", "ignored");
+  EXPECT_EQ(r.size(), log::kHeaderSize + 4 + 2);
+  EXPECT_EQ(r[log::kTypeOffset], 2);
+}
+
+// ---------------------------------------------------------------- reader
+
+struct Read {
+  std::vector<log::Record> records;
+  std::vector<log::Problem> problems;
+};
+
+Read ReadAll(const std::string& bytes, bool skip) {
+  Read out;
+  log::Reader reader(bytes, [&out](const log::Problem& p) { out.problems.push_back(p); }, skip);
+  log::Record r;
+  while (reader.ReadRecord(&r)) out.records.push_back(r);
+  return out;
+}
+
+// A small real log file: the bytes an engine wrote.
+std::string SmallLog(int entries) {
+  Engine engine;
+  for (int i = 1; i <= entries; ++i) {
+    WriteResult w;
+    EXPECT_TRUE(engine.Put("k" + std::to_string(i % 3), {{"n", i}, {"s", "v" + std::to_string(i)}},
+                           WriteOptions(), &w).ok());
+  }
+  bool deleted;
+  ChangeEvent e;
+  EXPECT_TRUE(engine.Delete("k1", &deleted, &e).ok());
+  return engine.wal().file().bytes();
+}
+
+void IncrementByte(std::string* s, std::size_t offset, int delta) {
+  (*s)[offset] = static_cast<char>((*s)[offset] + delta);
+}
+void SetByte(std::string* s, std::size_t offset, char value) { (*s)[offset] = value; }
+void ShrinkSize(std::string* s, std::size_t bytes) { s->resize(s->size() - bytes); }
+// Recomputes the checksum of the record at `offset` after its bytes changed.
+void FixChecksum(std::string* s, std::size_t offset) {
+  const std::size_t length = log::DecodeFixed32(s->data() + offset + log::kLengthOffset);
+  const std::uint32_t crc =
+      crc32c::Mask(crc32c::Value(s->data() + offset + log::kTypeOffset, 1 + 8 + length));
+  for (int i = 0; i < 4; ++i) (*s)[offset + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+}
+
+TEST(LogReader, ReadsBackEveryRecordTheEngineWrote) {
+  const std::string bytes = SmallLog(5);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.records.size(), 6u);
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.records[0].entry.lsn, 1u);
+  EXPECT_EQ(r.records[0].entry.value, (Json{{"n", 1}, {"s", "v1"}}));
+  EXPECT_EQ(r.records[5].entry.op, LogOp::kDelete);
+  EXPECT_EQ(r.records[5].entry.key, "k1");
+  EXPECT_EQ(r.records[5].offset + r.records[5].size, bytes.size());
+}
+
+TEST(LogReader, EmptyFileHasNoRecordsAndNoProblems) {
+  Read r = ReadAll("", false);
+  EXPECT_TRUE(r.records.empty());
+  EXPECT_TRUE(r.problems.empty());
+}
+
+TEST(LogReader, TruncatedTrailingRecordIsATornTailNotCorruption) {
+  std::string bytes = SmallLog(2);
+  const std::size_t whole = bytes.size();
+  ShrinkSize(&bytes, 3);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.records.size(), 2u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_TRUE(r.problems[0].torn_tail);
+  EXPECT_EQ(r.problems[0].offset, r.records[1].offset + r.records[1].size);
+  EXPECT_EQ(r.problems[0].bytes, bytes.size() - r.problems[0].offset);
+  EXPECT_LT(bytes.size(), whole);
+}
+
+TEST(LogReader, AFileThatIsNotALogIsReportedAndYieldsNothing) {
+  for (const std::string& junk : {std::string(R"({"title": "not a log", "steps": []})"),
+                                  std::string(100, '\0'), std::string("x")}) {
+    Read r = ReadAll(junk, false);
+    EXPECT_TRUE(r.records.empty()) << junk;
+    ASSERT_EQ(r.problems.size(), 1u) << junk;
+    EXPECT_EQ(r.problems[0].offset, 0u);
+    EXPECT_EQ(r.problems[0].bytes, junk.size());
+  }
+}
+
+TEST(LogReader, ImpossibleLengthIsCorruption) {
+  std::string bytes = SmallLog(2);
+  SetByte(&bytes, log::kLengthOffset + 3, 0x7f);  // length ~2 GB, more than any payload
+  Read r = ReadAll(bytes, false);
+  EXPECT_TRUE(r.records.empty());
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_FALSE(r.problems[0].torn_tail);
+  EXPECT_EQ(r.problems[0].reason.rfind("impossible length", 0), 0u) << r.problems[0].reason;
+}
+
+TEST(LogReader, BadTypeIsCorruption) {
+  std::string bytes = SmallLog(2);
+  SetByte(&bytes, log::kTypeOffset, 7);
+  FixChecksum(&bytes, 0);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].reason, "bad record type 7");
+}
+
+TEST(LogReader, ChecksumMismatchIsCorruptionWithItsOffsetAndClaimedLsn) {
+  std::string bytes = SmallLog(3);
+  Read good = ReadAll(bytes, false);
+  const std::size_t second = good.records[1].offset;
+  IncrementByte(&bytes, second + log::kHeaderSize + 5, 1);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.records.size(), 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].offset, second);
+  EXPECT_EQ(r.problems[0].lsn, std::optional<Lsn>(2));
+  EXPECT_EQ(r.problems[0].reason, "checksum mismatch");
+  EXPECT_EQ(r.problems[0].bytes, bytes.size() - second);  // not skipping: the rest is dropped
+}
+
+TEST(LogReader, SkippingResumesAtTheNextValidRecord) {
+  std::string bytes = SmallLog(3);
+  Read good = ReadAll(bytes, false);
+  IncrementByte(&bytes, good.records[1].offset + log::kHeaderSize + 5, 1);
+  Read r = ReadAll(bytes, true);
+  ASSERT_EQ(r.records.size(), good.records.size() - 1);
+  EXPECT_EQ(r.records[1].entry.lsn, 3u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].bytes, good.records[1].size);
+}
+
+TEST(LogReader, AnLsnThatDoesNotIncreaseIsCorruption) {
+  std::string bytes = SmallLog(2);
+  Read good = ReadAll(bytes, false);
+  const std::size_t second = good.records[1].offset;
+  SetByte(&bytes, second + log::kLsnOffset, 1);  // LSN 2 -> 1
+  FixChecksum(&bytes, second);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].reason, "LSN 1 does not follow LSN 1");
+}
+
+TEST(LogReader, APayloadThatDoesNotDecodeIsCorruptionEvenWithAGoodChecksum) {
+  std::string bytes = SmallLog(1);
+  SetByte(&bytes, log::kHeaderSize + 4 + 2, '[');  // the value's '{' becomes '['
+  FixChecksum(&bytes, 0);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].reason, "bad payload: value is not a JSON object");
+}
+
+// ---------------------------------------------------------------- recovery
+
+// Recovers `bytes` as the database would, in `mode`.
+struct Recovered {
+  Status status;
+  RecoveryResult result;
+  Json state;
+};
+
+Recovered Recover(const std::string& bytes, RecoveryMode mode) {
+  Engine engine;
+  engine.OpenLog(bytes);
+  Recovered out;
+  out.status = engine.Recover(&mode, &out.result);
+  Storage replay;
+  for (const auto& e : engine.wal().DecodeAll()) replay.Apply(e);
+  out.state = Json{{"head", engine.wal().head()},
+                   {"file", engine.wal().file().size()},
+                   {"rows", replay.rows()},
+                   {"storage", engine.storage().rows()}};
+  return out;
+}
+
+TEST(Recovery, TornTailsAtEveryByteKeepExactlyTheWholeRecordsBeforeTheCut) {
+  const std::string bytes = SmallLog(4);
+  Read good = ReadAll(bytes, false);
+  // Every cut inside the last two records.
+  const std::size_t from = good.records[good.records.size() - 2].offset;
+  for (std::size_t cut = from; cut <= bytes.size(); ++cut) {
+    Recovered r = Recover(bytes.substr(0, cut), RecoveryMode::kAbsolute);
+    ASSERT_TRUE(r.status.ok()) << "cut at " << cut << ": " << r.status.message();
+    std::size_t whole = 0, end = 0;
+    for (const auto& rec : good.records) {
+      if (rec.offset + rec.size <= cut) {
+        ++whole;
+        end = rec.offset + rec.size;
+      }
+    }
+    EXPECT_EQ(r.result.replayed, whole) << "cut at " << cut;
+    EXPECT_EQ(r.result.recovered, whole == 0 ? 0 : good.records[whole - 1].entry.lsn);
+    EXPECT_EQ(r.result.discarded_bytes, cut - end) << "cut at " << cut;
+    EXPECT_EQ(r.state["file"], end) << "the file must end at the last whole record";
+    EXPECT_EQ(r.state["rows"], r.state["storage"]) << "storage equals a replay of the log";
+    if (cut > end) {
+      ASSERT_EQ(r.result.problems.size(), 1u);
+      EXPECT_TRUE(r.result.problems[0].torn_tail);
+      EXPECT_EQ(r.result.problems[0].offset, end);
+    } else {
+      EXPECT_TRUE(r.result.problems.empty());
+    }
+  }
+}
+
+TEST(Recovery, EveryFlippedByteIsDetectedWithItsOffsetOrChangesNothing) {
+  const std::string bytes = SmallLog(3);
+  Read good = ReadAll(bytes, false);
+  const Recovered clean = Recover(bytes, RecoveryMode::kPointInTime);
+  std::size_t detected = 0, harmless = 0;
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(~static_cast<unsigned char>(flipped[at]));
+    // The record the flipped byte lies in.
+    std::size_t rec = 0;
+    while (good.records[rec].offset + good.records[rec].size <= at) ++rec;
+    const std::size_t rec_offset = good.records[rec].offset;
+
+    Recovered pit = Recover(flipped, RecoveryMode::kPointInTime);
+    ASSERT_TRUE(pit.status.ok());
+    if (pit.result.problems.empty()) {
+      ++harmless;
+      EXPECT_EQ(pit.state, clean.state) << "an undetected flip at " << at << " changed the log";
+      continue;
+    }
+    ++detected;
+    ASSERT_EQ(pit.result.problems.size(), 1u) << at;
+    EXPECT_EQ(pit.result.problems[0].offset, rec_offset) << "flip at " << at;
+    // Point in time keeps exactly the records before the damaged one.
+    EXPECT_EQ(pit.result.replayed, rec) << "flip at " << at;
+    EXPECT_EQ(pit.state["file"], rec_offset);
+
+    // Absolute refuses, naming the offset (unless the flip only made the
+    // last record look torn, which is a clean end).
+    Recovered abs = Recover(flipped, RecoveryMode::kAbsolute);
+    if (!pit.result.problems[0].torn_tail) {
+      EXPECT_FALSE(abs.status.ok()) << at;
+      EXPECT_NE(abs.status.message().find("offset " + std::to_string(rec_offset)), std::string::npos)
+          << abs.status.message();
+    }
+
+    // Skip keeps every other record.
+    Recovered skip = Recover(flipped, RecoveryMode::kSkip);
+    ASSERT_TRUE(skip.status.ok());
+    if (!pit.result.problems[0].torn_tail) {
+      EXPECT_EQ(skip.result.replayed, good.records.size() - 1) << "flip at " << at;
+      ASSERT_EQ(skip.result.lost.size(), 0u);  // nothing was appended before this "crash"
+      EXPECT_EQ(skip.state["rows"], skip.state["storage"]);
+    }
+  }
+  // Every byte is covered by the checksum except none: a flip always shows.
+  EXPECT_EQ(detected, bytes.size());
+  EXPECT_EQ(harmless, 0u);
+}
+
+TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {
+  std::string bytes = SmallLog(3);
+  IncrementByte(&bytes, 30, 1);
+  Engine engine;
+  engine.OpenLog(bytes);
+  RecoveryMode mode = RecoveryMode::kAbsolute;
+  RecoveryResult result;
+  Status s = engine.Recover(&mode, &result);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("recovery: corrupt record at byte offset 0 (claims LSN 1): checksum "
+                              "mismatch", 0), 0u) << s.message();
+  EXPECT_TRUE(engine.down());
+  EXPECT_EQ(engine.wal().file().bytes(), bytes);
+}
+
+}  // namespace
+}  // namespace unbundled
