@@ -28,6 +28,10 @@ export class Simulator {
   state() {
     return JSON.parse(this.handle.state());
   }
+  /** One log record's bytes and header fields: {ok, lsn, offset, size, hex, fields, checksum_ok, ...}. */
+  record(lsn) {
+    return JSON.parse(this.handle.record(lsn));
+  }
   /** {head, positions: {consumer: position}}: cheap, unlike state(). */
   positions() {
     return JSON.parse(this.handle.positions());

@@ -4,6 +4,8 @@ import { loadModule, Simulator } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import { renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours } from './render.js';
+import { describeStep, describeRecovery, lsnList } from './steps.js';
+import { renderRecord } from './bytes.js';
 import {
   encodeSession, decodeSession, parseScenarioFile, saveToStorage, loadFromStorage,
   clearStorage, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
@@ -30,6 +32,8 @@ const page = {
   consumerErrors: {},
   embed: false,
   lessons: [],
+  ops: {},             // the engine's op table by name: {fields, needs_database, summary, result}
+  recordLsn: null,     // the log entry whose bytes are shown, if any
   holdSave: false,     // after a damaged link: keep the saved work until the student acts
 };
 
@@ -43,7 +47,7 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'bytes-error']) $(id).textContent = '';
   page.consumerErrors = {};
 }
 
@@ -63,6 +67,7 @@ function openSession(scenario, cursor, lesson = null) {
   page.lesson = lesson;
   page.leftLessonAt = null;
   page.fork = null;
+  page.recordLsn = null;
   clearErrors();
   $('get-result').textContent = '';
   $('lesson-picker').value = lesson?.file ?? '';
@@ -184,46 +189,10 @@ function togglePlay() {
 
 // ---------------------------------------------------------------- rendering
 
-function describeStep(step, result) {
-  const what = {
-    put: () => `put ${step.key}`,
-    delete: () => `delete ${step.key}`,
-    get: () => `get ${step.key}`,
-    flush: () => (step.consumer ? `flush ${step.consumer}` : 'flush all consumers'),
-    step: () => `step ${step.consumer} by one change event`,
-    add_consumer: () => `add consumer ${step.consumer?.name} by ${step.mode ?? 'snapshot'}`,
-    remove_consumer: () => `remove consumer ${step.consumer}`,
-    rebuild: () => `rebuild ${step.consumer}`,
-    query: () => `query ${step.consumer}`,
-    expect: () => `check ${describeExpect(step)}`,
-  }[step.op]?.() ?? step.op;
-  if (!result.ok) return `${what}: refused (${result.error})`;
-  if (step.op === 'put' || step.op === 'delete') {
-    const kind = { c: 'create', u: 'update', d: 'delete' }[result.event?.op];
-    return result.event ? `${what}: log entry LSN ${result.event.lsn}, change event ${result.event.op} (${kind})` : `${what}: key absent, nothing written`;
-  }
-  if (step.op === 'flush') return `${what}: ${result.delivered} change event${result.delivered === 1 ? '' : 's'} delivered`;
-  if (step.op === 'step') return result.event ? `${what}: processed LSN ${result.event.lsn}` : `${what}: nothing pending`;
-  if (step.op === 'add_consumer' || step.op === 'rebuild') return `${what}: position ${result.position}`;
-  if (step.op === 'expect') return `${what}: holds`;
-  if (step.op === 'query') return `${what}: ${pretty(result.result)}`;
-  return what;
-}
-
-function describeExpect(step) {
-  const parts = [];
-  if ('head' in step) parts.push(`the head is LSN ${step.head}`);
-  if ('key' in step) parts.push(step.value === null ? `storage has no ${step.key}` : `storage holds ${step.key} = ${pretty(step.value)}`);
-  if ('position' in step) parts.push(`${step.consumer} is at position ${step.position}`);
-  if ('lag' in step) parts.push(`${step.consumer} lags by ${step.lag}`);
-  if ('query' in step) parts.push(`${step.consumer} answers ${pretty(step.query)} with ${pretty(step.result)}`);
-  return parts.join('; ');
-}
-
 // What storage would answer to the current query: a throwaway engine, loaded
 // with storage's rows and a consumer of the same definition by snapshot.
 function freshAnswer(state, current) {
-  if (!current || current.step.op !== 'query' || !current.result.ok) return undefined;
+  if (!current || current.step.op !== 'query' || !current.result.ok || current.step.fetch || state.down) return undefined;
   const consumer = state.consumers.find((c) => c.name === current.step.consumer);
   if (!consumer) return undefined;
   const scratch = new Simulator(page.module);
@@ -250,6 +219,7 @@ function renderTimeline() {
   if (current) {
     cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result)}`;
     cs.className = `current-step${current.result.ok ? '' : ' refused'}`;
+    cs.title = page.ops[current.step.op]?.summary ?? '';
   } else {
     cs.textContent = page.lesson || page.history.steps.length
       ? 'Step 0: the beginning, before any step.'
@@ -321,6 +291,39 @@ function render() {
   restoreFocus(focus);
 }
 
+// The database's condition and, after a recovery, its report in words.
+function renderReport(state, current) {
+  const el = $('report');
+  const parts = [];
+  if (state.down) {
+    parts.push(h('p', { class: 'down-banner' }, h('strong', {}, 'The database is down. '),
+      'Storage is lost with its memory; the log file is what survived. Writes, reads, flushes and new consumers are refused until you Recover. The derived systems still answer queries, possibly stale.'));
+  }
+  if (current?.step.op === 'recover' && current.result.ok) {
+    const r = current.result;
+    const acked = r.lost.filter((l) => l.acknowledged).map((l) => l.lsn);
+    const unacked = r.lost.filter((l) => !l.acknowledged).map((l) => l.lsn);
+    const torn = r.problems.find((p) => p.kind === 'torn_tail');
+    const items = [
+      h('li', {}, `Read the log file from its first byte and checked every record's checksum (${r.mode} recovery).`),
+      h('li', {}, `Replayed ${r.replayed} log entr${r.replayed === 1 ? 'y' : 'ies'} into storage: the log now ends at LSN ${r.recovered}, and the next write takes the next LSN.`),
+      torn ? h('li', {}, `Cut a torn tail of ${torn.bytes} byte${torn.bytes === 1 ? '' : 's'} at byte ${torn.offset}: a record the crash cut short. That is a clean end, not damage.`) : null,
+      r.corruption ? h('li', { class: 'bad' }, `Found a damaged record at byte ${r.corruption.offset}${r.corruption.lsn !== null ? ` (it claims LSN ${r.corruption.lsn})` : ''}: ${r.corruption.reason}. `,
+        r.mode === 'skip' ? 'Skip mode dropped it and kept the valid records after it.' : 'Point-in-time recovery stopped there: it and everything after it are gone.') : null,
+      acked.length ? h('li', { class: 'bad', id: 'lost-acknowledged' }, h('strong', {}, `Lost acknowledged write${acked.length === 1 ? '' : 's'}: LSN ${lsnList(acked)}. `),
+        acked.length === 1 ? 'The client was told it succeeded, and it is gone.' : 'The client was told they succeeded, and they are gone.') : null,
+      unacked.length ? h('li', { id: 'lost-unacknowledged' }, `Lost LSN ${lsnList(unacked)}, never acknowledged: the client was not told they succeeded, so no promise was broken.`) : null,
+      r.lost.length ? null : h('li', { class: 'ok' }, 'Nothing written before the crash was lost.'),
+      r.survived_unacknowledged.length ? h('li', {}, `LSN ${lsnList(r.survived_unacknowledged)} survived although the client never got a reply: an unacknowledged write may or may not have happened.`) : null,
+      r.ahead.length ? h('li', { class: 'bad' }, `${r.ahead.join(', ')} ${r.ahead.length === 1 ? 'has' : 'have'} processed writes the database no longer has: ahead of the log. Rebuild ${r.ahead.length === 1 ? 'it' : 'them'}.`) : null,
+    ];
+    parts.push(h('div', { class: 'recovery-report', role: 'status', 'aria-label': describeRecovery(r) },
+      h('h2', {}, 'Recovery report'), h('ul', {}, items)));
+  }
+  fill(el, parts);
+  el.hidden = parts.length === 0;
+}
+
 function renderPage() {
   const { history } = page;
   const state = history.state();
@@ -328,12 +331,19 @@ function renderPage() {
   const moved = history.movedConsumers();
   renderTimeline();
   renderLesson();
-  renderLog($('log'), state, current, moved);
+  renderReport(state, current);
+  renderLog($('log'), state, current, moved, page.embed ? null : showRecord);
+  renderBytes(state);
+  renderFailureControls(state);
   renderStorage($('storage'), $('storage-lsn'), state, current);
   renderStream($('stream'), state, current);
   renderConsumers($('consumers'), state, current, moved, consumerActions, freshAnswer(state, current), page.consumerErrors);
   if (current?.step.op === 'get' && current.result.ok) {
     $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
+  } else if (current?.step.op === 'scan' && current.result.ok) {
+    const { rows, more } = current.result;
+    fill($('get-result'), `scan “${current.step.prefix}” → ${rows.length} row${rows.length === 1 ? '' : 's'}${more ? ' (more not shown)' : ''}`,
+      rows.length ? h('table', { class: 'scan' }, h('tbody', {}, rows.map((r) => h('tr', {}, h('td', { class: 'key' }, r.key), h('td', { class: 'value' }, pretty(r.value)))))) : null);
   } else if (current?.step.op === 'delete' && current.result.ok && !current.result.event) {
     $('get-result').textContent = `delete ${current.step.key}: no such key, so nothing was written to the log.`;
   } else {
@@ -352,10 +362,66 @@ function renderPage() {
 const consumerActions = {
   step: (name) => act({ op: 'step', consumer: name }, name),
   flush: (name) => act({ op: 'flush', consumer: name }, name),
+  commit: (name) => act({ op: 'commit', consumer: name }, name),
+  crash: (name) => act({ op: 'crash_consumer', consumer: name }, name),
   rebuild: (name) => act({ op: 'rebuild', consumer: name }, name),
   remove: (name) => act({ op: 'remove_consumer', consumer: name }, name),
-  query: (c, text) => act({ op: 'query', consumer: c.name, [QUERY_FIELD[c.type]]: text }, c.name),
+  query: (c, text, field, fetch) => {
+    const step = { op: 'query', consumer: c.name };
+    if (field) step.field = field;
+    step[QUERY_FIELD[c.type]] = text;
+    if (fetch) step.fetch = true;
+    return act(step, c.name);
+  },
 };
+
+// ---------------------------------------------------------------- failure
+
+/** Shows the bytes of the log entry with this LSN (from the live engine). */
+function showRecord(lsn) {
+  page.recordLsn = lsn;
+  renderBytes(page.history.state());
+  $('bytes').scrollIntoView({ block: 'nearest' });
+}
+
+function renderBytes(state) {
+  const el = $('bytes');
+  if (page.recordLsn === null || page.embed) {
+    el.hidden = true;
+    return;
+  }
+  const inFile = state.wal.some((e) => e.lsn === page.recordLsn);
+  const record = inFile ? page.history.sim.record(page.recordLsn) : null;
+  el.hidden = false;
+  renderRecord($('bytes-body'), record, page.recordLsn, {
+    flip: (byte) => act({ op: 'corrupt', lsn: page.recordLsn, byte }, $('bytes-error')),
+    close: () => { page.recordLsn = null; el.hidden = true; },
+  });
+}
+
+function renderFailureControls(state) {
+  $('commit-mode').value = state.config.commit;
+  $('recovery-mode').value = state.config.recovery;
+  const down = state.down;
+  for (const id of ['sync', 'crash-process', 'crash-power', 'verify']) $(id).disabled = down;
+  $('recover').disabled = !down;
+  $('db-status').textContent = down ? 'down: recover first' : 'up';
+  $('db-status').className = `db-status ${down ? 'down' : 'up'}`;
+  const unsynced = state.log.bytes - state.log.synced_bytes;
+  $('torn-bytes').max = String(unsynced);
+  $('unsynced-bytes').textContent = `${unsynced} unsynced byte${unsynced === 1 ? '' : 's'} now`;
+}
+
+/** Reads a whole number from a field, or reports why not next to it. */
+function wholeNumber(id, errorEl, label) {
+  const text = $(id).value.trim();
+  if (text === '') return 0;
+  if (!/^\d+$/.test(text)) {
+    errorEl.textContent = `${label}: must be a whole number of bytes (got “${text}”)`;
+    return undefined;
+  }
+  return Number(text);
+}
 
 // ---------------------------------------------------------------- controls
 
@@ -407,15 +473,16 @@ function randomUser() {
 }
 
 const CONFIG_FIELDS = {
-  secondary_index: [['field', 'city', 'field to index', true]],
-  materialized_view: [['group_by', 'city', 'group by field', true], ['sum', 'age', 'sum field (optional)', false]],
+  secondary_index: [['field', 'city', 'field to index (several: comma-separated)', true]],
+  materialized_view: [['group_by', 'city', 'group by field', true], ['sum', 'age', 'sum field (optional)', false], ['list', false, 'list the keys of each group, in arrival order', false]],
   full_text: [['fields', 'name, bio', 'fields, comma-separated (optional: empty means every string field)', false]],
 };
 
 function renderConfigFields() {
   const type = $('consumer-type').value;
-  fill($('config-fields'), CONFIG_FIELDS[type].map(([name, value, label]) =>
-    h('label', {}, label, h('input', { type: 'text', name, value, spellcheck: 'false', dataset: { config: name } }))));
+  fill($('config-fields'), CONFIG_FIELDS[type].map(([name, value, label]) => (typeof value === 'boolean'
+    ? h('label', { class: 'inline' }, h('input', { type: 'checkbox', name, checked: value, dataset: { config: name } }), ` ${label}`)
+    : h('label', {}, label, h('input', { type: 'text', name, value, spellcheck: 'false', dataset: { config: name } })))));
   const suggested = { secondary_index: 'users_by_age', materialized_view: 'age_stats', full_text: 'search' }[type];
   const names = new Set(page.history?.state().consumers.map((c) => c.name) ?? []);
   let name = suggested;
@@ -427,13 +494,35 @@ function consumerSpecFromForm() {
   const spec = { name: $('consumer-name').value, type: $('consumer-type').value };
   for (const input of $('config-fields').querySelectorAll('input')) {
     const v = input.value.trim();
-    if (input.name === 'fields') {
+    if (input.type === 'checkbox') {
+      if (input.checked) spec[input.name] = true;
+    } else if (input.name === 'fields') {
       if (v) spec.fields = v.split(',').map((s) => s.trim()).filter(Boolean);
+    } else if (input.name === 'field' && v.includes(',')) {
+      // Several fields: one index with a posting list per field.
+      spec.fields = v.split(',').map((s) => s.trim()).filter(Boolean);
     } else if (v || CONFIG_FIELDS[spec.type].find(([n]) => n === input.name)[3]) {
       spec[input.name] = v;
     }
   }
+  if ($('consumer-offsets').value === 'separate') spec.offsets = 'separate';
+  const every = $('consumer-commit-every').value.trim();
+  if (every !== '' && every !== '1') spec.commit_every = /^\d+$/.test(every) ? Number(every) : every;
   return spec;
+}
+
+/** Adds the write form's crash option to a put or delete step; undefined if the torn bytes are bad. */
+function withFault(step) {
+  const fault = $('write-crash').value;
+  if (!fault) return step;
+  step.crash = fault;
+  if (fault === 'before_sync') {
+    clearErrors();
+    const torn = wholeNumber('write-torn', $('write-error'), 'torn bytes');
+    if (torn === undefined) return undefined;
+    if (torn) step.torn_bytes = torn;
+  }
+  return step;
 }
 
 function isTyping(target) {
@@ -450,10 +539,33 @@ function wireControls() {
       $('write-error').textContent = $('value-check').textContent;
       return;
     }
-    act({ op: 'put', key: $('key').value, value }, $('write-error'));
+    const step = withFault({ op: 'put', key: $('key').value, value });
+    if (step) act(step, $('write-error'));
   });
-  $('delete').addEventListener('click', () => act({ op: 'delete', key: $('key').value }, $('write-error')));
+  $('delete').addEventListener('click', () => {
+    const step = withFault({ op: 'delete', key: $('key').value });
+    if (step) act(step, $('write-error'));
+  });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
+  $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
+  $('write-crash').addEventListener('change', () => { $('write-torn-label').hidden = $('write-crash').value !== 'before_sync'; });
+
+  $('commit-mode').addEventListener('change', () => act({ op: 'configure', commit: $('commit-mode').value }, $('failure-error')));
+  $('recovery-mode').addEventListener('change', () => act({ op: 'configure', recovery: $('recovery-mode').value }, $('failure-error')));
+  $('sync').addEventListener('click', () => act({ op: 'sync' }, $('failure-error')));
+  $('crash-process').addEventListener('click', () => act({ op: 'crash', kind: 'process' }, $('failure-error')));
+  $('crash-power').addEventListener('click', () => {
+    clearErrors();
+    const torn = wholeNumber('torn-bytes', $('failure-error'), 'torn bytes');
+    if (torn === undefined) return;
+    act(torn ? { op: 'crash', kind: 'power', torn_bytes: torn } : { op: 'crash', kind: 'power' }, $('failure-error'));
+  });
+  $('recover').addEventListener('click', () => {
+    const mode = $('recover-as').value;
+    act(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'));
+  });
+  $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
+  $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
   $('flush-all').addEventListener('click', () => act({ op: 'flush' }, $('flush-error')));
   $('consumer-type').addEventListener('change', renderConfigFields);
   $('consumer-form').addEventListener('submit', (ev) => {
@@ -586,6 +698,7 @@ async function start() {
     fill(document.querySelector('main'), h('p', { class: 'error' }, `The engine could not be loaded: ${e.message}`));
     return;
   }
+  page.ops = Object.fromEntries(JSON.parse(page.module.ops()).map((op) => [op.name, op]));
   const params = new URLSearchParams(location.search);
   page.embed = params.get('embed') === '1';
   document.body.classList.toggle('embed', page.embed);

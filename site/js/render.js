@@ -49,76 +49,159 @@ export function touched(current) {
     if (step.op === 'delete') t.deletedKey = step.key;
   }
   if (step.op === 'step' && result.event) t.lsn = result.event.lsn;
+  if (step.op === 'corrupt') t.lsn = result.lsn;
   if (step.op === 'get') t.key = step.key;
   if (step.op === 'expect' && 'key' in step) t.key = step.key;
-  if (['step', 'flush', 'rebuild', 'query', 'remove_consumer', 'expect'].includes(step.op)) t.consumer = step.consumer ?? null;
+  if (['step', 'flush', 'rebuild', 'query', 'remove_consumer', 'expect', 'commit', 'crash_consumer'].includes(step.op)) t.consumer = step.consumer ?? null;
   if (step.op === 'add_consumer') t.consumer = step.consumer.name;
   if (result.snapshot) t.snapshot = { consumer: t.consumer, events: result.snapshot };
   return t;
 }
 
-// The range of LSNs the log draws: the newest LOG_WINDOW, or a window around
-// the LSN the current step touched if that is older.
-function logWindow(head, focus) {
-  let hi = head;
-  let lo = Math.max(1, head - LOG_WINDOW + 1);
-  if (focus !== null && focus < lo) {
-    lo = Math.max(1, focus - Math.floor(LOG_WINDOW / 3));
-    hi = Math.min(head, lo + LOG_WINDOW - 1);
+// The index of the log entry with this LSN in a list sorted by LSN, or -1.
+// LSNs are not positions: after a recovery that skipped a corrupt record an
+// LSN can be missing, so entries and events are found by search.
+export function indexOfLsn(list, lsn) {
+  let lo = 0, hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].lsn === lsn) return mid;
+    if (list[mid].lsn < lsn) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+// The entries the log draws, as indexes into state.wal: the newest
+// LOG_WINDOW, or a window around the entry the current step touched.
+function logWindow(wal, focus) {
+  let hi = wal.length - 1;
+  let lo = Math.max(0, wal.length - LOG_WINDOW);
+  const at = focus === null ? -1 : indexOfLsn(wal, focus);
+  if (at !== -1 && at < lo) {
+    lo = Math.max(0, at - Math.floor(LOG_WINDOW / 3));
+    hi = Math.min(wal.length - 1, lo + LOG_WINDOW - 1);
   }
   return { lo, hi };
 }
 
-/** The write-ahead log with every consumer's position drawn under it. */
-export function renderLog(el, state, current, moved) {
+const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
+
+/** One line about the log file: bytes written and synced, the durable LSN, the modes. */
+function logSummary(state) {
+  const { log, config } = state;
+  const unsynced = log.bytes - log.synced_bytes;
+  return h('p', { class: 'log-summary', id: 'log-summary' },
+    state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
+    `log file: ${plural(log.bytes, 'byte')}, `,
+    h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : 'all synced'),
+    `; durable up to LSN ${log.durable}`,
+    log.tail ? h('span', { class: 'torn-note' }, `; torn tail: ${plural(log.tail.bytes, 'byte')} at byte ${log.tail.offset}`) : null,
+    ` · commit ${config.commit} · recovery ${config.recovery}`);
+}
+
+/**
+ * The write-ahead log with every consumer's position drawn under it.
+ * `onEntry(lsn)`, if given, is called when a log entry is clicked (to show
+ * its bytes).
+ */
+export function renderLog(el, state, current, moved, onEntry) {
   const t = touched(current);
-  const { lo, hi } = logWindow(state.head, t.lsn);
-  const earlier = lo > 1, later = hi < state.head;
-  const cols = (hi - lo + 1) + 1 + (earlier ? 1 : 0) + (later ? 1 : 0);
+  const wal = state.wal;
+  const { lo, hi } = logWindow(wal, t.lsn);
+  const earlier = lo > 0, later = hi < wal.length - 1;
+  const lastLsn = wal.length ? wal[wal.length - 1].lsn : 0;
+  const beyond = state.consumers.some((c) => c.position > lastLsn);
+  const shown = wal.slice(lo, hi + 1);
+  const cols = shown.length + 1 + (earlier ? 1 : 0) + (later ? 1 : 0) + (state.log.tail ? 1 : 0) + (beyond ? 1 : 0);
   const grid = h('div', { class: 'log-grid', style: `grid-template-columns: var(--label-w) repeat(${cols}, var(--cell-w))`,
                           role: 'table', 'aria-label': 'Write-ahead log and consumer positions' });
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
-  if (earlier) grid.append(h('div', { class: 'log-fold' }, `… LSN 1–${lo - 1}`));
-  for (const e of state.wal.slice(lo - 1, hi)) {
+  if (earlier) grid.append(h('div', { class: 'log-fold' }, `… LSN ${wal[0].lsn}–${wal[lo - 1].lsn}`));
+  for (const e of shown) {
     const isHead = e.lsn === state.head;
+    const flags = [];
+    if (!e.synced) flags.push('written, not synced');
+    if (!e.acknowledged) flags.push('never acknowledged');
+    if (e.damaged) flags.push(`damaged on disk: ${e.damaged}`);
+    const what = e.damaged ? `LSN ${e.lsn}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${e.lsn}: put ${e.key} = ${json(e.value)}` : `LSN ${e.lsn}: delete ${e.key}`;
     grid.append(h('div', {
-      class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}`,
-      dataset: { lsn: e.lsn }, role: 'cell',
-      title: e.op === 'put' ? `LSN ${e.lsn}: put ${e.key} = ${json(e.value)}` : `LSN ${e.lsn}: delete ${e.key}`,
+      class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`,
+      dataset: { lsn: e.lsn }, role: 'cell', tabindex: onEntry ? '0' : null,
+      title: `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}). Click to see its bytes.`,
+      onclick: onEntry ? () => onEntry(e.lsn) : null,
+      onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter') onEntry(e.lsn); } : null,
     },
     h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), isHead ? h('span', { class: 'head-tag' }, 'HEAD') : null),
-    h('div', { class: 'entry-op' }, e.op),
-    h('div', { class: 'entry-key' }, e.key),
-    e.op === 'put' ? h('div', { class: 'entry-value' }, json(e.value)) : null));
+    h('div', { class: 'entry-op' }, e.op, e.synced ? null : h('span', { class: 'sync-tag', title: 'written to the OS cache, not yet synced to disk' }, ' not synced'),
+      e.acknowledged ? null : h('span', { class: 'ack-tag', title: 'the client never got a reply' }, ' no ack')),
+    h('div', { class: 'entry-key' }, e.damaged ? '(damaged)' : e.key),
+    e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null));
   }
-  if (later) grid.append(h('div', { class: 'log-fold' }, `LSN ${hi + 1}–${state.head} …`));
+  if (later) grid.append(h('div', { class: 'log-fold' }, `LSN ${wal[hi + 1].lsn}–${lastLsn} …`));
+  if (state.log.tail) {
+    grid.append(h('div', { class: 'entry torn', role: 'cell', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
+      h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, 'torn')),
+      h('div', { class: 'entry-op' }, plural(state.log.tail.bytes, 'byte')),
+      h('div', { class: 'entry-value' }, `at byte ${state.log.tail.offset}`)));
+  }
+  if (beyond) grid.append(h('div', { class: 'log-fold beyond' }, 'not in the log'));
   for (const c of state.consumers) {
     const colour = colourOf(c.name);
     const covered = c.snapshot ? c.snapshot.lsn : 0;
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}`, role: 'rowheader' },
+    const rewind = c.rewind;
+    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}`, role: 'rowheader' },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
-      h('span', { class: 'track-pos', title: `position ${c.position}, lag ${c.lag}` }, `pos ${c.position}`)));
-    const cell = (lsn, label) => {
-      const at = label !== undefined;
-      let cls = 'cell pending', title = `LSN ${lsn} is pending for ${c.name}`;
-      if (lsn === 0) { cls = 'cell start'; title = ''; }
-      else if (lsn <= covered && lsn <= c.position) { cls = 'cell covered'; title = `${c.name} never processed LSN ${lsn}: its snapshot at LSN ${covered} already included its effect`; }
-      else if (lsn <= c.position) { cls = 'cell done'; title = `${c.name} has processed LSN ${lsn}`; }
-      return h('div', {
-        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}`,
-        dataset: at ? { consumer: c.name, position: c.position } : {}, title,
-      }, at ? h('span', { class: 'marker' }, label) : null);
+      h('span', { class: 'track-pos', title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}` }, `pos ${c.position}`)));
+    // The column a position is drawn in: its entry, or the newest entry
+    // before it (an LSN can be missing), or "not in the log".
+    const columnOf = (lsn) => {
+      if (lsn === 0) return 'start';
+      if (lsn > lastLsn) return 'beyond';
+      let i = indexOfLsn(wal, lsn);
+      if (i === -1) i = wal.findLastIndex((e) => e.lsn < lsn);
+      if (i < lo) return i === -1 ? 'start' : 'earlier';
+      if (i > hi) return 'later';
+      return wal[i].lsn;
     };
-    grid.append(cell(0, c.position === 0 ? '▲ position 0' : undefined));
-    if (earlier) grid.append(cell(lo - 1, c.position > 0 && c.position < lo ? `▲ ${c.position} (earlier)` : undefined));
-    for (let lsn = lo; lsn <= hi; lsn++) {
-      const label = lsn === c.position ? (lsn === covered ? '▲ snapshot ' : '▲ position ') + c.position : undefined;
-      grid.append(cell(lsn, label));
-    }
-    if (later) grid.append(cell(hi + 1, c.position > hi ? `▲ ${c.position} (later)` : undefined));
+    const posCol = columnOf(c.position), commitCol = columnOf(c.committed);
+    const labels = (col) => {
+      const parts = [];
+      if (col === posCol) {
+        const where = col === 'beyond' ? ' (ahead of the log)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
+        parts.push(h('span', { class: 'marker' }, `${c.position === covered && c.position > 0 ? '▲ snapshot ' : '▲ position '}${c.position}${where}`));
+      }
+      if (col === commitCol && c.committed !== c.position) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${c.committed}: a crash restarts it there` }, `◆ committed ${c.committed}`));
+      return parts;
+    };
+    const cell = (col, lsn) => {
+      const marks = labels(col);
+      let cls = 'cell pending', title = `LSN ${lsn} is pending for ${c.name}`;
+      if (col === 'start') { cls = 'cell start'; title = ''; }
+      else if (col === 'beyond') { cls = 'cell beyond'; title = `${c.name} has processed LSNs the recovered log no longer has`; }
+      else if (col === 'torn') { cls = 'cell start'; title = ''; }
+      else if (lsn > state.log.durable && lsn > c.position) { cls = 'cell notdurable'; title = `LSN ${lsn} is not on disk yet: no consumer can have it until a sync`; }
+      else if (lsn <= covered && lsn <= c.position) { cls = 'cell covered'; title = `${c.name} never processed LSN ${lsn}: its snapshot at LSN ${covered} already included its effect`; }
+      else if (lsn <= c.position) {
+        cls = 'cell done'; title = `${c.name} has processed LSN ${lsn}`;
+        if (rewind && lsn > rewind.to && lsn <= rewind.from) { cls += ' redelivered'; title = `${c.name} processed LSN ${lsn} twice: it was redelivered after a crash`; }
+      } else if (rewind && lsn > rewind.to && lsn <= rewind.from) {
+        cls += ' redeliver'; title = `LSN ${lsn} will be delivered to ${c.name} again: it crashed before committing it`;
+      }
+      const at = col === posCol;
+      return h('div', {
+        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}`,
+        dataset: at ? { consumer: c.name, position: c.position } : {}, title,
+      }, marks);
+    };
+    grid.append(cell('start', 0));
+    if (earlier) grid.append(cell('earlier', wal[lo - 1].lsn));
+    for (const e of shown) grid.append(cell(e.lsn, e.lsn));
+    if (later) grid.append(cell('later', wal[hi + 1].lsn));
+    if (state.log.tail) grid.append(cell('torn', 0));
+    if (beyond) grid.append(cell('beyond', lastLsn + 1));
   }
-  fill(el, state.head === 0 && state.consumers.length === 0
+  fill(el, logSummary(state), wal.length === 0 && state.consumers.length === 0 && !state.log.tail
     ? h('p', { class: 'empty' }, 'The log is empty. Put a document to write the first log entry (LSN 1).')
     : grid);
   // Bring what the step changed into view: the new log entry, else the
@@ -133,6 +216,12 @@ export function renderLog(el, state, current, moved) {
 
 export function renderStorage(el, lsnEl, state, current) {
   const t = touched(current);
+  if (state.storage.lost) {
+    fill(lsnEl, 'lost: the database is down');
+    fill(el, h('p', { class: 'lost' }, 'Storage lived in the database\'s memory and was lost in the crash. ',
+      'The log file survived: Recover reads it back and replays it into storage.'));
+    return;
+  }
   fill(lsnEl, `storage LSN ${state.storage.lsn}`);
   const keys = Object.keys(state.storage.data);
   const rows = keys.map((k) => h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k } },
@@ -157,7 +246,10 @@ export function renderStream(el, state, current) {
   const t = touched(current);
   const from = Math.max(0, state.events.length - STREAM_WINDOW);
   const shown = state.events.slice(from);
-  if (t.lsn !== null && t.lsn - 1 < from) shown.unshift(state.events[t.lsn - 1]);
+  if (t.lsn !== null) {
+    const at = indexOfLsn(state.events, t.lsn);
+    if (at !== -1 && at < from) shown.unshift(state.events[at]);
+  }
   // Before/after images are built when a student opens them (or for the
   // event the current step touched), which keeps long streams quick to draw.
   const images = (e) => h('dl', { class: 'images' },
@@ -169,7 +261,9 @@ export function renderStream(el, state, current) {
       h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key)),
       open ? images(e) : null);
     if (!open) details.addEventListener('toggle', () => { if (details.open && details.childElementCount === 1) details.append(images(e)); });
-    return h('li', { class: e.lsn === t.lsn ? 'fresh' : null, dataset: { lsn: e.lsn } }, details);
+    const pending = e.lsn > state.log.durable;
+    if (pending) details.querySelector('summary').append(h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet'));
+    return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
   });
   fill(el, items.length
     ? [from > 0 ? h('p', { class: 'fold-note' }, `${from} earlier change events are not shown (Export change stream has them all).`) : null,
@@ -181,19 +275,42 @@ export function renderStream(el, state, current) {
 }
 
 function stateTable(c) {
-  const all = Object.entries(c.state);
+  const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
+  // An index over several fields shows one posting list per field.
+  const all = multi
+    ? Object.entries(c.state).flatMap(([field, postings]) => Object.entries(postings).map(([term, keys]) => [term, keys, field]))
+    : Object.entries(c.state);
   const entries = all.slice(0, STATE_ROWS);
   const more = all.length > entries.length
     ? h('p', { class: 'fold-note' }, `… and ${all.length - entries.length} more (${all.length} in all)`) : null;
   if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
   if (c.type === 'materialized_view') {
-    const hasSum = 'sum' in c.config;
-    return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'), hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null)),
-      h('tbody', {}, entries.map(([g, v]) => h('tr', {}, h('td', {}, g), h('td', { class: 'num' }, v.count), hasSum ? h('td', { class: 'num' }, v.sum) : null)))), more];
+    const hasSum = 'sum' in c.config, hasList = c.config.list === true;
+    return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'),
+      hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null, hasList ? h('th', { scope: 'col' }, 'keys, in arrival order') : null)),
+      h('tbody', {}, entries.map(([g, v]) => h('tr', { dataset: { group: g } }, h('td', {}, g), h('td', { class: 'num' }, v.count),
+        hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? h('td', {}, v.list.join(', ')) : null)))), more];
   }
-  const head = c.type === 'full_text' ? 'token' : c.config.field;
-  return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
-    h('tbody', {}, entries.map(([term, keys]) => h('tr', {}, h('td', {}, term), h('td', {}, keys.join(', ')))))), more];
+  const head = c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field;
+  return [h('table', {}, h('thead', {}, h('tr', {}, multi ? h('th', { scope: 'col' }, 'field') : null, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
+    h('tbody', {}, entries.map(([term, keys, field]) => h('tr', {}, multi ? h('td', {}, field) : null, h('td', {}, term), h('td', {}, keys.join(', ')))))), more];
+}
+
+// What verify found for this consumer, in words, naming the rows that differ.
+function verifyBox(c, check) {
+  if (check.consistent) {
+    return h('div', { class: 'answer verify ok', role: 'status' }, h('strong', {}, '✓ Consistent: '),
+      'the same state as a fresh consumer that processed each change event exactly once.');
+  }
+  return h('div', { class: 'answer verify bad', role: 'status' },
+    h('strong', {}, '✗ Not consistent'), check.reason ? `: ${check.reason}.` : '.',
+    check.differences.length ? h('table', { class: 'differences' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'row'), h('th', { scope: 'col' }, 'expected'), h('th', { scope: 'col' }, 'actual'))),
+      h('tbody', {}, check.differences.map((d) => h('tr', { dataset: { row: d.key } }, h('td', { class: 'key' }, d.key),
+        h('td', {}, pretty(d.expected)), h('td', {}, pretty(d.actual)))))) : null,
+    c.offsets === 'separate' && c.redelivered > 0
+      ? h('p', {}, `${plural(c.redelivered, 'change event was', 'change events were')} delivered again after a crash, and this consumer's state is not rolled back with its position (offsets: separate).`)
+      : null);
 }
 
 // How the consumer caught up: the cost of snapshot against replay.
@@ -211,27 +328,57 @@ function costLine(c) {
  */
 export function renderConsumers(el, state, current, moved, actions, fresh, errors) {
   const t = touched(current);
+  const checks = current?.step.op === 'verify' && current.result.ok
+    ? Object.fromEntries(current.result.consumers.map((k) => [k.name, k])) : {};
   const cards = state.consumers.map((c) => {
     const colour = colourOf(c.name);
     const isCurrent = t.consumer === c.name;
     const q = QUERY_FIELD[c.type];
-    const example = Object.keys(c.state)[0];
+    const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
+    const firstTerms = multi ? Object.keys(Object.values(c.state)[0] ?? {}) : Object.keys(c.state);
+    const example = firstTerms[0];
     const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`,
                                placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
-    if (current?.step.op === 'query' && current.step.consumer === c.name && current.result.ok) input.value = String(current.step[q]);
+    const fieldSelect = multi ? h('select', { name: 'field', 'aria-label': `Field of ${c.name} to ask about` },
+      c.config.fields.map((f) => h('option', { value: f }, f))) : null;
+    const fetchBox = c.type === 'secondary_index' ? h('input', { type: 'checkbox', name: 'fetch' }) : null;
+    const askedNow = current?.step.op === 'query' && current.step.consumer === c.name && current.result.ok;
+    if (askedNow) {
+      input.value = String(current.step[q]);
+      if (fieldSelect && current.step.field) fieldSelect.value = current.step.field;
+      if (fetchBox && current.step.fetch) fetchBox.checked = true;
+    }
     const answer = [];
-    if (isCurrent && current.step.op === 'query') {
+    if (isCurrent && current.step.op === 'query' && current.result.ok && current.step.fetch) {
+      const docs = current.result.result;
+      const stale = docs.filter((d) => d.stale).length;
+      answer.push(h('div', { class: `answer fetched${stale ? ' stale' : ''}`, role: 'status' },
+        h('div', {}, h('strong', {}, `${c.name} gives ${plural(docs.length, 'key')}`), ` (as of position ${c.position}); each document fetched from storage:`),
+        docs.length ? h('table', { class: 'fetched' }, h('tbody', {}, docs.map((d) => h('tr', { class: d.stale ? 'stale-row' : null, dataset: { key: d.key } },
+          h('td', { class: 'key' }, d.key), h('td', { class: 'value' }, d.value === null ? '(gone from storage)' : pretty(d.value)),
+          h('td', {}, d.stale ? '✗ stale: storage no longer matches' : '✓ matches'))))) : null,
+        stale ? h('div', { class: 'stale-flag' }, `Stale index read: ${plural(stale, 'document no longer matches', 'documents no longer match')} what the index said. It lags by ${plural(c.lag, 'change event')}.`)
+          : h('div', { class: 'fresh-flag' }, 'Every fetched document matches what the index said.')));
+    } else if (isCurrent && current.step.op === 'query') {
       const stale = fresh !== undefined && json(fresh) !== json(current.result.result);
       answer.push(h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },
         h('div', {}, h('strong', {}, `${c.name} answers`), ` (as of position ${c.position}): `, h('code', { class: 'result' }, pretty(current.result.result))),
-        fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
-        stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`)
+        state.down ? h('div', { class: 'down-flag' }, 'The database is down, so there is no fresh answer from storage to compare: this derived system answers on its own, possibly stale.')
+          : fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
+        state.down ? null : stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`)
           : h('div', { class: 'fresh-flag' }, 'Up to date: the same answer as storage.')));
     }
     if (isCurrent && current.step.op === 'expect' && current.step.query) {
       answer.push(h('div', { class: 'answer checked', role: 'status' },
         h('strong', {}, 'Checked: '), `${c.name} answers ${pretty(current.step.query)} with `, h('code', { class: 'result' }, pretty(current.step.result))));
     }
+    if (isCurrent && current.step.op === 'crash_consumer' && current.result.ok) {
+      answer.push(h('div', { class: 'answer crashed', role: 'status' }, h('strong', {}, 'Crashed and restarted: '),
+        `back to its committed position ${current.result.rewound_to}; ${plural(current.result.redeliver, 'change event')} will be delivered again. `,
+        c.offsets === 'separate' ? 'Its state lives in an external store and was not rolled back: redelivered events will be applied a second time.'
+          : 'Its state went back to the last commit together with its position, so redelivered events count once.'));
+    }
+    if (checks[c.name]) answer.push(verifyBox(c, checks[c.name]));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
         h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`),
@@ -239,22 +386,35 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
     const err = errors[c.name];
-    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
+    const cannotTake = state.down || c.ahead;
+    const why = state.down ? 'The database is down: recover first' : c.ahead ? 'Ahead of the log: rebuild it first' : null;
+    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
         h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
       h('div', { class: 'config' }, pretty(c.config)),
+      h('div', { class: 'offsets', title: c.offsets === 'separate'
+        ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
+        : 'State and position are committed together, atomically (a Kafka Streams or Flink checkpoint)' },
+      `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`),
       h('div', { class: 'position-line' },
         h('span', { class: 'position' }, `position ${c.position}`),
+        h('span', { class: 'committed' }, `committed ${c.committed}`),
         h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up')),
-      h('p', { class: 'cost' }, costLine(c)),
+      c.ahead ? h('p', { class: 'ahead-warning', role: 'alert' }, 'Ahead of the log: rebuild it. It has processed writes that the recovered database no longer has.') : null,
+      h('p', { class: 'cost' }, costLine(c), c.redelivered ? ` ${plural(c.redelivered, 'change event was', 'change events were')} delivered a second time after a crash.` : ''),
       h('div', { class: 'card-buttons' },
-        h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: c.lag === 0, title: 'Process exactly one pending change event' }, 'Step 1 event'),
-        h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: c.lag === 0, title: 'Process every pending change event' }, 'Flush'),
-        h('button', { type: 'button', dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), title: 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
+        h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process exactly one pending change event' }, 'Step 1 event'),
+        h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process every pending change event' }, 'Flush'),
+        h('button', { type: 'button', dataset: { action: 'commit' }, onclick: () => actions.commit(c.name), disabled: c.committed === c.position, title: 'Save the position now (a Kafka offset commit)' }, 'Commit'),
+        h('button', { type: 'button', dataset: { action: 'crash' }, onclick: () => actions.crash(c.name), title: 'The consumer crashes and restarts from its committed position' }, 'Crash consumer'),
+        h('button', { type: 'button', dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: state.down, title: state.down ? why : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
         h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
-      h('form', { class: 'query', onsubmit: (ev) => { ev.preventDefault(); actions.query(c, input.value); } },
-        h('label', {}, `Ask by ${q}`, input), h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
+      h('form', { class: 'query', onsubmit: (ev) => { ev.preventDefault(); actions.query(c, input.value, fieldSelect?.value, fetchBox?.checked ?? false); } },
+        fieldSelect ? h('label', {}, 'Field', fieldSelect) : null,
+        h('label', {}, `Ask by ${q}`, input),
+        fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
+        h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
       answer,
       h('details', { class: 'state', open: true }, h('summary', {}, 'state'), h('div', { class: 'state-scroll' }, stateTable(c))));

@@ -1,0 +1,104 @@
+// What each step did, in words: one describer per op of the engine's op table
+// (Module.ops(), from core/simulator.cc). tests/wasm/steps.test.mjs fails if
+// this table and the engine's disagree, so a new op cannot go undescribed.
+import { pretty } from './render.js';
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The LSNs of a list like [1, 2, 3, 7] as "1–3, 7". */
+export function lsnList(lsns) {
+  const parts = [];
+  for (let i = 0; i < lsns.length;) {
+    let j = i;
+    while (j + 1 < lsns.length && lsns[j + 1] === lsns[j] + 1) j++;
+    parts.push(j > i ? `${lsns[i]}–${lsns[j]}` : `${lsns[i]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+function describeExpect(step) {
+  const parts = [];
+  if ('down' in step) parts.push(step.down ? 'the database is down' : 'the database is up');
+  if ('head' in step) parts.push(`the head is LSN ${step.head}`);
+  if ('key' in step) parts.push(step.value === null ? `storage has no ${step.key}` : `storage holds ${step.key} = ${pretty(step.value)}`);
+  if ('position' in step) parts.push(`${step.consumer} is at position ${step.position}`);
+  if ('committed' in step) parts.push(`${step.consumer} has committed position ${step.committed}`);
+  if ('lag' in step) parts.push(`${step.consumer} lags by ${step.lag}`);
+  if ('consistent' in step) parts.push(`${step.consumer} is ${step.consistent ? '' : 'not '}consistent`);
+  if ('query' in step) parts.push(`${step.consumer} answers ${pretty(step.query)} with ${pretty(step.result)}`);
+  return parts.join('; ');
+}
+
+function writeOutcome(step, result, what) {
+  if (!result.event) return `${what}: key absent, nothing written`;
+  const kind = { c: 'create', u: 'update', d: 'delete' }[result.event.op];
+  const base = `${what}: log entry LSN ${result.event.lsn}, change event ${result.event.op} (${kind})`;
+  if (result.crashed === 'power') {
+    return `${base}, written; then the power failed before the sync${step.torn_bytes ? ` (${plural(step.torn_bytes, 'byte')} of the unsynced tail reached the disk)` : ''}. Not acknowledged: the client does not know whether it happened.`;
+  }
+  if (result.crashed === 'process') return `${base}, synced; then the process died before it replied. Not acknowledged: the client does not know whether it happened.`;
+  if (!result.durable) return `${base}; acknowledged, but only written, not synced (async commit)`;
+  return base;
+}
+
+/** One describer per op: (step, result) -> words. Results here are ok. */
+export const DESCRIBE = {
+  put: (s, r) => writeOutcome(s, r, `put ${s.key}`),
+  delete: (s, r) => writeOutcome(s, r, `delete ${s.key}`),
+  get: (s, r) => `get ${s.key}: ${pretty(r.value)}`,
+  scan: (s, r) => `scan keys starting with “${s.prefix}”: ${plural(r.rows.length, 'row')}${r.more ? ' (more not shown)' : ''} at storage LSN ${r.lsn}`,
+  replay_storage: (s, r) => `replay storage from the log: ${plural(r.replayed, 'log entry')} replayed, storage LSN ${r.lsn}`,
+  flush: (s, r) => {
+    const what = s.consumer ? `flush ${s.consumer}` : 'flush all consumers';
+    const refused = r.refused ? `; refused: ${Object.keys(r.refused).join(', ')} (ahead of the log)` : '';
+    return `${what}: ${plural(r.delivered, 'change event')} delivered${refused}`;
+  },
+  step: (s, r) => `step ${s.consumer} by one change event: ${r.event ? `processed LSN ${r.event.lsn}` : 'nothing pending'}`,
+  add_consumer: (s, r) => `add consumer ${s.consumer?.name} by ${s.mode ?? 'snapshot'}: position ${r.position}`,
+  remove_consumer: (s) => `remove consumer ${s.consumer}`,
+  rebuild: (s, r) => `rebuild ${s.consumer}: position ${r.position}`,
+  query: (s, r) => `query ${s.consumer}${s.fetch ? ' and fetch from storage' : ''}: ${pretty(r.result)}`,
+  configure: (s, r) => `configure: commit ${r.commit}, recovery ${r.recovery}`,
+  sync: (s, r) => `sync: every written log byte is on disk; durable up to LSN ${r.durable}`,
+  crash: (s, r) => (s.kind === 'process'
+    ? 'crash the process: storage (in memory) is lost; the written log bytes survive in the OS cache'
+    : `crash the power: only synced log bytes survive${s.torn_bytes ? `, plus ${plural(s.torn_bytes, 'torn byte')}` : ''}; ${plural(r.surviving_bytes, 'byte')} of log file left`),
+  recover: (s, r) => `recover (${r.mode}): ${describeRecovery(r)}`,
+  corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery`,
+  commit: (s, r) => `commit ${s.consumer}: committed position ${r.committed}`,
+  crash_consumer: (s, r) => `crash ${s.consumer}: restarts from its committed position ${r.rewound_to}; ${plural(r.redeliver, 'change event')} will be delivered again`,
+  verify: (s, r) => {
+    if (r.consistent) return 'check consistency: every consumer matches processing each event exactly once';
+    const bad = r.consumers.filter((c) => !c.consistent).map((c) => c.name);
+    return `check consistency: ${bad.join(', ')} ${bad.length === 1 ? 'differs' : 'differ'} from processing each event exactly once`;
+  },
+  expect: (s) => `check ${describeExpect(s)}: holds`,
+};
+
+/** The recover result in words a student understands. */
+export function describeRecovery(r) {
+  const parts = [`replayed ${plural(r.replayed, 'log entry')}; the log now ends at LSN ${r.recovered}`];
+  const torn = r.problems.find((p) => p.kind === 'torn_tail');
+  if (torn) parts.push(`cut a torn tail of ${plural(torn.bytes, 'byte')} at byte ${torn.offset} (a write the crash cut short: a clean end)`);
+  if (r.corruption) {
+    parts.push(`found corruption at byte ${r.corruption.offset}${r.corruption.lsn !== null ? ` (LSN ${r.corruption.lsn})` : ''}: ${r.corruption.reason}`);
+  }
+  const acked = r.lost.filter((l) => l.acknowledged).map((l) => l.lsn);
+  const unacked = r.lost.filter((l) => !l.acknowledged).map((l) => l.lsn);
+  if (acked.length) parts.push(`LOST acknowledged ${acked.length === 1 ? 'write' : 'writes'} LSN ${lsnList(acked)}: the client was told ${acked.length === 1 ? 'it' : 'they'} succeeded`);
+  if (unacked.length) parts.push(`lost LSN ${lsnList(unacked)}, never acknowledged`);
+  if (!r.lost.length) parts.push('nothing was lost');
+  if (r.survived_unacknowledged.length) parts.push(`LSN ${lsnList(r.survived_unacknowledged)} survived although never acknowledged`);
+  if (r.ahead.length) parts.push(`${r.ahead.join(', ')} ${r.ahead.length === 1 ? 'is' : 'are'} ahead of the log: rebuild ${r.ahead.length === 1 ? 'it' : 'them'}`);
+  return parts.join('; ');
+}
+
+/** The step and its result in words, refused or not. */
+export function describeStep(step, result) {
+  if (!result.ok) {
+    const brief = { put: `put ${step.key}`, delete: `delete ${step.key}`, get: `get ${step.key}` }[step.op] ?? step.op.replace('_', ' ');
+    return `${brief}: refused (${result.error})`;
+  }
+  return DESCRIBE[step.op]?.(step, result) ?? step.op;
+}
