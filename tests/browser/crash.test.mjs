@@ -1,0 +1,138 @@
+// The crash lab in the page, used as a student would: crash the database
+// (with a torn write), recover and read the report, crash a consumer and see
+// redelivery double-count in a view, check consistency, and flip a byte in a
+// record's bytes view. Bad input to the new controls changes nothing.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, closePages, openPage, assertClean, screenState, put, card, screenshot } from './harness.mjs';
+
+let env;
+before(async () => { env = await start(); });
+afterEach(closePages);
+after(async () => { await env?.close(); });
+
+const text = (page, sel) => page.locator(sel).textContent();
+
+test('a power crash with a torn write under async commit: down, then recovered, with the lost write named', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  await page.selectOption('#commit-mode', 'async');
+  await put(page, 'u2', { name: 'Alan', city: 'Paris', age: 41 });
+  assert.match(await text(page, '#current-step'), /acknowledged, but only written, not synced/);
+  assert.ok(await page.locator('#log .entry[data-lsn="2"]').evaluate((e) => e.classList.contains('unsynced')), 'LSN 2 is drawn as not synced');
+  assert.match(await text(page, '#log-summary'), /not yet synced; durable up to LSN 1/);
+
+  await page.click('#flush-all');
+  const s = await screenState(page);
+  assert.equal(s.markers.users_by_city, 1, 'a flush cannot deliver LSN 2: it is not on disk');
+
+  await page.fill('#torn-bytes', '10');
+  await page.click('#crash-power');
+  assert.ok(await page.locator('.down-banner').isVisible(), 'the page says the database is down');
+  assert.match(await text(page, '#storage'), /lost in the crash/);
+  assert.match(await text(page, '#log .entry.torn'), /10 bytes/);
+  assert.ok(await page.locator('#recover').isEnabled());
+  assert.ok(await page.locator('#flush-all').isEnabled(), 'the control is there; the engine refuses it');
+  await page.click('#flush-all');
+  assert.match(await text(page, '#flush-error'), /database is down: recover first/);
+  // The derived systems still answer, while the database is down.
+  await card(page, 'users_by_city').locator('input[name=query]').fill('London');
+  await card(page, 'users_by_city').getByRole('button', { name: 'Query' }).click();
+  assert.match(await card(page, 'users_by_city').locator('.answer').textContent(), /database is down/);
+  await screenshot(page, 'crash-power-down');
+
+  await page.click('#recover');
+  const report = await text(page, '.recovery-report');
+  assert.match(report, /Replayed 1 log entry/);
+  assert.match(report, /torn tail of 10 bytes at byte \d+/);
+  assert.match(await text(page, '#lost-acknowledged'), /Lost acknowledged write: LSN 2\. The client was told it succeeded/);
+  const after = await screenState(page);
+  assert.deepEqual(after.entries.map((e) => e.lsn), ['1']);
+  assert.deepEqual(after.rows.map(([k]) => k), ['u1']);
+  assert.equal(await page.locator('.down-banner').count(), 0);
+  await screenshot(page, 'crash-recovery-report');
+  assertClean(assert, page);
+});
+
+test('a write that dies before its sync is not acknowledged, and recovery says so', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, 'u1', { name: 'Ada', city: 'London' });
+  await page.selectOption('#write-crash', 'before_sync');
+  await page.fill('#write-torn', '5');
+  await put(page, 'u2', { name: 'Alan', city: 'Paris' });
+  assert.match(await text(page, '#current-step'), /power failed before the sync \(5 bytes .*Not acknowledged/);
+  await page.click('#recover');
+  assert.match(await text(page, '#lost-unacknowledged'), /Lost LSN 2, never acknowledged/);
+  assertClean(assert, page);
+});
+
+test('a consumer crash redelivers events: the view double-counts, the index does not, and Check consistency names the group', async () => {
+  const page = await openPage(env.browser, env.base);
+  // A view that keeps its state in an external store and commits every 3 events.
+  await page.selectOption('#consumer-type', 'materialized_view');
+  await page.fill('#consumer-name', 'city_counts');
+  await page.locator('#config-fields input[name=sum]').fill('');
+  await page.selectOption('#consumer-offsets', 'separate');
+  await page.fill('#consumer-commit-every', '3');
+  await page.locator('#consumer-form button[type=submit]').click();
+  assert.equal(await text(page, '#consumer-error'), '');
+  for (const [k, city] of [['u1', 'London'], ['u2', 'London'], ['u3', 'Paris'], ['u4', 'London'], ['u5', 'Paris']]) {
+    await put(page, k, { name: k, city });
+  }
+  await page.click('#flush-all');
+  const c = card(page, 'city_counts');
+  assert.match(await c.locator('.committed').textContent(), /committed 3/);
+  await c.getByRole('button', { name: 'Crash consumer' }).click();
+  assert.match(await c.locator('.answer.crashed').textContent(), /back to its committed position 3; 2 change events will be delivered again/);
+  assert.match(await c.locator('.position').textContent(), /position 3/);
+  await c.getByRole('button', { name: 'Flush' }).click();
+  assert.equal(await page.locator('#log .cell.redelivered.c2, #log .cell.redelivered').count() >= 2, true, 'redelivered events are marked on the track');
+  await page.click('#verify');
+  const verdict = await c.locator('.answer.verify').textContent();
+  assert.match(verdict, /Not consistent/);
+  const rows = await c.locator('.answer.verify tr[data-row]').evaluateAll((trs) => trs.map((tr) => tr.dataset.row));
+  assert.deepEqual(rows, ['London', 'Paris'], 'the double-counted groups are named');
+  assert.match(await card(page, 'users_by_city').locator('.answer.verify').textContent(), /Consistent/);
+  await screenshot(page, 'crash-consumer-verify');
+  assertClean(assert, page);
+});
+
+test('the bytes view shows a record, and flipping a byte breaks its checksum until recovery finds it', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, '<b>bold</b>', { note: '<img src=x onerror=alert(1)>' });
+  await put(page, 'u2', { city: 'Paris' });
+  await page.click('#log .entry[data-lsn="1"]');
+  assert.ok(await page.locator('#bytes').isVisible());
+  assert.match(await text(page, '#checksum-verdict'), /Checksum holds/);
+  assert.match(await text(page, '#bytes-body'), /<b>bold<\/b>/, 'the key is shown as text');
+  assert.equal(await page.locator('#bytes-body b, #bytes-body img').count(), 0, 'user text never becomes HTML');
+  await page.click('#bytes .byte[data-byte="25"]');
+  assert.match(await text(page, '#current-step'), /corrupt LSN 1: byte 25/);
+  assert.match(await text(page, '#checksum-verdict'), /Checksum mismatch/);
+  await screenshot(page, 'crash-bytes-view');
+  await page.click('#crash-process');
+  await page.click('#recover');
+  assert.match(await text(page, '.recovery-report'), /damaged record at byte 0 \(it claims LSN 1\): checksum mismatch/);
+  assert.deepEqual((await screenState(page)).entries, [], 'point in time: everything from the damage on is gone');
+  assertClean(assert, page);
+});
+
+test('bad input to the failure controls is refused next to them and changes nothing', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, 'u1', { city: 'London' });
+  const before = await screenState(page);
+  await page.fill('#torn-bytes', 'abc');
+  await page.click('#crash-power');
+  assert.match(await text(page, '#failure-error'), /torn bytes: must be a whole number of bytes \(got “abc”\)/);
+  assert.deepEqual(await screenState(page), before);
+  await page.fill('#torn-bytes', '9');
+  await page.click('#crash-power');
+  assert.match(await text(page, '#failure-error'), /torn_bytes: must be at most 0 \(the unsynced bytes\)/);
+  assert.deepEqual(await screenState(page), before);
+  assert.ok(await page.locator('#recover').isDisabled(), 'nothing to recover while the database is up');
+  await page.fill('#consumer-commit-every', '0');
+  await page.locator('#consumer-form button[type=submit]').click();
+  assert.match(await text(page, '#consumer-error'), /consumer\.commit_every: must be a whole number from 1 to 1000000 \(got 0\)/);
+  assert.deepEqual(await screenState(page), before);
+  assertClean(assert, page);
+});
