@@ -325,12 +325,14 @@ std::string Simulator::Apply(const std::string& step_json) {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
     auto pos = what.find("parse error");
+    // The parser's message quotes the bytes it choked on, which need not be
+    // UTF-8: replace those rather than fail to serialize (found by fuzz_step).
     return Json{{"ok", false},
                 {"error", "step: not valid JSON (" +
                               (pos == std::string::npos ? what : what.substr(pos)) + ")"}}
-        .dump();
+        .dump(-1, ' ', false, Json::error_handler_t::replace);
   }
-  return Apply(step).dump();
+  return Apply(step).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Status Simulator::Dispatch(const Json& step, Json* result) {

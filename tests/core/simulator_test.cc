@@ -206,6 +206,17 @@ TEST_F(SimulatorTest, ExpectFailureSaysWhatWasExpectedAndWhatIs) {
         "{\"age\":36,\"city\":\"London\",\"name\":\"Ada\"}");
 }
 
+TEST_F(SimulatorTest, TextThatIsNotUtf8IsAnErrorResultNotACrash) {
+  // Found by fuzz_step: the parser's error message quotes the bad byte.
+  const std::string before = sim_.StateJson();
+  const std::string out = sim_.Apply(std::string("{\"op\":\"crash_con\xffvmer\",\"consumer\":\"v\"}"));
+  Json r = Json::parse(out);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"].get<std::string>().rfind("step: not valid JSON (parse error at line 1, column 17", 0), 0u)
+      << r["error"];
+  EXPECT_EQ(sim_.StateJson(), before);
+}
+
 TEST_F(SimulatorTest, MalformedExpectIsAnError) {
   Walkthrough();
   Fails(R"({"op":"expect"})",
