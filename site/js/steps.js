@@ -58,7 +58,9 @@ export const DESCRIBE = {
   add_consumer: (s, r) => `add consumer ${s.consumer?.name} by ${s.mode ?? 'snapshot'}: position ${r.position}`,
   remove_consumer: (s) => `remove consumer ${s.consumer}`,
   rebuild: (s, r) => `rebuild ${s.consumer}: position ${r.position}`,
-  query: (s, r) => `query ${s.consumer}${s.fetch ? ' and fetch from storage' : ''}: ${pretty(r.result)}`,
+  query: (s, r) => (s.fetch
+    ? `query ${s.consumer} and fetch from storage: ${plural(r.result.length, 'key')}, ${r.result.filter((d) => d.stale).length} stale`
+    : `query ${s.consumer}: ${pretty(r.result)}`),
   configure: (s, r) => `configure: commit ${r.commit}, recovery ${r.recovery}`,
   sync: (s, r) => `sync: every written log byte is on disk; durable up to LSN ${r.durable}`,
   crash: (s, r) => (s.kind === 'process'
