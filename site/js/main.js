@@ -403,7 +403,7 @@ function renderFailureControls(state) {
   $('commit-mode').value = state.config.commit;
   $('recovery-mode').value = state.config.recovery;
   const down = state.down;
-  for (const id of ['sync', 'crash-process', 'crash-power', 'verify']) $(id).disabled = down;
+  for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage']) $(id).disabled = down;
   $('recover').disabled = !down;
   $('db-status').textContent = down ? 'down: recover first' : 'up';
   $('db-status').className = `db-status ${down ? 'down' : 'up'}`;
@@ -548,6 +548,7 @@ function wireControls() {
   });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
   $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
+  $('replay-storage').addEventListener('click', () => act({ op: 'replay_storage' }, $('write-error')));
   $('write-crash').addEventListener('change', () => { $('write-torn-label').hidden = $('write-crash').value !== 'before_sync'; });
 
   $('commit-mode').addEventListener('change', () => act({ op: 'configure', commit: $('commit-mode').value }, $('failure-error')));

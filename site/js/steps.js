@@ -3,7 +3,7 @@
 // this table and the engine's disagree, so a new op cannot go undescribed.
 import { pretty } from './render.js';
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 /** The LSNs of a list like [1, 2, 3, 7] as "1–3, 7". */
 export function lsnList(lsns) {
@@ -48,7 +48,7 @@ export const DESCRIBE = {
   delete: (s, r) => writeOutcome(s, r, `delete ${s.key}`),
   get: (s, r) => `get ${s.key}: ${pretty(r.value)}`,
   scan: (s, r) => `scan keys starting with “${s.prefix}”: ${plural(r.rows.length, 'row')}${r.more ? ' (more not shown)' : ''} at storage LSN ${r.lsn}`,
-  replay_storage: (s, r) => `replay storage from the log: ${plural(r.replayed, 'log entry')} replayed, storage LSN ${r.lsn}`,
+  replay_storage: (s, r) => `replay storage from the log: ${plural(r.replayed, 'log entry', 'log entries')} replayed, storage LSN ${r.lsn}`,
   flush: (s, r) => {
     const what = s.consumer ? `flush ${s.consumer}` : 'flush all consumers';
     const refused = r.refused ? `; refused: ${Object.keys(r.refused).join(', ')} (ahead of the log)` : '';
@@ -80,7 +80,7 @@ export const DESCRIBE = {
 
 /** The recover result in words a student understands. */
 export function describeRecovery(r) {
-  const parts = [`replayed ${plural(r.replayed, 'log entry')}; the log now ends at LSN ${r.recovered}`];
+  const parts = [`replayed ${plural(r.replayed, 'log entry', 'log entries')}; the log now ends at LSN ${r.recovered}`];
   const torn = r.problems.find((p) => p.kind === 'torn_tail');
   if (torn) parts.push(`cut a torn tail of ${plural(torn.bytes, 'byte')} at byte ${torn.offset} (a write the crash cut short: a clean end)`);
   if (r.corruption) {

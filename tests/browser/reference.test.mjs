@@ -85,5 +85,8 @@ test('a prefix scan reads storage in key order, beside get', async () => {
   const keys = await page.locator('#get-result td.key').allTextContents();
   assert.deepEqual(keys, ['user:1', 'user:2']);
   assert.deepEqual((await screenState(page)).rows, before.rows, 'a scan changes nothing');
+  await page.click('#replay-storage');
+  assert.match(await text(page, '#current-step'), /replay storage from the log: 3 log entries replayed, storage LSN 3/);
+  assert.deepEqual((await screenState(page)).rows, before.rows, 'storage replayed from the log is the same storage');
   assertClean(assert, page);
 });
