@@ -4,43 +4,22 @@
 #include <gtest/gtest.h>
 
 #include "core/simulator.h"
+#include "tests/core/simulator_fixture.h"
 
 namespace unbundled {
 namespace {
 
-class CrashLabTest : public ::testing::Test {
+class CrashLabTest : public SimulatorFixture {
  protected:
-  Json Do(const Json& step) { return sim_.Apply(step); }
-  Json Ok(const std::string& step) {
-    Json r = sim_.Apply(Json::parse(step));
-    EXPECT_EQ(r["ok"], true) << step << " -> " << r.dump();
-    return r;
-  }
-  void Fails(const std::string& step, const std::string& error) {
-    const std::string before = sim_.StateJson();
-    Json r = Do(Json::parse(step));
-    EXPECT_EQ(r["ok"], false) << step;
-    EXPECT_EQ(r["error"], error) << step;
-    EXPECT_EQ(sim_.StateJson(), before) << step << " changed the state";
-  }
   void Put(const std::string& key, const std::string& city) {
     Ok(R"({"op":"put","key":")" + key + R"(","value":{"city":")" + city + R"("}})");
   }
   Json State() { return sim_.State(); }
-  Json Consumer(const std::string& name) {
-    const Json state = sim_.State();
-    for (const auto& c : state["consumers"]) {
-      if (c["name"] == name) return c;
-    }
-    return nullptr;
-  }
   Json LostLsns(const Json& recover) {
     Json lsns = Json::array();
     for (const auto& l : recover["lost"]) lsns.push_back(l["lsn"]);
     return lsns;
   }
-
-  Simulator sim_;
 };
 
 TEST_F(CrashLabTest, SyncCommitLosesNoAcknowledgedWriteOnPowerLoss) {

@@ -4,34 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "core/simulator.h"
+#include "tests/core/simulator_fixture.h"
 
 namespace unbundled {
 namespace {
 
-class ReferenceFeaturesTest : public ::testing::Test {
+class ReferenceFeaturesTest : public SimulatorFixture {
  protected:
-  Json Do(const std::string& step) { return Json::parse(sim_.Apply(step)); }
-  Json Ok(const std::string& step) {
-    Json r = Do(step);
-    EXPECT_EQ(r["ok"], true) << step << " -> " << r.dump();
-    return r;
-  }
-  void Fails(const std::string& step, const std::string& error) {
-    const std::string before = sim_.StateJson();
-    Json r = Do(step);
-    EXPECT_EQ(r["ok"], false) << step;
-    EXPECT_EQ(r["error"], error) << step;
-    EXPECT_EQ(sim_.StateJson(), before) << step << " changed the state";
-  }
-  Json ConsumerState(const std::string& name) {
-    const Json state = sim_.State();
-    for (const auto& c : state["consumers"]) {
-      if (c["name"] == name) return c["state"];
-    }
-    return nullptr;
-  }
-
-  Simulator sim_;
+  Json ConsumerState(const std::string& name) { return Consumer(name)["state"]; }
 };
 
 TEST_F(ReferenceFeaturesTest, IndexOverSeveralFieldsKeepsOnePostingListPerField) {

@@ -1,35 +1,20 @@
 // The JSON entry point: every op, and every error path leaving state unchanged.
 #include "core/simulator.h"
+#include "tests/core/simulator_fixture.h"
 
 #include <gtest/gtest.h>
 
 namespace unbundled {
 namespace {
 
-class SimulatorTest : public ::testing::Test {
+class SimulatorTest : public SimulatorFixture {
  protected:
-  Json Do(const std::string& step) { return Json::parse(sim_.Apply(step)); }
-  void Ok(const std::string& step) {
-    Json r = Do(step);
-    ASSERT_EQ(r["ok"], true) << step << " -> " << r.dump();
-  }
-  // Applies a step that must fail, checks its error message, and checks that
-  // the whole state is byte-for-byte what it was before.
-  void Fails(const std::string& step, const std::string& error) {
-    const std::string before = sim_.StateJson();
-    Json r = Do(step);
-    EXPECT_EQ(r["ok"], false) << step;
-    EXPECT_EQ(r["error"], error) << step;
-    EXPECT_EQ(sim_.StateJson(), before) << step << " changed the state";
-  }
   void Walkthrough() {
     Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})");
     Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"city_stats","type":"materialized_view","group_by":"city","sum":"age"}})");
     Ok(R"({"op":"put","key":"u1","value":{"name":"Ada","city":"London","age":36}})");
     Ok(R"({"op":"put","key":"u2","value":{"name":"Alan","city":"London","age":41}})");
   }
-
-  Simulator sim_;
 };
 
 TEST_F(SimulatorTest, PutReturnsTheCreateThenUpdateEvent) {
