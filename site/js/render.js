@@ -152,7 +152,7 @@ export function renderLog(el, state, current, moved, onEntry) {
     const rewind = c.rewind;
     grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}`, role: 'rowheader' },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
-      h('span', { class: 'track-pos', title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}` }, `pos ${c.position}`)));
+      h('span', { class: `track-pos${c.ahead ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : ''}` }, c.ahead ? `pos ${c.position}, ahead` : `pos ${c.position}`)));
     // The column a position is drawn in: its entry, or the newest entry
     // before it (an LSN can be missing), or "not in the log".
     const columnOf = (lsn) => {
@@ -168,7 +168,7 @@ export function renderLog(el, state, current, moved, onEntry) {
     const labels = (col) => {
       const parts = [];
       if (col === posCol) {
-        const where = col === 'beyond' ? ' (ahead of the log)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
+        const where = col === 'beyond' ? ' (ahead)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
         parts.push(h('span', { class: 'marker' }, `${c.position === covered && c.position > 0 ? '▲ snapshot ' : '▲ position '}${c.position}${where}`));
       }
       if (col === commitCol && c.committed !== c.position) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${c.committed}: a crash restarts it there` }, `◆ committed ${c.committed}`));
