@@ -19,7 +19,7 @@ namespace {
 
 std::size_t SeedCount() {
   const char* env = std::getenv("UNBUNDLED_CRASH_SEEDS");
-  return env != nullptr ? std::strtoul(env, nullptr, 10) : 1500;
+  return env != nullptr ? std::strtoul(env, nullptr, 10) : 3000;
 }
 
 const std::vector<ConsumerSpec> kSpecs = {
