@@ -50,7 +50,7 @@ Status Engine::Write(LogOp op, const std::string& key, const Document* value,
   // The event's "before" is captured from storage before the write, which is
   // what a CDC connector reading a row-image log sees.
   ChangeEvent event = ChangeStream::Capture(entry, storage_.Get(key));
-  storage_.Apply(entry);
+  storage_.Apply(std::move(entry));  // storage keeps this copy of the document
   stream_.Append(std::move(event));
   result->written = true;
   result->event = stream_.events().back();

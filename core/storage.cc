@@ -1,5 +1,7 @@
 #include "core/storage.h"
 
+#include <utility>
+
 namespace unbundled {
 
 const Document* Storage::Get(const std::string& key) const {
@@ -10,6 +12,15 @@ const Document* Storage::Get(const std::string& key) const {
 void Storage::Apply(const LogEntry& entry) {
   if (entry.op == LogOp::kPut) {
     rows_[entry.key] = entry.value;
+  } else {
+    rows_.erase(entry.key);
+  }
+  lsn_ = entry.lsn;
+}
+
+void Storage::Apply(LogEntry&& entry) {
+  if (entry.op == LogOp::kPut) {
+    rows_[entry.key] = std::move(entry.value);
   } else {
     rows_.erase(entry.key);
   }

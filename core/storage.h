@@ -22,6 +22,8 @@ class Storage {
 
   // Applies one log entry. Entries must arrive in LSN order.
   void Apply(const LogEntry& entry);
+  // The same, taking the entry's document instead of copying it.
+  void Apply(LogEntry&& entry);
 
   // Forgets everything (the database's memory is lost in a crash).
   void Clear() {
