@@ -35,14 +35,19 @@ for round_ in range(kills):
     proc = subprocess.Popen([program, 'run', '--log', log, '--stream', scenario],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
     acked = []
+    writing = threading.Event()  # set once the program has opened its log and acknowledged a write
     def reader():
         for line in proc.stdout:
             r = json.loads(line)
             if r.get('ok') and r.get('acknowledged'):
                 acked.append(r['event'])
+                writing.set()
     t = threading.Thread(target=reader)
     t.start()
-    time.sleep(rng.uniform(0.02, 0.6))
+    # Parsing the scenario takes a while on a loaded machine: the random
+    # moment is counted from the first acknowledged write.
+    assert writing.wait(timeout=60), f'round {round_}: no write was acknowledged within 60 s'
+    time.sleep(rng.uniform(0.0, 0.5))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     t.join()
