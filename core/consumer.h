@@ -9,6 +9,7 @@
 #ifndef UNBUNDLED_CORE_CONSUMER_H_
 #define UNBUNDLED_CORE_CONSUMER_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -91,6 +92,12 @@ class Consumer {
   // The last crash: it rewound the position from `rewound_from` to
   // `rewound_to`; events in between are (or will be) delivered again.
   bool has_rewind() const { return rewound_from_ > rewound_to_; }
+  // The newest LSN whose effect the derived state may hold: the position,
+  // or for separate offsets (whose state is not rolled back by a crash) the
+  // highest LSN ever processed.
+  Lsn seen() const {
+    return spec_.offsets == OffsetStorage::kSeparate ? std::max(position_, high_water_) : position_;
+  }
   Lsn rewound_from() const { return rewound_from_; }
   Lsn rewound_to() const { return rewound_to_; }
 

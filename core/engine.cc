@@ -130,8 +130,8 @@ Status Engine::CanDeliver(const Consumer& consumer) const {
   if (down_) return DatabaseDown();
   if (consumer.ahead()) {
     return Status::Invalid(
-        "consumer", "'" + consumer.name() + "' is ahead of the log (position " +
-                        std::to_string(consumer.position()) + ", head " +
+        "consumer", "'" + consumer.name() + "' is ahead of the log (it has processed up to LSN " +
+                        std::to_string(consumer.seen()) + ", the head is LSN " +
                         std::to_string(wal_.head()) +
                         "): it has seen writes the database no longer has; rebuild it");
   }
@@ -407,7 +407,7 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
     }
   }
   for (auto& c : consumers_) {
-    if (c->position() > wal_.head()) {
+    if (c->seen() > wal_.head()) {
       c->MarkAhead();
       result->ahead.push_back(c->name());
     }

@@ -321,10 +321,12 @@ std::string Simulator::Apply(const std::string& step_json) {
   Json step;
   try {
     step = Json::parse(step_json);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999 (found by fuzz_step)
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
     auto pos = what.find("parse error");
+    if (pos == std::string::npos && (pos = what.find("] ")) != std::string::npos) pos += 2;
     // The parser's message quotes the bytes it choked on, which need not be
     // UTF-8: replace those rather than fail to serialize (found by fuzz_step).
     return Json{{"ok", false},

@@ -207,19 +207,43 @@ TEST_F(CrashLabTest, ConsumerAheadOfTheLogIsRefusedUntilRebuilt) {
   EXPECT_EQ(r["ahead"], Json::parse(R"(["i"])"));
   EXPECT_EQ(Consumer("i")["ahead"], true);
   const std::string ahead =
-      "consumer: 'i' is ahead of the log (position 2, head 1): it has seen writes the database "
-      "no longer has; rebuild it";
+      "consumer: 'i' is ahead of the log (it has processed up to LSN 2, the head is LSN 1): it has "
+      "seen writes the database no longer has; rebuild it";
   Fails(R"({"op":"step","consumer":"i"})", ahead);
   Fails(R"({"op":"flush","consumer":"i"})", ahead);
   Put("u3", "Oslo");  // takes LSN 2 again: the consumer must still not take it
   Json f = Ok(R"({"op":"flush"})");
   EXPECT_EQ(f["delivered"], 0);
-  EXPECT_EQ(f["refused"]["i"], "consumer: 'i' is ahead of the log (position 2, head 2): it has "
-                               "seen writes the database no longer has; rebuild it");
+  EXPECT_EQ(f["refused"]["i"], "consumer: 'i' is ahead of the log (it has processed up to LSN 2, "
+                               "the head is LSN 2): it has seen writes the database no longer has; "
+                               "rebuild it");
   EXPECT_EQ(Ok(R"({"op":"verify"})")["consumers"][0]["reason"], "ahead of the log");
   Ok(R"({"op":"rebuild","consumer":"i"})");
   EXPECT_EQ(Consumer("i")["ahead"], false);
   EXPECT_EQ(Ok(R"({"op":"verify"})")["consistent"], true);
+}
+
+TEST_F(CrashLabTest, SeparateConsumerThatRewoundIsStillAheadIfItsStateSawLostWrites) {
+  // Its position went back to 1, but its external state holds LSNs 2 and 3,
+  // which recovery then loses: it has seen writes the database no longer has.
+  Ok(R"({"op":"add_consumer","consumer":{"name":"v","type":"materialized_view","group_by":"city","offsets":"separate","commit_every":5}})");
+  Ok(R"({"op":"add_consumer","consumer":{"name":"w","type":"materialized_view","group_by":"city","commit_every":5}})");
+  Put("u1", "London");
+  Ok(R"({"op":"flush"})");
+  Ok(R"({"op":"commit","consumer":"v"})");
+  Ok(R"({"op":"commit","consumer":"w"})");
+  Put("u2", "Paris");
+  Put("u3", "Oslo");
+  Ok(R"({"op":"flush"})");
+  Ok(R"({"op":"crash_consumer","consumer":"v"})");  // position back to 1, state keeps LSNs 2-3
+  Ok(R"({"op":"crash_consumer","consumer":"w"})");  // position back to 1, state with it
+  EXPECT_EQ(Consumer("v")["position"], 1);
+  Ok(R"({"op":"corrupt","lsn":2})");
+  Ok(R"({"op":"crash","kind":"process"})");
+  EXPECT_EQ(Ok(R"({"op":"recover"})")["ahead"], Json::parse(R"(["v"])"));
+  EXPECT_EQ(Consumer("v")["ahead"], true);
+  EXPECT_EQ(Consumer("w")["ahead"], false);
+  Ok(R"({"op":"expect","consumer":"w","consistent":true})");
 }
 
 TEST_F(CrashLabTest, WithStateConsumerCrashRestoresStateAndPosition) {
