@@ -192,9 +192,10 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "position exactly once",
        "`consistent`, `consumers`: [{`name`, `consistent`, `reason`, `differences`}]"},
       {"expect",
-       {{"head", false}, {"down", false}, {"key", false}, {"value", false}, {"consumer", false},
-        {"position", false}, {"lag", false}, {"committed", false}, {"consistent", false},
-        {"query", false}, {"result", false}},
+       {{"head", false}, {"down", false}, {"key", false}, {"value", false}, {"lsn", false},
+        {"entry", false}, {"event", false}, {"consumer", false}, {"position", false},
+        {"lag", false}, {"committed", false}, {"consistent", false}, {"query", false},
+        {"result", false}},
        false, false, &S::DoExpect, "check the state (see `expect` below); changes nothing",
        "nothing, or an error saying what differs"},
   };
@@ -676,6 +677,8 @@ Status Simulator::DoVerify(const Json&, Json* result) {
 //   "head": N                                   the log's head LSN
 //   "down": bool                                whether the database is down
 //   "key": K, "value": V                        storage holds V at K (null: absent)
+//   "lsn": N, "entry": E                        the log entry at LSN N is E (null: none)
+//   "lsn": N, "event": E                        the change event at LSN N is E (null: none)
 //   "consumer": C, "position": N                C's position
 //   "consumer": C, "lag": N                     C's lag
 //   "consumer": C, "committed": N               C's committed position
@@ -696,6 +699,34 @@ Status Simulator::DoExpect(const Json& step, Json*) {
     if (engine_.down()) return DatabaseDown();
     if (!(s = ExpectEqual("head", "the head LSN", engine_.wal().head(), step["head"])).ok()) {
       return s;
+    }
+  }
+  if (step.contains("lsn") || step.contains("entry") || step.contains("event")) {
+    if (!step.contains("lsn")) {
+      return Status::Invalid("lsn", "is required with \"entry\" or \"event\"");
+    }
+    if (!step.contains("entry") && !step.contains("event")) {
+      return Status::Invalid("lsn", "needs \"entry\" or \"event\" to check");
+    }
+    std::uint64_t lsn = 0;
+    if (!(s = GetCount(step, "lsn", std::numeric_limits<std::int64_t>::max(), &lsn)).ok()) return s;
+    checked = true;
+    if (step.contains("entry")) {
+      if (engine_.down()) return DatabaseDown();
+      const RecordInfo* r = engine_.wal().Find(lsn);
+      Json actual = nullptr;
+      LogEntry entry;
+      std::string why;
+      if (r != nullptr && engine_.wal().Read(*r, &entry, &why)) actual = ToJson(entry);
+      s = ExpectEqual("entry", "the log entry at LSN " + std::to_string(lsn), actual, step["entry"]);
+      if (!s.ok()) return s;
+    }
+    if (step.contains("event")) {
+      const auto& events = engine_.stream().events();
+      const std::size_t i = engine_.stream().FirstAfter(lsn - (lsn > 0 ? 1 : 0));
+      Json actual = i < events.size() && events[i].lsn == lsn ? ToJson(events[i]) : Json(nullptr);
+      s = ExpectEqual("event", "the change event at LSN " + std::to_string(lsn), actual, step["event"]);
+      if (!s.ok()) return s;
     }
   }
   if (step.contains("key") != step.contains("value")) {
@@ -771,9 +802,9 @@ Status Simulator::DoExpect(const Json& step, Json*) {
     }
   }
   if (!checked) {
-    return Status::Invalid("expect", "names nothing to check (use head, down, key+value, or "
-                                     "consumer with position, lag, committed, consistent or "
-                                     "query+result)");
+    return Status::Invalid("expect", "names nothing to check (use head, down, key+value, "
+                                     "lsn+entry, lsn+event, or consumer with position, lag, "
+                                     "committed, consistent or query+result)");
   }
   return Status::OK();
 }

@@ -22,6 +22,8 @@ function describeExpect(step) {
   if ('down' in step) parts.push(step.down ? 'the database is down' : 'the database is up');
   if ('head' in step) parts.push(`the head is LSN ${step.head}`);
   if ('key' in step) parts.push(step.value === null ? `storage has no ${step.key}` : `storage holds ${step.key} = ${pretty(step.value)}`);
+  if ('entry' in step) parts.push(step.entry === null ? `there is no log entry at LSN ${step.lsn}` : `log entry LSN ${step.lsn} is ${pretty(step.entry)}`);
+  if ('event' in step) parts.push(step.event === null ? `there is no change event at LSN ${step.lsn}` : `change event LSN ${step.lsn} is ${pretty(step.event)}`);
   if ('position' in step) parts.push(`${step.consumer} is at position ${step.position}`);
   if ('committed' in step) parts.push(`${step.consumer} has committed position ${step.committed}`);
   if ('lag' in step) parts.push(`${step.consumer} lags by ${step.lag}`);

@@ -202,11 +202,34 @@ TEST_F(SimulatorTest, TextThatIsNotUtf8IsAnErrorResultNotACrash) {
   EXPECT_EQ(sim_.StateJson(), before);
 }
 
+TEST_F(SimulatorTest, ANumberTooLargeForADoubleIsAnErrorResultNotACrash) {
+  // Found by fuzz_step: the parser throws out_of_range (not parse_error) for it.
+  const std::string before = sim_.StateJson();
+  Json r = Json::parse(sim_.Apply(std::string(R"({"op":"put","key":"k","value":{"n":1e999}})")));
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"], "step: not valid JSON (number overflow parsing '1e999')");
+  EXPECT_EQ(sim_.StateJson(), before);
+}
+
+TEST_F(SimulatorTest, ExpectChecksALogEntryAndAChangeEvent) {
+  Walkthrough();
+  Ok(R"({"op":"put","key":"u1","value":{"name":"Ada","city":"Paris","age":36}})");
+  Ok(R"({"op":"expect","lsn":3,"entry":{"lsn":3,"op":"put","key":"u1","value":{"name":"Ada","city":"Paris","age":36}}})");
+  Ok(R"({"op":"expect","lsn":3,"event":{"lsn":3,"op":"u","key":"u1","before":{"name":"Ada","city":"London","age":36},"after":{"name":"Ada","city":"Paris","age":36}}})");
+  Ok(R"({"op":"expect","lsn":9,"entry":null,"event":null})");
+  Fails(R"({"op":"expect","lsn":3,"event":{"lsn":3,"op":"c"}})",
+        "event: expected {\"lsn\":3,\"op\":\"c\"}, but the change event at LSN 3 is "
+        "{\"after\":{\"age\":36,\"city\":\"Paris\",\"name\":\"Ada\"},\"before\":{\"age\":36,"
+        "\"city\":\"London\",\"name\":\"Ada\"},\"key\":\"u1\",\"lsn\":3,\"op\":\"u\"}");
+  Fails(R"({"op":"expect","entry":{}})", "lsn: is required with \"entry\" or \"event\"");
+  Fails(R"({"op":"expect","lsn":1})", "lsn: needs \"entry\" or \"event\" to check");
+}
+
 TEST_F(SimulatorTest, MalformedExpectIsAnError) {
   Walkthrough();
   Fails(R"({"op":"expect"})",
-        "expect: names nothing to check (use head, down, key+value, or consumer with position, "
-        "lag, committed, consistent or query+result)");
+        "expect: names nothing to check (use head, down, key+value, lsn+entry, lsn+event, or "
+        "consumer with position, lag, committed, consistent or query+result)");
   Fails(R"({"op":"expect","consumer":"nope","lag":0})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"expect","consumer":"by_city"})",
         "consumer: needs \"position\", \"lag\", \"committed\", \"consistent\" or \"query\" to check");
