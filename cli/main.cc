@@ -93,7 +93,7 @@ int Run(const std::vector<std::string>& args) {
   Json scenario;
   try {
     scenario = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
     std::cerr << "unbundled: " << path << ": not valid JSON: " << e.what() << "\n";
     return kExitBadInput;
   }
