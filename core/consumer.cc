@@ -50,6 +50,7 @@ void Consumer::StartFromSnapshot(std::unique_ptr<DerivedSystem> system, Lsn at,
   processed_ = redelivered_ = 0;
   rewound_from_ = rewound_to_ = 0;
   ahead_ = false;
+  dropped_ = 0;
 }
 
 }  // namespace unbundled

@@ -70,10 +70,15 @@ class Consumer {
   // The snapshot's state and position count as committed.
   void StartFromSnapshot(std::unique_ptr<DerivedSystem> system, Lsn at, std::size_t rows);
 
-  // Set by recovery when the position is past the recovered head: the
-  // consumer has seen writes the database no longer has.
-  void MarkAhead() { ahead_ = true; }
+  // Set by recovery when the consumer has seen writes the database no longer
+  // has: its position is past the recovered head, or it processed an LSN
+  // that recovery dropped (`dropped`, 0 if none). Cleared by a rebuild.
+  void MarkAhead(Lsn dropped) {
+    ahead_ = true;
+    dropped_ = dropped;
+  }
   bool ahead() const { return ahead_; }
+  Lsn dropped() const { return dropped_; }
 
   const ConsumerSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
@@ -119,6 +124,7 @@ class Consumer {
   Lsn rewound_from_ = 0;
   Lsn rewound_to_ = 0;
   bool ahead_ = false;
+  Lsn dropped_ = 0;
 };
 
 }  // namespace unbundled

@@ -129,11 +129,14 @@ Status Engine::Get(const std::string& key, const Document** value) const {
 Status Engine::CanDeliver(const Consumer& consumer) const {
   if (down_) return DatabaseDown();
   if (consumer.ahead()) {
-    return Status::Invalid(
-        "consumer", "'" + consumer.name() + "' is ahead of the log (it has processed up to LSN " +
-                        std::to_string(consumer.seen()) + ", the head is LSN " +
-                        std::to_string(wal_.head()) +
-                        "): it has seen writes the database no longer has; rebuild it");
+    const std::string why =
+        consumer.dropped() != 0
+            ? "it processed LSN " + std::to_string(consumer.dropped()) + ", which recovery dropped"
+            : "it has processed up to LSN " + std::to_string(consumer.seen()) +
+                  ", the head is LSN " + std::to_string(wal_.head());
+    return Status::Invalid("consumer", "'" + consumer.name() + "' is ahead of the log (" + why +
+                                           "): it has seen writes the database no longer has; "
+                                           "rebuild it");
   }
   return Status::OK();
 }
@@ -406,9 +409,18 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
       result->survived_unacknowledged.push_back(r.lsn);
     }
   }
+  // A consumer that saw a write recovery lost must be rebuilt: past the
+  // head, or (after skipping a corrupt record) at a hole below it.
   for (auto& c : consumers_) {
-    if (c->seen() > wal_.head()) {
-      c->MarkAhead();
+    Lsn dropped = 0;
+    for (const auto& l : result->lost) {
+      if (l.lsn <= c->seen() && l.lsn <= wal_.head()) {
+        dropped = l.lsn;
+        break;
+      }
+    }
+    if (c->seen() > wal_.head() || dropped != 0) {
+      c->MarkAhead(dropped);
       result->ahead.push_back(c->name());
     }
   }

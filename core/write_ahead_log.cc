@@ -127,14 +127,11 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
     file_.Truncate(good.empty() ? 0 : good.back().offset + good.back().size);
   }
   records_ = std::move(rebuilt);
-  // Bytes that were only in the OS cache before a process crash are still
-  // only there: recovery does not make them durable.
-  const std::size_t synced = file_.synced();
-  durable_count_ = 0;
-  while (durable_count_ < records_.size() &&
-         records_[durable_count_].offset + records_[durable_count_].size <= synced) {
-    ++durable_count_;
-  }
+  // What recovery read back is made durable before the database opens, as
+  // PostgreSQL fsyncs its data directory when crash recovery starts: bytes
+  // that were only in the OS cache after a process crash are synced now.
+  file_.Sync();
+  durable_count_ = records_.size();
   entries->clear();
   entries->reserve(good.size());
   for (auto& r : good) entries->push_back(std::move(r.entry));

@@ -94,8 +94,8 @@ class WriteAheadLog {
 
   // Reads the whole file back from its first byte, verifying every record,
   // as recovery does. On success the file ends at the last good record (or,
-  // having skipped corruption, holds only the good records), the index is
-  // rebuilt, and *entries holds the recovered entries in order. kAbsolute
+  // having skipped corruption, holds only the good records) and is synced,
+  // the index is rebuilt, and *entries holds the recovered entries in order. kAbsolute
   // fails on corruption, naming its offset, and changes nothing.
   Status Recover(RecoveryMode mode, std::vector<LogEntry>* entries, ReadReport* report);
 

@@ -77,7 +77,7 @@ std::string ValidateScenario(const std::string& text) {
     unbundled::Status s = unbundled::ValidateScenario(unbundled::Json::parse(text));
     if (s.ok()) return R"({"ok":true})";
     return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump();
-  } catch (const unbundled::Json::parse_error&) {
+  } catch (const unbundled::Json::exception&) {  // parse_error, or out_of_range for 1e999
     return R"({"ok":false,"error":"scenario: not valid JSON"})";
   } catch (...) {
     return R"({"ok":false,"error":"scenario: internal error"})";

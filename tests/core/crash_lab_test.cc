@@ -68,8 +68,8 @@ TEST_F(CrashLabTest, ProcessCrashKeepsWrittenBytes) {
   Json r = Ok(R"({"op":"recover"})");
   EXPECT_EQ(r["lost"], Json::array());
   EXPECT_EQ(r["recovered"], 1);
-  // Still only written, not synced: the OS cache survived, the disk did not change.
-  EXPECT_EQ(State()["log"]["durable"], 0);
+  // Recovery syncs what it read back, as PostgreSQL does when crash recovery starts.
+  EXPECT_EQ(State()["log"]["durable"], 1);
 }
 
 TEST_F(CrashLabTest, BeforeSyncCrashIsUnacknowledgedAndLostWithoutTornBytes) {
@@ -244,6 +244,24 @@ TEST_F(CrashLabTest, SeparateConsumerThatRewoundIsStillAheadIfItsStateSawLostWri
   EXPECT_EQ(Consumer("v")["ahead"], true);
   EXPECT_EQ(Consumer("w")["ahead"], false);
   Ok(R"({"op":"expect","consumer":"w","consistent":true})");
+}
+
+TEST_F(CrashLabTest, ConsumerThatProcessedARecordSkipRecoveryDroppedMustBeRebuilt) {
+  Ok(R"({"op":"add_consumer","consumer":{"name":"i","type":"secondary_index","field":"city"}})");
+  Put("u1", "London");
+  Put("u2", "Paris");
+  Put("u3", "Oslo");
+  Ok(R"({"op":"flush"})");
+  Ok(R"({"op":"corrupt","lsn":2})");
+  Ok(R"({"op":"crash","kind":"process"})");
+  Json r = Ok(R"({"op":"recover","recovery":"skip"})");
+  EXPECT_EQ(r["recovered"], 3);  // its position is not past the head...
+  EXPECT_EQ(r["ahead"], Json::parse(R"(["i"])"));  // ...but it saw the dropped LSN 2
+  Fails(R"({"op":"step","consumer":"i"})",
+        "consumer: 'i' is ahead of the log (it processed LSN 2, which recovery dropped): it has "
+        "seen writes the database no longer has; rebuild it");
+  Ok(R"({"op":"rebuild","consumer":"i"})");
+  Ok(R"({"op":"expect","consumer":"i","consistent":true,"query":{"value":"Paris"},"result":[]})");
 }
 
 TEST_F(CrashLabTest, WithStateConsumerCrashRestoresStateAndPosition) {
