@@ -28,9 +28,10 @@ function partOf(i, keyLen) {
 
 /**
  * Draws `record` (sim.record(lsn)) into `el`. `actions.flip(byte)` flips a
- * byte on disk; `actions.close()` closes the view.
+ * byte on disk; `actions.close()` closes the view. `flipped` is the index of
+ * the byte the current step flipped, if any, which is marked.
  */
-export function renderRecord(el, record, lsn, actions) {
+export function renderRecord(el, record, lsn, actions, flipped = null) {
   if (!record || !record.ok) {
     fill(el, h('p', { class: 'empty' }, `LSN ${lsn} is not in the log file any more.`),
       h('button', { type: 'button', onclick: actions.close }, 'Close'));
@@ -53,7 +54,7 @@ export function renderRecord(el, record, lsn, actions) {
   ];
   const grid = h('div', { class: 'byte-grid', role: 'group', 'aria-label': `The ${bytes.length} bytes of LSN ${lsn}'s record` },
     Array.from(bytes, (b, i) => h('button', {
-      type: 'button', class: `byte part-${partOf(i, keyLen)}`, dataset: { byte: i },
+      type: 'button', class: `byte part-${partOf(i, keyLen)}${i === flipped ? ' flipped' : ''}`, dataset: { byte: i },
       title: `byte ${i} (${partOf(i, keyLen)}), file offset ${record.offset + i}: 0x${b.toString(16).padStart(2, '0')}. Click to flip it on disk (bit rot).`,
       onclick: () => actions.flip(i),
     }, b.toString(16).padStart(2, '0'))));

@@ -393,10 +393,13 @@ function renderBytes(state) {
   const inFile = state.wal.some((e) => e.lsn === page.recordLsn);
   const record = inFile ? page.history.sim.record(page.recordLsn) : null;
   el.hidden = false;
+  const current = page.history.current();
+  const flipped = current?.step.op === 'corrupt' && current.result.ok && current.result.lsn === page.recordLsn
+    ? current.result.byte : null;
   renderRecord($('bytes-body'), record, page.recordLsn, {
     flip: (byte) => act({ op: 'corrupt', lsn: page.recordLsn, byte }, $('bytes-error')),
     close: () => { page.recordLsn = null; el.hidden = true; },
-  });
+  }, flipped);
 }
 
 function renderFailureControls(state) {

@@ -109,6 +109,7 @@ test('the bytes view shows a record, and flipping a byte breaks its checksum unt
   await page.click('#bytes .byte[data-byte="25"]');
   assert.match(await text(page, '#current-step'), /corrupt LSN 1: byte 25/);
   assert.match(await text(page, '#checksum-verdict'), /Checksum mismatch/);
+  assert.ok(await page.locator('#bytes .byte[data-byte="25"]').evaluate((b) => b.classList.contains('flipped')), 'the flipped byte is marked');
   await screenshot(page, 'crash-bytes-view');
   await page.click('#crash-process');
   await page.click('#recover');
