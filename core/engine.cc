@@ -405,10 +405,12 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
     const RecordInfo* now = wal_.Find(r.lsn);
     if (now == nullptr) {
       result->lost.push_back({r.lsn, r.acknowledged});
-    } else if (!r.acknowledged) {
+    } else if (!r.acknowledged && r.lsn > recovered_head_) {
+      // Reported once: by the recovery after the crash that lost its reply.
       result->survived_unacknowledged.push_back(r.lsn);
     }
   }
+  recovered_head_ = wal_.head();
   // A consumer that saw a write recovery lost must be rebuilt: past the
   // head, or (after skipping a corrupt record) at a hole below it.
   for (auto& c : consumers_) {

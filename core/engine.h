@@ -231,6 +231,8 @@ class Engine {
   CommitMode commit_mode_ = CommitMode::kSync;
   RecoveryMode recovery_mode_ = RecoveryMode::kPointInTime;
   bool down_ = false;
+  // The head the last recovery ended at: writes after it are this crash's.
+  Lsn recovered_head_ = 0;
 };
 
 // The error every step that needs the database gets while it is down.

@@ -92,6 +92,9 @@ TEST_F(CrashLabTest, AfterSyncCrashSurvivesThoughUnacknowledged) {
   EXPECT_EQ(r["lost"], Json::array());
   EXPECT_EQ(r["survived_unacknowledged"], Json::parse("[1]"));
   EXPECT_EQ(State()["wal"][0]["acknowledged"], false);
+  // The next crash's recovery does not report it again.
+  Ok(R"({"op":"crash","kind":"process"})");
+  EXPECT_EQ(Ok(R"({"op":"recover"})")["survived_unacknowledged"], Json::array());
 }
 
 TEST_F(CrashLabTest, TornBytesLeaveATornTailThatRecoveryCuts) {
