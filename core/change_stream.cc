@@ -4,38 +4,84 @@
 #include <cassert>
 #include <utility>
 
+#include "core/log_format.h"
+#include "core/log_reader.h"
+
 namespace unbundled {
 
-ChangeEvent ChangeStream::Capture(const LogEntry& entry, const Document* before) {
-  ChangeEvent event;
-  event.lsn = entry.lsn;
-  event.key = entry.key;
-  if (before != nullptr) event.before = *before;
-  if (entry.op == LogOp::kPut) {
-    event.op = before == nullptr ? ChangeOp::kCreate : ChangeOp::kUpdate;
-    event.after = entry.value;
-  } else {
-    event.op = ChangeOp::kDelete;
-  }
-  return event;
+void ChangeStream::Append(std::size_t record) {
+  assert(records_.empty() || wal_->records()[record].lsn > LsnAt(records_.size() - 1));
+  records_.push_back(static_cast<std::uint32_t>(record));
 }
 
-void ChangeStream::Append(ChangeEvent event) {
-  assert(events_.empty() || event.lsn > events_.back().lsn);
-  events_.push_back(std::move(event));
+void ChangeStream::Cache(std::size_t record, const DocRef& doc) const {
+  Slot& slot = cache_[record % kCacheSize];
+  slot.record = record;
+  slot.doc = doc;
+}
+
+void ChangeStream::ClearCache() const {
+  for (auto& slot : cache_) slot = Slot();
+}
+
+DocRef ChangeStream::DocumentOf(std::size_t record) const {
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record == record) return slot.doc;
+  const RecordInfo& info = wal_->records()[record];
+  if (info.op != LogOp::kPut) return nullptr;
+  LogEntry entry;
+  if (!wal_->ReadVerified(info, &entry)) return nullptr;
+  DocRef doc = MakeDoc(std::move(entry.value));
+  Cache(record, doc);
+  return doc;
+}
+
+bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
+  const std::size_t record = records_[i];
+  const RecordInfo& info = wal_->records()[record];
+  // The key, read from the record's bytes as the process reads them.
+  std::string scratch;
+  std::string_view bytes = wal_->Bytes(info, &scratch);
+  if (bytes.size() < log::kHeaderSize + log::kKeyLengthSize) return false;
+  const std::uint32_t key_len = log::DecodeFixed32(bytes.data() + log::kHeaderSize);
+  if (key_len > bytes.size() - log::kHeaderSize - log::kKeyLengthSize) return false;
+  event->lsn = info.lsn;
+  event->key.assign(bytes.data() + log::kHeaderSize + log::kKeyLengthSize, key_len);
+  event->before = nullptr;
+  event->after = nullptr;
+  if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {
+    event->before = DocumentOf(info.prev);
+    if (!event->before) return false;
+  }
+  if (info.op == LogOp::kPut) {
+    event->after = DocumentOf(record);
+    if (!event->after) return false;
+    event->op = event->before ? ChangeOp::kUpdate : ChangeOp::kCreate;
+  } else {
+    event->op = ChangeOp::kDelete;
+  }
+  return true;
 }
 
 std::size_t ChangeStream::FirstAfter(Lsn position) const {
-  if (events_.empty() || position < events_.front().lsn) return 0;
-  if (position >= events_.back().lsn) return events_.size();
+  const std::size_t n = records_.size();
+  if (n == 0 || position < LsnAt(0)) return 0;
+  if (position >= LsnAt(n - 1)) return n;
   // A guess that holds while LSNs are dense; verified before it is trusted.
-  const Lsn guess = position - events_.front().lsn + 1;
-  if (guess < events_.size() && events_[guess - 1].lsn <= position && events_[guess].lsn > position) {
+  const Lsn guess = position - LsnAt(0) + 1;
+  if (guess < n && LsnAt(guess - 1) <= position && LsnAt(guess) > position) {
     return static_cast<std::size_t>(guess);
   }
-  auto it = std::upper_bound(events_.begin(), events_.end(), position,
-                             [](Lsn p, const ChangeEvent& e) { return p < e.lsn; });
-  return static_cast<std::size_t>(it - events_.begin());
+  std::size_t lo = 0, hi = n;  // first index with lsn > position
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (LsnAt(mid) <= position) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 }  // namespace unbundled

@@ -1,6 +1,13 @@
-// ChangeStream: change data capture. Turns each log entry into a change event
-// (c/u/d) and keeps the event history in LSN order, so that consumers can
-// read from any position, like a Kafka topic that is never compacted.
+// ChangeStream: change data capture, as a view over the write-ahead log.
+//
+// Every log entry that changed storage is one change event (c/u/d). The
+// stream stores no events and no documents: it keeps the index of each
+// event's log record and builds the event from the log when asked. A put of
+// a key whose previous record is absent or a delete is "c", of a present key
+// "u"; its "before" image is the document of the key's previous record
+// (RecordInfo::prev). So each document exists once, in the log, and a small
+// cache of decoded documents (shared with storage) keeps reading the newest
+// events cheap.
 //
 // Event LSNs increase but need not be dense (a recovery that skipped a
 // corrupt record leaves a hole), so events are found by LSN, never by
@@ -9,26 +16,47 @@
 #define UNBUNDLED_CORE_CHANGE_STREAM_H_
 
 #include <cstddef>
-#include <deque>
+#include <cstdint>
+#include <vector>
 
 #include "core/types.h"
+#include "core/write_ahead_log.h"
 
 namespace unbundled {
 
 class ChangeStream {
  public:
-  ChangeStream() = default;
+  explicit ChangeStream(const WriteAheadLog* wal) : wal_(wal), cache_(kCacheSize) {}
   ChangeStream(const ChangeStream&) = delete;
   ChangeStream& operator=(const ChangeStream&) = delete;
 
-  // Builds the change event for `entry`. `before` is the stored document
-  // before the entry was applied (nullptr when the key was absent). A put of
-  // an absent key is "c", of a present key "u"; a delete is "d".
-  static ChangeEvent Capture(const LogEntry& entry, const Document* before);
+  // The record at `record` (an index into the log's records) is the next
+  // event. Its LSN must be greater than the last event's.
+  void Append(std::size_t record);
+  void Clear() {
+    records_.clear();
+    ClearCache();
+  }
 
-  // Appends an event. Its LSN must be greater than the last event's.
-  void Append(ChangeEvent event);
-  void Clear() { events_.clear(); }
+  // Number of events.
+  std::size_t size() const { return records_.size(); }
+  // LSN of the i-th event.
+  Lsn LsnAt(std::size_t i) const { return wal_->records()[records_[i]].lsn; }
+  // Index of the i-th event's log record.
+  std::size_t RecordOf(std::size_t i) const { return records_[i]; }
+
+  // Builds the i-th event from the log. False when its record (or the
+  // previous record of its key) cannot be read: only while the database is
+  // down after its buffers were lost with bytes that rotted on disk.
+  bool Event(std::size_t i, ChangeEvent* event) const;
+
+  // The document of a put record (by record index), decoded from the log
+  // unless cached; null for a delete or a record that cannot be read.
+  DocRef DocumentOf(std::size_t record) const;
+  // Remembers a record's decoded document (the writer has it already).
+  void Cache(std::size_t record, const DocRef& doc) const;
+  // Forgets decoded documents (the database's memory is lost in a crash).
+  void ClearCache() const;
 
   // Index of the first event with lsn > position. O(1) while the LSNs are
   // dense (the index is guessed from the LSN, then checked), else a binary
@@ -36,17 +64,24 @@ class ChangeStream {
   // the whole history.
   std::size_t FirstAfter(Lsn position) const;
   // Number of events with lsn > position.
-  std::size_t CountAfter(Lsn position) const { return events_.size() - FirstAfter(position); }
+  std::size_t CountAfter(Lsn position) const { return size() - FirstAfter(position); }
   // Number of events with from < lsn <= to.
   std::size_t CountBetween(Lsn from, Lsn to) const {
     std::size_t a = FirstAfter(from), b = FirstAfter(to);
     return b > a ? b - a : 0;
   }
 
-  const std::deque<ChangeEvent>& events() const { return events_; }
-
  private:
-  std::deque<ChangeEvent> events_;
+  // Decoded documents of recent records, by record index modulo the size.
+  static constexpr std::size_t kCacheSize = 4096;
+  struct Slot {
+    std::size_t record = static_cast<std::size_t>(-1);
+    DocRef doc;
+  };
+
+  const WriteAheadLog* wal_;
+  std::vector<std::uint32_t> records_;  // 4 bytes per event
+  mutable std::vector<Slot> cache_;
 };
 
 }  // namespace unbundled

@@ -12,8 +12,8 @@ const std::vector<std::string> kDerivedSystemTypes = {"secondary_index", "materi
                                                       "full_text"};
 
 void DerivedSystem::Apply(const ChangeEvent& event) {
-  if (!event.before.is_null()) Remove(event.key, event.before);
-  if (!event.after.is_null()) Add(event.key, event.after);
+  if (event.before) Remove(event.key, *event.before);
+  if (event.after) Add(event.key, *event.after);
 }
 
 std::optional<std::string> IndexTerm(const Json& value) {
@@ -192,13 +192,13 @@ class MaterializedView final : public DerivedSystem {
   // An update that keeps its key in the same group keeps its place in the
   // group's list; any other change is a removal and an addition.
   void Apply(const ChangeEvent& event) override {
-    if (list_ && !event.before.is_null() && !event.after.is_null()) {
-      auto before = GroupOf(event.before), after = GroupOf(event.after);
+    if (list_ && event.before && event.after) {
+      auto before = GroupOf(*event.before), after = GroupOf(*event.after);
       if (before && after && *before == *after) {
         // Add first, so the group's count never passes through 0 (which
         // would drop the group and its list).
-        Change(event.key, event.after, +1, /*touch_list=*/false);
-        Change(event.key, event.before, -1, /*touch_list=*/false);
+        Change(event.key, *event.after, +1, /*touch_list=*/false);
+        Change(event.key, *event.before, -1, /*touch_list=*/false);
         return;
       }
     }

@@ -1,5 +1,6 @@
 #include "core/engine.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
@@ -36,24 +37,22 @@ Status Engine::CheckFault(const WriteOptions& options, std::size_t record_size) 
   return Status::OK();
 }
 
-Status Engine::Write(LogOp op, const std::string& key, const Document* value,
+Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
                      const std::string& value_json, const WriteOptions& options,
                      WriteResult* result) {
   Status s = CheckFault(options, RecordSize(key, value_json));
   if (!s.ok()) return s;
-  LogEntry entry;
-  entry.lsn = wal_.NextLsn();
-  entry.op = op;
-  entry.key = key;
-  if (op == LogOp::kPut) entry.value = *value;
-  wal_.Append(entry, value_json);
-  // The event's "before" is captured from storage before the write, which is
-  // what a CDC connector reading a row-image log sees.
-  ChangeEvent event = ChangeStream::Capture(entry, storage_.Get(key));
-  storage_.Apply(std::move(entry));  // storage keeps this copy of the document
-  stream_.Append(std::move(event));
+  // The key's previous record is the new one's `prev`: the event's "before"
+  // image, which is what a CDC connector reading a row-image log sees.
+  const StoredRow* old = storage_.Find(key);
+  const std::uint32_t prev = old != nullptr ? old->record : kNoRecord;
+  if (old != nullptr) stream_.Cache(prev, old->doc);
+  const std::size_t index = wal_.Append(op, key, value_json, prev);
+  if (doc) stream_.Cache(index, doc);
+  storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), wal_.head());
+  stream_.Append(index);
   result->written = true;
-  result->event = stream_.events().back();
+  stream_.Event(stream_.size() - 1, &result->event);
   switch (options.fault) {
     case WriteFault::kNone:
       if (commit_mode_ == CommitMode::kSync) wal_.Sync();
@@ -82,7 +81,18 @@ Status Engine::Put(const std::string& key, const Document& value, const WriteOpt
   if (s.ok()) s = ValidateValue(value, "value", &value_json);
   if (!s.ok()) return s;
   *result = WriteResult();
-  return Write(LogOp::kPut, key, &value, value_json, options, result);
+  return Write(LogOp::kPut, key, MakeDoc(value), value_json, options, result);
+}
+
+Status Engine::Put(const std::string& key, Document&& value, const WriteOptions& options,
+                   WriteResult* result) {
+  if (down_) return DatabaseDown();
+  Status s = ValidateKey(key, "key");
+  std::string value_json;
+  if (s.ok()) s = ValidateValue(value, "value", &value_json);
+  if (!s.ok()) return s;
+  *result = WriteResult();
+  return Write(LogOp::kPut, key, MakeDoc(std::move(value)), value_json, options, result);
 }
 
 Status Engine::Put(const std::string& key, const Document& value, ChangeEvent* event) {
@@ -141,27 +151,39 @@ Status Engine::CanDeliver(const Consumer& consumer) const {
   return Status::OK();
 }
 
-std::size_t Engine::CatchUp(Consumer* consumer) {
-  const auto& events = stream_.events();
-  const std::size_t first = stream_.FirstAfter(consumer->position());
+std::size_t Engine::CatchUp(const std::vector<Consumer*>& consumers) {
+  if (consumers.empty()) return 0;
+  Lsn lowest = consumers.front()->position();
+  for (const Consumer* c : consumers) lowest = std::min(lowest, c->position());
   const std::size_t end = stream_.FirstAfter(wal_.durable_lsn());
-  for (std::size_t i = first; i < end; ++i) consumer->Deliver(events[i]);
-  return end > first ? end - first : 0;
+  std::size_t delivered = 0;
+  ChangeEvent event;
+  for (std::size_t i = stream_.FirstAfter(lowest); i < end; ++i) {
+    // While up, every record reads back (the process keeps its own buffers).
+    if (!stream_.Event(i, &event)) break;
+    for (Consumer* c : consumers) {
+      if (c->position() < event.lsn) {
+        c->Deliver(event);
+        ++delivered;
+      }
+    }
+  }
+  return delivered;
 }
 
 Status Engine::FlushAll(std::size_t* delivered,
                         std::vector<std::pair<std::string, std::string>>* refused) {
   if (down_) return DatabaseDown();
-  std::size_t total = 0;
+  std::vector<Consumer*> ready;
   for (auto& c : consumers_) {
     Status s = CanDeliver(*c);
     if (!s.ok()) {
       if (refused != nullptr) refused->emplace_back(c->name(), s.message());
       continue;
     }
-    total += CatchUp(c.get());
+    ready.push_back(c.get());
   }
-  *delivered = total;
+  *delivered = CatchUp(ready);
   return Status::OK();
 }
 
@@ -170,33 +192,33 @@ Status Engine::Flush(const std::string& consumer, std::size_t* delivered) {
   if (c == nullptr) return UnknownConsumer(consumer);
   Status s = CanDeliver(*c);
   if (!s.ok()) return s;
-  *delivered = CatchUp(c);
+  *delivered = CatchUp({c});
   return Status::OK();
 }
 
-Status Engine::Step(const std::string& consumer, const ChangeEvent** event) {
+Status Engine::Step(const std::string& consumer, std::optional<ChangeEvent>* event) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
   Status s = CanDeliver(*c);
   if (!s.ok()) return s;
+  event->reset();
   const std::size_t next = stream_.FirstAfter(c->position());
-  if (next >= stream_.FirstAfter(wal_.durable_lsn())) {
-    *event = nullptr;
-    return Status::OK();
-  }
-  c->Deliver(stream_.events()[next]);
-  *event = &stream_.events()[next];
+  if (next >= stream_.FirstAfter(wal_.durable_lsn())) return Status::OK();
+  ChangeEvent e;
+  if (!stream_.Event(next, &e)) return Status::OK();
+  c->Deliver(e);
+  *event = std::move(e);
   return Status::OK();
 }
 
 std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const {
   const Lsn at = storage_.lsn();
-  for (const auto& [key, value] : storage_.rows()) {
+  for (const auto& [key, row] : storage_.rows()) {
     ChangeEvent read;
     read.lsn = at;
     read.op = ChangeOp::kRead;
     read.key = key;
-    read.after = value;
+    read.after = row.doc;
     system->Apply(read);
     if (events != nullptr) events->push_back(std::move(read));
   }
@@ -306,7 +328,7 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
       *more = true;
       break;
     }
-    rows->emplace_back(it->first, &it->second);
+    rows->emplace_back(it->first, it->second.doc.get());
   }
   return Status::OK();
 }
@@ -328,8 +350,14 @@ Status Engine::ReplayStorage(std::size_t* replayed) {
                                       "), so storage was not replaced; crash and recover to "
                                       "deal with it");
   }
+  // The file's records are the index's, one for one (it verified), so each
+  // row keeps the index of the record that wrote it.
   storage_.Clear();
-  for (const auto& entry : entries) storage_.Apply(entry);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& entry = entries[i];
+    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(std::move(entry.value)) : nullptr;
+    storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
+  }
   *replayed = entries.size();
   return Status::OK();
 }
@@ -352,6 +380,8 @@ void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
   // recovery only to tell what was lost; the event history stays on view
   // but nothing is delivered until recovery rebuilds it from the file.
   storage_.Clear();
+  stream_.ClearCache();
+  wal_.DropBuffers();
   down_ = true;
 }
 
@@ -385,13 +415,14 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   // the recovered log: it is what the log now says happened.
   storage_.Clear();
   stream_.Clear();
-  for (const auto& entry : entries) {
-    const Document* old = storage_.Get(entry.key);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& entry = entries[i];
+    const StoredRow* old = storage_.Find(entry.key);
+    wal_.SetPrev(i, old != nullptr ? old->record : kNoRecord);
     // Only a skipped record can leave a delete of an absent key: no event.
-    if (entry.op == LogOp::kPut || old != nullptr) {
-      stream_.Append(ChangeStream::Capture(entry, old));
-    }
-    storage_.Apply(entry);
+    if (entry.op == LogOp::kPut || old != nullptr) stream_.Append(i);
+    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(std::move(entry.value)) : nullptr;
+    storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
   }
   down_ = false;
 
@@ -448,7 +479,7 @@ Status Engine::Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* 
   result->byte = at;
   result->offset = r->offset + at;
   result->was = static_cast<unsigned char>(wal_.file().bytes()[result->offset]);
-  wal_.mutable_file()->FlipByte(result->offset);
+  wal_.Rot(result->offset);
   result->now = static_cast<unsigned char>(wal_.file().bytes()[result->offset]);
   return Status::OK();
 }
@@ -479,28 +510,31 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
     std::unique_ptr<DerivedSystem> fresh;
     Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
     if (!s.ok()) return s;
-    const auto& events = stream_.events();
     std::size_t from = 0;
+    ChangeEvent event;
     if (c->from_snapshot()) {
       // Built as the consumer was: the rows storage held at the snapshot's
       // LSN (folded from the events up to it), read in key order, then the
       // events after it. The same as a fold for every aggregate but a list,
       // whose order a snapshot cannot know.
       from = stream_.FirstAfter(c->snapshot_lsn());
-      std::map<std::string, Document> rows;
+      std::map<std::string, DocRef> rows;
       for (std::size_t i = 0; i < from; ++i) {
-        if (events[i].op == ChangeOp::kDelete) {
-          rows.erase(events[i].key);
+        if (!stream_.Event(i, &event)) continue;
+        if (event.op == ChangeOp::kDelete) {
+          rows.erase(event.key);
         } else {
-          rows[events[i].key] = events[i].after;
+          rows[event.key] = event.after;
         }
       }
       for (const auto& [key, value] : rows) {
-        fresh->Apply({c->snapshot_lsn(), ChangeOp::kRead, key, Json(), value});
+        fresh->Apply({c->snapshot_lsn(), ChangeOp::kRead, key, nullptr, value});
       }
     }
     const std::size_t end = stream_.FirstAfter(c->position());
-    for (std::size_t i = from; i < end; ++i) fresh->Apply(events[i]);
+    for (std::size_t i = from; i < end; ++i) {
+      if (stream_.Event(i, &event)) fresh->Apply(event);
+    }
     const Json expected = fresh->State();
     const Json actual = c->system().State();
     std::set<std::string> keys;

@@ -103,7 +103,7 @@ struct CorruptResult {
 
 class Engine {
  public:
-  Engine() = default;
+  Engine() : stream_(&wal_) {}
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -113,6 +113,9 @@ class Engine {
   Status Put(const std::string& key, const Document& value, const WriteOptions& options,
              WriteResult* result);
   Status Put(const std::string& key, const Document& value, ChangeEvent* event);
+  // The same, taking the caller's document instead of copying it.
+  Status Put(const std::string& key, Document&& value, const WriteOptions& options,
+             WriteResult* result);
 
   // Deletes a present key (log entry, storage, "d" event). Deleting an
   // absent key writes nothing (result->written = false); a fault then is
@@ -132,9 +135,9 @@ class Engine {
   // The named consumer processes all of its pending events.
   Status Flush(const std::string& consumer, std::size_t* delivered);
 
-  // The named consumer processes exactly its next pending event. *event points
-  // at it, or is nullptr when nothing is pending.
-  Status Step(const std::string& consumer, const ChangeEvent** event);
+  // The named consumer processes exactly its next pending event, returned in
+  // *event; *event is empty when nothing is pending.
+  Status Step(const std::string& consumer, std::optional<ChangeEvent>* event);
 
   // Adds a consumer. For kSnapshot, *snapshot (if not null) receives the
   // synthesized "r" events in the order they were applied. *position is the
@@ -214,12 +217,14 @@ class Engine {
 
  private:
   Consumer* FindMutable(const std::string& name);
-  Status Write(LogOp op, const std::string& key, const Document* value,
-               const std::string& value_json, const WriteOptions& options, WriteResult* result);
+  Status Write(LogOp op, const std::string& key, DocRef doc, const std::string& value_json,
+               const WriteOptions& options, WriteResult* result);
+  // Delivers the durable events after the consumers' positions, building
+  // each event once for all of them. Returns the number of deliveries.
+  std::size_t CatchUp(const std::vector<Consumer*>& consumers);
   Status CheckFault(const WriteOptions& options, std::size_t record_size) const;
   // Why the consumer cannot take events now, or OK.
   Status CanDeliver(const Consumer& consumer) const;
-  std::size_t CatchUp(Consumer* consumer);
   void GoDown(CrashKind kind, std::size_t torn_bytes);
   // Feeds a fresh snapshot of storage to `system`; returns the number of rows.
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;

@@ -454,9 +454,9 @@ Status Simulator::DoStep(const Json& step, Json* result) {
   std::string consumer;
   Status s;
   if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-  const ChangeEvent* event = nullptr;
+  std::optional<ChangeEvent> event;
   if (!(s = engine_.Step(consumer, &event)).ok()) return s;
-  (*result)["event"] = event == nullptr ? Json(nullptr) : ToJson(*event);
+  (*result)["event"] = event ? ToJson(*event) : Json(nullptr);
   return Status::OK();
 }
 
@@ -722,9 +722,12 @@ Status Simulator::DoExpect(const Json& step, Json*) {
       if (!s.ok()) return s;
     }
     if (step.contains("event")) {
-      const auto& events = engine_.stream().events();
-      const std::size_t i = engine_.stream().FirstAfter(lsn - (lsn > 0 ? 1 : 0));
-      Json actual = i < events.size() && events[i].lsn == lsn ? ToJson(events[i]) : Json(nullptr);
+      const ChangeStream& stream = engine_.stream();
+      const std::size_t i = stream.FirstAfter(lsn - (lsn > 0 ? 1 : 0));
+      ChangeEvent event;
+      Json actual = i < stream.size() && stream.LsnAt(i) == lsn && stream.Event(i, &event)
+                        ? ToJson(event)
+                        : Json(nullptr);
       s = ExpectEqual("event", "the change event at LSN " + std::to_string(lsn), actual, step["event"]);
       if (!s.ok()) return s;
     }
@@ -851,11 +854,18 @@ Json Simulator::State() const {
     storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
   } else {
     Json data = Json::object();
-    for (const auto& [key, value] : engine_.storage().rows()) data[key] = value;
+    for (const auto& [key, row] : engine_.storage().rows()) data[key] = *row.doc;
     storage = {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}, {"lost", false}};
   }
   Json events = Json::array();
-  for (const auto& event : engine_.stream().events()) events.push_back(ToJson(event));
+  {
+    // While down, events whose records rotted on disk cannot be read back.
+    const ChangeStream& stream = engine_.stream();
+    ChangeEvent event;
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      if (stream.Event(i, &event)) events.push_back(ToJson(event));
+    }
+  }
   Json consumers = Json::array();
   for (const auto& c : engine_.consumers()) {
     consumers.push_back(

@@ -4,27 +4,26 @@
 
 namespace unbundled {
 
-const Document* Storage::Get(const std::string& key) const {
+const StoredRow* Storage::Find(const std::string& key) const {
   auto it = rows_.find(key);
   return it == rows_.end() ? nullptr : &it->second;
 }
 
-void Storage::Apply(const LogEntry& entry) {
-  if (entry.op == LogOp::kPut) {
-    rows_[entry.key] = entry.value;
+void Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn) {
+  if (doc) {
+    StoredRow& row = rows_[key];
+    row.doc = std::move(doc);
+    row.record = record;
   } else {
-    rows_.erase(entry.key);
+    rows_.erase(key);
   }
-  lsn_ = entry.lsn;
+  lsn_ = lsn;
 }
 
-void Storage::Apply(LogEntry&& entry) {
-  if (entry.op == LogOp::kPut) {
-    rows_[entry.key] = std::move(entry.value);
-  } else {
-    rows_.erase(entry.key);
-  }
-  lsn_ = entry.lsn;
+std::map<std::string, Document> Storage::Contents() const {
+  std::map<std::string, Document> contents;
+  for (const auto& [key, row] : rows_) contents.emplace(key, *row.doc);
+  return contents;
 }
 
 }  // namespace unbundled

@@ -1,15 +1,25 @@
 // Storage: the current key/value table, a materialized view of the log.
 // It holds exactly what replaying every log entry in LSN order would produce,
 // and remembers the LSN of the last entry it applied.
+//
+// A row shares its document with the change stream (DocRef) and knows the
+// index of the log record that wrote it, which becomes the next record's
+// `prev`: so an event's "before" image is found in the log, never copied.
 #ifndef UNBUNDLED_CORE_STORAGE_H_
 #define UNBUNDLED_CORE_STORAGE_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 
 #include "core/types.h"
 
 namespace unbundled {
+
+struct StoredRow {
+  DocRef doc;
+  std::uint32_t record = 0;  // index of the log record that wrote it
+};
 
 class Storage {
  public:
@@ -18,12 +28,15 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   // The stored document, or nullptr when the key is absent.
-  const Document* Get(const std::string& key) const;
+  const Document* Get(const std::string& key) const {
+    const StoredRow* row = Find(key);
+    return row == nullptr ? nullptr : row->doc.get();
+  }
+  const StoredRow* Find(const std::string& key) const;
 
-  // Applies one log entry. Entries must arrive in LSN order.
-  void Apply(const LogEntry& entry);
-  // The same, taking the entry's document instead of copying it.
-  void Apply(LogEntry&& entry);
+  // Applies one log entry (record index `record`, LSN `lsn`): a put stores
+  // `doc`, a delete (doc null) removes the key. Entries arrive in LSN order.
+  void Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn);
 
   // Forgets everything (the database's memory is lost in a crash).
   void Clear() {
@@ -34,10 +47,12 @@ class Storage {
   // LSN of the last applied log entry (0: none).
   Lsn lsn() const { return lsn_; }
   // Rows in key order (byte-wise).
-  const std::map<std::string, Document>& rows() const { return rows_; }
+  const std::map<std::string, StoredRow>& rows() const { return rows_; }
+  // Key -> document, copied: for tests and tools that compare contents.
+  std::map<std::string, Document> Contents() const;
 
  private:
-  std::map<std::string, Document> rows_;
+  std::map<std::string, StoredRow> rows_;
   Lsn lsn_ = 0;
 };
 

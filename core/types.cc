@@ -16,8 +16,8 @@ Json ToJson(const ChangeEvent& event) {
   return {{"lsn", event.lsn},
           {"op", std::string(1, static_cast<char>(event.op))},
           {"key", event.key},
-          {"before", event.before},
-          {"after", event.after}};
+          {"before", event.before ? *event.before : Json(nullptr)},
+          {"after", event.after ? *event.after : Json(nullptr)}};
 }
 
 bool IsValidUtf8(const std::string& s) {

@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,12 @@ namespace unbundled {
 using Json = nlohmann::json;
 // A document is a JSON object. Absent documents are JSON null.
 using Document = nlohmann::json;
+
+// An immutable document shared by everything that holds it (storage, the
+// change events built from the log, a consumer's state store): one copy of
+// each document, never copied once written. Null means absent.
+using DocRef = std::shared_ptr<const Document>;
+inline DocRef MakeDoc(Document doc) { return std::make_shared<const Document>(std::move(doc)); }
 
 // Log sequence number. The first log entry has LSN 1; 0 means "nothing yet".
 using Lsn = std::uint64_t;
@@ -37,12 +45,14 @@ struct LogEntry {
 enum class ChangeOp : char { kCreate = 'c', kUpdate = 'u', kDelete = 'd', kRead = 'r' };
 
 // change_event := lsn, op, key, before (null | document), after (null | document)
+// Events are not stored: the change stream builds each from the log when it
+// is asked for (core/change_stream.h), sharing the log's documents.
 struct ChangeEvent {
   Lsn lsn = 0;
   ChangeOp op = ChangeOp::kCreate;
   std::string key;
-  Document before;  // null for c and r
-  Document after;   // null for d
+  DocRef before;  // null for c and r
+  DocRef after;   // null for d
 };
 
 Json ToJson(const LogEntry& entry);

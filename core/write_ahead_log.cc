@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/crc32c.h"
 #include "core/log_format.h"
 
 namespace unbundled {
@@ -29,15 +30,52 @@ bool ParseRecoveryMode(const std::string& name, RecoveryMode* mode) {
   return false;
 }
 
-const RecordInfo& WriteAheadLog::Append(const LogEntry& entry, const std::string& value_json) {
-  std::string record = log::EncodeRecord(entry.op, entry.lsn, entry.key, value_json);
+std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, const std::string& value_json,
+                                  std::uint32_t prev) {
   RecordInfo info;
-  info.lsn = entry.lsn;
-  info.size = record.size();
-  info.op = entry.op;
+  info.lsn = NextLsn();
+  std::string record = log::EncodeRecord(op, info.lsn, key, value_json);
+  info.size = static_cast<std::uint32_t>(record.size());
+  info.op = op;
+  info.prev = prev;
   info.offset = writer_.AddRecord(record);
   records_.push_back(info);
-  return records_.back();
+  return records_.size() - 1;
+}
+
+std::string_view WriteAheadLog::Bytes(const RecordInfo& record, std::string* scratch) const {
+  const std::string& bytes = file_.bytes();
+  if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) return {};
+  std::string_view view(bytes.data() + record.offset, record.size);
+  auto it = buffered_.lower_bound(record.offset);
+  if (it == buffered_.end() || it->first >= record.offset + record.size) return view;
+  scratch->assign(view);
+  for (; it != buffered_.end() && it->first < record.offset + record.size; ++it) {
+    (*scratch)[it->first - record.offset] = it->second;
+  }
+  return *scratch;
+}
+
+bool WriteAheadLog::ReadVerified(const RecordInfo& record, LogEntry* entry) const {
+  std::string scratch;
+  std::string_view b = Bytes(record, &scratch);
+  if (b.empty()) return false;
+  const std::uint32_t stored = log::DecodeFixed32(b.data() + log::kChecksumOffset);
+  if (crc32c::Unmask(stored) != crc32c::Value(b.data() + log::kTypeOffset, b.size() - log::kTypeOffset)) {
+    return false;
+  }
+  std::string why;
+  if (!log::DecodePayload(static_cast<std::uint8_t>(b[log::kTypeOffset]),
+                          b.substr(log::kHeaderSize), entry, &why)) {
+    return false;
+  }
+  entry->lsn = record.lsn;
+  return true;
+}
+
+void WriteAheadLog::Rot(std::size_t offset) {
+  buffered_.emplace(offset, file_.bytes()[offset]);  // keeps the first, written byte
+  file_.FlipByte(offset);
 }
 
 void WriteAheadLog::Sync() {
@@ -116,17 +154,20 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
     // Skipped corruption: keep only the good records, back to back.
     std::string bytes;
     for (const auto& r : good) {
-      rebuilt.push_back({r.entry.lsn, bytes.size(), r.size, r.entry.op, acknowledged(r.entry.lsn)});
+      rebuilt.push_back({r.entry.lsn, bytes.size(), static_cast<std::uint32_t>(r.size), kNoRecord,
+                         r.entry.op, acknowledged(r.entry.lsn)});
       bytes.append(file_.bytes(), r.offset, r.size);
     }
     file_.Rewrite(std::move(bytes));
   } else {
     for (const auto& r : good) {
-      rebuilt.push_back({r.entry.lsn, r.offset, r.size, r.entry.op, acknowledged(r.entry.lsn)});
+      rebuilt.push_back({r.entry.lsn, r.offset, static_cast<std::uint32_t>(r.size), kNoRecord,
+                         r.entry.op, acknowledged(r.entry.lsn)});
     }
     file_.Truncate(good.empty() ? 0 : good.back().offset + good.back().size);
   }
   records_ = std::move(rebuilt);
+  buffered_.clear();
   // What recovery read back is made durable before the database opens, as
   // PostgreSQL fsyncs its data directory when crash recovery starts: bytes
   // that were only in the OS cache after a process crash are synced now.
@@ -142,6 +183,7 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
 void WriteAheadLog::Load(std::string bytes) {
   file_.Rewrite(std::move(bytes));
   records_.clear();
+  buffered_.clear();
   durable_count_ = 0;
 }
 

@@ -9,7 +9,10 @@
 #define UNBUNDLED_CORE_WRITE_AHEAD_LOG_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/log_file.h"
@@ -38,11 +41,18 @@ const char* RecoveryModeName(RecoveryMode mode);
 // "point_in_time", "absolute" or "skip"; false for anything else.
 bool ParseRecoveryMode(const std::string& name, RecoveryMode* mode);
 
-// Where one record lies in the file.
+// "No record": the index a RecordInfo::prev holds for a key's first record.
+constexpr std::uint32_t kNoRecord = 0xFFFFFFFFu;
+
+// Where one record lies in the file: 32 bytes per log entry.
 struct RecordInfo {
   Lsn lsn = 0;
   std::size_t offset = 0;
-  std::size_t size = 0;
+  std::uint32_t size = 0;
+  // Index (in records()) of the previous record of the same key, or
+  // kNoRecord. A change event's "before" image is that record's document,
+  // so events need no copy of their own.
+  std::uint32_t prev = kNoRecord;
   LogOp op = LogOp::kPut;
   // False for a write whose reply was lost in a crash (Jepsen's "info": it
   // may or may not have happened, as far as the client knows).
@@ -61,9 +71,13 @@ class WriteAheadLog {
   WriteAheadLog(const WriteAheadLog&) = delete;
   WriteAheadLog& operator=(const WriteAheadLog&) = delete;
 
-  // Appends a record for `entry` (whose lsn must be NextLsn()), written but
-  // not yet synced. `value_json` is the compact JSON of a put's value.
-  const RecordInfo& Append(const LogEntry& entry, const std::string& value_json);
+  // Appends a record (lsn NextLsn()), written but not yet synced.
+  // `value_json` is the compact JSON of a put's value; `prev` the index of
+  // the key's previous record. Returns the new record's index.
+  std::size_t Append(LogOp op, const std::string& key, const std::string& value_json,
+                     std::uint32_t prev);
+  // Sets a record's `prev` (recovery rebuilds the links as it replays).
+  void SetPrev(std::size_t index, std::uint32_t prev) { records_[index].prev = prev; }
   // Makes every written record durable.
   void Sync();
   // Marks the newest record as never acknowledged to its client.
@@ -84,6 +98,21 @@ class WriteAheadLog {
   // Decodes a record's entry from the file's bytes. False (and *why) when
   // the bytes there no longer decode (they rotted on disk).
   bool Read(const RecordInfo& record, LogEntry* entry, std::string* why) const;
+
+  // The record's bytes as the database process reads them: from the file,
+  // except that bytes which rotted on disk since the process wrote them are
+  // still read from its own buffers, until a crash loses those. Empty when
+  // the record is not (wholly) in the file. `scratch` may hold the bytes.
+  std::string_view Bytes(const RecordInfo& record, std::string* scratch) const;
+  // Decodes a record as the database reads it (Bytes), verifying its
+  // checksum. False when it does not verify (only after a crash lost the
+  // buffers of a record that rotted) or is not in the file.
+  bool ReadVerified(const RecordInfo& record, LogEntry* entry) const;
+  // Flips the byte at `offset` on disk; the process keeps reading the
+  // byte it wrote until it crashes (DropBuffers).
+  void Rot(std::size_t offset);
+  // The database process died: its buffers are gone.
+  void DropBuffers() { buffered_.clear(); }
 
   // Every record's entry, decoded from the file, in LSN order; records whose
   // bytes no longer decode are left out. O(log size): for tests and tools.
@@ -108,6 +137,9 @@ class WriteAheadLog {
   log::Writer writer_;
   std::vector<RecordInfo> records_;
   std::size_t durable_count_ = 0;  // records_[0, durable_count_) are synced
+  // Bytes that rotted on disk while the process was up: offset -> the byte
+  // the process wrote (and still reads).
+  std::map<std::size_t, char> buffered_;
 };
 
 }  // namespace unbundled

@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
+#include "tests/core/replay.h"
 
 namespace unbundled {
 namespace {
@@ -76,7 +77,7 @@ class CrashRun {
         break;
       }
       case 8: {
-        const ChangeEvent* e;
+        std::optional<ChangeEvent> e;
         ASSERT_TRUE(engine_.Step(kSpecs[Pick(kSpecs.size())].name, &e).ok());
         break;
       }
@@ -169,15 +170,19 @@ class CrashRun {
     ASSERT_EQ(lost, expected_lost_);
     for (Lsn l : lost) acknowledged_async_.erase(l);
     // Storage equals a replay of the log file, decoded independently.
-    Storage replay;
+    std::map<std::string, Document> replay;
+    Lsn replay_lsn = 0;
     std::size_t problems = 0;
     log::Reader reader(engine_.wal().file().bytes(), [&problems](const log::Problem&) { ++problems; },
                        false);
     log::Record record;
-    while (reader.ReadRecord(&record)) replay.Apply(record.entry);
+    while (reader.ReadRecord(&record)) {
+      ReplayInto(record.entry, &replay);
+      replay_lsn = record.entry.lsn;
+    }
     ASSERT_EQ(problems, 0u) << "the recovered file must verify from end to end";
-    ASSERT_EQ(replay.rows(), engine_.storage().rows());
-    ASSERT_EQ(replay.lsn(), engine_.storage().lsn());
+    ASSERT_EQ(replay, engine_.storage().Contents());
+    ASSERT_EQ(replay_lsn, engine_.storage().lsn());
     // Every with_state consumer, once caught up, passes verify.
     Lsn durable;
     ASSERT_TRUE(engine_.Sync(&durable).ok());

@@ -13,13 +13,13 @@ std::unique_ptr<DerivedSystem> Make(const std::string& type, const Json& config)
 }
 
 ChangeEvent Create(const char* key, Json after) {
-  return {1, ChangeOp::kCreate, key, Json(), std::move(after)};
+  return {1, ChangeOp::kCreate, key, nullptr, MakeDoc(std::move(after))};
 }
 ChangeEvent Update(const char* key, Json before, Json after) {
-  return {2, ChangeOp::kUpdate, key, std::move(before), std::move(after)};
+  return {2, ChangeOp::kUpdate, key, MakeDoc(std::move(before)), MakeDoc(std::move(after))};
 }
 ChangeEvent Delete(const char* key, Json before) {
-  return {3, ChangeOp::kDelete, key, std::move(before), Json()};
+  return {3, ChangeOp::kDelete, key, MakeDoc(std::move(before)), nullptr};
 }
 
 Json Ask(const DerivedSystem& system, const Json& query) {

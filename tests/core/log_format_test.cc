@@ -12,6 +12,7 @@
 #include "core/log_format.h"
 #include "core/log_reader.h"
 #include "core/log_writer.h"
+#include "tests/core/replay.h"
 
 namespace unbundled {
 namespace {
@@ -231,12 +232,10 @@ Recovered Recover(const std::string& bytes, RecoveryMode mode) {
   engine.OpenLog(bytes);
   Recovered out;
   out.status = engine.Recover(&mode, &out.result);
-  Storage replay;
-  for (const auto& e : engine.wal().DecodeAll()) replay.Apply(e);
   out.state = Json{{"head", engine.wal().head()},
                    {"file", engine.wal().file().size()},
-                   {"rows", replay.rows()},
-                   {"storage", engine.storage().rows()}};
+                   {"rows", Replay(engine.wal().DecodeAll())},
+                   {"storage", engine.storage().Contents()}};
   return out;
 }
 

@@ -59,7 +59,7 @@ TEST(ToJson, LogEntryOfADeleteHasNoValue) {
 }
 
 TEST(ToJson, ChangeEventUsesDebeziumOpCodes) {
-  ChangeEvent e{3, ChangeOp::kUpdate, "u1", Json{{"a", 1}}, Json{{"a", 2}}};
+  ChangeEvent e{3, ChangeOp::kUpdate, "u1", MakeDoc({{"a", 1}}), MakeDoc({{"a", 2}})};
   EXPECT_EQ(ToJson(e).dump(), R"({"after":{"a":2},"before":{"a":1},"key":"u1","lsn":3,"op":"u"})");
 }
 

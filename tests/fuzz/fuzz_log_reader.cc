@@ -56,17 +56,21 @@ void Check(const std::string& bytes) {
       continue;
     }
     std::size_t problems = 0, records = 0;
-    unbundled::Storage replay;
+    std::map<std::string, unbundled::Document> replay;
     unbundled::log::Reader again(engine.wal().file().bytes(),
                                  [&problems](const unbundled::log::Problem&) { ++problems; }, false);
     unbundled::log::Record r;
     while (again.ReadRecord(&r)) {
       ++records;
-      replay.Apply(r.entry);
+      if (r.entry.op == unbundled::LogOp::kPut) {
+        replay[r.entry.key] = r.entry.value;
+      } else {
+        replay.erase(r.entry.key);
+      }
     }
     if (problems != 0) __builtin_trap();
     if (records != engine.wal().records().size() || records != result.replayed) __builtin_trap();
-    if (replay.rows() != engine.storage().rows()) __builtin_trap();
+    if (replay != engine.storage().Contents()) __builtin_trap();
     if (engine.wal().head() != result.recovered) __builtin_trap();
   }
   // The same through the simulator's steps, as the page drives it: after a
