@@ -52,6 +52,32 @@ Json PostingsToJson(const Postings& postings) {
   return j;
 }
 
+// A row {key: term, value: keys}, the keys cut to kRowItems.
+Json PostingRow(const std::string& term, const std::set<std::string>& keys) {
+  Json row = {{"key", term}};
+  if (keys.size() <= DerivedSystem::kRowItems) {
+    row["value"] = Json(keys);
+  } else {
+    Json cut = Json::array();
+    for (auto it = keys.begin(); cut.size() < DerivedSystem::kRowItems; ++it) cut.push_back(*it);
+    row["value"] = std::move(cut);
+    row["size"] = keys.size();
+  }
+  return row;
+}
+
+// Rows [start, start + count) of a map, each made by `row`.
+template <typename Map, typename MakeRow>
+void AppendRows(const Map& map, std::size_t* start, std::size_t* count, Json* out, MakeRow row) {
+  if (*start >= map.size()) {
+    *start -= map.size();
+    return;
+  }
+  auto it = std::next(map.begin(), static_cast<std::ptrdiff_t>(*start));
+  *start = 0;
+  for (; it != map.end() && *count > 0; ++it, --*count) out->push_back(row(it->first, it->second));
+}
+
 void AddPosting(Postings* postings, const std::string& term, const std::string& key) {
   (*postings)[term].insert(key);
 }
@@ -115,6 +141,31 @@ class SecondaryIndex final : public DerivedSystem {
     Json j = Json::object();
     for (std::size_t i = 0; i < fields_.size(); ++i) j[fields_[i]] = PostingsToJson(postings_[i]);
     return j;
+  }
+
+  std::size_t RowCount() const override {
+    std::size_t n = 0;
+    for (const auto& p : postings_) n += p.size();
+    return n;
+  }
+
+  Json Rows(std::size_t start, std::size_t count) const override {
+    Json rows = Json::array();
+    // In State()'s order: by field name.
+    std::vector<std::size_t> order(fields_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [this](std::size_t a, std::size_t b) { return fields_[a] < fields_[b]; });
+    for (std::size_t i : order) {
+      if (count == 0) break;
+      AppendRows(postings_[i], &start, &count, &rows,
+                 [this, i](const std::string& term, const std::set<std::string>& keys) {
+                   Json row = PostingRow(term, keys);
+                   if (!flat_) row["field"] = fields_[i];
+                   return row;
+                 });
+    }
+    return rows;
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -213,6 +264,22 @@ class MaterializedView final : public DerivedSystem {
     Json j = Json::object();
     for (const auto& [name, group] : groups_) j[name] = GroupToJson(group);
     return j;
+  }
+
+  std::size_t RowCount() const override { return groups_.size(); }
+
+  Json Rows(std::size_t start, std::size_t count) const override {
+    Json rows = Json::array();
+    AppendRows(groups_, &start, &count, &rows, [this](const std::string& name, const Group& group) {
+      Json row = {{"key", name}, {"value", GroupToJson(group)}};
+      if (list_ && group.keys.size() > kRowItems) {
+        row["value"]["list"] = Json(std::vector<std::string>(
+            group.keys.begin(), group.keys.begin() + static_cast<std::ptrdiff_t>(kRowItems)));
+        row["size"] = group.keys.size();
+      }
+      return row;
+    });
+    return rows;
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -315,6 +382,14 @@ class FullTextIndex final : public DerivedSystem {
   }
 
   Json State() const override { return PostingsToJson(postings_); }
+
+  std::size_t RowCount() const override { return postings_.size(); }
+
+  Json Rows(std::size_t start, std::size_t count) const override {
+    Json rows = Json::array();
+    AppendRows(postings_, &start, &count, &rows, PostingRow);
+    return rows;
+  }
 
   Status Query(const Json& query, Json* result) const override {
     Status s = CheckFields(query, {"text"}, "", "full_text query");

@@ -36,6 +36,14 @@ class DerivedSystem {
   // The whole derived state, deterministic and sorted.
   virtual Json State() const = 0;
 
+  // The same state as rows, in State()'s order, for a page that draws a
+  // window of them: {"key": K, "value": V} (plus "field": F for an index
+  // over several fields). A list value longer than kRowItems is cut to its
+  // first kRowItems, and "size" gives its full length. Cost O(start + count).
+  virtual std::size_t RowCount() const = 0;
+  virtual Json Rows(std::size_t start, std::size_t count) const = 0;
+  static constexpr std::size_t kRowItems = 50;
+
   // Answers a query from the state as it is now (stale if the consumer lags).
   // `query` holds the type's query fields, e.g. {"value": "London"}.
   virtual Status Query(const Json& query, Json* result) const = 0;

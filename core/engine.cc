@@ -286,6 +286,18 @@ Status Engine::Query(const std::string& consumer, const Json& query, Json* resul
   return c->system().Query(query, result);
 }
 
+Status Engine::QueryStorage(const std::string& consumer, const Json& query,
+                            Json* result) const {
+  const Consumer* c = FindConsumer(consumer);
+  if (c == nullptr) return UnknownConsumer(consumer);
+  if (down_) return DatabaseDown();
+  std::unique_ptr<DerivedSystem> fresh;
+  Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
+  if (!s.ok()) return s;
+  Snapshot(fresh.get(), nullptr);
+  return fresh->Query(query, result);
+}
+
 Status Engine::QueryFetch(const std::string& consumer, const Json& query, Json* result) const {
   const Consumer* c = FindConsumer(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);

@@ -154,6 +154,10 @@ class Engine {
 
   // Asks the consumer's derived system, as it is now (also while down).
   Status Query(const std::string& consumer, const Json& query, Json* result) const;
+  // Asks what a fresh consumer of the same spec would answer: one derived
+  // by a snapshot of storage as it is now (refused while down). The answer
+  // a consumer that had no lag would give. Cost O(storage).
+  Status QueryStorage(const std::string& consumer, const Json& query, Json* result) const;
   // Asks a secondary index for keys, then fetches each key's document from
   // storage: *result is [{key, value, stale}], where stale marks a document
   // that is gone or no longer has the value the index holds it under (the

@@ -1,6 +1,9 @@
 #include "core/simulator.h"
 
+#include <algorithm>
+#include <limits>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "core/crc32c.h"
@@ -159,9 +162,10 @@ const std::vector<OpSpec>& Simulator::OpTable() {
       {"rebuild", {{"consumer", true}}, true, false, &S::DoRebuild,
        "discard a consumer's state and re-derive it by a fresh snapshot; position = storage LSN",
        "`position`, `snapshot`"},
-      {"query", {{"consumer", true}, {"fetch", false}}, false, true, &S::DoQuery,
+      {"query", {{"consumer", true}, {"fetch", false}, {"as_of", false}}, false, true, &S::DoQuery,
        "ask a derived system as it is now (stale if it lags; answers while the database is "
-       "down); with `\"fetch\": true` a secondary index's keys are fetched from storage",
+       "down); with `\"fetch\": true` a secondary index's keys are fetched from storage; with "
+       "`\"as_of\": \"storage\"` a fresh derivation from storage answers instead",
        "`result`; with fetch [{`key`, `value`, `stale`}]"},
       {"configure", {{"commit", false}, {"recovery", false}}, false, false, &S::DoConfigure,
        "`commit`: `\"sync\"` (default) or `\"async\"`; `recovery`: `\"point_in_time\"` (default), "
@@ -303,11 +307,64 @@ Json ConsumerSpecJson(const ConsumerSpec& spec) {
 
 // ---------------------------------------------------------------- dispatch
 
+namespace {
+
+// What a page needs to redraw after a step: positions and flags of each
+// consumer, and the log's and storage's ends.
+struct Marks {
+  Lsn head = 0, storage = 0, durable = 0;
+  std::size_t log_bytes = 0, synced_bytes = 0, consumers = 0;
+  bool down = false;
+  std::vector<std::tuple<std::string, Lsn, Lsn, bool, std::size_t>> each;
+};
+
+Marks MarksOf(const Engine& engine) {
+  Marks m;
+  m.head = engine.wal().head();
+  m.storage = engine.storage().lsn();
+  m.durable = engine.wal().durable_lsn();
+  m.log_bytes = engine.wal().file().size();
+  m.synced_bytes = engine.wal().file().synced();
+  m.down = engine.down();
+  for (const auto& c : engine.consumers()) {
+    m.each.emplace_back(c->name(), c->position(), c->committed(), c->ahead(), c->processed());
+  }
+  return m;
+}
+
+// {"lsns": [first, last] | null, "keys": [...], "consumers": [...], "all": bool}
+Json Touched(const Json& step, const Marks& before, const Marks& after) {
+  Json t = {{"lsns", nullptr}, {"keys", Json::array()}, {"consumers", Json::array()}};
+  if (after.head > before.head) t["lsns"] = {before.head + 1, after.head};
+  const std::string op = step["op"].get<std::string>();
+  if ((op == "put" || op == "delete") && after.head > before.head) t["keys"].push_back(step["key"]);
+  std::set<std::string> old;
+  for (const auto& e : before.each) old.insert(std::get<0>(e));
+  for (const auto& e : after.each) {
+    bool changed = !old.count(std::get<0>(e));
+    for (const auto& b : before.each) {
+      if (std::get<0>(b) == std::get<0>(e)) changed = changed || b != e;
+    }
+    if (changed) t["consumers"].push_back(std::get<0>(e));
+  }
+  // Steps that can change any entry, row or event: a crash, a recovery, a
+  // flipped byte, a replay of storage, a removed consumer.
+  t["all"] = before.down != after.down || after.head < before.head ||
+             after.log_bytes < before.log_bytes || op == "corrupt" || op == "replay_storage" ||
+             before.each.size() > after.each.size() ||
+             (after.storage != before.storage && after.head == before.head);
+  return t;
+}
+
+}  // namespace
+
 Json Simulator::Apply(const Json& step) {
   Json result = Json::object();
   Status s;
   try {
+    const Marks before = MarksOf(engine_);
     s = Dispatch(step, &result);
+    if (s.ok()) result["touched"] = Touched(step, before, MarksOf(engine_));
   } catch (const std::exception& e) {
     // Handlers validate before they mutate, so nothing has changed; this is
     // a last line of defence that keeps exceptions inside the core.
@@ -507,7 +564,8 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
   if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
   Json query = Json::object();
   for (const auto& [name, value] : step.items()) {
-    if (name != "op" && name != "note" && name != "consumer" && name != "fetch") {
+    if (name != "op" && name != "note" && name != "consumer" && name != "fetch" &&
+        name != "as_of") {
       query[name] = value;
     }
   }
@@ -516,8 +574,20 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
     if (!step["fetch"].is_boolean()) return Status::Invalid("fetch", "must be true or false");
     fetch = step["fetch"].get<bool>();
   }
+  bool fresh = false;
+  if (step.contains("as_of")) {
+    if (step["as_of"] != "consumer" && step["as_of"] != "storage") {
+      return Status::Invalid("as_of", "must be \"consumer\" (the default: the consumer as it is, "
+                                      "stale if it lags) or \"storage\" (a fresh derivation "
+                                      "from storage now)");
+    }
+    fresh = step["as_of"] == "storage";
+    if (fresh && fetch) return Status::Invalid("as_of", "\"storage\" cannot be combined with fetch");
+  }
   Json answer;
-  s = fetch ? engine_.QueryFetch(consumer, query, &answer) : engine_.Query(consumer, query, &answer);
+  s = fresh   ? engine_.QueryStorage(consumer, query, &answer)
+      : fetch ? engine_.QueryFetch(consumer, query, &answer)
+              : engine_.Query(consumer, query, &answer);
   if (!s.ok()) return s;
   (*result)["result"] = answer;
   return Status::OK();
@@ -814,6 +884,121 @@ Status Simulator::DoExpect(const Json& step, Json*) {
 
 // ---------------------------------------------------------------- views
 
+namespace {
+
+// One log entry as the page draws it: where its record lies, whether it is
+// on disk and acknowledged, and what it says (or why its bytes no longer
+// decode).
+Json WalEntryJson(const WriteAheadLog& wal, const RecordInfo& r) {
+  const LogFile& file = wal.file();
+  Json j = {{"lsn", r.lsn}, {"offset", r.offset}, {"size", r.size},
+            {"synced", r.offset + r.size <= file.synced()}, {"acknowledged", r.acknowledged}};
+  LogEntry entry;
+  std::string why;
+  if (wal.Read(r, &entry, &why)) {
+    const Json decoded = ToJson(entry);
+    for (const auto& [k, v] : decoded.items()) j[k] = v;
+  } else {
+    j["op"] = r.op == LogOp::kPut ? "put" : "delete";
+    j["damaged"] = why;
+  }
+  return j;
+}
+
+// Reads an optional {"start", "count"} window of a list of `total` items.
+// A missing start shows the newest `count` (when `newest`) or the first.
+Status ReadWindow(const Json& request, const std::string& field, std::size_t total,
+                  std::size_t default_count, bool newest, std::size_t* start,
+                  std::size_t* count) {
+  *count = default_count;
+  bool has_start = false;
+  std::uint64_t v = 0;
+  if (request.contains(field)) {
+    const Json& w = request[field];
+    if (!w.is_object()) return Status::Invalid(field, "must be an object like {\"start\": 0, \"count\": 50}");
+    for (const auto& [name, value] : w.items()) {
+      if (name != "start" && name != "count" && !(name == "prefix" && field == "storage")) {
+        return Status::Invalid(field + "." + name, std::string("unknown field (expected start, count") +
+                                                       (field == "storage" ? ", prefix)" : ")"));
+      }
+    }
+    Status s;
+    if (w.contains("count")) {
+      if (!(s = GetCount(w, "count", Simulator::kMaxViewWindow, &v)).ok()) {
+        return Status::Invalid(field + ".count", s.message().substr(s.message().find(": ") + 2));
+      }
+      *count = static_cast<std::size_t>(v);
+    }
+    if (w.contains("start")) {
+      if (!(s = GetCount(w, "start", std::numeric_limits<std::int64_t>::max(), &v)).ok()) {
+        return Status::Invalid(field + ".start", s.message().substr(s.message().find(": ") + 2));
+      }
+      has_start = true;
+    }
+  }
+  if (!has_start) v = newest && total > *count ? total - *count : 0;
+  *start = static_cast<std::size_t>(std::min<std::uint64_t>(v, total));
+  *count = std::min(*count, total - *start);
+  return Status::OK();
+}
+
+}  // namespace
+
+Json Simulator::ConsumerSummary(const Consumer& c) const {
+  return {{"name", c.name()},
+          {"type", c.spec().type},
+          {"config", c.spec().config},
+          {"offsets", OffsetStorageName(c.spec().offsets)},
+          {"commit_every", c.spec().commit_every},
+          {"position", c.position()},
+          {"committed", c.committed()},
+          {"lag", engine_.Lag(c)},
+          {"processed", c.processed()},
+          {"redelivered", c.redelivered()},
+          {"rewind", c.has_rewind() ? Json{{"from", c.rewound_from()}, {"to", c.rewound_to()}}
+                                    : Json(nullptr)},
+          {"ahead", c.ahead()},
+          {"snapshot", c.from_snapshot()
+                           ? Json{{"lsn", c.snapshot_lsn()}, {"rows", c.snapshot_rows()}}
+                           : Json(nullptr)}};
+}
+
+std::size_t Simulator::VisibleEntries() const {
+  // While down, the index still describes the log before the crash: the
+  // records whose bytes survived are shown (they are a prefix of the index).
+  const WriteAheadLog& wal = engine_.wal();
+  const auto& records = wal.records();
+  if (!engine_.down()) return records.size();
+  auto it = std::partition_point(records.begin(), records.end(), [&wal](const RecordInfo& r) {
+    return r.offset + r.size <= wal.file().size();
+  });
+  return static_cast<std::size_t>(it - records.begin());
+}
+
+Json Simulator::LogSummary() const {
+  const WriteAheadLog& wal = engine_.wal();
+  const LogFile& file = wal.file();
+  const std::size_t visible = VisibleEntries();
+  std::size_t end_of_whole = file.size();
+  if (engine_.down()) {
+    end_of_whole = visible == 0 ? 0 : wal.records()[visible - 1].offset + wal.records()[visible - 1].size;
+  }
+  Json tail = nullptr;
+  if (file.size() > end_of_whole) {
+    tail = {{"offset", end_of_whole}, {"bytes", file.size() - end_of_whole}};
+  }
+  return {{"bytes", file.size()},
+          {"synced_bytes", file.synced()},
+          {"durable", wal.durable_lsn()},
+          {"tail", std::move(tail)}};
+}
+
+Json Simulator::ConfigJson() const {
+  return {{"commit", engine_.commit_mode() == CommitMode::kSync ? "sync" : "async"},
+          {"recovery", RecoveryModeName(engine_.recovery_mode())}};
+}
+
+
 Json Simulator::Positions() const {
   Json positions = Json::object();
   for (const auto& c : engine_.consumers()) positions[c->name()] = c->position();
@@ -823,32 +1008,9 @@ Json Simulator::Positions() const {
 
 Json Simulator::State() const {
   const WriteAheadLog& wal = engine_.wal();
-  const LogFile& file = wal.file();
-  // While down, the index still describes the log before the crash: show the
-  // records whose bytes survived, and the torn bytes after them.
   Json entries = Json::array();
-  std::size_t end_of_whole = 0;
-  for (const auto& r : wal.records()) {
-    if (r.offset + r.size > file.size()) break;
-    Json j = {{"lsn", r.lsn}, {"offset", r.offset}, {"size", r.size},
-              {"synced", r.offset + r.size <= file.synced()}, {"acknowledged", r.acknowledged}};
-    LogEntry entry;
-    std::string why;
-    if (wal.Read(r, &entry, &why)) {
-      const Json decoded = ToJson(entry);
-      for (const auto& [k, v] : decoded.items()) j[k] = v;
-    } else {
-      j["op"] = r.op == LogOp::kPut ? "put" : "delete";
-      j["damaged"] = why;
-    }
-    entries.push_back(std::move(j));
-    end_of_whole = r.offset + r.size;
-  }
-  if (!engine_.down()) end_of_whole = file.size();
-  Json tail = nullptr;
-  if (file.size() > end_of_whole) {
-    tail = {{"offset", end_of_whole}, {"bytes", file.size() - end_of_whole}};
-  }
+  const std::size_t visible = VisibleEntries();
+  for (std::size_t i = 0; i < visible; ++i) entries.push_back(WalEntryJson(wal, wal.records()[i]));
   Json storage;
   if (engine_.down()) {
     storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
@@ -868,40 +1030,183 @@ Json Simulator::State() const {
   }
   Json consumers = Json::array();
   for (const auto& c : engine_.consumers()) {
-    consumers.push_back(
-        {{"name", c->name()},
-         {"type", c->spec().type},
-         {"config", c->spec().config},
-         {"offsets", OffsetStorageName(c->spec().offsets)},
-         {"commit_every", c->spec().commit_every},
-         {"position", c->position()},
-         {"committed", c->committed()},
-         {"lag", engine_.Lag(*c)},
-         {"processed", c->processed()},
-         {"redelivered", c->redelivered()},
-         {"rewind", c->has_rewind()
-                        ? Json{{"from", c->rewound_from()}, {"to", c->rewound_to()}}
-                        : Json(nullptr)},
-         {"ahead", c->ahead()},
-         {"snapshot", c->from_snapshot()
-                          ? Json{{"lsn", c->snapshot_lsn()}, {"rows", c->snapshot_rows()}}
-                          : Json(nullptr)},
-         {"state", c->system().State()}});
+    Json j = ConsumerSummary(*c);
+    j["state"] = c->system().State();
+    consumers.push_back(std::move(j));
   }
   return {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
           {"down", engine_.down()},
-          {"config",
-           {{"commit", engine_.commit_mode() == CommitMode::kSync ? "sync" : "async"},
-            {"recovery", RecoveryModeName(engine_.recovery_mode())}}},
-          {"log",
-           {{"bytes", file.size()},
-            {"synced_bytes", file.synced()},
-            {"durable", wal.durable_lsn()},
-            {"tail", std::move(tail)}}},
+          {"config", ConfigJson()},
+          {"log", LogSummary()},
           {"wal", std::move(entries)},
           {"storage", std::move(storage)},
           {"events", std::move(events)},
           {"consumers", std::move(consumers)}};
+}
+
+Json Simulator::View(const Json& request) const {
+  try {
+    Json view;
+    Status s = BuildView(request, &view);
+    if (!s.ok()) return {{"ok", false}, {"error", s.message()}};
+    view["ok"] = true;
+    return view;
+  } catch (const std::exception& e) {
+    return {{"ok", false}, {"error", std::string("view: internal error: ") + e.what()}};
+  }
+}
+
+std::string Simulator::View(const std::string& request_json) const {
+  Json request;
+  try {
+    request = Json::parse(request_json);
+  } catch (const Json::exception&) {
+    return Json{{"ok", false}, {"error", "view: not valid JSON"}}.dump();
+  }
+  return View(request).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Status Simulator::BuildView(const Json& request, Json* view) const {
+  if (!request.is_object()) return Status::Invalid("view", "must be a JSON object");
+  for (const auto& [name, value] : request.items()) {
+    if (name != "wal" && name != "events" && name != "storage" && name != "rows" &&
+        name != "locate") {
+      return Status::Invalid(name, "unknown field (expected wal, events, storage, rows, locate)");
+    }
+  }
+  const WriteAheadLog& wal = engine_.wal();
+  const ChangeStream& stream = engine_.stream();
+  Status s;
+
+  // The log: a window of entries by their place in the log (0 = oldest).
+  const std::size_t visible = VisibleEntries();
+  std::size_t start, count;
+  if (!(s = ReadWindow(request, "wal", visible, kDefaultViewWindow, true, &start, &count)).ok()) {
+    return s;
+  }
+  Json entries = Json::array();
+  for (std::size_t i = start; i < start + count; ++i) {
+    entries.push_back(WalEntryJson(wal, wal.records()[i]));
+  }
+  Json wal_view = {{"total", visible}, {"start", start}, {"items", std::move(entries)}};
+
+  // The change stream. While down, events whose records can no longer be
+  // read are not listed (as in State()), so the window is over the readable
+  // ones; while up every event is readable and the window is O(count).
+  std::vector<std::size_t> readable;
+  std::size_t events_total = stream.size();
+  if (engine_.down()) {
+    ChangeEvent e;
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      if (stream.Event(i, &e)) readable.push_back(i);
+    }
+    events_total = readable.size();
+  }
+  if (!(s = ReadWindow(request, "events", events_total, kDefaultViewWindow, true, &start, &count)).ok()) {
+    return s;
+  }
+  Json events = Json::array();
+  for (std::size_t i = start; i < start + count; ++i) {
+    ChangeEvent e;
+    if (stream.Event(engine_.down() ? readable[i] : i, &e)) events.push_back(ToJson(e));
+  }
+  Json events_view = {{"total", events_total}, {"start", start}, {"items", std::move(events)}};
+
+  // Storage: a page of rows in key order, optionally of keys with a prefix.
+  Json storage_view;
+  if (engine_.down()) {
+    storage_view = {{"lsn", nullptr}, {"lost", true}, {"total", 0}, {"start", 0},
+                    {"rows", Json::array()}};
+    if (!(s = ReadWindow(request, "storage", 0, 0, false, &start, &count)).ok()) return s;
+  } else {
+    const auto& rows = engine_.storage().rows();
+    std::string prefix;
+    if (request.contains("storage") && request["storage"].is_object() &&
+        request["storage"].contains("prefix")) {
+      const Json& p = request["storage"]["prefix"];
+      if (!p.is_string()) return Status::Invalid("storage.prefix", "must be a string");
+      prefix = p.get<std::string>();
+    }
+    auto first = rows.lower_bound(prefix);
+    auto last = prefix.empty() ? rows.end() : first;
+    std::size_t total = rows.size();
+    if (!prefix.empty()) {
+      total = 0;
+      while (last != rows.end() && last->first.compare(0, prefix.size(), prefix) == 0) {
+        ++last;
+        ++total;
+      }
+    }
+    if (!(s = ReadWindow(request, "storage", total, kDefaultViewWindow, false, &start, &count)).ok()) {
+      return s;
+    }
+    Json page = Json::array();
+    auto it = std::next(first, static_cast<std::ptrdiff_t>(start));
+    for (std::size_t n = 0; n < count; ++n, ++it) {
+      page.push_back({{"key", it->first}, {"value", *it->second.doc}});
+    }
+    storage_view = {{"lsn", engine_.storage().lsn()}, {"lost", false}, {"total", total},
+                    {"start", start}, {"rows", std::move(page)}};
+  }
+
+  // Every consumer's summary and a window of its state rows.
+  Json rows_request = request.contains("rows") ? request["rows"] : Json::object();
+  if (!rows_request.is_object()) {
+    return Status::Invalid("rows", "must be an object of consumer name -> {start, count}");
+  }
+  for (const auto& [name, window] : rows_request.items()) {
+    if (engine_.FindConsumer(name) == nullptr) {
+      return Status::Invalid("rows", "no consumer named '" + name + "'");
+    }
+  }
+  Json consumers = Json::array();
+  for (const auto& c : engine_.consumers()) {
+    Json one = rows_request.contains(c->name()) ? Json{{"rows", rows_request[c->name()]}}
+                                                : Json::object();
+    const std::size_t total = c->system().RowCount();
+    if (!(s = ReadWindow(one, "rows", total, kDefaultViewWindow, false, &start, &count)).ok()) {
+      return Status::Invalid("rows." + c->name(), s.message().substr(s.message().find(": ") + 2));
+    }
+    Json j = ConsumerSummary(*c);
+    j["rows"] = {{"total", total}, {"start", start}, {"items", c->system().Rows(start, count)}};
+    consumers.push_back(std::move(j));
+  }
+
+  // Where given LSNs are: the place in the log of the entry with that LSN or
+  // the first after it, and the same in the change stream (to jump a list
+  // to a consumer's position, say).
+  Json located = Json::object();
+  if (request.contains("locate")) {
+    const Json& lsns = request["locate"];
+    if (!lsns.is_array()) return Status::Invalid("locate", "must be an array of LSNs");
+    for (const auto& l : lsns) {
+      if (!l.is_number_integer() || l.get<std::int64_t>() < 0) {
+        return Status::Invalid("locate", "must hold only LSNs (whole numbers >= 0)");
+      }
+      const Lsn lsn = l.get<Lsn>();
+      const auto& records = wal.records();
+      auto it = std::lower_bound(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(visible),
+                                 lsn, [](const RecordInfo& r, Lsn v) { return r.lsn < v; });
+      std::size_t event = stream.FirstAfter(lsn == 0 ? 0 : lsn - 1);
+      if (engine_.down()) {
+        event = static_cast<std::size_t>(std::lower_bound(readable.begin(), readable.end(), event) -
+                                         readable.begin());
+      }
+      located[std::to_string(lsn)] = {{"wal", static_cast<std::size_t>(it - records.begin())},
+                                      {"event", event}};
+    }
+  }
+
+  *view = {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
+           {"down", engine_.down()},
+           {"config", ConfigJson()},
+           {"log", LogSummary()},
+           {"wal", std::move(wal_view)},
+           {"storage", std::move(storage_view)},
+           {"events", std::move(events_view)},
+           {"consumers", std::move(consumers)},
+           {"located", std::move(located)}};
+  return Status::OK();
 }
 
 Json Simulator::Record(Lsn lsn) const {

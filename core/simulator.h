@@ -36,6 +36,21 @@ class Simulator {
   Json State() const;
   std::string StateJson() const { return State().dump(); }
 
+  // What a page draws, whatever the length of the history: windows of the
+  // log, the change stream, storage and each consumer's state rows, with
+  // every consumer's summary and the totals. Cost O(window + consumers)
+  // while the database is up. The request names the windows (all optional):
+  //   {"wal": {"start", "count"}, "events": {"start", "count"},
+  //    "storage": {"start", "count", "prefix"}, "rows": {consumer: {"start", "count"}},
+  //    "locate": [lsn, ...]}
+  // A missing wal or events start shows the newest; storage and rows start
+  // at 0. Each window's items equal the matching slice of State(). An error
+  // result names the field that is wrong.
+  Json View(const Json& request) const;
+  std::string View(const std::string& request_json) const;
+  static constexpr std::size_t kDefaultViewWindow = 50;
+  static constexpr std::size_t kMaxViewWindow = 1000;
+
   // A small part of the state, O(number of consumers):
   // {"head": 7, "positions": {"name": 5, ...}}. Lets a page track positions
   // after every step without serializing the whole history each time.
@@ -57,6 +72,13 @@ class Simulator {
 
  private:
   Status Dispatch(const Json& step, Json* result);
+  Status BuildView(const Json& request, Json* view) const;
+  Json ConsumerSummary(const Consumer& c) const;
+  Json LogSummary() const;
+  Json ConfigJson() const;
+  // Log entries the views list: all while up; while down, those whose
+  // bytes survived the crash.
+  std::size_t VisibleEntries() const;
 
   Status DoPut(const Json& step, Json* result);
   Status DoDelete(const Json& step, Json* result);

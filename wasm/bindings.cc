@@ -3,7 +3,8 @@
 // JavaScript surface (documented in README.md, "Scripting the module"):
 //   const sim = new Module.Simulator();
 //   sim.apply(stepJson) -> resultJson      // {"ok": true, ...} | {"ok": false, "error": "..."}
-//   sim.state()         -> stateJson
+//   sim.state()         -> stateJson (the whole world: for tests and exports)
+//   sim.view(requestJson) -> what a page draws, O(window): see Simulator::View
 //   sim.positions()     -> {"head": N, "positions": {"consumer": N, ...}}
 //   sim.record(lsn)     -> one log record's bytes and header fields
 //   sim.delete()
@@ -16,6 +17,8 @@
 // bare number), so every entry point catches everything.
 #include <emscripten/bind.h>
 
+#include <cstdlib>
+#include <new>
 #include <string>
 
 #include "core/ops.h"
@@ -29,11 +32,36 @@ std::string InternalError(const char* what) {
       .dump();
 }
 
+// The module's memory has a maximum (wasm/CMakeLists.txt). When a call
+// needs more, operator new throws; the call returns this instead of
+// aborting the module. The engine may then be part-way through a step, so
+// the page treats the session as full: it keeps what it shows, and offers
+// an export.
+//
+// A reserve is set aside when the module starts and given back at the first
+// exhaustion, so that the calls the page makes next (a view to draw, an
+// export) still have room.
+char* g_reserve = static_cast<char*>(std::malloc(24 << 20));
+
+std::string OutOfMemory(const unbundled::Simulator& sim) {
+  std::free(g_reserve);
+  g_reserve = nullptr;
+  const std::size_t entries = sim.engine().wal().records().size();
+  return unbundled::Json{{"ok", false},
+                         {"out_of_memory", true},
+                         {"entries", entries},
+                         {"error", "out of memory at " + std::to_string(entries) +
+                                       " log entries: export and start a new session"}}
+      .dump();
+}
+
 class SimulatorBinding {
  public:
   std::string apply(const std::string& step_json) {
     try {
       return sim_.Apply(step_json);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory(sim_);
     } catch (const std::exception& e) {
       return InternalError(e.what());
     } catch (...) {
@@ -44,8 +72,20 @@ class SimulatorBinding {
   std::string state() const {
     try {
       return sim_.StateJson();
-    } catch (...) {
-      return "null";
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory(sim_);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    }
+  }
+
+  std::string view(const std::string& request_json) const {
+    try {
+      return sim_.View(request_json);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory(sim_);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
     }
   }
 
@@ -95,6 +135,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .constructor<>()
       .function("apply", &SimulatorBinding::apply)
       .function("state", &SimulatorBinding::state)
+      .function("view", &SimulatorBinding::view)
       .function("positions", &SimulatorBinding::positions)
       .function("record", &SimulatorBinding::record);
   emscripten::function("validateScenario", &ValidateScenario);

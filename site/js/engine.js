@@ -25,8 +25,16 @@ export class Simulator {
   apply(step) {
     return JSON.parse(this.handle.apply(JSON.stringify(step)));
   }
+  /** The whole state (O(history)): for exports and tests; the page draws view(). */
   state() {
     return JSON.parse(this.handle.state());
+  }
+  /**
+   * What the page draws, O(window): {wal, events, storage, consumers[].rows,
+   * located, ...}. The request names windows: {wal: {start, count}, ...}.
+   */
+  view(request = {}) {
+    return JSON.parse(this.handle.view(JSON.stringify(request)));
   }
   /** One log record's bytes and header fields: {ok, lsn, offset, size, hex, fields, checksum_ok, ...}. */
   record(lsn) {

@@ -19,7 +19,8 @@ class SimulatorTest : public SimulatorFixture {
 
 TEST_F(SimulatorTest, PutReturnsTheCreateThenUpdateEvent) {
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":1}})").dump(),
-            R"({"acknowledged":true,"durable":true,"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true})");
+            R"({"acknowledged":true,"durable":true,"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true,)"
+            R"("touched":{"all":false,"consumers":[],"keys":["u1"],"lsns":[1,1]}})");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["op"], "u");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["before"],
             Json::parse(R"({"a":2})"));

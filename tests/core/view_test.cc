@@ -1,0 +1,229 @@
+// view(): the windowed view a page draws. Every window must equal the
+// matching slice of the whole state, over random histories with crashes,
+// recoveries, rotted bytes and consumers of every kind.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "core/derived_system.h"
+#include "core/simulator.h"
+#include "tests/core/simulator_fixture.h"
+
+namespace unbundled {
+namespace {
+
+const char* kConsumers[] = {
+    R"({"op":"add_consumer","mode":"replay","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})",
+    R"({"op":"add_consumer","mode":"replay","consumer":{"name":"multi","type":"secondary_index","fields":["name","city"]}})",
+    R"({"op":"add_consumer","mode":"replay","consumer":{"name":"stats","type":"materialized_view","group_by":"city","sum":"age","list":true}})",
+    R"({"op":"add_consumer","mode":"replay","consumer":{"name":"search","type":"full_text","fields":["name"]}})",
+};
+
+// A random step, valid or not: the simulator refuses what does not apply.
+Json RandomStep(std::mt19937* rng, Lsn head) {
+  auto pick = [rng](int n) { return static_cast<int>((*rng)() % static_cast<unsigned>(n)); };
+  const char* cities[] = {"London", "Paris", "Oslo"};
+  const char* names[] = {"ada", "alan", "grace", "edsger"};
+  const std::string key = "k" + std::to_string(pick(40));
+  switch (pick(16)) {
+    case 0: case 1: case 2: case 3: case 4:
+      return {{"op", "put"}, {"key", key},
+              {"value", {{"city", cities[pick(3)]}, {"name", std::string(names[pick(4)]) + " " + names[pick(4)]},
+                         {"age", 20 + pick(50)}}}};
+    case 5: return {{"op", "delete"}, {"key", key}};
+    case 6: return {{"op", "flush"}};
+    case 7: return {{"op", "step"}, {"consumer", pick(2) ? "by_city" : "search"}};
+    case 8: return {{"op", "sync"}};
+    case 9: return {{"op", "configure"}, {"commit", pick(2) ? "sync" : "async"}};
+    case 10: return pick(3) == 0 ? Json{{"op", "crash"}, {"kind", pick(2) ? "process" : "power"}}
+                                 : Json{{"op", "flush"}};
+    case 11: return {{"op", "recover"}, {"recovery", pick(2) ? "skip" : "point_in_time"}};
+    case 12: return {{"op", "corrupt"}, {"lsn", head == 0 ? 1 : 1 + pick(static_cast<int>(head))}};
+    case 13: return {{"op", "rebuild"}, {"consumer", pick(2) ? "multi" : "stats"}};
+    case 14: return {{"op", "crash_consumer"}, {"consumer", "stats"}};
+    default: return {{"op", "commit"}, {"consumer", "stats"}};
+  }
+}
+
+// The rows a consumer's state has, in order, flattened as view() gives them.
+Json RowsOfState(const Json& consumer) {
+  Json rows = Json::array();
+  const bool multi = consumer["type"] == "secondary_index" && consumer["config"].contains("fields");
+  auto add = [&rows](const std::string& key, const Json& value, const Json* field) {
+    Json row = {{"key", key}, {"value", value}};
+    const Json* list = value.is_array() ? &value : value.contains("list") ? &value["list"] : nullptr;
+    if (list != nullptr && list->size() > DerivedSystem::kRowItems) {
+      Json cut(list->begin(), list->begin() + DerivedSystem::kRowItems);
+      if (value.is_array()) {
+        row["value"] = cut;
+      } else {
+        row["value"]["list"] = cut;
+      }
+      row["size"] = list->size();
+    }
+    if (field != nullptr) row["field"] = *field;
+    rows.push_back(row);
+  };
+  for (const auto& [k, v] : consumer["state"].items()) {
+    if (multi) {
+      const Json field = k;
+      for (const auto& [term, keys] : v.items()) add(term, keys, &field);
+    } else {
+      add(k, v, nullptr);
+    }
+  }
+  return rows;
+}
+
+Json Slice(const Json& array, std::size_t start, std::size_t count) {
+  Json out = Json::array();
+  for (std::size_t i = start; i < start + count && i < array.size(); ++i) out.push_back(array[i]);
+  return out;
+}
+
+void ExpectViewMatchesState(const Simulator& sim, std::mt19937* rng) {
+  const Json state = sim.State();
+  auto pick = [rng](std::size_t n) { return n == 0 ? 0 : (*rng)() % (n + 1); };
+  const std::size_t wal_start = pick(state["wal"].size());
+  const std::size_t events_start = pick(state["events"].size());
+  const std::size_t storage_start = pick(state["storage"]["data"].size());
+  const std::size_t count = 1 + (*rng)() % 30;
+  Json request = {{"wal", {{"start", wal_start}, {"count", count}}},
+                  {"events", {{"start", events_start}, {"count", count}}},
+                  {"storage", {{"start", storage_start}, {"count", count}}},
+                  {"rows", Json::object()}};
+  for (const auto& c : state["consumers"]) {
+    request["rows"][c["name"].get<std::string>()] = {{"start", pick(RowsOfState(c).size())}, {"count", count}};
+  }
+  const Json view = sim.View(request);
+  ASSERT_EQ(view["ok"], true) << view.dump();
+  for (const char* same : {"head", "down", "config", "log"}) ASSERT_EQ(view[same], state[same]) << same;
+  ASSERT_EQ(view["wal"]["total"], state["wal"].size());
+  ASSERT_EQ(view["wal"]["items"], Slice(state["wal"], wal_start, count));
+  ASSERT_EQ(view["events"]["total"], state["events"].size());
+  ASSERT_EQ(view["events"]["items"], Slice(state["events"], events_start, count));
+  Json data = Json::array();
+  for (const auto& [k, v] : state["storage"]["data"].items()) data.push_back({{"key", k}, {"value", v}});
+  ASSERT_EQ(view["storage"]["total"], data.size());
+  ASSERT_EQ(view["storage"]["rows"], Slice(data, storage_start, count));
+  ASSERT_EQ(view["storage"]["lsn"], state["storage"]["lsn"]);
+  ASSERT_EQ(view["consumers"].size(), state["consumers"].size());
+  for (std::size_t i = 0; i < state["consumers"].size(); ++i) {
+    Json expected = state["consumers"][i];
+    const Json rows = RowsOfState(expected);
+    expected.erase("state");
+    Json actual = view["consumers"][i];
+    const Json window = actual["rows"];
+    actual.erase("rows");
+    ASSERT_EQ(actual, expected);
+    ASSERT_EQ(window["total"], rows.size());
+    ASSERT_EQ(window["items"], Slice(rows, window["start"].get<std::size_t>(), count))
+        << expected["name"];
+  }
+}
+
+class ViewProperty : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(ViewProperty, EveryWindowEqualsTheMatchingSliceOfTheWholeState) {
+  Simulator sim;
+  for (const char* c : kConsumers) ASSERT_EQ(sim.Apply(Json::parse(c))["ok"], true);
+  std::mt19937 rng(GetParam());
+  int checked_down = 0, checked_up = 0;
+  for (int i = 0; i < 400; ++i) {
+    const Json head = sim.Positions()["head"];
+    sim.Apply(RandomStep(&rng, head.is_null() ? 0 : head.get<Lsn>()));
+    // Every history has a power loss half-way, checked before it recovers.
+    if (i == 200) sim.Apply(Json{{"op", "crash"}, {"kind", "power"}});
+    if (i % 10 == 9 || i == 200) {
+      ExpectViewMatchesState(sim, &rng);
+      ++(sim.engine().down() ? checked_down : checked_up);
+    }
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // The histories reach both: a database that is down and one that is up.
+  EXPECT_GT(checked_down, 0);
+  EXPECT_GT(checked_up, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ViewProperty, ::testing::Range(1u, 21u));
+
+class ViewTest : public SimulatorFixture {};
+
+TEST_F(ViewTest, DefaultsShowTheNewestEntriesAndEventsAndTheFirstRows) {
+  for (int i = 0; i < 60; ++i) {
+    Ok(R"({"op":"put","key":"k)" + std::to_string(100 + i) + R"(","value":{"i":1}})");
+  }
+  Json v = sim_.View(Json::object());
+  EXPECT_EQ(v["wal"]["total"], 60);
+  EXPECT_EQ(v["wal"]["start"], 10);
+  EXPECT_EQ(v["wal"]["items"].size(), 50u);
+  EXPECT_EQ(v["wal"]["items"].back()["lsn"], 60);
+  EXPECT_EQ(v["events"]["start"], 10);
+  EXPECT_EQ(v["storage"]["start"], 0);
+  EXPECT_EQ(v["storage"]["rows"][0]["key"], "k100");
+}
+
+TEST_F(ViewTest, StoragePrefixPagesOnlyMatchingKeys) {
+  for (const char* k : {"a1", "b1", "b2", "b3", "c1"}) {
+    Ok(std::string(R"({"op":"put","key":")") + k + R"(","value":{}})");
+  }
+  Json v = sim_.View(Json{{"storage", {{"prefix", "b"}, {"start", 1}, {"count", 5}}}});
+  EXPECT_EQ(v["storage"]["total"], 3);
+  ASSERT_EQ(v["storage"]["rows"].size(), 2u);
+  EXPECT_EQ(v["storage"]["rows"][0]["key"], "b2");
+}
+
+TEST_F(ViewTest, LocateFindsTheEntryAndEventOfAnLsnOrTheFirstAfterIt) {
+  for (int i = 0; i < 5; ++i) Ok(R"({"op":"put","key":"k","value":{}})");
+  Json v = sim_.View(Json{{"locate", {3, 0, 99}}});
+  EXPECT_EQ(v["located"]["3"], (Json{{"wal", 2}, {"event", 2}}));
+  EXPECT_EQ(v["located"]["0"], (Json{{"wal", 0}, {"event", 0}}));
+  EXPECT_EQ(v["located"]["99"], (Json{{"wal", 5}, {"event", 5}}));
+}
+
+TEST_F(ViewTest, BadRequestsNameTheFieldAndChangeNothing) {
+  Ok(R"({"op":"put","key":"k","value":{}})");
+  const std::string before = sim_.StateJson();
+  EXPECT_EQ(sim_.View(Json{{"wal", {{"count", -1}}}})["error"],
+            "wal.count: must be a whole number from 0 to 1000 (got -1)");
+  EXPECT_EQ(sim_.View(Json{{"nope", 1}})["error"],
+            "nope: unknown field (expected wal, events, storage, rows, locate)");
+  EXPECT_EQ(sim_.View(Json{{"rows", {{"ghost", Json::object()}}}})["error"],
+            "rows: no consumer named 'ghost'");
+  EXPECT_EQ(sim_.View(Json{{"events", {{"from", 1}}}})["error"],
+            "events.from: unknown field (expected start, count)");
+  EXPECT_EQ(sim_.View(std::string("{nope")), R"({"error":"view: not valid JSON","ok":false})");
+  EXPECT_EQ(sim_.StateJson(), before);
+}
+
+TEST_F(ViewTest, AStepSaysWhatItTouched) {
+  Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"a","type":"full_text"}})");
+  Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"b","type":"full_text"}})");
+  Json put = Ok(R"({"op":"put","key":"u1","value":{"t":"hello"}})");
+  EXPECT_EQ(put["touched"], (Json{{"lsns", {1, 1}}, {"keys", {"u1"}}, {"consumers", Json::array()}, {"all", false}}));
+  Json step = Ok(R"({"op":"step","consumer":"b"})");
+  EXPECT_EQ(step["touched"]["consumers"], Json::array({"b"}));
+  EXPECT_EQ(step["touched"]["lsns"], nullptr);
+  EXPECT_EQ(Ok(R"({"op":"flush"})")["touched"]["consumers"], Json::array({"a"}));
+  EXPECT_EQ(Ok(R"({"op":"crash","kind":"process"})")["touched"]["all"], true);
+  EXPECT_EQ(Ok(R"({"op":"recover"})")["touched"]["all"], true);
+}
+
+TEST_F(ViewTest, QueryAsOfStorageAnswersAsAConsumerWithNoLag) {
+  Ok(R"({"op":"add_consumer","mode":"replay","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})");
+  Ok(R"({"op":"put","key":"u1","value":{"city":"London"}})");
+  Ok(R"({"op":"flush"})");
+  Ok(R"({"op":"put","key":"u1","value":{"city":"Paris"}})");
+  EXPECT_EQ(Ok(R"({"op":"query","consumer":"by_city","value":"London"})")["result"], Json::array({"u1"}));
+  EXPECT_EQ(Ok(R"({"op":"query","consumer":"by_city","value":"London","as_of":"storage"})")["result"],
+            Json::array());
+  EXPECT_EQ(Ok(R"({"op":"query","consumer":"by_city","value":"Paris","as_of":"storage"})")["result"],
+            Json::array({"u1"}));
+  Fails(R"({"op":"query","consumer":"by_city","value":"Paris","as_of":"yesterday"})",
+        "as_of: must be \"consumer\" (the default: the consumer as it is, stale if it lags) or "
+        "\"storage\" (a fresh derivation from storage now)");
+}
+
+}  // namespace
+}  // namespace unbundled
