@@ -38,6 +38,13 @@ class ChangeStream {
     ClearCache();
   }
 
+  // Makes this stream list the same events as `other` (whose log this
+  // stream's log is a copy of). Decoded documents are shared.
+  void CopyFrom(const ChangeStream& other) {
+    records_ = other.records_;
+    cache_ = other.cache_;
+  }
+
   // Number of events.
   std::size_t size() const { return records_.size(); }
   // LSN of the i-th event.

@@ -8,6 +8,24 @@ const char* OffsetStorageName(OffsetStorage offsets) {
   return offsets == OffsetStorage::kWithState ? "with_state" : "separate";
 }
 
+std::unique_ptr<Consumer> Consumer::Clone() const {
+  auto copy = std::make_unique<Consumer>(spec_, system_->Clone());
+  copy->position_ = position_;
+  copy->committed_ = committed_;
+  if (committed_state_) copy->committed_state_ = committed_state_->Clone();
+  copy->since_commit_ = since_commit_;
+  copy->high_water_ = high_water_;
+  copy->snapshot_lsn_ = snapshot_lsn_;
+  copy->snapshot_rows_ = snapshot_rows_;
+  copy->processed_ = processed_;
+  copy->redelivered_ = redelivered_;
+  copy->rewound_from_ = rewound_from_;
+  copy->rewound_to_ = rewound_to_;
+  copy->ahead_ = ahead_;
+  copy->dropped_ = dropped_;
+  return copy;
+}
+
 void Consumer::Deliver(const ChangeEvent& event) {
   const bool commits_now = since_commit_ + 1 >= spec_.commit_every;
   if (spec_.offsets == OffsetStorage::kWithState && !committed_state_ && !commits_now) {

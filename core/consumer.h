@@ -55,6 +55,9 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
+  // A deep copy: state, committed state and every counter.
+  std::unique_ptr<Consumer> Clone() const;
+
   // Processes one change event from the stream and moves the position to its
   // LSN; commits when commit_every events have been processed since the last
   // commit.

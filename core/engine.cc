@@ -572,6 +572,24 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
   return Status::OK();
 }
 
+std::unique_ptr<Engine> Engine::Clone() const {
+  auto copy = std::make_unique<Engine>();
+  copy->CopyFrom(*this);
+  return copy;
+}
+
+void Engine::CopyFrom(const Engine& other) {
+  wal_.CopyFrom(other.wal_);
+  storage_.CopyFrom(other.storage_);
+  stream_.CopyFrom(other.stream_);
+  consumers_.clear();
+  for (const auto& c : other.consumers_) consumers_.push_back(c->Clone());
+  commit_mode_ = other.commit_mode_;
+  recovery_mode_ = other.recovery_mode_;
+  down_ = other.down_;
+  recovered_head_ = other.recovered_head_;
+}
+
 void Engine::OpenLog(std::string bytes) {
   wal_.Load(std::move(bytes));
   storage_.Clear();

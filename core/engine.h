@@ -199,6 +199,15 @@ class Engine {
   // processed each change event up to the same position exactly once.
   Status Verify(std::vector<ConsumerCheck>* checks) const;
 
+  // A checkpoint: an engine in exactly this state (log bytes, index,
+  // storage, stream, consumers and modes), sharing the immutable documents.
+  // Time travel restores one and replays the steps after it. Cost O(log
+  // bytes + stored rows + derived state); no sink is copied.
+  std::unique_ptr<Engine> Clone() const;
+  // Makes this engine a checkpoint copy of `other`. Its log file must have
+  // no sink attached (the copy does not tell one).
+  void CopyFrom(const Engine& other);
+
   // Opens an existing log file: the database is down until Recover.
   void OpenLog(std::string bytes);
 

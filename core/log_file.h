@@ -57,6 +57,13 @@ class LogFile {
   std::size_t synced() const { return synced_; }
   std::size_t unsynced() const { return bytes_.size() - synced_; }
 
+  // Makes this file hold exactly what `other` holds (bytes and how many are
+  // synced), without its sink: a checkpoint of the file.
+  void CopyFrom(const LogFile& other) {
+    bytes_ = other.bytes_;
+    synced_ = other.synced_;
+  }
+
   // `sink` (may be null) must outlive this file or be detached first. It
   // must already hold exactly bytes(): from then on it is told every change.
   void AttachSink(LogSink* sink) { sink_ = sink; }

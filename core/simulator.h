@@ -56,6 +56,16 @@ class Simulator {
   // after every step without serializing the whole history each time.
   Json Positions() const;
 
+  // A checkpoint of the whole simulator (see Engine::Clone): applying the
+  // same steps to it and to this one gives the same results.
+  std::unique_ptr<Simulator> Clone() const {
+    auto copy = std::make_unique<Simulator>();
+    copy->CopyFrom(*this);
+    return copy;
+  }
+  // Restores a checkpoint into this simulator.
+  void CopyFrom(const Simulator& other) { engine_.CopyFrom(other.engine_); }
+
   // One log record as bytes, for a bytes view: its header fields, its payload,
   // and whether its checksum still holds. An error result for an LSN that is
   // not in the file.

@@ -38,6 +38,12 @@ class Storage {
   // `doc`, a delete (doc null) removes the key. Entries arrive in LSN order.
   void Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn);
 
+  // Makes this storage a copy of `other`; documents are shared, not copied.
+  void CopyFrom(const Storage& other) {
+    rows_ = other.rows_;
+    lsn_ = other.lsn_;
+  }
+
   // Forgets everything (the database's memory is lost in a crash).
   void Clear() {
     rows_.clear();

@@ -128,6 +128,15 @@ class WriteAheadLog {
   // fails on corruption, naming its offset, and changes nothing.
   Status Recover(RecoveryMode mode, std::vector<LogEntry>* entries, ReadReport* report);
 
+  // Makes this log a copy of `other`: its file's bytes and its index (a
+  // checkpoint of the engine; no sink is copied).
+  void CopyFrom(const WriteAheadLog& other) {
+    file_.CopyFrom(other.file_);
+    records_ = other.records_;
+    durable_count_ = other.durable_count_;
+    buffered_ = other.buffered_;
+  }
+
   // Replaces the whole file with `bytes` and forgets the index (the database
   // is then down until Recover). Used to open an existing file.
   void Load(std::string bytes);

@@ -7,6 +7,10 @@
 //   sim.view(requestJson) -> what a page draws, O(window): see Simulator::View
 //   sim.positions()     -> {"head": N, "positions": {"consumer": N, ...}}
 //   sim.record(lsn)     -> one log record's bytes and header fields
+//   sim.clone()         -> a new Simulator in the same state (a checkpoint), or
+//                          null when memory is exhausted; delete() it too
+//   sim.copyFrom(other) -> this one takes other's state (restores a checkpoint);
+//                          false when memory is exhausted
 //   sim.delete()
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
@@ -97,6 +101,27 @@ class SimulatorBinding {
     }
   }
 
+  SimulatorBinding* clone() const {
+    auto copy = std::make_unique<SimulatorBinding>();
+    try {
+      copy->sim_.CopyFrom(sim_);
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(sim_);  // gives back the reserve
+      return nullptr;
+    }
+    return copy.release();
+  }
+
+  bool copyFrom(const SimulatorBinding& other) {
+    try {
+      sim_.CopyFrom(other.sim_);
+      return true;
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(sim_);
+      return false;
+    }
+  }
+
   // LSNs above 2^31 cannot be written from the page in any session it can
   // hold, so an int32 is enough at this boundary.
   std::string record(int lsn) const {
@@ -136,6 +161,8 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("apply", &SimulatorBinding::apply)
       .function("state", &SimulatorBinding::state)
       .function("view", &SimulatorBinding::view)
+      .function("clone", &SimulatorBinding::clone, emscripten::allow_raw_pointers())
+      .function("copyFrom", &SimulatorBinding::copyFrom)
       .function("positions", &SimulatorBinding::positions)
       .function("record", &SimulatorBinding::record);
   emscripten::function("validateScenario", &ValidateScenario);

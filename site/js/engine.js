@@ -44,6 +44,19 @@ export class Simulator {
   positions() {
     return JSON.parse(this.handle.positions());
   }
+  /** A checkpoint: a new Simulator in this one's state (null: out of memory). */
+  clone() {
+    const handle = this.handle.clone();
+    if (!handle) return null;
+    const copy = Object.create(Simulator.prototype);
+    copy.module = this.module;
+    copy.handle = handle;
+    return copy;
+  }
+  /** Takes a checkpoint's state; false when memory ran out. */
+  copyFrom(checkpoint) {
+    return this.handle.copyFrom(checkpoint.handle);
+  }
   dispose() {
     this.handle.delete();
     this.handle = null;

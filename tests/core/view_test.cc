@@ -20,6 +20,8 @@ const char* kConsumers[] = {
     R"({"op":"add_consumer","mode":"replay","consumer":{"name":"search","type":"full_text","fields":["name"]}})",
 };
 
+std::size_t kConsumersCount() { return sizeof kConsumers / sizeof kConsumers[0]; }
+
 // A random step, valid or not: the simulator refuses what does not apply.
 Json RandomStep(std::mt19937* rng, Lsn head) {
   auto pick = [rng](int n) { return static_cast<int>((*rng)() % static_cast<unsigned>(n)); };
@@ -147,6 +149,42 @@ TEST_P(ViewProperty, EveryWindowEqualsTheMatchingSliceOfTheWholeState) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ViewProperty, ::testing::Range(1u, 21u));
+
+// Time travel restores a checkpoint and replays the steps after it: that must
+// reach exactly the state a replay from the start reaches, and a checkpoint
+// must not change when the engine it was taken from goes on.
+class CheckpointProperty : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(CheckpointProperty, ARestoredCheckpointPlusTheLaterStepsEqualsAReplayFromTheStart) {
+  std::mt19937 rng(GetParam());
+  std::vector<Json> steps;
+  Simulator live;
+  std::vector<std::string> states = {live.StateJson()};  // states[n]: after n steps
+  std::vector<std::pair<std::size_t, std::unique_ptr<Simulator>>> checkpoints;
+  for (std::size_t n = 0; n < kConsumersCount() + 300; ++n) {
+    if (n > kConsumersCount() && n % 37 == 0) checkpoints.emplace_back(n, live.Clone());
+    if (n < kConsumersCount()) {
+      steps.push_back(Json::parse(kConsumers[n]));
+    } else {
+      const Json head = live.Positions()["head"];
+      steps.push_back(RandomStep(&rng, head.is_null() ? 0 : head.get<Lsn>()));
+    }
+    live.Apply(steps.back());
+    states.push_back(live.StateJson());
+  }
+  ASSERT_GT(checkpoints.size(), 5u);
+  for (auto& [at, checkpoint] : checkpoints) {
+    // The checkpoint still holds the state it was taken at...
+    ASSERT_EQ(checkpoint->StateJson(), states[at]) << "checkpoint at step " << at;
+    // ...and a copy of it, given the later steps, reaches the same end.
+    auto restored = checkpoint->Clone();
+    for (std::size_t i = at; i < steps.size(); ++i) restored->Apply(steps[i]);
+    ASSERT_EQ(restored->StateJson(), live.StateJson()) << "restored from step " << at;
+    ASSERT_EQ(checkpoint->StateJson(), states[at]) << "replaying a copy changed the checkpoint";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, CheckpointProperty, ::testing::Range(1u, 11u));
 
 class ViewTest : public SimulatorFixture {};
 
