@@ -140,6 +140,12 @@ const std::vector<OpSpec>& Simulator::OpTable() {
       {"delete", {{"key", true}, {"crash", false}, {"torn_bytes", false}}, true, false,
        &S::DoDelete, "the same with a `d` event, if the key exists (an absent key writes nothing)",
        "`event` (null when absent), `acknowledged`, `durable`"},
+      {"put_random", {{"count", true}, {"seed", false}, {"keys", false}, {"from", false}}, true, false,
+       &S::DoPutRandom,
+       "a bulk experiment: `count` (1 to 100,000) puts of generated user documents "
+       "({name, city, age}) to keys `r0`..`r<keys-1>` (default keys = count), the same for the "
+       "same `seed`; `from` skips that many of the sequence (the page splits a big step into parts)",
+       "`written`, `first`, `last`: the LSNs written"},
       {"get", {{"key", true}}, true, false, &S::DoGet, "read storage", "`value` or null"},
       {"scan", {{"prefix", true}, {"limit", false}}, true, false, &S::DoScan,
        "read the stored rows whose key starts with `prefix`, in key order (at most `limit`, "
@@ -429,6 +435,54 @@ Status Simulator::DoPut(const Json& step, Json* result) {
   WriteResult w;
   if (!(s = engine_.Put(key, step["value"], options, &w)).ok()) return s;
   WriteResultJson(w, options, result);
+  return Status::OK();
+}
+
+namespace {
+
+// SplitMix64: a tiny, well-mixed generator that gives the same numbers in
+// every build (native and wasm), so a put_random step replays exactly.
+std::uint64_t SplitMix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Status Simulator::DoPutRandom(const Json& step, Json* result) {
+  static const char* kFirst[] = {"Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald",
+                                 "Frances", "John", "Leslie", "Margaret", "Niklaus", "Radia"};
+  static const char* kLast[] = {"Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth",
+                                "Allen", "Backus", "Lamport", "Hamilton", "Wirth", "Perlman"};
+  static const char* kCities[] = {"London", "Paris", "Oslo", "Lagos", "Lima", "Pune", "Kyoto",
+                                  "Perth"};
+  Status s;
+  std::uint64_t count = 0, seed = 1, keys = 0, from = 0;
+  if (!(s = GetCount(step, "count", kMaxBulkPuts, &count)).ok()) return s;
+  if (count == 0) return Status::Invalid("count", "must be at least 1");
+  if (step.contains("seed") &&
+      !(s = GetCount(step, "seed", std::numeric_limits<std::int64_t>::max(), &seed)).ok()) {
+    return s;
+  }
+  keys = count;
+  if (step.contains("keys") && !(s = GetCount(step, "keys", 1000000, &keys)).ok()) return s;
+  if (keys == 0) return Status::Invalid("keys", "must be at least 1");
+  if (step.contains("from") && !(s = GetCount(step, "from", 1000000000, &from)).ok()) return s;
+  const Lsn first = engine_.wal().head() + 1;
+  for (std::uint64_t i = from; i < from + count; ++i) {
+    const std::uint64_t r = SplitMix(seed * 0x100000001B3ULL + i);
+    Document doc = {{"name", std::string(kFirst[r % 12]) + " " + kLast[(r >> 8) % 12]},
+                    {"city", kCities[(r >> 16) % 8]},
+                    {"age", static_cast<int>(18 + (r >> 24) % 70)}};
+    WriteResult w;
+    s = engine_.Put("r" + std::to_string((r >> 32) % keys), std::move(doc), WriteOptions(), &w);
+    if (!s.ok()) return s;  // cannot happen: generated keys and documents are valid
+  }
+  (*result)["written"] = count;
+  (*result)["first"] = first;
+  (*result)["last"] = engine_.wal().head();
   return Status::OK();
 }
 

@@ -49,6 +49,7 @@ class Simulator {
   Json View(const Json& request) const;
   std::string View(const std::string& request_json) const;
   static constexpr std::size_t kDefaultViewWindow = 50;
+  static constexpr std::size_t kMaxBulkPuts = 100000;
   static constexpr std::size_t kMaxViewWindow = 1000;
 
   // A small part of the state, O(number of consumers):
@@ -92,6 +93,7 @@ class Simulator {
 
   Status DoPut(const Json& step, Json* result);
   Status DoDelete(const Json& step, Json* result);
+  Status DoPutRandom(const Json& step, Json* result);
   Status DoGet(const Json& step, Json* result);
   Status DoScan(const Json& step, Json* result);
   Status DoReplayStorage(const Json& step, Json* result);

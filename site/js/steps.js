@@ -48,6 +48,7 @@ function writeOutcome(step, result, what) {
 export const DESCRIBE = {
   put: (s, r) => writeOutcome(s, r, `put ${s.key}`),
   delete: (s, r) => writeOutcome(s, r, `delete ${s.key}`),
+  put_random: (s, r) => `put ${plural(r.written, 'generated document')} to keys r0…r${(s.keys ?? s.count) - 1} (seed ${s.seed ?? 1}): LSN ${r.first}–${r.last}`,
   get: (s, r) => `get ${s.key}: ${pretty(r.value)}`,
   scan: (s, r) => `scan keys starting with “${s.prefix}”: ${plural(r.rows.length, 'row')}${r.more ? ' (more not shown)' : ''} at storage LSN ${r.lsn}`,
   replay_storage: (s, r) => `replay storage from the log: ${plural(r.replayed, 'log entry', 'log entries')} replayed, storage LSN ${r.lsn}`,

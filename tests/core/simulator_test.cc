@@ -123,7 +123,7 @@ TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Fails(R"({"key":"u1"})", "op: is required");
   Fails(R"({"op":7})", "op: must be a string (got number)");
   Fails(R"({"op":"upsert","key":"u1"})",
-        "op: unknown op 'upsert' (expected one of put, delete, get, scan, replay_storage, flush, "
+        "op: unknown op 'upsert' (expected one of put, delete, put_random, get, scan, replay_storage, flush, "
         "step, add_consumer, remove_consumer, rebuild, query, configure, sync, crash, recover, "
         "corrupt, commit, crash_consumer, verify, expect)");
   Fails(R"({"op":"put","key":"u1","vaule":{}})", "vaule: unknown field for op 'put'");

@@ -265,3 +265,40 @@ TEST_F(ViewTest, QueryAsOfStorageAnswersAsAConsumerWithNoLag) {
 
 }  // namespace
 }  // namespace unbundled
+
+namespace unbundled {
+namespace {
+
+class PutRandomTest : public SimulatorFixture {};
+
+TEST_F(PutRandomTest, TheSameSeedWritesTheSameDocumentsAndAStepSplitInPartsWritesTheSame) {
+  Json r = Ok(R"({"op":"put_random","count":10,"seed":7})");
+  EXPECT_EQ(r["written"], 10);
+  EXPECT_EQ(r["first"], 1);
+  EXPECT_EQ(r["last"], 10);
+  Simulator parts;
+  parts.Apply(Json::parse(R"({"op":"put_random","count":4,"seed":7,"keys":10})"));
+  parts.Apply(Json::parse(R"({"op":"put_random","count":6,"seed":7,"keys":10,"from":4})"));
+  EXPECT_EQ(parts.StateJson(), sim_.StateJson());
+  Simulator other;
+  other.Apply(Json::parse(R"({"op":"put_random","count":10,"seed":8})"));
+  EXPECT_NE(other.StateJson(), sim_.StateJson());
+  // Documents are user records, and keys fall in r0..r<keys-1>.
+  const Json state = sim_.State();
+  for (const auto& [key, value] : state["storage"]["data"].items()) {
+    EXPECT_EQ(key[0], 'r');
+    EXPECT_LT(std::stoi(key.substr(1)), 10);
+    EXPECT_TRUE(value.contains("name") && value.contains("city") && value.contains("age"));
+  }
+}
+
+TEST_F(PutRandomTest, OutOfRangeCountsAreRefusedAndChangeNothing) {
+  Fails(R"({"op":"put_random","count":0})", "count: must be at least 1");
+  Fails(R"({"op":"put_random","count":100001})",
+        "count: must be at most 100000 (got 100001)");
+  Fails(R"({"op":"put_random"})", "count: is required");
+  Fails(R"({"op":"put_random","count":5,"keys":0})", "keys: must be at least 1");
+}
+
+}  // namespace
+}  // namespace unbundled
