@@ -1142,7 +1142,13 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
   for (std::size_t i = start; i < start + count; ++i) {
     entries.push_back(WalEntryJson(wal, wal.records()[i]));
   }
-  Json wal_view = {{"total", visible}, {"start", start}, {"items", std::move(entries)}};
+  // The LSNs of the oldest and newest listed entries (0: none), to place
+  // positions that fall outside the window.
+  Json wal_view = {{"total", visible},
+                   {"start", start},
+                   {"first", visible ? wal.records()[0].lsn : 0},
+                   {"last", visible ? wal.records()[visible - 1].lsn : 0},
+                   {"items", std::move(entries)}};
 
   // The change stream. While down, events whose records can no longer be
   // read are not listed (as in State()), so the window is over the readable

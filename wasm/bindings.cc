@@ -7,6 +7,8 @@
 //   sim.view(requestJson) -> what a page draws, O(window): see Simulator::View
 //   sim.positions()     -> {"head": N, "positions": {"consumer": N, ...}}
 //   sim.record(lsn)     -> one log record's bytes and header fields
+//   sim.replay(stepsJson) -> applies a JSON array of steps, returning how many
+//                          were applied (results are not built: for time travel)
 //   sim.clone()         -> a new Simulator in the same state (a checkpoint), or
 //                          null when memory is exhausted; delete() it too
 //   sim.copyFrom(other) -> this one takes other's state (restores a checkpoint);
@@ -101,6 +103,24 @@ class SimulatorBinding {
     }
   }
 
+  int replay(const std::string& steps_json) {
+    try {
+      const unbundled::Json steps = unbundled::Json::parse(steps_json);
+      if (!steps.is_array()) return -1;
+      int applied = 0;
+      for (const auto& step : steps) {
+        sim_.Apply(step);
+        ++applied;
+      }
+      return applied;
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(sim_);
+      return -1;
+    } catch (...) {
+      return -1;
+    }
+  }
+
   SimulatorBinding* clone() const {
     auto copy = std::make_unique<SimulatorBinding>();
     try {
@@ -161,6 +181,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("apply", &SimulatorBinding::apply)
       .function("state", &SimulatorBinding::state)
       .function("view", &SimulatorBinding::view)
+      .function("replay", &SimulatorBinding::replay)
       .function("clone", &SimulatorBinding::clone, emscripten::allow_raw_pointers())
       .function("copyFrom", &SimulatorBinding::copyFrom)
       .function("positions", &SimulatorBinding::positions)

@@ -44,6 +44,10 @@ export class Simulator {
   positions() {
     return JSON.parse(this.handle.positions());
   }
+  /** Applies steps without building their results (time travel). Returns how many, or -1. */
+  replay(steps) {
+    return this.handle.replay(JSON.stringify(steps));
+  }
   /** A checkpoint: a new Simulator in this one's state (null: out of memory). */
   clone() {
     const handle = this.handle.clone();

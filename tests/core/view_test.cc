@@ -102,6 +102,8 @@ void ExpectViewMatchesState(const Simulator& sim, std::mt19937* rng) {
   ASSERT_EQ(view["ok"], true) << view.dump();
   for (const char* same : {"head", "down", "config", "log"}) ASSERT_EQ(view[same], state[same]) << same;
   ASSERT_EQ(view["wal"]["total"], state["wal"].size());
+  ASSERT_EQ(view["wal"]["first"], state["wal"].empty() ? Json(0) : state["wal"].front()["lsn"]);
+  ASSERT_EQ(view["wal"]["last"], state["wal"].empty() ? Json(0) : state["wal"].back()["lsn"]);
   ASSERT_EQ(view["wal"]["items"], Slice(state["wal"], wal_start, count));
   ASSERT_EQ(view["events"]["total"], state["events"].size());
   ASSERT_EQ(view["events"]["items"], Slice(state["events"], events_start, count));
