@@ -7,9 +7,9 @@ import { renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
 import {
-  encodeSession, decodeSession, parseScenarioFile, saveToStorage, loadFromStorage,
-  clearStorage, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
+  encodeSession, decodeSession, parseScenarioFile, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
 } from './share.js';
+import * as store from './store.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +59,7 @@ function clearNotices() {
 
 function openSession(scenario, cursor, lesson = null) {
   stopPlaying();
+  flushSave(true);  // the session being replaced, if a save of it is still due
   $('share-box').hidden = true;
   page.history?.dispose();
   page.history = new History(page.module, scenario);
@@ -105,30 +106,109 @@ function onScript() {
   return sameSteps(history.steps, script);
 }
 
-// The session is saved on every render, so a reload keeps it. The sandbox is
-// also kept in a slot of its own, so that opening a lesson and coming back
-// to the sandbox does not lose it.
+// Saving (store.js: IndexedDB, or localStorage without it), so a reload
+// keeps the session. render() calls save() after every frame, but a write
+// happens only when the session changed since the last one (another history,
+// its length, cursor or last step, its consumers, the lesson), never while
+// Play runs (stopPlaying saves where it stopped), and at most once per
+// SAVE_GAP ms: the first change is written at once, later ones together at
+// the end of the gap. Leaving the page writes what is left at once, from
+// beforeunload (Chromium aborts about a third of the IndexedDB writes begun
+// in pagehide on a reload), pagehide and the tab being hidden. The sandbox is
+// also kept in a slot of its own, so that opening a lesson and coming back to
+// the sandbox does not lose it. A failed write is shown on the page until a
+// later one succeeds.
+const SAVE_GAP = 300;
+const saving = { mark: null, timer: null, writing: 0, last: -Infinity };
+
+function saveMark() {
+  const { history } = page;
+  return [history, history.steps.length, history.cursor, history.steps[history.steps.length - 1], history.consumers, page.lesson];
+}
+
+function unsaved() {
+  if (page.embed || page.holdSave || !page.history) return false;
+  const mark = saveMark();
+  return !saving.mark || mark.some((x, i) => x !== saving.mark[i]);
+}
+
 function save() {
-  if (page.embed || page.holdSave) return;
+  if (page.playing !== null || saving.timer !== null || !unsaved()) return;
+  saving.timer = setTimeout(() => flushSave(false), Math.max(0, saving.last + SAVE_GAP - performance.now()));
+}
+
+/** Writes the session now if it changed; `now`: the page or the session is being left, write even during Play or another write. */
+function flushSave(now) {
+  clearTimeout(saving.timer);
+  saving.timer = null;
+  if (!unsaved()) return;
+  if (!now && (page.playing !== null || saving.writing)) {
+    if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
+    return;
+  }
+  saving.mark = saveMark();
+  saving.last = performance.now();
   const { scenario, cursor } = page.history.toSession();
   const session = { scenario, cursor };
   if (page.lesson && onScript()) session.lesson = page.lesson.file;
-  saveToStorage(SLOT_CURRENT, session);
-  if (!page.lesson) saveToStorage(SLOT_SANDBOX, session);
+  const writes = [store.save(SLOT_CURRENT, session)];
+  if (!page.lesson) writes.push(store.save(SLOT_SANDBOX, session));
+  saving.writing++;
+  Promise.all(writes).then((results) => {
+    saving.writing--;
+    showSaveFailure(results.find((r) => !r.ok)?.error ?? null);
+  });
+}
+
+window.addEventListener('beforeunload', () => flushSave(true));
+window.addEventListener('pagehide', () => flushSave(true));
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushSave(true); });
+
+/** Forgets both saved slots (Reset); the session on screen is not written back. */
+function forgetSaved() {
+  if (page.history) saving.mark = saveMark();
+  store.remove(SLOT_CURRENT);
+  store.remove(SLOT_SANDBOX);
+}
+
+/** Shows (or, with null, takes away) the notice that the session is not saved, with an export button. */
+function showSaveFailure(error) {
+  let el = $('save-failed');
+  if (error === null) return el?.remove();
+  if (!el) {
+    el = h('div', { id: 'save-failed', class: 'notice error save-failed', role: 'alert' }, h('span', {}),
+      h('button', { type: 'button', id: 'save-export', onclick: exportScenario }, 'Export scenario'));
+    $('notices').before(el);
+  }
+  el.firstChild.textContent = `Your session could not be saved in this browser (${error}). `
+    + 'Reloading or closing this tab would lose the steps taken since it was last saved: export it to keep it.';
+}
+
+/** Downloads the session as a scenario file (Export scenario). */
+function exportScenario() {
+  download('unbundled-session.json', `${JSON.stringify(page.history.toSession().scenario, null, 2)}\n`, 'application/json');
+}
+
+/** The notice for a saved session that could not be loaded. */
+function unreadable(what, e) {
+  if (e.kept) page.holdSave = true;  // do not overwrite what may still be there
+  return e.kept
+    ? `Your saved ${what} could not be loaded (${e.message}). It was left as it is: reload to try again.`
+    : `Your saved ${what} could not be read (${e.message}) and was discarded.`;
 }
 
 /** Opens the saved sandbox, or a fresh one. */
-function openSandbox() {
+async function openSandbox() {
   let saved = null;
   try {
-    saved = loadFromStorage(page.module, SLOT_SANDBOX);
+    saved = await store.load(SLOT_SANDBOX, page.module);
   } catch (e) {
-    notice(`Your saved sandbox could not be read (${e.message}) and was discarded.`, 'error');
+    notice(unreadable('sandbox', e), 'error');
   }
   try {
     if (saved) return openSession(saved.scenario, saved.cursor);
   } catch (e) {
-    clearStorage(SLOT_SANDBOX);
+    store.remove(SLOT_SANDBOX);
     notice(`Your saved sandbox could not be replayed (${e.message}) and was discarded.`, 'error');
   }
   return openSession(SANDBOX, 0);
@@ -170,6 +250,7 @@ function stopPlaying() {
   page.playing = null;
   $('play').textContent = '▶ Play';
   $('play').setAttribute('aria-pressed', 'false');
+  save();  // where Play stopped (nothing is saved while it runs)
 }
 
 function togglePlay() {
@@ -591,7 +672,7 @@ function wireControls() {
     clearNotices();
     try {
       if (file) await openLesson(file);
-      else openSandbox();
+      else await openSandbox();
     } catch (e) {
       notice(`Could not open the lesson: ${e.message}`, 'error');
     }
@@ -605,8 +686,7 @@ function wireControls() {
   });
 
   $('reset').addEventListener('click', () => {
-    clearStorage(SLOT_CURRENT);
-    clearStorage(SLOT_SANDBOX);
+    forgetSaved();
     clearNotices();
     page.holdSave = false;
     history.replaceState(null, '', location.pathname + location.search);
@@ -626,9 +706,7 @@ function wireControls() {
       $('share-status').textContent = 'Copy it from the box.';
     }
   });
-  $('export').addEventListener('click', () => {
-    download('unbundled-session.json', `${JSON.stringify(page.history.toSession().scenario, null, 2)}\n`, 'application/json');
-  });
+  $('export').addEventListener('click', exportScenario);
   $('export-ndjson').addEventListener('click', () => {
     download('change-stream.ndjson', debeziumNdjson(page.history.state().events, Date.now()), 'application/x-ndjson');
   });
@@ -725,20 +803,20 @@ async function start() {
   if (await openFromLink()) return;
   let saved = null;
   try {
-    saved = loadFromStorage(page.module, SLOT_CURRENT);
+    saved = await store.load(SLOT_CURRENT, page.module);
   } catch (e) {
-    notice(`Your saved session could not be read (${e.message}) and was discarded.`, 'error');
+    notice(unreadable('session', e), 'error');
   }
   if (saved) {
     try {
       await openSaved(saved);
       return;
     } catch (e) {
-      clearStorage(SLOT_CURRENT);
+      store.remove(SLOT_CURRENT);
       notice(`Your saved session could not be read (${e.message}) and was discarded.`, 'error');
     }
   }
-  openSandbox();
+  await openSandbox();
 }
 
 /** Opens a checked {scenario, cursor, lesson?}: as the lesson if it is still its script. */

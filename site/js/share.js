@@ -1,12 +1,12 @@
-// Sessions outside the page: share links, browser storage, files, and the
+// Sessions outside the page: share links, files, and the
 // change stream as Debezium-style NDJSON. Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
 import { scenarioError } from './engine.js';
 
-const LINK_VERSION = 1;
-// Browser storage slots: the session on screen (restored on reload), and the
-// student's sandbox (kept while they visit lessons).
+export const LINK_VERSION = 1;
+// Browser storage slots (store.js): the session on screen (restored on
+// reload), and the student's sandbox (kept while they visit lessons).
 export const SLOT_CURRENT = 'unbundled.session.v1';
 export const SLOT_SANDBOX = 'unbundled.sandbox.v1';
 export const MAX_LINK_CHARS = 1_000_000;
@@ -87,39 +87,6 @@ export function parseScenarioFile(module, text) {
   const error = scenarioError(module, data);
   if (error) throw new Error(error);
   return data;
-}
-
-export function saveToStorage(slot, session) {
-  try {
-    localStorage.setItem(slot, JSON.stringify({ v: LINK_VERSION, ...session }));
-  } catch {
-    // Storage full or disabled: the session simply is not kept across reloads.
-  }
-}
-
-/** Returns the session saved in `slot`, null if none, or throws if it is corrupt (and discards it). */
-export function loadFromStorage(module, slot) {
-  let text = null;
-  try {
-    text = localStorage.getItem(slot);
-  } catch {
-    return null;
-  }
-  if (text === null) return null;
-  try {
-    return checkSession(module, JSON.parse(text), 'saved session');
-  } catch (e) {
-    clearStorage(slot);
-    throw e;
-  }
-}
-
-export function clearStorage(slot) {
-  try {
-    localStorage.removeItem(slot);
-  } catch {
-    // nothing to clear
-  }
 }
 
 /**

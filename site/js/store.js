@@ -1,0 +1,161 @@
+// Saved sessions, kept across reloads: an async key-value store over
+// IndexedDB (database "unbundled", object store "sessions"), or over
+// localStorage where IndexedDB is unavailable. IndexedDB's quota is a share
+// of the disk, so a long session fits; localStorage holds about 5 MB.
+//
+// A session is kept as the JSON text the page has always saved,
+// {"v": 1, "scenario", "cursor", "lesson"?}, and checked as share.js checks
+// any session from outside when it is read back: a corrupt one is discarded
+// and reported, never half-loaded.
+//
+// Earlier versions of the page saved into localStorage. Such a save is read
+// first and moved into IndexedDB (then removed from localStorage): where
+// IndexedDB works this module writes nothing to localStorage, so an entry
+// there is newer than what IndexedDB holds for the slot.
+import { checkSession, LINK_VERSION } from './share.js';
+
+const DB_NAME = 'unbundled';
+const STORE_NAME = 'sessions';
+
+let dbPromise = null;
+// Slots whose localStorage save could not be moved: removed there by the next
+// successful save, which would otherwise be hidden behind it.
+const lingering = new Set();
+// The text of sessions being saved: the page saves one session object in two
+// slots (the session on screen and the sandbox), serialized once.
+const texts = new WeakMap();
+
+/** The open database, or null when IndexedDB is unavailable (then localStorage is used). */
+function database() {
+  dbPromise ??= new Promise((resolve) => {
+    let request;
+    try {
+      request = indexedDB.open(DB_NAME, 1);
+    } catch {
+      resolve(null);  // no IndexedDB in this browser, or it is disabled
+      return;
+    }
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE_NAME);
+    request.onsuccess = () => {
+      const db = request.result;
+      // Closed by the browser (site data cleared) or for another tab's
+      // upgrade: open it again at the next use.
+      db.onclose = () => { dbPromise = null; };
+      db.onversionchange = () => { db.close(); dbPromise = null; };
+      resolve(db);
+    };
+    request.onerror = () => resolve(null);  // e.g. a private window that refuses it
+  });
+  return dbPromise;
+}
+
+/** Runs fn(objectStore) in one transaction; resolves to its request's result once committed. */
+function run(db, mode, fn) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE_NAME, mode);
+    let request;
+    try {
+      request = fn(tx.objectStore(STORE_NAME));
+    } catch (e) {
+      try { tx.abort(); } catch { /* already finished */ }
+      throw e;
+    }
+    tx.oncomplete = () => resolve(request.result);
+    tx.onabort = () => reject(tx.error ?? request.error ?? new DOMException('the write was cancelled', 'AbortError'));
+    // Hand the write to the browser now: a save made while the page is being
+    // left (beforeunload, pagehide) must not wait for the end of the task.
+    if (mode === 'readwrite') tx.commit?.();
+  });
+}
+
+function localGet(slot) {
+  try {
+    return localStorage.getItem(slot);
+  } catch {
+    return null;  // storage disabled
+  }
+}
+
+function localRemove(slot) {
+  try {
+    localStorage.removeItem(slot);
+  } catch {
+    // nothing to remove
+  }
+}
+
+/** Why a write failed, in words; names the quota when that is the reason. */
+function failure(e, text) {
+  if (e?.name === 'QuotaExceededError' || e?.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e?.code === 22) {
+    const n = text?.length ?? 0;
+    const size = n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.ceil(n / 1e3)} KB`;
+    return `quota exceeded: the browser's storage for this site is full (this session is ${size})`;
+  }
+  return `${e?.name || 'Error'}: ${e?.message || String(e)}`;
+}
+
+/** Saves a {scenario, cursor, lesson?} session in `slot`. Never throws: resolves to {ok: true} or {ok: false, error}. */
+export async function save(slot, session) {
+  let text = texts.get(session);
+  try {
+    if (text === undefined) texts.set(session, text = JSON.stringify({ v: LINK_VERSION, ...session }));
+    const db = await database();
+    if (db) {
+      await run(db, 'readwrite', (store) => store.put(text, slot));
+      if (lingering.delete(slot)) localRemove(slot);
+    } else {
+      localStorage.setItem(slot, text);
+    }
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: failure(e, text) };
+  }
+}
+
+/**
+ * The session saved in `slot`, checked against the engine `module`, or null
+ * if there is none. A corrupt one is discarded (only that slot) and the
+ * promise rejects with an Error saying what is wrong. If the store itself
+ * cannot be read, it rejects with an Error whose `kept` is true: the saved
+ * session is left as it is.
+ */
+export async function load(slot, module) {
+  const db = await database();
+  let text = localGet(slot);
+  const legacy = db !== null && text !== null;
+  if (text === null && db) {
+    try {
+      text = (await run(db, 'readonly', (store) => store.get(slot))) ?? null;
+    } catch (e) {
+      throw Object.assign(new Error(`the browser's storage could not be read: ${e?.message || e}`), { kept: true });
+    }
+  }
+  if (text === null) return null;
+  let session;
+  try {
+    if (typeof text !== 'string') throw new Error('it is not text');
+    session = checkSession(module, JSON.parse(text), 'saved session');
+  } catch (e) {
+    await remove(slot);
+    throw e;
+  }
+  if (legacy) {
+    // Moved to IndexedDB; kept in localStorage if that fails.
+    lingering.add(slot);
+    await save(slot, session);
+  }
+  return session;
+}
+
+/** Forgets the session saved in `slot`, wherever it is. */
+export async function remove(slot) {
+  lingering.delete(slot);
+  localRemove(slot);
+  const db = await database();
+  if (!db) return;
+  try {
+    await run(db, 'readwrite', (store) => store.delete(slot));
+  } catch {
+    // nothing more to do: a failed delete leaves the old session
+  }
+}

@@ -1,0 +1,327 @@
+// Saving the session across reloads: a long session (bigger than
+// localStorage allows) kept in IndexedDB, a failing store reported on the page
+// with an export, no write per Play tick, the localStorage fallback, old
+// localStorage saves moved over, and a corrupt saved session discarded.
+//
+// An init script counts the store's writes: every IndexedDB put and every
+// localStorage write of a session slot. With window.__failSaves set, a put
+// throws QuotaExceededError, as a browser whose storage is full does.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start, closePages, openPage, assertClean, screenState, put, blur, screenshot } from './harness.mjs';
+
+const TMP = mkdtempSync(join(tmpdir(), 'unbundled-saving-'));
+const SLOTS = ['unbundled.session.v1', 'unbundled.sandbox.v1'];
+
+let env;
+before(async () => { env = await start(); });
+afterEach(closePages);
+after(async () => { await env?.close(); });
+
+/** Runs in every page before the site's scripts. */
+function storeHook({ fail, noIndexedDB, slots }) {
+  const s = { puts: 0, done: 0, failed: 0 };
+  window.__store = s;
+  window.__failSaves = fail;
+  if (noIndexedDB) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    s.puts++;
+    if (window.__failSaves) {
+      s.failed++;
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    }
+    const request = put.apply(this, args);
+    this.transaction.addEventListener('complete', () => { s.done++; });
+    this.transaction.addEventListener('abort', () => { s.failed++; });
+    return request;
+  };
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (key, value) {
+    if (!slots.includes(key)) return setItem.call(this, key, value);
+    s.puts++;
+    try {
+      setItem.call(this, key, value);
+      s.done++;
+    } catch (e) {
+      s.failed++;
+      throw e;
+    }
+  };
+}
+
+/** openPage() in a context whose pages run storeHook first. */
+function openHooked(url, { fail = false, noIndexedDB = false } = {}) {
+  const browser = {
+    async newContext(options) {
+      const context = await env.browser.newContext(options);
+      await context.addInitScript(storeHook, { fail, noIndexedDB, slots: SLOTS });
+      return context;
+    },
+  };
+  return openPage(browser, url);
+}
+
+async function reload(page) {
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#log').childElementCount > 0, null, { timeout: 120_000 });
+}
+
+const writes = (page) => page.evaluate(() => ({ ...window.__store }));
+
+/** Waits until every write begun has finished and none began for 600 ms from now (twice the page's gap between saves). */
+async function settled(page) {
+  await page.evaluate(() => { window.__store.key = null; });
+  await page.waitForFunction(() => {
+    const s = window.__store;
+    const key = `${s.puts}/${s.done}/${s.failed}`;
+    if (s.key !== key) { s.key = key; s.since = performance.now(); return false; }
+    return s.puts === s.done + s.failed && performance.now() - s.since > 600;
+  }, null, { polling: 50, timeout: 60_000 });
+  return writes(page);
+}
+
+/** A scenario of n steps (puts of ~1.9 KB documents, a flush every 100), written to a file. */
+function generated(n, name) {
+  const words = 'log stream index view snapshot replay consumer offset commit flush'.split(' ');
+  const steps = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 100 === 99) { steps.push({ op: 'flush' }); continue; }
+    let bio = '';
+    for (let j = 0; bio.length < 1800; j++) bio += `${words[(i * 7 + j * 3) % words.length]} `;
+    steps.push({ op: 'put', key: `u${i % 1500}`, value: { name: `User ${i}`, city: ['London', 'Oslo', 'Lima'][i % 3], age: 20 + (i % 50), bio } });
+  }
+  const scenario = { title: `Generated, ${n} steps`, consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }], steps };
+  const path = join(TMP, name);
+  writeFileSync(path, JSON.stringify(scenario));
+  return { scenario, path };
+}
+
+async function importFile(page, path, n) {
+  await page.setInputFiles('#import-file', path);
+  await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, n, { timeout: 120_000 });
+}
+
+/** What the browser's IndexedDB holds: {key: text length}. */
+function idbContents(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('unbundled');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const out = {};
+      if (!db.objectStoreNames.contains('sessions')) { db.close(); return resolve(out); }
+      const cursor = db.transaction('sessions').objectStore('sessions').openCursor();
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) { db.close(); return resolve(out); }
+        out[c.key] = typeof c.value === 'string' ? c.value.length : c.value;
+        c.continue();
+      };
+    };
+  }));
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const path = join(TMP, `${Date.now()}-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+const N = 3000;
+
+test(`a session of ${N} steps, too big for localStorage, survives a reload`, async (t) => {
+  const { scenario, path } = generated(N, 'long.json');
+  const page = await openHooked(env.base);
+  await importFile(page, path, N);
+  // Too big for localStorage: the browser refuses it there.
+  const text = JSON.stringify({ v: 1, scenario, cursor: N - 5 });
+  const refused = await page.evaluate((text) => {
+    try {
+      localStorage.setItem('unbundled.probe', text);
+      localStorage.removeItem('unbundled.probe');
+      return null;
+    } catch (e) {
+      return e.name;
+    }
+  }, text);
+  assert.equal(refused, 'QuotaExceededError', `a ${(text.length / 1e6).toFixed(1)} MB session does not fit in localStorage`);
+  t.diagnostic(`session: ${(text.length / 1e6).toFixed(1)} MB`);
+
+  for (let i = 0; i < 5; i++) await page.click('#back');
+  await page.waitForFunction((s) => document.querySelector('#step-label').textContent === s, `step ${N - 5} of ${N}`);
+  const shown = await screenState(page);
+  const w = await settled(page);
+  assert.equal(w.failed, 0, 'no write failed');
+  const stored = await idbContents(page);
+  assert.deepEqual(Object.keys(stored).sort(), [...SLOTS].sort(), 'the session and the sandbox slot are in IndexedDB');
+  assert.equal(stored['unbundled.session.v1'], text.length, 'the whole session, at the step on screen');
+  assert.deepEqual(await page.evaluate((slots) => slots.map((s) => localStorage.getItem(s)), SLOTS), [null, null],
+    'nothing in localStorage');
+
+  await reload(page);
+  assert.deepEqual(await screenState(page), shown, 'the same step, log, storage, stream and cards after the reload');
+  await page.click('#forward');
+  assert.equal((await screenState(page)).step, `step ${N - 4} of ${N}`, 'the later steps are kept too');
+  assert.equal(await page.locator('#notices .notice, #save-failed').count(), 0, 'no notice');
+  assertClean(assert, page);
+});
+
+test('a failing store shows a notice with an export button, and changes nothing else', async () => {
+  const failing = await openHooked(env.base, { fail: true });
+  const control = await openHooked(env.base);
+  for (const page of [failing, control]) {
+    await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+    await put(page, 'u2', { name: 'Alan', city: 'Manchester', age: 41 });
+    await page.click('#flush-all');
+    await page.click('#back');
+  }
+  const notice = failing.locator('#save-failed');
+  await notice.waitFor();
+  assert.ok(await notice.isVisible());
+  assert.equal(await notice.getAttribute('role'), 'alert');
+  assert.match(await notice.textContent(), /could not be saved in this browser \(quota exceeded: .*\)\. Reloading or closing this tab would lose/);
+  const button = notice.getByRole('button', { name: 'Export scenario' });
+  assert.ok(await button.isVisible(), 'an export button in the notice');
+  assert.ok((await settled(failing)).failed > 0, 'the store did refuse the writes');
+
+  // Nothing else differs from a page whose saves work.
+  assert.equal((await settled(control)).failed, 0);
+  assert.equal(await control.locator('#save-failed').count(), 0);
+  assert.deepEqual(await screenState(failing), await screenState(control));
+  assert.equal(await failing.locator('#current-step').textContent(), await control.locator('#current-step').textContent());
+  assert.equal(await failing.locator('#consumers').textContent(), await control.locator('#consumers').textContent());
+  assert.equal(await failing.locator('#notices .notice').count(), 0, 'no other notice');
+  await screenshot(failing, 'save-failed');
+
+  // Its button exports the session, as the Export scenario button does.
+  const exported = await download(failing, '#save-failed button');
+  assert.equal(exported.name, 'unbundled-session.json');
+  assert.equal(exported.text, (await download(control, '#export')).text);
+  assert.equal(JSON.parse(exported.text).steps.length, 3);
+
+  // It stays while saving fails (the next action clears other notices, not this one)...
+  await put(failing, 'u3', { name: 'Grace', city: 'Arlington' });
+  await settled(failing);
+  assert.equal(await failing.locator('#save-failed').count(), 1);
+  assert.match(await failing.locator('#step-label').textContent(), /^step 3 of 3$/);
+  // ...and goes once a save succeeds.
+  await failing.evaluate(() => { window.__failSaves = false; });
+  await failing.click('#back');
+  await failing.locator('#save-failed').waitFor({ state: 'detached' });
+  assertClean(assert, failing);
+  assertClean(assert, control);
+});
+
+test('Play does not save on each tick, only where it stops; a step that changes nothing saves nothing', async () => {
+  const { path } = generated(20, 'short.json');
+  const page = await openHooked(env.base);
+  await importFile(page, path, 20);
+  await page.selectOption('#speed', '100');
+  let before = await settled(page);
+  let after;
+
+  // A refused step and moves that end where they began change nothing to save.
+  await page.fill('#key', '');
+  await page.click('#get');
+  assert.notEqual(await page.locator('#write-error').textContent(), '', 'the step was refused');
+  assert.equal((await settled(page)).puts, before.puts, 'no write for a refused step');
+
+  // Back to the start, and the same again: one save (the session and the sandbox slot).
+  await blur(page);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Home');
+  after = await settled(page);
+  assert.equal((await screenState(page)).step, 'step 0 of 20');
+  assert.ok(after.puts - before.puts <= 4, 'at most two saves for three moves within the gap between saves');
+  before = after;
+
+  // Play from the start to the end: 20 ticks, one save at the end.
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 10 of 20');
+  assert.equal((await writes(page)).puts, before.puts, 'no write while Play runs');
+  await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 10_000 });
+  assert.equal((await screenState(page)).step, 'step 20 of 20');
+  after = await settled(page);
+  assert.equal(after.puts - before.puts, 2, 'one save where Play stopped: the session and the sandbox');
+
+  // Played from the end back to the end: the same session, nothing to save.
+  before = after;
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 10_000 });
+  assert.equal((await settled(page)).puts, before.puts, 'Play that ends where it began saves nothing');
+
+  // Paused midway: saved there, and a reload opens there.
+  before = after;
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 7 of 20');
+  assert.equal((await writes(page)).puts, before.puts, 'no write while Play runs');
+  await page.click('#play');
+  const at = (await screenState(page)).step;
+  after = await settled(page);
+  assert.equal(after.puts - before.puts, 2, 'one save where Play was paused');
+  await reload(page);
+  assert.equal((await screenState(page)).step, at);
+  assertClean(assert, page);
+});
+
+test('without IndexedDB the session is kept in localStorage, and a quota there is reported', async () => {
+  const page = await openHooked(env.base, { noIndexedDB: true });
+  await put(page, 'u1', { city: 'Oslo' });
+  await put(page, 'u2', { city: 'Lima' });
+  await settled(page);
+  assert.match(await page.evaluate(() => localStorage.getItem('unbundled.session.v1')), /"key":"u2"/);
+  await reload(page);
+  assert.equal((await screenState(page)).step, 'step 2 of 2');
+
+  // A session bigger than localStorage's quota: the notice names it.
+  const { path } = generated(N, 'long-fallback.json');
+  await importFile(page, path, N);
+  await page.locator('#save-failed').waitFor();
+  assert.match(await page.locator('#save-failed').textContent(), /quota exceeded: the browser's storage for this site is full \(this session is \d+\.\d MB\)/);
+  assert.equal((await screenState(page)).step, `step ${N} of ${N}`, 'the imported session is on screen all the same');
+  await screenshot(page, 'save-failed-localstorage-quota');
+  assertClean(assert, page);
+});
+
+test('an old localStorage save is moved to IndexedDB; a corrupt one there is discarded with a notice', async () => {
+  const page = await openHooked(env.base);
+  await settled(page);
+  const old = { v: 1, scenario: { title: 'Old', consumers: [], steps: [{ op: 'put', key: 'kept', value: { city: 'Oslo' } }, { op: 'get', key: 'kept' }] }, cursor: 1 };
+  await page.evaluate((text) => localStorage.setItem('unbundled.session.v1', text), JSON.stringify(old));
+  await reload(page);
+  let s = await screenState(page);
+  assert.equal(s.step, 'step 1 of 2', 'the old save, at its step');
+  assert.deepEqual(s.rows.map((r) => r[0]), ['kept']);
+  await settled(page);
+  assert.equal(await page.evaluate(() => localStorage.getItem('unbundled.session.v1')), null, 'moved out of localStorage');
+  assert.ok((await idbContents(page))['unbundled.session.v1'] > 0, 'into IndexedDB');
+  await reload(page);
+  assert.equal((await screenState(page)).step, 'step 1 of 2', 'and still there on the next reload');
+  assert.equal(await page.locator('#notices .notice').count(), 0);
+
+  // Corrupt in IndexedDB: discarded with a notice, the kept sandbox opens instead.
+  await settled(page);
+  await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put('{"v": 1, "scenario": {"title": "x", "steps": [{"op": "putt"}]}, "cursor": 0}', 'unbundled.session.v1');
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+    };
+  }));
+  await reload(page);
+  const notice = page.locator('#notices .notice.error');
+  assert.equal(await notice.count(), 1);
+  assert.match(await notice.textContent(), /saved session could not be read \(scenario\.steps\[0\]\.op: unknown op 'putt'\) and was discarded/);
+  s = await screenState(page);
+  assert.equal(s.step, 'step 1 of 2', 'the sandbox slot, which kept the same session');
+  await reload(page);
+  assert.equal(await page.locator('#notices .notice').count(), 0, 'discarded: the next reload is quiet');
+  assertClean(assert, page);
+});
