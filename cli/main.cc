@@ -56,6 +56,127 @@ int Usage() {
   return kExitBadInput;
 }
 
+// Writes JSON as nlohmann's dump() would (compact, or indented by 2), one
+// piece at a time, so that a large document need never be built whole.
+class JsonWriter {
+ public:
+  JsonWriter(std::ostream& os, bool compact) : os_(os), compact_(compact) {}
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  // The key of the next member of the current object.
+  void Key(const std::string& key) {
+    Separate();
+    os_ << Json(key).dump() << (compact_ ? ":" : ": ");
+    after_key_ = true;
+  }
+  void Member(const std::string& key, const Json& value) {
+    Key(key);
+    Element(value);
+  }
+  // A whole value: an array element, or the value after Key().
+  void Element(const Json& value) {
+    if (!after_key_) Separate();
+    after_key_ = false;
+    const std::string text = value.dump(compact_ ? -1 : 2, ' ', false, Json::error_handler_t::replace);
+    if (compact_) {
+      os_ << text;
+      return;
+    }
+    // Every line after the first is indented by the nesting level.
+    const std::string indent(2 * levels_.size(), ' ');
+    std::size_t from = 0;
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', from)) {
+      os_.write(text.data() + from, static_cast<std::streamsize>(at + 1 - from));
+      os_ << indent;
+      from = at + 1;
+    }
+    os_.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+  }
+
+ private:
+  void Open(char c) {
+    if (!after_key_) Separate();
+    after_key_ = false;
+    os_ << c;
+    levels_.push_back(0);
+  }
+  void Close(char c) {
+    const bool empty = levels_.back() == 0;
+    levels_.pop_back();
+    if (!compact_ && !empty) os_ << "\n" << std::string(2 * levels_.size(), ' ');
+    os_ << c;
+  }
+  // Before a member or element: a comma after the previous one, and a new
+  // indented line.
+  void Separate() {
+    if (levels_.empty()) return;
+    if (levels_.back()++ > 0) os_ << ",";
+    if (!compact_) os_ << "\n" << std::string(2 * levels_.size(), ' ');
+  }
+
+  std::ostream& os_;
+  bool compact_;
+  std::vector<int> levels_;  // members written so far, per open object or array
+  bool after_key_ = false;
+};
+
+// Writes Simulator::State() (the same JSON) a window at a time.
+void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
+  constexpr std::size_t kWindow = unbundled::Simulator::kMaxViewWindow;
+  const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}},
+                                   {"storage", {{"count", 0}}}});
+  // Members in State()'s (sorted) order: config, consumers, down, events,
+  // head, log, storage, wal.
+  out->BeginObject();
+  out->Member("config", whole["config"]);
+  out->Key("consumers");
+  out->BeginArray();
+  const auto& consumers = sim.engine().consumers();
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    Json c = whole["consumers"][i];
+    c.erase("rows");
+    c["state"] = consumers[i]->system().State();
+    out->Element(c);
+  }
+  out->EndArray();
+  out->Member("down", whole["down"]);
+  out->Key("events");
+  out->BeginArray();
+  for (std::size_t start = 0; start < whole["events"]["total"].get<std::size_t>(); start += kWindow) {
+    const Json part = sim.View(Json{{"events", {{"start", start}, {"count", kWindow}}},
+                                    {"wal", {{"count", 0}}}, {"storage", {{"count", 0}}}});
+    for (const auto& e : part["events"]["items"]) out->Element(e);
+  }
+  out->EndArray();
+  out->Member("head", whole["head"]);
+  out->Member("log", whole["log"]);
+  out->Key("storage");
+  out->BeginObject();
+  out->Key("data");
+  out->BeginObject();
+  const std::size_t rows = whole["storage"]["total"].get<std::size_t>();
+  for (std::size_t start = 0; start < rows; start += kWindow) {
+    const Json part = sim.View(Json{{"storage", {{"start", start}, {"count", kWindow}}},
+                                    {"wal", {{"count", 0}}}, {"events", {{"count", 0}}}});
+    for (const auto& row : part["storage"]["rows"]) out->Member(row["key"].get<std::string>(), row["value"]);
+  }
+  out->EndObject();
+  out->Member("lost", whole["storage"]["lost"]);
+  out->Member("lsn", whole["storage"]["lsn"]);
+  out->EndObject();
+  out->Key("wal");
+  out->BeginArray();
+  for (std::size_t start = 0; start < whole["wal"]["total"].get<std::size_t>(); start += kWindow) {
+    const Json part = sim.View(Json{{"wal", {{"start", start}, {"count", kWindow}}},
+                                    {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}});
+    for (const auto& e : part["wal"]["items"]) out->Element(e);
+  }
+  out->EndArray();
+  out->EndObject();
+}
+
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -90,18 +211,17 @@ int Run(const std::vector<std::string>& args) {
   if (path.empty()) return Usage();
   std::string text;
   if (!ReadFile(path, &text)) return kExitBadInput;
-  Json scenario;
-  try {
-    scenario = Json::parse(text);
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
-    std::cerr << "unbundled: " << path << ": not valid JSON: " << e.what() << "\n";
-    return kExitBadInput;
-  }
-  // Check the file before creating the log file, so a malformed scenario
-  // leaves no file behind.
-  unbundled::Status s = unbundled::ValidateScenario(scenario);
+  // Check the whole file before creating the log file, so a malformed
+  // scenario leaves no file behind. The steps are read again, one at a time,
+  // as they run: a long scenario is never all in memory as JSON.
+  unbundled::StreamedScenario scenario;
+  unbundled::Status s = scenario.Open(text);
   if (!s.ok()) {
-    std::cerr << "unbundled: " << path << ": malformed scenario: " << s.message() << "\n";
+    if (scenario.bad_json()) {
+      std::cerr << "unbundled: " << path << ": " << s.message().substr(s.message().find(": ") + 2) << "\n";
+    } else {
+      std::cerr << "unbundled: " << path << ": malformed scenario: " << s.message() << "\n";
+    }
     return kExitBadInput;
   }
   unbundled::Simulator sim;
@@ -132,35 +252,60 @@ int Run(const std::vector<std::string>& args) {
                                                     sim.engine().wal().file().size());
     sim.mutable_engine()->mutable_wal()->mutable_file()->AttachSink(sink.get());
   }
-  unbundled::ScenarioRun run;
-  if (stream && !reopened.is_null()) std::cout << Json{{"reopened", reopened}}.dump() << std::endl;
-  auto on_step = [stream](std::size_t, const Json& result) {
-    if (!stream) return;
-    std::cout << result.dump() << std::endl;  // flushed: a reader sees it at once
-  };
-  s = unbundled::RunScenario(scenario, &sim, &run, on_step);
-  if (!s.ok()) {
-    std::cerr << "unbundled: " << path << ": malformed scenario: " << s.message() << "\n";
-    return kExitBadInput;
+  // The consumers the scenario starts with.
+  if (scenario.header().contains("consumers")) {
+    const Json& consumers = scenario.header()["consumers"];
+    for (std::size_t i = 0; i < consumers.size(); ++i) {
+      Json result = sim.Apply(Json{{"op", "add_consumer"}, {"consumer", consumers[i]}, {"mode", "replay"}});
+      if (!result["ok"].get<bool>()) {
+        std::cerr << "unbundled: " << path << ": malformed scenario: consumers[" << i
+                  << "]: " << result["error"].get<std::string>() << "\n";
+        return kExitBadInput;
+      }
+    }
   }
+  // Results are written as each step is done and then forgotten, and the
+  // state is written a window at a time: memory follows the engine, not the
+  // length of the output.
+  JsonWriter out(std::cout, compact || stream);
   if (stream) {
-    std::cout << Json{{"state", sim.State()}}.dump() << "\n";
+    if (!reopened.is_null()) std::cout << Json{{"reopened", reopened}}.dump() << std::endl;
   } else {
-    Json out = {{"results", run.results}, {"state", sim.State()}};
-    if (!reopened.is_null()) out["reopened"] = reopened;
-    std::cout << (compact ? out.dump() : out.dump(2)) << "\n";
+    out.BeginObject();
+    if (!reopened.is_null()) out.Member("reopened", reopened);
+    out.Key("results");
+    out.BeginArray();
   }
-  bool failed = !run.failed_expectations.empty();
-  for (std::size_t i = 0; i < run.results.size(); ++i) {
-    if (run.results[i]["ok"].get<bool>()) continue;
-    const bool is_expect = scenario["steps"][i]["op"] == "expect";
-    if (!is_expect && !strict) continue;
+  bool failed = false;
+  std::vector<std::string> complaints;
+  scenario.Run([&](std::size_t i, const Json& step) {
+    const Json result = sim.Apply(step);
+    if (stream) {
+      std::cout << result.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+    } else {
+      out.Element(result);
+    }
+    if (result["ok"].get<bool>()) return;
+    const bool is_expect = step["op"] == "expect";
+    if (!is_expect && !strict) return;
     failed = true;
-    std::cerr << "unbundled: " << path << ": steps[" << i << "] ("
-              << scenario["steps"][i]["op"].get<std::string>() << ") "
-              << (is_expect ? "failed: " : "was refused: ")
-              << run.results[i]["error"].get<std::string>() << "\n";
+    complaints.push_back("unbundled: " + path + ": steps[" + std::to_string(i) + "] (" +
+                         step["op"].get<std::string>() + ") " +
+                         (is_expect ? "failed: " : "was refused: ") +
+                         result["error"].get<std::string>());
+  });
+  if (stream) {
+    std::cout << "{\"state\":";
+    WriteState(sim, &out);
+    std::cout << "}\n";
+  } else {
+    out.EndArray();
+    out.Key("state");
+    WriteState(sim, &out);
+    out.EndObject();
+    std::cout << "\n";
   }
+  for (const auto& c : complaints) std::cerr << c << "\n";
   sim.mutable_engine()->mutable_wal()->mutable_file()->AttachSink(nullptr);
   return failed ? kExitFailed : 0;
 }

@@ -33,19 +33,73 @@ Status ValidateScenario(const Json& scenario) {
     return Status::Invalid("steps", "must be an array of steps");
   }
   for (std::size_t i = 0; i < steps->size(); ++i) {
-    const Json& step = (*steps)[i];
-    const std::string at = "steps[" + std::to_string(i) + "]";
-    if (!step.is_object()) return Status::Invalid(at, "must be an object like {\"op\": ...}");
-    auto op = step.find("op");
-    if (op == step.end() || !op->is_string()) return Status::Invalid(at + ".op", "must be a string");
-    if (FindOp(op->get<std::string>()) == nullptr) {
-      return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
-    }
-    auto note = step.find("note");
-    if (note != step.end() && !note->is_string()) {
-      return Status::Invalid(at + ".note", "must be a string");
-    }
+    Status s = ValidateStep((*steps)[i], "steps[" + std::to_string(i) + "]");
+    if (!s.ok()) return s;
   }
+  return Status::OK();
+}
+
+Status ValidateStep(const Json& step, const std::string& at) {
+  if (!step.is_object()) return Status::Invalid(at, "must be an object like {\"op\": ...}");
+  auto op = step.find("op");
+  if (op == step.end() || !op->is_string()) return Status::Invalid(at + ".op", "must be a string");
+  if (FindOp(op->get<std::string>()) == nullptr) {
+    return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
+  }
+  auto note = step.find("note");
+  if (note != step.end() && !note->is_string()) {
+    return Status::Invalid(at + ".note", "must be a string");
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Parses `text`, handing every element of the top-level "steps" array to
+// `each` and leaving it out of the result.
+Json ParseWithoutSteps(const std::string& text, const std::function<void(const Json&)>& each) {
+  std::string top_key;
+  return Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth == 1 && event == Json::parse_event_t::key) top_key = parsed.get<std::string>();
+    const bool element = depth == 2 && (event == Json::parse_event_t::object_end ||
+                                        event == Json::parse_event_t::array_end ||
+                                        event == Json::parse_event_t::value);
+    if (element && top_key == "steps") {
+      each(parsed);
+      return false;  // not kept
+    }
+    return true;
+  });
+}
+
+}  // namespace
+
+Status StreamedScenario::Open(const std::string& text) {
+  Status first = Status::OK();
+  std::size_t n = 0;
+  try {
+    header_ = ParseWithoutSteps(text, [&](const Json& step) {
+      if (first.ok()) first = ValidateStep(step, "steps[" + std::to_string(n) + "]");
+      ++n;
+    });
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
+    bad_json_ = true;
+    return Status::Invalid("scenario", std::string("not valid JSON: ") + e.what());
+  }
+  // The rest of the file is checked as a whole (the steps are an empty array
+  // now, whose elements were checked one by one above).
+  Status s = ValidateScenario(header_);
+  if (!s.ok()) return s;
+  if (!first.ok()) return first;
+  text_ = &text;
+  steps_ = n;
+  header_.erase("steps");
+  return Status::OK();
+}
+
+Status StreamedScenario::Run(const std::function<void(std::size_t, const Json&)>& on_step) const {
+  std::size_t i = 0;
+  ParseWithoutSteps(*text_, [&](const Json& step) { on_step(i++, step); });
   return Status::OK();
 }
 

@@ -29,6 +29,33 @@ struct ScenarioRun {
 // Errors name the place, e.g. "steps[3].op: unknown op 'putt' ...".
 Status ValidateScenario(const Json& scenario);
 
+// Checks one step's shape (a known op, a string note); `at` names it in errors.
+Status ValidateStep(const Json& step, const std::string& at);
+
+// A scenario read from its text in two passes, so that its steps are never
+// all in memory at once (a 100,000-step file is ~10 MB of text, ~100 MB
+// parsed): Open() checks the whole file, keeping all but the steps; Run()
+// parses it again and hands each step to `on_step` as it is read.
+class StreamedScenario {
+ public:
+  // Parses and validates `text` (which must outlive this object). A parse
+  // error or a malformed file is an error naming the place.
+  Status Open(const std::string& text);
+  // The scenario without its steps: title, description, consumers.
+  const Json& header() const { return header_; }
+  std::size_t step_count() const { return steps_; }
+  // After a failed Open: whether the text was not JSON at all.
+  bool bad_json() const { return bad_json_; }
+  // Calls on_step(index, step) for every step, in order.
+  Status Run(const std::function<void(std::size_t, const Json&)>& on_step) const;
+
+ private:
+  const std::string* text_ = nullptr;
+  Json header_;
+  std::size_t steps_ = 0;
+  bool bad_json_ = false;
+};
+
 // Validates, then runs the scenario on `sim` (normally a fresh one). Steps that
 // fail are recorded in the results and do not stop the run: scenarios may show
 // bad input on purpose. A consumer spec that cannot be added is a malformed
