@@ -9,6 +9,9 @@
 //   sim.record(lsn)     -> one log record's bytes and header fields
 //   sim.replay(stepsJson) -> applies a JSON array of steps, returning how many
 //                          were applied (results are not built: for time travel)
+//   sim.applyMany(stepsJson) -> [[result, positions | null], ...]: applies a JSON
+//                          array of steps in one call; positions (as positions())
+//                          after each step that moved a consumer, else null
 //   sim.clone()         -> a new Simulator in the same state (a checkpoint), or
 //                          null when memory is exhausted; delete() it too
 //   sim.copyFrom(other) -> this one takes other's state (restores a checkpoint);
@@ -121,6 +124,31 @@ class SimulatorBinding {
     }
   }
 
+  std::string applyMany(const std::string& steps_json) {
+    try {
+      const unbundled::Json steps = unbundled::Json::parse(steps_json);
+      if (!steps.is_array()) return InternalError("applyMany takes an array of steps");
+      unbundled::Json out = unbundled::Json::array();
+      for (const auto& step : steps) {
+        unbundled::Json r = sim_.Apply(step);
+        bool moved = true;
+        auto t = r.find("touched");
+        if (t != r.end()) {
+          const std::string op = step.value("op", "");
+          moved = (*t)["all"].get<bool>() || !(*t)["consumers"].empty() || op == "add_consumer" ||
+                  op == "remove_consumer";
+        }
+        unbundled::Json positions = moved ? sim_.Positions()["positions"] : unbundled::Json(nullptr);
+        out.push_back(unbundled::Json::array({std::move(r), std::move(positions)}));
+      }
+      return out.dump(-1, ' ', false, unbundled::Json::error_handler_t::replace);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory(sim_);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    }
+  }
+
   SimulatorBinding* clone() const {
     auto copy = std::make_unique<SimulatorBinding>();
     try {
@@ -182,6 +210,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("state", &SimulatorBinding::state)
       .function("view", &SimulatorBinding::view)
       .function("replay", &SimulatorBinding::replay)
+      .function("applyMany", &SimulatorBinding::applyMany)
       .function("clone", &SimulatorBinding::clone, emscripten::allow_raw_pointers())
       .function("copyFrom", &SimulatorBinding::copyFrom)
       .function("positions", &SimulatorBinding::positions)

@@ -1,11 +1,22 @@
 // The history of a session: every step taken, scripted or the student's own,
 // and a cursor into it. Time travel renders an older point of the history.
 //
-// The engine is deterministic, so any point is reached by replaying steps on
-// a fresh engine; moving forward applies only the steps in between. We keep,
-// for every step, its result and each consumer's position after it, so that
-// what a step changed can be highlighted without keeping whole old states.
+// The engine is deterministic, so any point is reached by restoring the
+// nearest earlier checkpoint (a copy of the engine, Module's clone()) and
+// replaying the steps after it; moving forward applies only the steps in
+// between. A checkpoint is taken whenever replaying since the last one has
+// cost CHECKPOINT_MS, so reaching any point replays at most about that much. At most MAX_CHECKPOINTS are kept, and
+// at most CHECKPOINT_BYTES of log copies: beyond that every other old one is
+// dropped and the spacing doubles (and so does the replay to reach a point).
+//
+// We keep, for every step, its result and each consumer's position after it,
+// so that what a step changed can be highlighted without old states.
 import { Simulator } from './engine.js';
+
+export const CHECKPOINT_MS = 12;
+export const MAX_CHECKPOINTS = 48;
+// Each checkpoint copies the log's bytes: keep their sum under this.
+export const CHECKPOINT_BYTES = 128 << 20;
 
 export class History {
   /**
@@ -23,26 +34,112 @@ export class History {
     this.cursor = 0;
     this.sim = null;
     this.liveAt = 0;        // how many steps this.sim has applied
+    this.checkpoints = [];  // [{at, sim}], by step index
+    this.sinceCheckpoint = 0;  // ms of applying steps since the newest checkpoint
     this.restart();
     this.positions.push(this.sim.positions().positions);
-    for (const step of session.steps ?? []) this.record(step);
+    this.pending = session.steps ?? [];
+    // Short sessions load at once; a long one through load() in slices.
+    if (this.pending.length <= 2000) this.loadSync();
   }
 
-  // A fresh engine holding only the scenario's starting consumers.
+  loadSync() {
+    for (const step of this.pending) this.record(step);
+    this.pending = [];
+  }
+
+  /**
+   * Applies the session's steps in slices of about `sliceMs`, yielding to the
+   * page between slices. `onProgress(done, total)` is told after each; when
+   * `signal.aborted` it stops and resolves to false (the steps applied so far
+   * stay, and the rest are dropped).
+   */
+  async load(onProgress, signal, sliceMs = 30) {
+    const steps = this.pending;
+    this.pending = [];
+    let i = 0, batch = 64;
+    while (i < steps.length) {
+      if (signal?.aborted) return false;
+      const start = performance.now();
+      // Slices of about sliceMs: as many steps per engine call as fit.
+      while (i < steps.length && performance.now() - start < sliceMs) {
+        const part = steps.slice(i, i + batch);
+        const t0 = performance.now();
+        const out = this.sim.applyMany(part);
+        if (!Array.isArray(out)) throw new Error(out.error);
+        const ms = performance.now() - t0;
+        part.forEach((step, k) => this.rememberApplied(step, out[k][0], out[k][1]));
+        i += part.length;
+        this.liveAt = this.cursor = this.steps.length;
+        this.settle(ms);
+        batch = Math.max(16, Math.min(4096, Math.round(batch * (ms < sliceMs / 4 ? 2 : ms > sliceMs ? 0.5 : 1))));
+      }
+      onProgress?.(i, steps.length);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return true;
+  }
+
+  // A step applied by applyMany: its result, and the positions after it
+  // when it moved a consumer (null: as before).
+  rememberApplied(step, result, positions) {
+    this.steps.push(step);
+    this.results.push(result);
+    this.positions.push(positions ?? this.positions[this.positions.length - 1]);
+  }
+
+  // A fresh engine holding only the scenario's starting consumers, and the
+  // checkpoint of step 0.
   restart() {
     this.sim?.dispose();
+    for (const c of this.checkpoints) c.sim.dispose();
     this.sim = new Simulator(this.module);
     for (const spec of this.consumers) {
       const r = this.sim.apply({ op: 'add_consumer', mode: 'replay', consumer: spec });
       if (!r.ok) throw new Error(`consumers: ${r.error}`);
     }
     this.liveAt = 0;
-    this.cachedState = null;
+    this.checkpoints = [{ at: 0, sim: this.sim.clone(), bytes: 0 }];
+    this.sinceCheckpoint = 0;
+    this.spacing = CHECKPOINT_MS;  // ms of replay between checkpoints; doubles as they thin
+    this.cachedViews = new Map();
+  }
+
+  // Applies step i (the live engine is at i) and takes a checkpoint after it
+  // when replaying since the last one has cost enough.
+  applyNext(step) {
+    const start = performance.now();
+    const result = this.sim.apply(step);
+    this.liveAt++;
+    this.sinceCheckpoint += performance.now() - start;
+    const newest = this.checkpoints[this.checkpoints.length - 1];
+    if (this.sinceCheckpoint >= this.spacing && this.liveAt > newest.at) this.checkpoint();
+    return result;
+  }
+
+  checkpoint() {
+    const sim = this.sim.clone();
+    if (!sim) return;  // out of memory: go on without
+    const bytes = sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).log.bytes;
+    this.checkpoints.push({ at: this.liveAt, sim, bytes });
+    this.sinceCheckpoint = 0;
+    const total = () => this.checkpoints.reduce((n, c) => n + (c.bytes ?? 0), 0);
+    if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || total() > CHECKPOINT_BYTES)) {
+      // Every other one goes, and new ones come half as often: the spacing
+      // stays even over the whole history.
+      this.spacing *= 2;
+      // Keep step 0 and the newest; drop every other one in between.
+      const kept = [this.checkpoints[0]];
+      this.checkpoints.slice(1, -1).forEach((c, k) => { if (k % 2 === 1) kept.push(c); else c.sim.dispose(); });
+      kept.push(this.checkpoints[this.checkpoints.length - 1]);
+      this.checkpoints = kept;
+    }
   }
 
   // Appends a step at the end (the engine must be at the end) and applies it.
   record(step) {
-    const result = this.sim.apply(step);
+    this.liveAt = this.steps.length;
+    const result = this.applyNext(step);
     this.remember(step, result);
     return result;
   }
@@ -52,17 +149,39 @@ export class History {
     this.steps.push(step);
     this.results.push(result);
     this.liveAt = this.cursor = this.steps.length;
-    this.cachedState = null;
-    this.positions.push(this.sim.positions().positions);
+    this.cachedViews = new Map();
+    // Positions change only when the step says a consumer was touched.
+    const t = result.touched;
+    const previous = this.positions[this.positions.length - 1];
+    const same = t && !t.all && t.consumers.length === 0 && !['add_consumer', 'remove_consumer'].includes(step.op);
+    this.positions.push(same && previous ? previous : this.sim.positions().positions);
   }
 
   /** Moves the engine to step index i (0 = before any step). */
   goTo(i) {
     i = Math.max(0, Math.min(this.steps.length, i));
-    if (i < this.liveAt) this.restart();
-    while (this.liveAt < i) this.sim.apply(this.steps[this.liveAt++]);
+    // The newest checkpoint at or before i, unless the live engine is nearer.
+    let best = null;
+    for (const c of this.checkpoints) if (c.at <= i) best = c;
+    if (i < this.liveAt || (best && best.at > this.liveAt)) {
+      if (!this.sim.copyFrom(best.sim)) throw new Error('out of memory restoring a checkpoint: export and start a new session');
+      this.liveAt = best.at;
+      // Replaying from this checkpoint: count the cost to the next one.
+      this.sinceCheckpoint = 0;
+    }
+    // Steps before the newest checkpoint were checkpointed already: replay
+    // them in one call, without building results. Beyond it, one by one.
+    const newest = this.checkpoints[this.checkpoints.length - 1];
+    const batchEnd = Math.min(i, Math.max(this.liveAt, newest.at));
+    if (batchEnd > this.liveAt) {
+      if (this.sim.replay(this.steps.slice(this.liveAt, batchEnd)) < 0) {
+        throw new Error('out of memory replaying steps: export and start a new session');
+      }
+      this.liveAt = batchEnd;
+    }
+    while (this.liveAt < i) this.applyNext(this.steps[this.liveAt]);
     this.cursor = i;
-    this.cachedState = null;
+    this.cachedViews = new Map();
   }
 
   /**
@@ -74,6 +193,7 @@ export class History {
   act(step) {
     this.goTo(this.cursor);
     // Try it on the live engine first: a failed step changes nothing.
+    const start = performance.now();
     const probe = this.sim.apply(step);
     if (!probe.ok) return { result: probe, discarded: [] };
     let discarded = [];
@@ -82,7 +202,59 @@ export class History {
       this.truncate(this.cursor);
     }
     this.remember(step, probe);
+    this.settle(performance.now() - start);
     return { result: probe, discarded };
+  }
+
+  /**
+   * Takes a put_random step in parts of `part` documents (the engine writes
+   * the same documents split or whole), yielding to the page between parts.
+   * Resolves like act(); when `signal.aborted` it stops, puts the engine
+   * back where it was and records nothing ({result: {ok: false, cancelled}}).
+   */
+  async actInParts(step, part, onProgress, signal) {
+    this.goTo(this.cursor);
+    const count = Number(step.count);
+    let first = null, last = null;
+    for (let done = 0; done < count; done += part) {
+      const r = this.sim.apply({ ...step, count: Math.min(part, count - done), from: (step.from ?? 0) + done });
+      if (!r.ok || signal?.aborted) {
+        if (done > 0 || signal?.aborted) this.rewindLive();
+        return { result: r.ok ? { ok: false, cancelled: true, error: 'cancelled: nothing was written' } : r, discarded: [] };
+      }
+      first ??= r.first;
+      last = r.last;
+      onProgress?.(Math.min(count, done + part), count);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (signal?.aborted) {
+      this.rewindLive();
+      return { result: { ok: false, cancelled: true, error: 'cancelled: nothing was written' }, discarded: [] };
+    }
+    const result = { ok: true, written: count, first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
+    let discarded = [];
+    if (this.cursor < this.steps.length) {
+      discarded = this.steps.slice(this.cursor);
+      this.truncate(this.cursor);
+    }
+    this.remember(step, result);
+    this.settle(Infinity);
+    return { result, discarded };
+  }
+
+  // After a new step at the end that cost `ms` to apply: a checkpoint when
+  // replaying since the last one would now cost enough.
+  settle(ms) {
+    this.sinceCheckpoint += ms;
+    if (this.sinceCheckpoint >= this.spacing) this.checkpoint();
+  }
+
+  // The live engine has changed without a recorded step: bring it back to
+  // the cursor from a checkpoint.
+  rewindLive() {
+    const at = this.cursor;
+    this.liveAt = Number.MAX_SAFE_INTEGER;
+    this.goTo(at);
   }
 
   /** Replaces everything after the cursor with `steps` (undoing a fork). */
@@ -94,16 +266,39 @@ export class History {
     this.goTo(at);
   }
 
-  // Forgets every step after the first n.
+  // Forgets every step after the first n, and the checkpoints after it.
   truncate(n) {
     this.steps.length = n;
     this.results.length = n;
     this.positions.length = n + 1;
+    this.checkpoints = this.checkpoints.filter((c) => {
+      if (c.at <= n) return true;
+      c.sim.dispose();
+      return false;
+    });
+    this.sinceCheckpoint = 0;
   }
 
+  /** The whole state at the cursor (O(history)): for exports and tests only. */
   state() {
-    if (!this.cachedState) this.cachedState = this.sim.state();
-    return this.cachedState;
+    return this.sim.state();
+  }
+
+  /** What the page draws at the cursor: a view (see Simulator::View). */
+  view(request = {}) {
+    const key = JSON.stringify(request);
+    let v = this.cachedViews.get(key);
+    if (!v) {
+      v = this.sim.view(request);
+      if (this.cachedViews.size > 8) this.cachedViews.clear();
+      this.cachedViews.set(key, v);
+    }
+    return v;
+  }
+
+  /** Asks the engine at the cursor a read-only question (a query). */
+  ask(step) {
+    return this.sim.apply(step);
   }
 
   /** The step that led to the current point, its result and index (1-based), or null. */
@@ -131,5 +326,7 @@ export class History {
   dispose() {
     this.sim?.dispose();
     this.sim = null;
+    for (const c of this.checkpoints) c.sim.dispose();
+    this.checkpoints = [];
   }
 }

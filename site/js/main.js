@@ -3,7 +3,10 @@
 import { loadModule, Simulator } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
-import { renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours } from './render.js';
+import {
+  renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched,
+  LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS,
+} from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
 import {
@@ -35,6 +38,10 @@ const page = {
   ops: {},             // the engine's op table by name: {fields, needs_database, summary, result}
   recordLsn: null,     // the log entry whose bytes are shown, if any
   holdSave: false,     // after a damaged link: keep the saved work until the student acts
+  // The windows drawn: null follows the newest entries and events (or what
+  // the current step touched); numbers are where the student paged to.
+  win: { wal: null, events: null, storage: 0, rows: {}, at: null },
+  focusLsn: null,
 };
 
 // ---------------------------------------------------------------- notices
@@ -47,7 +54,7 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'bytes-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'bytes-error', 'bulk-error']) $(id).textContent = '';
   page.consumerErrors = {};
 }
 
@@ -57,12 +64,15 @@ function clearNotices() {
   $('notices').replaceChildren();
 }
 
-function openSession(scenario, cursor, lesson = null) {
+function openSession(scenario, cursor, lesson = null, loaded = null) {
+  page.win = { wal: null, events: null, storage: 0, rows: {}, at: null };
+  page.fresh = null;
   stopPlaying();
   flushSave(true);  // the session being replaced, if a save of it is still due
   $('share-box').hidden = true;
   page.history?.dispose();
-  page.history = new History(page.module, scenario);
+  page.history = loaded ?? new History(page.module, scenario);
+  page.history.loadSync();  // a long saved session that was not loaded in slices
   resetColours();
   page.history.goTo(cursor ?? page.history.steps.length);
   page.lesson = lesson;
@@ -239,6 +249,59 @@ function act(step, errorEl) {
   return result;
 }
 
+// Long work (an import, a bulk step) runs in slices; after half a second a
+// progress bar with Cancel appears. `run(onProgress, signal)` is async.
+async function withProgress(label, run) {
+  const controller = new AbortController();
+  const el = $('progress');
+  $('progress-label').textContent = label;
+  $('progress-bar').value = 0;
+  $('progress-cancel').onclick = () => controller.abort();
+  const timer = setTimeout(() => { el.hidden = false; }, 500);
+  page.busy = true;
+  try {
+    return await run((done, total) => {
+      $('progress-bar').value = total ? done / total : 0;
+      $('progress-label').textContent = `${label} ${done.toLocaleString('en')} of ${total.toLocaleString('en')}`;
+    }, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    el.hidden = true;
+    page.busy = false;
+  }
+}
+
+// A bulk step: up to 100,000 generated puts as one step in the history.
+async function bulkPut() {
+  if (page.busy) return;
+  const count = Number($('bulk-count').value), keys = Number($('bulk-keys').value);
+  const step = { op: 'put_random', count, keys, seed: 1 + Math.floor(Math.random() * 2 ** 31) };
+  stopPlaying();
+  clearErrors();
+  clearNotices();
+  const at = page.history.cursor;
+  const wasOnScript = onScript();
+  // Validate the whole step first (count, keys): a refused step changes nothing.
+  if (!Number.isInteger(count) || count < 1 || count > 100000) {
+    $('bulk-error').textContent = 'count: must be a whole number from 1 to 100000';
+    return;
+  }
+  if (!Number.isInteger(keys) || keys < 1 || keys > 1000000) {
+    $('bulk-error').textContent = 'keys: must be a whole number from 1 to 1000000';
+    return;
+  }
+  const { result, discarded } = await withProgress('Writing documents:',
+    (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
+  if (!result.ok) {
+    $('bulk-error').textContent = result.error;
+    render();
+    return;
+  }
+  page.fork = discarded.length ? { at, discarded } : null;
+  if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
+  render();
+}
+
 function goTo(i) {
   page.history.goTo(i);
   clearErrors();
@@ -270,22 +333,72 @@ function togglePlay() {
 
 // ---------------------------------------------------------------- rendering
 
-// What storage would answer to the current query: a throwaway engine, loaded
-// with storage's rows and a consumer of the same definition by snapshot.
+// What a consumer with no lag would answer to the current query: the engine
+// derives it from storage (query "as_of": "storage"). Asked once per point.
 function freshAnswer(state, current) {
   if (!current || current.step.op !== 'query' || !current.result.ok || current.step.fetch || state.down) return undefined;
-  const consumer = state.consumers.find((c) => c.name === current.step.consumer);
-  if (!consumer) return undefined;
-  const scratch = new Simulator(page.module);
-  try {
-    for (const [key, value] of Object.entries(state.storage.data)) scratch.apply({ op: 'put', key, value });
-    scratch.apply({ op: 'add_consumer', consumer: { name: 'fresh', type: consumer.type, ...consumer.config } });
-    const { op, consumer: _, note, ...query } = current.step;
-    return scratch.apply({ op: 'query', consumer: 'fresh', ...query }).result;
-  } finally {
-    scratch.dispose();
+  const key = `${page.history.cursor}/${page.history.steps.length}`;
+  if (page.fresh?.key !== key) {
+    const { note, ...step } = current.step;
+    const r = page.history.ask({ ...step, as_of: 'storage' });
+    page.fresh = { key, answer: r.ok ? r.result : undefined };
   }
+  return page.fresh.answer;
 }
+
+// ---------------------------------------------------------------- windows
+
+// Where an LSN is in the log and in the change stream (its place, or the
+// place of the first entry after it).
+function locate(lsn) {
+  const v = page.history.view({ locate: [lsn], wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+  return v.located[String(lsn)];
+}
+
+// The request for what the page draws now.
+function viewRequest() {
+  const { history, win } = page;
+  // A new point in the history: the log and the stream follow the newest,
+  // or what the step touched.
+  const at = `${history.cursor}/${history.steps.length}`;
+  if (win.at !== at) {
+    win.at = at;
+    win.wal = win.events = null;
+    page.focusLsn = null;
+    const t = touched(history.current());
+    if (t.lsn !== null) {
+      const where = locate(t.lsn);
+      const v = history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+      if (where.wal < v.wal.total - LOG_WINDOW) win.wal = Math.max(0, where.wal - Math.floor(LOG_WINDOW / 3));
+      if (where.event < v.events.total - STREAM_WINDOW) win.events = Math.max(0, where.event - Math.floor(STREAM_WINDOW / 3));
+    }
+  }
+  const req = {
+    wal: win.wal === null ? { count: LOG_WINDOW } : { start: win.wal, count: LOG_WINDOW },
+    events: win.events === null ? { count: STREAM_WINDOW } : { start: win.events, count: STREAM_WINDOW },
+    storage: { start: win.storage, count: STORAGE_ROWS },
+    rows: {},
+  };
+  for (const name of Object.keys(history.positions[history.cursor] ?? {})) {
+    req.rows[name] = { start: win.rows[name] ?? 0, count: STATE_ROWS };
+  }
+  return req;
+}
+
+// Moving a window redraws the page without moving in the history.
+const nav = {
+  wal: (start) => { page.win.wal = start; page.focusLsn = null; render(); },
+  walTo: (lsn) => {
+    const where = locate(lsn);
+    page.win.wal = Math.max(0, where.wal - Math.floor(LOG_WINDOW / 2));
+    page.focusLsn = lsn;
+    render();
+  },
+  events: (start) => { page.win.events = start; render(); },
+  storage: (start) => { page.win.storage = Math.max(0, start); render(); },
+  rows: (name, start) => { page.win.rows[name] = Math.max(0, start); render(); },
+  get focusLsn() { return page.focusLsn; },
+};
 
 function renderTimeline() {
   const { history } = page;
@@ -367,9 +480,12 @@ function restoreFocus(key) {
 }
 
 function render() {
+  const t0 = performance.now();
   const focus = focusKey();
   renderPage();
   restoreFocus(focus);
+  // For the browser tests' figures (and anyone profiling): how long drawing took.
+  performance.measure('unbundled:render', { start: t0 });
 }
 
 // The database's condition and, after a recovery, its report in words.
@@ -407,18 +523,22 @@ function renderReport(state, current) {
 
 function renderPage() {
   const { history } = page;
-  const state = history.state();
+  const state = history.view(viewRequest());
+  if (!state.ok) {
+    notice(state.out_of_memory ? state.error : `The page could not draw this step (${state.error}).`, 'error');
+    return;
+  }
   const current = history.current();
   const moved = history.movedConsumers();
   renderTimeline();
   renderLesson();
   renderReport(state, current);
-  renderLog($('log'), state, current, moved, page.embed ? null : showRecord);
-  renderBytes(state);
+  renderLog($('log'), state, current, moved, page.embed ? null : showRecord, nav);
+  renderBytes();
   renderFailureControls(state);
-  renderStorage($('storage'), $('storage-lsn'), state, current);
-  renderStream($('stream'), state, current);
-  renderConsumers($('consumers'), state, current, moved, consumerActions, freshAnswer(state, current), page.consumerErrors);
+  renderStorage($('storage'), $('storage-lsn'), state, current, nav);
+  renderStream($('stream'), state, current, nav);
+  renderConsumers($('consumers'), state, current, moved, consumerActions, freshAnswer(state, current), page.consumerErrors, nav);
   if (current?.step.op === 'get' && current.result.ok) {
     $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
   } else if (current?.step.op === 'scan' && current.result.ok) {
@@ -461,18 +581,18 @@ const consumerActions = {
 /** Shows the bytes of the log entry with this LSN (from the live engine). */
 function showRecord(lsn) {
   page.recordLsn = lsn;
-  renderBytes(page.history.state());
+  renderBytes();
   $('bytes').scrollIntoView({ block: 'nearest' });
 }
 
-function renderBytes(state) {
+function renderBytes() {
   const el = $('bytes');
   if (page.recordLsn === null || page.embed) {
     el.hidden = true;
     return;
   }
-  const inFile = state.wal.some((e) => e.lsn === page.recordLsn);
-  const record = inFile ? page.history.sim.record(page.recordLsn) : null;
+  const found = page.history.sim.record(page.recordLsn);
+  const record = found.ok ? found : null;
   el.hidden = false;
   const current = page.history.current();
   const flipped = current?.step.op === 'corrupt' && current.result.ok && current.result.lsn === page.recordLsn
@@ -548,9 +668,10 @@ const BIOS = ['Writes about logs and streams', 'Builds search indexes', 'Replica
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
 
 function randomUser() {
-  const taken = new Set(Object.keys(page.history.state().storage.data));
-  let n = taken.size + 1;
-  while (taken.has(`u${n}`)) n++;
+  // A key not in storage yet: u<rows + 1>, or the next free one after it.
+  const rows = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).storage.total;
+  let n = rows + 1;
+  while (page.history.ask({ op: 'get', key: `u${n}` }).value) n++;
   $('key').value = `u${n}`;
   $('value').value = JSON.stringify({ name: `${pick(FIRST)} ${pick(LAST)}`, city: pick(CITIES), age: 20 + Math.floor(Math.random() * 50), bio: pick(BIOS) });
   checkValue();
@@ -568,7 +689,7 @@ function renderConfigFields() {
     ? h('label', { class: 'inline' }, h('input', { type: 'checkbox', name, checked: value, dataset: { config: name } }), ` ${label}`)
     : h('label', {}, label, h('input', { type: 'text', name, value, spellcheck: 'false', dataset: { config: name } })))));
   const suggested = { secondary_index: 'users_by_age', materialized_view: 'age_stats', full_text: 'search' }[type];
-  const names = new Set(page.history?.state().consumers.map((c) => c.name) ?? []);
+  const names = new Set(Object.keys(page.history?.positions[page.history.cursor] ?? {}));
   let name = suggested;
   for (let i = 2; names.has(name); i++) name = `${suggested}_${i}`;
   $('consumer-name').value = name;
@@ -652,6 +773,7 @@ function wireControls() {
   $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
   $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
   $('flush-all').addEventListener('click', () => act({ op: 'flush' }, $('flush-error')));
+  $('bulk-form').addEventListener('submit', (ev) => { ev.preventDefault(); bulkPut(); });
   $('consumer-type').addEventListener('change', renderConfigFields);
   $('consumer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -718,10 +840,19 @@ function wireControls() {
     clearNotices();
     try {
       const scenario = parseScenarioFile(page.module, await file.text());
-      const replaced = new History(page.module, scenario);  // throws if a consumer cannot be added
-      replaced.dispose();
+      // Its consumers first (throws if one cannot be added), then its steps
+      // in slices, with progress and Cancel; only a finished import
+      // replaces the session.
+      const loaded = new History(page.module, { ...scenario, steps: [] });
+      loaded.pending = scenario.steps;
+      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal));
+      if (!done) {
+        loaded.dispose();
+        notice(`Import of “${scenario.title}” cancelled: nothing was changed.`);
+        return;
+      }
       page.holdSave = false;
-      openSession(scenario, scenario.steps.length);
+      openSession(scenario, scenario.steps.length, null, loaded);
       notice(`Imported “${scenario.title}” (${scenario.steps.length} steps).`);
     } catch (e) {
       $('import-error').textContent = `Could not import ${file.name}: ${e.message}. Nothing was changed.`;

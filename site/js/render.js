@@ -1,5 +1,9 @@
-// Rendering: a function of the engine's state and of the step that led to it.
-// Nothing here changes the model; stepping back is rendering an older state.
+// Rendering: a function of the engine's view (Simulator::View: windows of the
+// log, the change stream, storage and each consumer's state, whatever the
+// length of the history) and of the step that led to it. Nothing here
+// changes the model; stepping back is rendering an older view. `nav` moves
+// a window: nav.wal(start | null), nav.walTo(lsn), nav.events(start | null),
+// nav.storage(start), nav.rows(consumer, start).
 import { h, fill, json } from './dom.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
@@ -7,11 +11,11 @@ const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'mat
 export const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group', full_text: 'text' };
 const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. London', full_text: 'e.g. first compiler' };
 
-// The log shows at most this many log entries at once; older ones fold into
-// one "earlier" column, so a long session stays quick to draw.
-const LOG_WINDOW = 120;
-const STREAM_WINDOW = 60;
-const STATE_ROWS = 150;
+// How many of each the page asks the engine for and draws at once.
+export const LOG_WINDOW = 120;
+export const STREAM_WINDOW = 60;
+export const STORAGE_ROWS = 100;
+export const STATE_ROWS = 150;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -71,19 +75,6 @@ export function indexOfLsn(list, lsn) {
   return -1;
 }
 
-// The entries the log draws, as indexes into state.wal: the newest
-// LOG_WINDOW, or a window around the entry the current step touched.
-function logWindow(wal, focus) {
-  let hi = wal.length - 1;
-  let lo = Math.max(0, wal.length - LOG_WINDOW);
-  const at = focus === null ? -1 : indexOfLsn(wal, focus);
-  if (at !== -1 && at < lo) {
-    lo = Math.max(0, at - Math.floor(LOG_WINDOW / 3));
-    hi = Math.min(wal.length - 1, lo + LOG_WINDOW - 1);
-  }
-  return { lo, hi };
-}
-
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 /** One line about the log file: bytes written and synced, the durable LSN, the modes. */
@@ -92,7 +83,7 @@ function logSummary(state) {
   const unsynced = log.bytes - log.synced_bytes;
   return h('p', { class: 'log-summary', id: 'log-summary' },
     state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
-    `log file: ${plural(log.bytes, 'byte')}, `,
+    `log file: ${plural(state.wal.total, 'entry', 'entries')}, ${plural(log.bytes, 'byte')}, `,
     h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : 'all synced'),
     `; durable up to LSN ${log.durable}`,
     log.tail ? h('span', { class: 'torn-note' }, `; torn tail: ${plural(log.tail.bytes, 'byte')} at byte ${log.tail.offset}`) : null,
@@ -104,20 +95,24 @@ function logSummary(state) {
  * `onEntry(lsn)`, if given, is called when a log entry is clicked (to show
  * its bytes).
  */
-export function renderLog(el, state, current, moved, onEntry) {
+export function renderLog(el, state, current, moved, onEntry, nav) {
   const t = touched(current);
-  const wal = state.wal;
-  const { lo, hi } = logWindow(wal, t.lsn);
-  const earlier = lo > 0, later = hi < wal.length - 1;
-  const lastLsn = wal.length ? wal[wal.length - 1].lsn : 0;
+  const shown = state.wal.items;
+  const lo = state.wal.start, total = state.wal.total;
+  const earlier = lo > 0, later = lo + shown.length < total;
+  const lastLsn = state.wal.last;
+  const firstShown = shown.length ? shown[0].lsn : lastLsn + 1;
+  const lastShown = shown.length ? shown[shown.length - 1].lsn : 0;
   const beyond = state.consumers.some((c) => c.position > lastLsn);
-  const shown = wal.slice(lo, hi + 1);
   const cols = shown.length + 1 + (earlier ? 1 : 0) + (later ? 1 : 0) + (state.log.tail ? 1 : 0) + (beyond ? 1 : 0);
   const grid = h('div', { class: 'log-grid', style: `grid-template-columns: var(--label-w) repeat(${cols}, var(--cell-w))`,
                           role: 'table', 'aria-label': 'Write-ahead log and consumer positions' });
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
-  if (earlier) grid.append(h('div', { class: 'log-fold' }, `… LSN ${wal[0].lsn}–${wal[lo - 1].lsn}`));
+  if (earlier) {
+    grid.append(h('button', { type: 'button', class: 'log-fold', id: 'log-earlier', title: `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
+      onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
+  }
   for (const e of shown) {
     const isHead = e.lsn === state.head;
     const flags = [];
@@ -138,7 +133,10 @@ export function renderLog(el, state, current, moved, onEntry) {
     h('div', { class: 'entry-key' }, e.damaged ? '(damaged)' : e.key),
     e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null));
   }
-  if (later) grid.append(h('div', { class: 'log-fold' }, `LSN ${wal[hi + 1].lsn}–${lastLsn} …`));
+  if (later) {
+    grid.append(h('button', { type: 'button', class: 'log-fold', id: 'log-later', title: `Show later log entries (up to LSN ${lastLsn})`,
+      onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
+  }
   if (state.log.tail) {
     grid.append(h('div', { class: 'entry torn', role: 'cell', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
       h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, 'torn')),
@@ -154,15 +152,16 @@ export function renderLog(el, state, current, moved, onEntry) {
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
       h('span', { class: `track-pos${c.ahead ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : ''}` }, c.ahead ? `pos ${c.position}, ahead` : `pos ${c.position}`)));
     // The column a position is drawn in: its entry, or the newest entry
-    // before it (an LSN can be missing), or "not in the log".
+    // before it (an LSN can be missing), an edge of the window when it is
+    // outside, or "not in the log".
     const columnOf = (lsn) => {
       if (lsn === 0) return 'start';
       if (lsn > lastLsn) return 'beyond';
-      let i = indexOfLsn(wal, lsn);
-      if (i === -1) i = wal.findLastIndex((e) => e.lsn < lsn);
-      if (i < lo) return i === -1 ? 'start' : 'earlier';
-      if (i > hi) return 'later';
-      return wal[i].lsn;
+      if (lsn < firstShown) return earlier ? 'earlier' : 'start';
+      if (lsn > lastShown) return later ? 'later' : 'beyond';
+      let i = indexOfLsn(shown, lsn);
+      if (i === -1) i = shown.findLastIndex((e) => e.lsn < lsn);
+      return shown[i].lsn;
     };
     const posCol = columnOf(c.position), commitCol = columnOf(c.committed);
     const labels = (col) => {
@@ -189,32 +188,48 @@ export function renderLog(el, state, current, moved, onEntry) {
         cls += ' redeliver'; title = `LSN ${lsn} will be delivered to ${c.name} again: it crashed before committing it`;
       }
       const at = col === posCol;
-      return h('div', {
-        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}`,
-        dataset: at ? { consumer: c.name, position: c.position } : {}, title,
+      // A position outside the window is an edge indicator: it jumps there.
+      const edge = at && (col === 'earlier' || col === 'later');
+      return h(edge ? 'button' : 'div', {
+        type: edge ? 'button' : null,
+        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}${edge ? ' edge' : ''}`,
+        dataset: at ? { consumer: c.name, position: c.position } : {},
+        title: edge ? `${c.name} is at LSN ${c.position}, outside the entries shown: click to go there` : title,
+        onclick: edge ? () => nav.walTo(c.position) : null,
       }, marks);
     };
     grid.append(cell('start', 0));
-    if (earlier) grid.append(cell('earlier', wal[lo - 1].lsn));
+    if (earlier) grid.append(cell('earlier', firstShown - 1));
     for (const e of shown) grid.append(cell(e.lsn, e.lsn));
-    if (later) grid.append(cell('later', wal[hi + 1].lsn));
+    if (later) grid.append(cell('later', lastShown + 1));
     if (state.log.tail) grid.append(cell('torn', 0));
     if (beyond) grid.append(cell('beyond', lastLsn + 1));
   }
-  fill(el, logSummary(state), wal.length === 0 && state.consumers.length === 0 && !state.log.tail
+  fill(el, logSummary(state), total === 0 && state.consumers.length === 0 && !state.log.tail
     ? h('p', { class: 'empty' }, 'The log is empty. Put a document to write the first log entry (LSN 1).')
     : grid);
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
-  const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved');
+  const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved') ?? (nav.focusLsn ? el.querySelector(`.entry[data-lsn="${nav.focusLsn}"]`) : null);
   if (target) {
     el.scrollLeft = target.offsetLeft - el.clientWidth / 2 + target.offsetWidth / 2;
-  } else {
+  } else if (!later) {
     el.scrollLeft = el.scrollWidth;
+  } else {
+    el.scrollLeft = 0;
   }
 }
 
-export function renderStorage(el, lsnEl, state, current) {
+// "Earlier" and "later" buttons for a vertical window of `total` rows.
+function pager(what, start, shown, total, size, go, id) {
+  if (total <= shown) return null;
+  return h('div', { class: 'pager', id },
+    h('button', { type: 'button', disabled: start === 0, onclick: () => go(Math.max(0, start - size)) }, '▲ earlier'),
+    h('span', {}, `${start + 1}–${start + shown} of ${total} ${what}`),
+    h('button', { type: 'button', disabled: start + shown >= total, onclick: () => go(Math.min(total - size, start + size)) }, 'later ▼'));
+}
+
+export function renderStorage(el, lsnEl, state, current, nav) {
   const t = touched(current);
   if (state.storage.lost) {
     fill(lsnEl, 'lost: the database is down');
@@ -222,15 +237,16 @@ export function renderStorage(el, lsnEl, state, current) {
       'The log file survived: Recover reads it back and replays it into storage.'));
     return;
   }
-  fill(lsnEl, `storage LSN ${state.storage.lsn}`);
-  const keys = Object.keys(state.storage.data);
-  const rows = keys.map((k) => h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k } },
-    h('td', { class: 'key' }, k), h('td', { class: 'value' }, pretty(state.storage.data[k]))));
+  const { rows: page, start, total } = state.storage;
+  fill(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
+  const rows = page.map(({ key: k, value }) => h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k } },
+    h('td', { class: 'key' }, k), h('td', { class: 'value' }, pretty(value))));
   if (t.deletedKey !== null) {
     rows.push(h('tr', { class: 'fresh deleted' }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
   fill(el, rows.length
-    ? h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))), h('tbody', {}, rows))
+    ? [pager('rows', start, page.length, total, STORAGE_ROWS, nav.storage, 'storage-pager'),
+       h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))), h('tbody', {}, rows))]
     : h('p', { class: 'empty' }, 'Storage is empty.'));
   scrollIntoPanel(el, el.querySelector('tr.fresh'));
 }
@@ -242,14 +258,11 @@ function scrollIntoPanel(panel, row) {
   panel.scrollTop = Math.max(0, top);
 }
 
-export function renderStream(el, state, current) {
+export function renderStream(el, state, current, nav) {
   const t = touched(current);
-  const from = Math.max(0, state.events.length - STREAM_WINDOW);
-  const shown = state.events.slice(from);
-  if (t.lsn !== null) {
-    const at = indexOfLsn(state.events, t.lsn);
-    if (at !== -1 && at < from) shown.unshift(state.events[at]);
-  }
+  const from = state.events.start;
+  const shown = state.events.items;
+  const after = state.events.total - from - shown.length;
   // Before/after images are built when a student opens them (or for the
   // event the current step touched), which keeps long streams quick to draw.
   const images = (e) => h('dl', { class: 'images' },
@@ -266,34 +279,36 @@ export function renderStream(el, state, current) {
     return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
   });
   fill(el, items.length
-    ? [from > 0 ? h('p', { class: 'fold-note' }, `${from} earlier change events are not shown (Export change stream has them all).`) : null,
-       h('ol', { class: 'events' }, items)]
+    ? [from > 0 ? h('p', { class: 'fold-note' }, `${plural(from, 'earlier change event')} not shown. `,
+        h('button', { type: 'button', id: 'events-earlier', onclick: () => nav.events(Math.max(0, from - STREAM_WINDOW)) }, '▲ show earlier')) : null,
+       h('ol', { class: 'events' }, items),
+       after > 0 ? h('p', { class: 'fold-note' }, `${plural(after, 'later change event')}. `,
+         h('button', { type: 'button', id: 'events-later', onclick: () => nav.events(after <= STREAM_WINDOW ? null : from + STREAM_WINDOW) }, '▼ show later')) : null]
     : h('p', { class: 'empty' }, 'No change events yet.'));
   const fresh = el.querySelector('li.fresh');
   if (fresh) scrollIntoPanel(el, fresh);
+  else if (after > 0) el.scrollTop = 0;
   else el.scrollTop = el.scrollHeight;
 }
 
-function stateTable(c) {
+function stateTable(c, nav) {
   const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
-  // An index over several fields shows one posting list per field.
-  const all = multi
-    ? Object.entries(c.state).flatMap(([field, postings]) => Object.entries(postings).map(([term, keys]) => [term, keys, field]))
-    : Object.entries(c.state);
-  const entries = all.slice(0, STATE_ROWS);
-  const more = all.length > entries.length
-    ? h('p', { class: 'fold-note' }, `… and ${all.length - entries.length} more (${all.length} in all)`) : null;
+  // Rows come from the engine a window at a time; a long list is cut, with
+  // its full length in `size`.
+  const entries = c.rows.items.map((r) => [r.key, r.value, r.field, r.size]);
+  const more = pager('rows', c.rows.start, entries.length, c.rows.total, STATE_ROWS, (start) => nav.rows(c.name, start), null);
+  const keysText = (keys, size) => keys.join(', ') + (size ? ` … (${size} in all)` : '');
   if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
   if (c.type === 'materialized_view') {
     const hasSum = 'sum' in c.config, hasList = c.config.list === true;
     return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'),
       hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null, hasList ? h('th', { scope: 'col' }, 'keys, in arrival order') : null)),
-      h('tbody', {}, entries.map(([g, v]) => h('tr', { dataset: { group: g } }, h('td', {}, g), h('td', { class: 'num' }, v.count),
-        hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? h('td', {}, v.list.join(', ')) : null)))), more];
+      h('tbody', {}, entries.map(([g, v, , size]) => h('tr', { dataset: { group: g } }, h('td', {}, g), h('td', { class: 'num' }, v.count),
+        hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? h('td', {}, keysText(v.list, size)) : null)))), more];
   }
   const head = c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field;
   return [h('table', {}, h('thead', {}, h('tr', {}, multi ? h('th', { scope: 'col' }, 'field') : null, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
-    h('tbody', {}, entries.map(([term, keys, field]) => h('tr', {}, multi ? h('td', {}, field) : null, h('td', {}, term), h('td', {}, keys.join(', ')))))), more];
+    h('tbody', {}, entries.map(([term, keys, field, size]) => h('tr', {}, multi ? h('td', {}, field) : null, h('td', {}, term), h('td', {}, keysText(keys, size)))))), more];
 }
 
 // What verify found for this consumer, in words, naming the rows that differ.
@@ -326,7 +341,7 @@ function costLine(c) {
  * Consumer cards. `actions` holds the callbacks the buttons call;
  * `fresh` is the answer storage would give to the current query, if any.
  */
-export function renderConsumers(el, state, current, moved, actions, fresh, errors) {
+export function renderConsumers(el, state, current, moved, actions, fresh, errors, nav) {
   const t = touched(current);
   const checks = current?.step.op === 'verify' && current.result.ok
     ? Object.fromEntries(current.result.consumers.map((k) => [k.name, k])) : {};
@@ -335,8 +350,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const isCurrent = t.consumer === c.name;
     const q = QUERY_FIELD[c.type];
     const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
-    const firstTerms = multi ? Object.keys(Object.values(c.state)[0] ?? {}) : Object.keys(c.state);
-    const example = firstTerms[0];
+    const example = c.rows.items[0]?.key;
     const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`,
                                placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
     const fieldSelect = multi ? h('select', { name: 'field', 'aria-label': `Field of ${c.name} to ask about` },
@@ -417,7 +431,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
       answer,
-      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), h('div', { class: 'state-scroll' }, stateTable(c))));
+      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), h('div', { class: 'state-scroll' }, stateTable(c, nav))));
   });
   fill(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
 }

@@ -42,7 +42,7 @@ test('Back, Forward, the slider and the arrow keys show older states', async () 
   assert.deepEqual(s.entries.map((e) => e.lsn), ['1']);
   assert.deepEqual(s.rows.map((r) => r[0]), ['u1']);
   assert.deepEqual(s.stream.map((e) => e[0]), ['1']);
-  assert.equal(await page.locator('#storage-lsn').textContent(), 'storage LSN 1');
+  assert.equal(await page.locator('#storage-lsn').textContent(), 'storage LSN 1 · 1 row');
 
   await page.click('#forward');
   s = await screenState(page);
@@ -216,10 +216,12 @@ test('after 1000 actions, jumping to step 0 and back to the end stays interactiv
   assert.equal(s.entries.at(-1).lsn, '990', 'the log reaches LSN 990');
   assert.ok(s.entries.at(-1).head);
   if (s.entries.length < 990) {
-    // Older entries are folded away, and the screen says so.
-    assert.match(await page.locator('#log .log-fold').first().textContent(), new RegExp(`LSN 1–${990 - s.entries.length}`));
+    // Older entries are a window away, and the screen says how many.
+    assert.equal(await page.locator('#log-earlier').textContent(), `◀ ${990 - s.entries.length} earlier entries`);
   }
-  assert.equal(s.rows.length, 250);
+  // Storage shows a page of its 250 rows at a time.
+  assert.equal(s.rows.length, 100);
+  assert.equal(await page.locator('#storage-pager span').textContent(), '1–100 of 250 rows');
   assert.deepEqual(s.markers, { users_by_city: 990, city_stats: 990 });
 
   await blur(page);
@@ -233,7 +235,7 @@ test('after 1000 actions, jumping to step 0 and back to the end stays interactiv
   const sliderMid = await timed(() => page.locator('#slider').fill('500'), 'step 500 of 1000');
   s = await screenState(page);
   assert.equal(s.entries.at(-1).lsn, '495', 'step 500: 495 puts and 5 flushes');
-  assert.equal(await page.locator('#storage-lsn').textContent(), 'storage LSN 495');
+  assert.equal(await page.locator('#storage-lsn').textContent(), 'storage LSN 495 · 250 rows');
   await blur(page);
   await page.keyboard.press('End');
   await waitLabel('step 1000 of 1000');
