@@ -4,7 +4,7 @@ import { loadModule, Simulator } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
-  renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched,
+  renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
   LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
@@ -556,6 +556,7 @@ function renderPage() {
     full.searchParams.set('step', String(history.cursor));
     $('open-full').href = full.href;
   }
+  applyScrolls();
   document.title = `${page.lesson ? page.lesson.title : history.title} · step ${history.cursor} · Unbundled`;
   save();
 }

@@ -12,10 +12,10 @@ export const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group
 const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. London', full_text: 'e.g. first compiler' };
 
 // How many of each the page asks the engine for and draws at once.
-export const LOG_WINDOW = 120;
+export const LOG_WINDOW = 60;
 export const STREAM_WINDOW = 60;
-export const STORAGE_ROWS = 100;
-export const STATE_ROWS = 150;
+export const STORAGE_ROWS = 50;
+export const STATE_ROWS = 50;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -73,6 +73,15 @@ export function indexOfLsn(list, lsn) {
     if (list[mid].lsn < lsn) lo = mid + 1; else hi = mid - 1;
   }
   return -1;
+}
+
+// Scrolling a panel to what changed reads layout. Renderers queue it here,
+// and the page runs the queue once after all its DOM writes: one layout per
+// frame instead of one per panel.
+const scrolls = [];
+/** Runs the queued scroll adjustments (call after rendering everything). */
+export function applyScrolls() {
+  for (const f of scrolls.splice(0)) f();
 }
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
@@ -211,13 +220,15 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
   const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved') ?? (nav.focusLsn ? el.querySelector(`.entry[data-lsn="${nav.focusLsn}"]`) : null);
-  if (target) {
-    el.scrollLeft = target.offsetLeft - el.clientWidth / 2 + target.offsetWidth / 2;
-  } else if (!later) {
-    el.scrollLeft = el.scrollWidth;
-  } else {
-    el.scrollLeft = 0;
-  }
+  scrolls.push(() => {
+    if (target) {
+      el.scrollLeft = target.offsetLeft - el.clientWidth / 2 + target.offsetWidth / 2;
+    } else if (!later) {
+      el.scrollLeft = el.scrollWidth;
+    } else {
+      el.scrollLeft = 0;
+    }
+  });
 }
 
 // "Earlier" and "later" buttons for a vertical window of `total` rows.
@@ -248,7 +259,8 @@ export function renderStorage(el, lsnEl, state, current, nav) {
     ? [pager('rows', start, page.length, total, STORAGE_ROWS, nav.storage, 'storage-pager'),
        h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))), h('tbody', {}, rows))]
     : h('p', { class: 'empty' }, 'Storage is empty.'));
-  scrollIntoPanel(el, el.querySelector('tr.fresh'));
+  const fresh = el.querySelector('tr.fresh');
+  if (fresh) scrolls.push(() => scrollIntoPanel(el, fresh));
 }
 
 // Scrolls a panel (not the page) so that `row` is visible.
@@ -286,9 +298,11 @@ export function renderStream(el, state, current, nav) {
          h('button', { type: 'button', id: 'events-later', onclick: () => nav.events(after <= STREAM_WINDOW ? null : from + STREAM_WINDOW) }, '▼ show later')) : null]
     : h('p', { class: 'empty' }, 'No change events yet.'));
   const fresh = el.querySelector('li.fresh');
-  if (fresh) scrollIntoPanel(el, fresh);
-  else if (after > 0) el.scrollTop = 0;
-  else el.scrollTop = el.scrollHeight;
+  scrolls.push(() => {
+    if (fresh) scrollIntoPanel(el, fresh);
+    else if (after > 0) el.scrollTop = 0;
+    else el.scrollTop = el.scrollHeight;
+  });
 }
 
 function stateTable(c, nav) {

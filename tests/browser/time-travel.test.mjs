@@ -220,8 +220,8 @@ test('after 1000 actions, jumping to step 0 and back to the end stays interactiv
     assert.equal(await page.locator('#log-earlier').textContent(), `◀ ${990 - s.entries.length} earlier entries`);
   }
   // Storage shows a page of its 250 rows at a time.
-  assert.equal(s.rows.length, 100);
-  assert.equal(await page.locator('#storage-pager span').textContent(), '1–100 of 250 rows');
+  assert.equal(s.rows.length, 50);
+  assert.equal(await page.locator('#storage-pager span').textContent(), '1–50 of 250 rows');
   assert.deepEqual(s.markers, { users_by_city: 990, city_stats: 990 });
 
   await blur(page);
