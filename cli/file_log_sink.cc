@@ -52,7 +52,7 @@ void FileLogSink::Sync() {
   if (::fdatasync(fd_) != 0) Panic("fdatasync");
 }
 
-void FileLogSink::Replace(const std::string& bytes) {
+void FileLogSink::Replace(std::string_view bytes) {
   if (::ftruncate(fd_, 0) != 0) Panic("ftruncate");
   size_ = 0;
   Append(bytes.data(), bytes.size());

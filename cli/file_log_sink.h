@@ -6,6 +6,7 @@
 #define UNBUNDLED_CLI_FILE_LOG_SINK_H_
 
 #include <string>
+#include <string_view>
 
 #include "core/log_file.h"
 
@@ -23,7 +24,7 @@ class FileLogSink final : public LogSink {
 
   void Append(const char* data, std::size_t n) override;
   void Sync() override;
-  void Replace(const std::string& bytes) override;
+  void Replace(std::string_view bytes) override;
   void Overwrite(std::size_t offset, char byte) override;
 
  private:

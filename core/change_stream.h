@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/shared_vector.h"
 #include "core/types.h"
 #include "core/write_ahead_log.h"
 
@@ -87,7 +88,7 @@ class ChangeStream {
   };
 
   const WriteAheadLog* wal_;
-  std::vector<std::uint32_t> records_;  // 4 bytes per event
+  SharedVector<std::uint32_t> records_;  // 4 bytes per event, shared with checkpoints
   mutable std::vector<Slot> cache_;
 };
 

@@ -417,7 +417,7 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
                                       "(crash it first)");
   }
   const RecoveryMode m = mode != nullptr ? *mode : recovery_mode_;
-  const std::vector<RecordInfo> before = wal_.records();
+  const SharedVector<RecordInfo> before = wal_.records();  // shared, not copied
   std::vector<LogEntry> entries;
   ReadReport report;
   Status s = wal_.Recover(m, &entries, &report);

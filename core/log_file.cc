@@ -5,39 +5,57 @@
 
 namespace unbundled {
 
+void LogFile::Own(bool for_append) {
+  if (buffer_.use_count() == 1) {
+    buffer_->resize(size_);  // drop bytes only a dropped copy had appended
+    return;
+  }
+  if (for_append && buffer_->size() == size_) return;
+  buffer_ = std::make_shared<std::string>(buffer_->data(), size_);
+}
+
 void LogFile::Append(const std::string& data) {
-  bytes_ += data;
+  Own(/*for_append=*/true);
+  buffer_->append(data);
+  size_ += data.size();
   if (sink_ != nullptr) sink_->Append(data.data(), data.size());
 }
 
 void LogFile::Sync() {
-  synced_ = bytes_.size();
+  synced_ = size_;
   if (sink_ != nullptr) sink_->Sync();
 }
 
 void LogFile::LosePower(std::size_t torn_bytes) {
-  bytes_.resize(synced_ + std::min(torn_bytes, unsynced()));
+  Own(/*for_append=*/false);
+  size_ = synced_ + std::min(torn_bytes, unsynced());
+  buffer_->resize(size_);
   // The torn bytes that made it are on the platter now.
-  synced_ = bytes_.size();
-  if (sink_ != nullptr) sink_->Replace(bytes_);
+  synced_ = size_;
+  if (sink_ != nullptr) sink_->Replace(bytes());
 }
 
 void LogFile::Truncate(std::size_t size) {
-  if (size >= bytes_.size()) return;
-  bytes_.resize(size);
+  if (size >= size_) return;
+  Own(/*for_append=*/false);
+  size_ = size;
+  buffer_->resize(size_);
   synced_ = std::min(synced_, size);
-  if (sink_ != nullptr) sink_->Replace(bytes_);
+  if (sink_ != nullptr) sink_->Replace(bytes());
 }
 
 void LogFile::Rewrite(std::string bytes) {
-  bytes_ = std::move(bytes);
-  synced_ = bytes_.size();
-  if (sink_ != nullptr) sink_->Replace(bytes_);
+  buffer_ = std::make_shared<std::string>(std::move(bytes));
+  size_ = buffer_->size();
+  synced_ = size_;
+  if (sink_ != nullptr) sink_->Replace(this->bytes());
 }
 
 void LogFile::FlipByte(std::size_t offset) {
-  bytes_[offset] = static_cast<char>(~static_cast<unsigned char>(bytes_[offset]));
-  if (sink_ != nullptr) sink_->Overwrite(offset, bytes_[offset]);
+  Own(/*for_append=*/false);
+  char& b = (*buffer_)[offset];
+  b = static_cast<char>(~static_cast<unsigned char>(b));
+  if (sink_ != nullptr) sink_->Overwrite(offset, b);
 }
 
 }  // namespace unbundled

@@ -6,11 +6,21 @@
 //
 // The bytes live in memory (natively and in wasm alike). A LogSink, when
 // attached, mirrors every change onto a real file (`unbundled run --log`).
+//
+// A copy of the file (a checkpoint, CopyFrom) shares its bytes: each file
+// reads only its own first size() bytes of a shared buffer, so appending at
+// the end of the buffer never changes what another file holds. Anything else
+// that would change shared bytes (a cut, a rewrite, a flipped byte, or an
+// append where the buffer has moved on past this file's end) first gives
+// this file a copy of its own. Checkpoints of a long log therefore cost
+// nothing for the log's bytes.
 #ifndef UNBUNDLED_CORE_LOG_FILE_H_
 #define UNBUNDLED_CORE_LOG_FILE_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace unbundled {
 
@@ -24,7 +34,7 @@ class LogSink {
   virtual void Sync() = 0;
   // The file now holds exactly `bytes` (after a crash cut it, or recovery
   // rewrote it).
-  virtual void Replace(const std::string& bytes) = 0;
+  virtual void Replace(std::string_view bytes) = 0;
   // One byte at `offset` changed (bit rot).
   virtual void Overwrite(std::size_t offset, char byte) = 0;
 };
@@ -52,15 +62,17 @@ class LogFile {
   // Inverts every bit of the byte at `offset` (< size()), on disk.
   void FlipByte(std::size_t offset);
 
-  const std::string& bytes() const { return bytes_; }
-  std::size_t size() const { return bytes_.size(); }
+  std::string_view bytes() const { return std::string_view(buffer_->data(), size_); }
+  std::size_t size() const { return size_; }
   std::size_t synced() const { return synced_; }
-  std::size_t unsynced() const { return bytes_.size() - synced_; }
+  std::size_t unsynced() const { return size_ - synced_; }
 
   // Makes this file hold exactly what `other` holds (bytes and how many are
-  // synced), without its sink: a checkpoint of the file.
+  // synced), without its sink: a checkpoint of the file. O(1): the bytes are
+  // shared.
   void CopyFrom(const LogFile& other) {
-    bytes_ = other.bytes_;
+    buffer_ = other.buffer_;
+    size_ = other.size_;
     synced_ = other.synced_;
   }
 
@@ -69,8 +81,14 @@ class LogFile {
   void AttachSink(LogSink* sink) { sink_ = sink; }
 
  private:
-  std::string bytes_;
-  std::size_t synced_ = 0;  // bytes_[0, synced_) are on disk
+  // Gives this file a buffer of its own (holding its bytes) unless it has
+  // one already; `for_append` allows sharing while the buffer ends where
+  // this file does.
+  void Own(bool for_append);
+
+  std::shared_ptr<std::string> buffer_ = std::make_shared<std::string>();
+  std::size_t size_ = 0;    // this file is (*buffer_)[0, size_)
+  std::size_t synced_ = 0;  // bytes [0, synced_) are on disk
   LogSink* sink_ = nullptr;
 };
 

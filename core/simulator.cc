@@ -113,7 +113,7 @@ void WriteResultJson(const WriteResult& w, const WriteOptions& options, Json* re
   }
 }
 
-std::string Hex(const std::string& bytes, std::size_t from, std::size_t n) {
+std::string Hex(std::string_view bytes, std::size_t from, std::size_t n) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
   out.reserve(n * 2);
@@ -1276,7 +1276,7 @@ Json Simulator::Record(Lsn lsn) const {
     return {{"ok", false}, {"error", "lsn: no log record with LSN " + std::to_string(lsn) +
                                          " in the file"}};
   }
-  const std::string& bytes = wal.file().bytes();
+  std::string_view bytes = wal.file().bytes();
   const char* p = bytes.data() + r->offset;
   const std::uint32_t stored = log::DecodeFixed32(p + log::kChecksumOffset);
   const std::uint32_t length = log::DecodeFixed32(p + log::kLengthOffset);

@@ -44,7 +44,7 @@ std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, const std::s
 }
 
 std::string_view WriteAheadLog::Bytes(const RecordInfo& record, std::string* scratch) const {
-  const std::string& bytes = file_.bytes();
+  std::string_view bytes = file_.bytes();
   if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) return {};
   std::string_view view(bytes.data() + record.offset, record.size);
   auto it = buffered_.lower_bound(record.offset);
@@ -90,7 +90,7 @@ const RecordInfo* WriteAheadLog::Find(Lsn lsn) const {
 }
 
 bool WriteAheadLog::Read(const RecordInfo& record, LogEntry* entry, std::string* why) const {
-  const std::string& bytes = file_.bytes();
+  std::string_view bytes = file_.bytes();
   if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) {
     *why = "record is not in the file";
     return false;
@@ -166,7 +166,7 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
     }
     file_.Truncate(good.empty() ? 0 : good.back().offset + good.back().size);
   }
-  records_ = std::move(rebuilt);
+  records_ = SharedVector<RecordInfo>(std::move(rebuilt));
   buffered_.clear();
   // What recovery read back is made durable before the database opens, as
   // PostgreSQL fsyncs its data directory when crash recovery starts: bytes

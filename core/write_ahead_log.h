@@ -18,6 +18,7 @@
 #include "core/log_file.h"
 #include "core/log_reader.h"
 #include "core/log_writer.h"
+#include "core/shared_vector.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -77,11 +78,11 @@ class WriteAheadLog {
   std::size_t Append(LogOp op, const std::string& key, const std::string& value_json,
                      std::uint32_t prev);
   // Sets a record's `prev` (recovery rebuilds the links as it replays).
-  void SetPrev(std::size_t index, std::uint32_t prev) { records_[index].prev = prev; }
+  void SetPrev(std::size_t index, std::uint32_t prev) { records_.mutable_at(index).prev = prev; }
   // Makes every written record durable.
   void Sync();
   // Marks the newest record as never acknowledged to its client.
-  void MarkLastUnacknowledged() { records_.back().acknowledged = false; }
+  void MarkLastUnacknowledged() { records_.mutable_at(records_.size() - 1).acknowledged = false; }
 
   // The LSN the next write takes: one after the head.
   Lsn NextLsn() const { return head() + 1; }
@@ -92,7 +93,7 @@ class WriteAheadLog {
     return durable_count_ == 0 ? 0 : records_[durable_count_ - 1].lsn;
   }
   // Records in LSN (and file) order.
-  const std::vector<RecordInfo>& records() const { return records_; }
+  const SharedVector<RecordInfo>& records() const { return records_; }
   // The record with exactly this LSN, or nullptr (binary search).
   const RecordInfo* Find(Lsn lsn) const;
   // Decodes a record's entry from the file's bytes. False (and *why) when
@@ -144,7 +145,7 @@ class WriteAheadLog {
  private:
   LogFile file_;
   log::Writer writer_;
-  std::vector<RecordInfo> records_;
+  SharedVector<RecordInfo> records_;  // shared with checkpoints
   std::size_t durable_count_ = 0;  // records_[0, durable_count_) are synced
   // Bytes that rotted on disk while the process was up: offset -> the byte
   // the process wrote (and still reads).

@@ -9,6 +9,8 @@
 
 #include "core/crc32c.h"
 #include "core/engine.h"
+#include "core/log_file.h"
+#include "core/shared_vector.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
 #include "core/log_writer.h"
@@ -96,7 +98,7 @@ std::string SmallLog(int entries) {
   bool deleted;
   ChangeEvent e;
   EXPECT_TRUE(engine.Delete("k1", &deleted, &e).ok());
-  return engine.wal().file().bytes();
+  return std::string(engine.wal().file().bytes());
 }
 
 void IncrementByte(std::string* s, std::size_t offset, int delta) {
@@ -332,6 +334,67 @@ TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {
                               "mismatch", 0), 0u) << s.message();
   EXPECT_TRUE(engine.down());
   EXPECT_EQ(engine.wal().file().bytes(), bytes);
+}
+
+}  // namespace
+}  // namespace unbundled
+
+namespace unbundled {
+namespace {
+
+// A copy of a LogFile (a checkpoint) shares its bytes; no change to one may
+// show in the other.
+TEST(LogFileCopy, CopiesShareBytesYetNeverSeeEachOthersChanges) {
+  LogFile a;
+  a.Append("hello");
+  a.Sync();
+  LogFile b;
+  b.CopyFrom(a);
+  EXPECT_EQ(b.bytes().data(), a.bytes().data()) << "the copy shares the buffer";
+  a.Append(" world");  // in place: b still reads its own 5 bytes
+  EXPECT_EQ(a.bytes(), "hello world");
+  EXPECT_EQ(b.bytes(), "hello");
+  b.Append("!");  // the buffer has moved on past b's end: b gets its own
+  EXPECT_EQ(b.bytes(), "hello!");
+  EXPECT_EQ(a.bytes(), "hello world");
+  LogFile c;
+  c.CopyFrom(a);
+  a.FlipByte(0);
+  EXPECT_EQ(c.bytes(), "hello world");
+  EXPECT_NE(a.bytes(), "hello world");
+  LogFile d;
+  d.CopyFrom(c);
+  c.Truncate(2);
+  c.Append("LP");
+  EXPECT_EQ(c.bytes(), "heLP");
+  EXPECT_EQ(d.bytes(), "hello world");
+  EXPECT_EQ(d.synced(), 5u);
+  d.LosePower(3);  // synced 5 bytes, plus 3 torn bytes
+  EXPECT_EQ(d.bytes(), "hello wo");
+  EXPECT_EQ(c.bytes(), "heLP");
+}
+
+}  // namespace
+}  // namespace unbundled
+
+namespace unbundled {
+namespace {
+
+TEST(SharedVectorCopy, CopiesShareElementsYetNeverSeeEachOthersChanges) {
+  SharedVector<int> a;
+  a.push_back(1);
+  a.push_back(2);
+  SharedVector<int> b = a;
+  EXPECT_EQ(b.begin(), a.begin());
+  a.push_back(3);
+  EXPECT_EQ(b.size(), 2u);
+  b.push_back(9);  // the buffer moved on past b's end: b gets its own
+  EXPECT_EQ(std::vector<int>(b.begin(), b.end()), (std::vector<int>{1, 2, 9}));
+  EXPECT_EQ(std::vector<int>(a.begin(), a.end()), (std::vector<int>{1, 2, 3}));
+  SharedVector<int> c = a;
+  a.mutable_at(0) = 7;
+  EXPECT_EQ(c[0], 1);
+  EXPECT_EQ(a[0], 7);
 }
 
 }  // namespace
