@@ -9,51 +9,24 @@
 #include <memory>
 #include <string>
 
+#include "bench/workloads.h"
 #include "core/crc32c.h"
 #include "core/engine.h"
 
 namespace unbundled {
 namespace {
 
-const char* kCities[] = {"London", "Paris", "Oslo", "Lagos", "Lima", "Pune", "Kyoto", "Perth"};
-const char* kWords[] = {"graph", "log", "stream", "index", "kafka", "snapshot", "replica", "shard"};
-
-Json SmallDocument(std::size_t i) {
-  return {{"name", std::string("user ") + kWords[i % 8] + " " + kWords[(i / 8) % 8]},
-          {"city", kCities[i % 8]},
-          {"age", static_cast<int>(18 + i % 60)}};
-}
-
-std::string KeyOf(std::size_t i) { return "user" + std::to_string(i); }
-
-void AddThreeConsumers(Engine* engine) {
-  Lsn position;
-  engine->AddConsumer({"by_city", "secondary_index", {{"field", "city"}}}, JoinMode::kReplay,
-                      nullptr, &position);
-  engine->AddConsumer({"city_stats", "materialized_view", {{"group_by", "city"}, {"sum", "age"}}},
-                      JoinMode::kReplay, nullptr, &position);
-  engine->AddConsumer({"search", "full_text", {{"fields", {"name"}}}}, JoinMode::kReplay, nullptr,
-                      &position);
-}
+using bench::KeyOf;
+using bench::SmallDocument;
 
 // One put followed by a flush of all three consumers, after `history` events
 // have already been written and processed. The keys are updated in place so
 // the derived state stays the same size whatever the history.
 void BM_FlushOneEventAfterHistory(benchmark::State& state) {
   const std::size_t history = static_cast<std::size_t>(state.range(0));
-  Engine engine;
-  AddThreeConsumers(&engine);
-  ChangeEvent event;
-  for (std::size_t i = 0; i < history; ++i) engine.Put(KeyOf(i % 1000), SmallDocument(i), &event);
-  std::size_t delivered;
-  engine.FlushAll(&delivered);
+  auto engine = bench::EngineWithHistory(history);
   std::size_t i = history;
-  for (auto _ : state) {
-    engine.Put(KeyOf(i % 1000), SmallDocument(i), &event);
-    engine.FlushAll(&delivered);
-    benchmark::DoNotOptimize(delivered);
-    ++i;
-  }
+  for (auto _ : state) bench::PutFlushOne(engine.get(), i++);
   state.counters["history_events"] = static_cast<double>(history);
 }
 BENCHMARK(BM_FlushOneEventAfterHistory)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
@@ -62,14 +35,7 @@ BENCHMARK(BM_FlushOneEventAfterHistory)->Arg(1000)->Arg(1000000)->Unit(benchmark
 void BM_PutFlushThroughput(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
-    auto engine = std::make_unique<Engine>();
-    AddThreeConsumers(engine.get());
-    ChangeEvent event;
-    std::size_t delivered;
-    for (std::size_t i = 0; i < n; ++i) {
-      engine->Put(KeyOf(i), SmallDocument(i), &event);
-      engine->FlushAll(&delivered);
-    }
+    auto engine = bench::PutFlush(n);
     benchmark::DoNotOptimize(engine->wal().head());
     state.PauseTiming();  // do not time the teardown of a million documents
     engine.reset();

@@ -16,6 +16,11 @@ void LogFile::Own(bool for_append) {
 
 void LogFile::Append(const std::string& data) {
   Own(/*for_append=*/true);
+  // Grow by a quarter, not the library's doubling: a long log then holds at
+  // most 25% of unused capacity instead of up to 100%.
+  if (buffer_->capacity() < buffer_->size() + data.size()) {
+    buffer_->reserve(std::max(buffer_->size() + data.size(), buffer_->size() + buffer_->size() / 4));
+  }
   buffer_->append(data);
   size_ += data.size();
   if (sink_ != nullptr) sink_->Append(data.data(), data.size());

@@ -31,6 +31,8 @@ class SharedVector {
 
   void push_back(const T& item) {
     Own(/*for_append=*/true);
+    // Grow by a quarter (at most 25% unused capacity, not up to 100%).
+    if (buffer_->capacity() == buffer_->size()) buffer_->reserve(buffer_->size() + buffer_->size() / 4 + 16);
     buffer_->push_back(item);
     ++size_;
   }
