@@ -396,6 +396,17 @@ const nav = {
   },
   events: (start) => { page.win.events = start; render(); },
   storage: (start) => { page.win.storage = Math.max(0, start); render(); },
+  // The storage panel scrolled: rows first..first+visible are under view.
+  // Redraw only storage, and only when the drawn window no longer covers
+  // them (with half a window to spare on each side).
+  storageAt: (first, visible) => {
+    const start = page.win.storage;
+    if (first >= start && first + visible <= start + STORAGE_ROWS) return;
+    page.win.storage = Math.max(0, first - Math.floor((STORAGE_ROWS - visible) / 2));
+    const counts = Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }]));
+    const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { start: page.win.storage, count: STORAGE_ROWS }, rows: counts });
+    if (v.ok) renderStorage($('storage'), $('storage-lsn'), v, null, nav);
+  },
   rows: (name, start) => { page.win.rows[name] = Math.max(0, start); render(); },
   get focusLsn() { return page.focusLsn; },
 };

@@ -240,6 +240,12 @@ function pager(what, start, shown, total, size, go, id) {
     h('button', { type: 'button', disabled: start + shown >= total, onclick: () => go(Math.min(total - size, start + size)) }, 'later ▼'));
 }
 
+// Storage is a virtual list: the panel scrolls through every row, as tall
+// as all of them (a spacer stands in for the rows not drawn), and only the
+// window the engine sent is in the page. Rows have one fixed height; a long
+// value is cut with an ellipsis and shown whole on hover.
+export const STORAGE_ROW_PX = 28;
+
 export function renderStorage(el, lsnEl, state, current, nav) {
   const t = touched(current);
   if (state.storage.lost) {
@@ -250,17 +256,41 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   }
   const { rows: page, start, total } = state.storage;
   fill(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
-  const rows = page.map(({ key: k, value }) => h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k } },
-    h('td', { class: 'key' }, k), h('td', { class: 'value' }, pretty(value))));
+  const after = Math.max(0, total - start - page.length);
+  const spacer = (n, where) => (n ? h('tr', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STORAGE_ROW_PX}px` }) : null);
+  const rows = page.map(({ key: k, value }) => {
+    const text = pretty(value);
+    return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: `height: ${STORAGE_ROW_PX}px` },
+      h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: text }, text));
+  });
   if (t.deletedKey !== null) {
-    rows.push(h('tr', { class: 'fresh deleted' }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
+    rows.push(h('tr', { class: 'fresh deleted', style: `height: ${STORAGE_ROW_PX}px` }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
   fill(el, rows.length
-    ? [pager('rows', start, page.length, total, STORAGE_ROWS, nav.storage, 'storage-pager'),
-       h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))), h('tbody', {}, rows))]
+    ? h('table', { class: 'virtual', 'aria-rowcount': total },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
+      h('tbody', {}, spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
+  // Scrolling asks for the window under the view (once per frame).
+  if (!el.dataset.virtual) {
+    el.dataset.virtual = '1';
+    el.tabIndex = 0;
+    el.setAttribute('aria-label', 'Storage rows: scroll, or use the arrow and Page keys');
+    let queued = false;
+    el.addEventListener('scroll', () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; nav.storageAt(Math.floor(el.scrollTop / STORAGE_ROW_PX), Math.ceil(el.clientHeight / STORAGE_ROW_PX)); });
+    }, { passive: true });
+  }
   const fresh = el.querySelector('tr.fresh');
-  if (fresh) scrolls.push(() => scrollIntoPanel(el, fresh));
+  scrolls.push(() => {
+    if (fresh) return scrollIntoPanel(el, fresh);
+    // Keep the scroll position inside the drawn window (a new session, a
+    // window moved by the page).
+    const first = Math.floor(el.scrollTop / STORAGE_ROW_PX);
+    if (first < start || first >= start + Math.max(1, page.length)) el.scrollTop = start * STORAGE_ROW_PX;
+  });
 }
 
 // Scrolls a panel (not the page) so that `row` is visible.
