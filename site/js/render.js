@@ -16,6 +16,9 @@ export const LOG_WINDOW = 60;
 export const STREAM_WINDOW = 60;
 export const STORAGE_ROWS = 50;
 export const STATE_ROWS = 50;
+// Keys shown in one row of a consumer's state (an index's posting list, a
+// view's list); the row says how many there are in all.
+const KEYS_SHOWN = 12;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -341,7 +344,11 @@ function stateTable(c, nav) {
   // its full length in `size`.
   const entries = c.rows.items.map((r) => [r.key, r.value, r.field, r.size]);
   const more = pager('rows', c.rows.start, entries.length, c.rows.total, STATE_ROWS, (start) => nav.rows(c.name, start), null);
-  const keysText = (keys, size) => keys.join(', ') + (size ? ` … (${size} in all)` : '');
+  // A long list shows its first keys and how many there are in all.
+  const keysText = (keys, size) => {
+    const all = size ?? keys.length;
+    return all > KEYS_SHOWN ? `${keys.slice(0, KEYS_SHOWN).join(', ')} … (${all} in all)` : keys.join(', ');
+  };
   if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
   if (c.type === 'materialized_view') {
     const hasSum = 'sum' in c.config, hasList = c.config.list === true;
