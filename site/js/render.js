@@ -260,18 +260,22 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   const { rows: page, start, total } = state.storage;
   fill(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
   const after = Math.max(0, total - start - page.length);
+  // While every row fits in one window, rows wrap and show whole; beyond
+  // that they take one line each so that the panel can scroll through all.
+  const virtual = total > STORAGE_ROWS;
+  const height = virtual ? `height: ${STORAGE_ROW_PX}px` : null;
   const spacer = (n, where) => (n ? h('tr', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STORAGE_ROW_PX}px` }) : null);
   const rows = page.map(({ key: k, value }) => {
     const text = pretty(value);
-    return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: `height: ${STORAGE_ROW_PX}px` },
-      h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: text }, text));
+    return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: height },
+      h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: virtual ? text : null }, text));
   });
   if (t.deletedKey !== null) {
-    rows.push(h('tr', { class: 'fresh deleted', style: `height: ${STORAGE_ROW_PX}px` }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
+    rows.push(h('tr', { class: 'fresh deleted', style: height }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
   fill(el, rows.length
-    ? h('table', { class: 'virtual', 'aria-rowcount': total },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
+    ? h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'key-col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
       h('tbody', {}, spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
   // Scrolling asks for the window under the view (once per frame).
