@@ -12,10 +12,10 @@ export const QUERY_FIELD = { secondary_index: 'value', materialized_view: 'group
 const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. London', full_text: 'e.g. first compiler' };
 
 // How many of each the page asks the engine for and draws at once.
-export const LOG_WINDOW = 60;
-export const STREAM_WINDOW = 60;
+export const LOG_WINDOW = 40;
+export const STREAM_WINDOW = 40;
 export const STORAGE_ROWS = 50;
-export const STATE_ROWS = 50;
+export const STATE_ROWS = 25;
 // Keys shown in one row of a consumer's state (an index's posting list, a
 // view's list); the row says how many there are in all.
 const KEYS_SHOWN = 12;
