@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <new>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -371,6 +372,8 @@ Json Simulator::Apply(const Json& step) {
     const Marks before = MarksOf(engine_);
     s = Dispatch(step, &result);
     if (s.ok()) result["touched"] = Touched(step, before, MarksOf(engine_));
+  } catch (const std::bad_alloc&) {
+    throw;  // out of memory is the caller's to handle (the wasm boundary reports it)
   } catch (const std::exception& e) {
     // Handlers validate before they mutate, so nothing has changed; this is
     // a last line of defence that keeps exceptions inside the core.

@@ -66,6 +66,12 @@ std::string OutOfMemory(const unbundled::Simulator& sim) {
 
 class SimulatorBinding {
  public:
+  // A new simulator (a new session) sets the reserve aside again if an
+  // exhaustion used it: the sessions it replaces have given their memory back.
+  SimulatorBinding() {
+    if (g_reserve == nullptr) g_reserve = static_cast<char*>(std::malloc(24 << 20));
+  }
+
   std::string apply(const std::string& step_json) {
     try {
       return sim_.Apply(step_json);

@@ -67,6 +67,8 @@ function clearNotices() {
 function openSession(scenario, cursor, lesson = null, loaded = null) {
   page.win = { wal: null, events: null, storage: 0, rows: {}, at: null };
   page.fresh = null;
+  page.full = null;
+  document.getElementById('out-of-memory')?.remove();
   stopPlaying();
   flushSave(true);  // the session being replaced, if a save of it is still due
   $('share-box').hidden = true;
@@ -235,7 +237,9 @@ function act(step, errorEl) {
   $('share-box').hidden = true;
   const wasOnScript = onScript();
   const at = page.history.cursor;
+  if (page.full) return refuseFull(errorEl);
   const { result, discarded } = page.history.act(step);
+  if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
     if (typeof errorEl === 'string') page.consumerErrors[errorEl] = result.error;
     else if (errorEl) errorEl.textContent = result.error;
@@ -271,9 +275,32 @@ async function withProgress(label, run) {
   }
 }
 
+// The engine ran out of memory: the session keeps what it shows and takes
+// no more steps; the page says so and offers an export.
+function outOfMemory(result, errorEl) {
+  page.full = result.error;
+  try {
+    page.history.rewindLive();  // the engine may be part-way through the step
+  } catch { /* it stays as it is: no more steps are taken on it */ }
+  const el = h('div', { class: 'notice error', role: 'alert', id: 'out-of-memory' },
+    h('span', {}, `The simulator is out of memory: ${result.error}. `),
+    h('button', { type: 'button', onclick: exportScenario }, 'Export scenario'));
+  $('notices').before(el);  // outside the notices the next action clears
+  return refuseFull(errorEl);
+}
+
+function refuseFull(errorEl) {
+  const result = { ok: false, error: `${page.full}` };
+  if (typeof errorEl === 'string') page.consumerErrors[errorEl] = result.error;
+  else if (errorEl) errorEl.textContent = result.error;
+  render();
+  return result;
+}
+
 // A bulk step: up to 100,000 generated puts as one step in the history.
 async function bulkPut() {
   if (page.busy) return;
+  if (page.full) return refuseFull($('bulk-error'));
   const count = Number($('bulk-count').value), keys = Number($('bulk-keys').value);
   const step = { op: 'put_random', count, keys, seed: 1 + Math.floor(Math.random() * 2 ** 31) };
   stopPlaying();
@@ -292,6 +319,7 @@ async function bulkPut() {
   }
   const { result, discarded } = await withProgress('Writing documents:',
     (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
+  if (result.out_of_memory) return outOfMemory(result, $('bulk-error'));
   if (!result.ok) {
     $('bulk-error').textContent = result.error;
     render();

@@ -152,3 +152,34 @@ test('load to interactive, with the CPU throttled 4x as on a slow laptop', async
     await context.close();
   }
 });
+
+test('out of memory: the page says so, keeps what it had, offers an export and takes no more steps', async (t) => {
+  const page = await openPage(env.browser, env.base);
+  await page.fill('#bulk-count', '100000');
+  await page.fill('#bulk-keys', '1000000');
+  // Bulk steps of 100,000 new keys until the module's 1 GB is exhausted
+  // (about 1.8 million entries with the sandbox's two consumers).
+  let done = 0;
+  for (let i = 1; i <= 40; i++) {
+    await page.click('#bulk-put');
+    await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`
+      || document.querySelector('#bulk-error').textContent !== '', i, { timeout: 60000 });
+    if (await page.locator('#bulk-error').textContent() !== '') break;
+    done = i;
+  }
+  assert.ok(done >= 5 && done < 40, `memory ran out after ${done} bulk steps`);
+  assert.match(await page.locator('#bulk-error').textContent(), /^out of memory at [\d]+ log entries: export and start a new session$/);
+  assert.match(await page.locator('#out-of-memory').textContent(), /The simulator is out of memory/);
+  // What it had: the last step that completed, drawn.
+  assert.equal(await page.locator('#step-label').textContent(), `step ${done} of ${done}`);
+  assert.match(await page.locator('#log-summary').textContent(), new RegExp(`log file: ${done * 100000} entries`));
+  // No more steps; an export still works.
+  await page.click('#flush-all');
+  assert.match(await page.locator('#flush-error').textContent(), /out of memory/);
+  assert.equal(await page.locator('#step-label').textContent(), `step ${done} of ${done}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#out-of-memory button')]);
+  const scenario = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+  assert.equal(scenario.steps.length, done);
+  t.diagnostic(`out of memory after ${done} bulk steps of 100,000 puts`);
+  assertClean(assert, page);
+});
