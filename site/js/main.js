@@ -770,8 +770,11 @@ function withFault(step) {
   return step;
 }
 
+// Keys typed into a field, or used to scroll a focused list (storage: its
+// arrows, Page and Home/End keys scroll it), are not timeline shortcuts.
 function isTyping(target) {
-  return target instanceof HTMLElement && (target.matches('input:not([type=range]), textarea, select') || target.isContentEditable);
+  return target instanceof HTMLElement && (target.matches('input:not([type=range]), textarea, select') || target.isContentEditable
+    || target.closest('#storage') !== null);
 }
 
 function wireControls() {

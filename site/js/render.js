@@ -122,7 +122,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
-    grid.append(h('button', { type: 'button', class: 'log-fold', id: 'log-earlier', title: `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
+    grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
       onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
   }
   for (const e of shown) {
@@ -146,7 +146,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null));
   }
   if (later) {
-    grid.append(h('button', { type: 'button', class: 'log-fold', id: 'log-later', title: `Show later log entries (up to LSN ${lastLsn})`,
+    grid.append(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: `Show later log entries (up to LSN ${lastLsn})`,
       onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
   }
   if (state.log.tail) {
@@ -167,7 +167,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     // before it (an LSN can be missing), an edge of the window when it is
     // outside, or "not in the log".
     const columnOf = (lsn) => {
-      if (lsn === 0) return 'start';
+      if (lsn === 0) return earlier ? 'earlier' : 'start';
       if (lsn > lastLsn) return 'beyond';
       if (lsn < firstShown) return earlier ? 'earlier' : 'start';
       if (lsn > lastShown) return later ? 'later' : 'beyond';
@@ -204,7 +204,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       const edge = at && (col === 'earlier' || col === 'later');
       return h(edge ? 'button' : 'div', {
         type: edge ? 'button' : null,
-        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}${edge ? ' edge' : ''}`,
+        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}`,
         dataset: at ? { consumer: c.name, position: c.position } : {},
         title: edge ? `${c.name} is at LSN ${c.position}, outside the entries shown: click to go there` : title,
         onclick: edge ? () => nav.walTo(c.position) : null,
@@ -225,7 +225,10 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved') ?? (nav.focusLsn ? el.querySelector(`.entry[data-lsn="${nav.focusLsn}"]`) : null);
   scrolls.push(() => {
     if (target) {
-      el.scrollLeft = target.offsetLeft - el.clientWidth / 2 + target.offsetWidth / 2;
+      // Centre it in what the sticky label column leaves visible.
+      const label = el.querySelector('.log-label')?.offsetWidth ?? 0;
+      const x = target.getBoundingClientRect().left - el.getBoundingClientRect().left + el.scrollLeft;
+      el.scrollLeft = x - label - (el.clientWidth - label) / 2 + target.offsetWidth / 2;
     } else if (!later) {
       el.scrollLeft = el.scrollWidth;
     } else {
