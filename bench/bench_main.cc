@@ -1,100 +1,215 @@
-// bench_runner: the engine workloads with a wall clock, one JSON line each.
-// Built natively (build/bench/bench_runner) and as WebAssembly for Node
-// (build-wasm/bench/bench_runner.js); scripts/bench runs both and compares.
-//   bench_runner [--quick]     --quick: smaller sizes, for a smoke run
-#include <chrono>
+// bench_runner: the engine workloads (bench/workloads.h) with a wall clock,
+// one JSON line each. Built natively (build/bench/bench_runner) and as
+// WebAssembly for Node (build-wasm/bench/bench_runner.js); scripts/bench runs
+// both and compares them.
+//
+//   bench_runner [--quick] [--repeat K] [--max-history H] [--only GROUP]
+//     --quick          smaller sizes, for a smoke run
+//     --repeat K       time each workload K times and report the median (3)
+//     --max-history H  cap the history of put_flush_after_history (for a
+//                      wasm run that cannot hold a million entries)
+//     --only GROUP     run one group: memory_per_entry, put_flush_new,
+//                      put_flush_after_history, recover, state (state, view
+//                      and checkpoint)
+//
+// Each line: {"workload", "n", "ms" (median), "runs_ms", "items_per_s", ...}.
+// The last line is {"workload":"process","peak_bytes"}: peak RSS natively,
+// the size of linear memory in wasm (it never shrinks, so that is its peak).
+// scripts/bench runs each group in its own process, native then wasm, so a
+// pair is measured close together in time and each peak is its group's.
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
+
+#if !defined(__EMSCRIPTEN__)
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 #include "bench/workloads.h"
-#include "core/simulator.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using unbundled::Json;
 namespace bench = unbundled::bench;
 
-double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
+// Bytes malloc hands out now: the same count natively and in wasm. glibc
+// serves big blocks (the log's buffer) by mmap and counts them apart
+// (hblkhd); Emscripten's dlmalloc has no mmap.
+double HeapBytes() {
+#if defined(__EMSCRIPTEN__)
+  return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks));
+#else
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd);
+#endif
 }
 
-void Print(const Json& j) { std::printf("%s\n", j.dump().c_str()); std::fflush(stdout); }
+// What the process holds: resident memory natively (/proc/self/statm), the
+// module's linear memory (HEAP8.length) in wasm.
+double ProcessBytes() {
+#if defined(__EMSCRIPTEN__)
+  return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0;
+#else
+  unsigned long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f != nullptr) {
+    if (std::fscanf(f, "%lu %lu", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+#endif
+}
+
+double PeakBytes() {
+#if defined(__EMSCRIPTEN__)
+  return ProcessBytes();
+#else
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // ru_maxrss is in KiB on Linux
+#endif
+}
+
+void Print(const Json& line) {
+  std::printf("%s\n", line.dump().c_str());
+  std::fflush(stdout);
+}
+
+// Runs `once` (one timed run, its setup inside it but outside its Measure)
+// `repeat` times and prints the median.
+void Report(Json line, int repeat, const std::function<bench::Measure()>& once) {
+  std::vector<double> runs;
+  bench::Measure m;
+  for (int r = 0; r < repeat; ++r) {
+    m = once();
+    runs.push_back(m.ms);
+  }
+  std::vector<double> sorted = runs;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  line["n"] = m.n;
+  line["ms"] = median;
+  line["runs_ms"] = runs;
+  line["items_per_s"] = median > 0 ? m.n / (median / 1000) : 0;
+  if (m.bytes != 0) line["bytes"] = m.bytes;
+  Print(line);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  int repeat = 3;
+  std::size_t max_history = 0;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+      repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--max-history") == 0 && i + 1 < argc) {
+      max_history = static_cast<std::size_t>(std::atoll(argv[++i]));
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_runner [--quick] [--repeat K] [--max-history H] [--only GROUP]\n");
+      return 2;
+    }
+  }
   const std::size_t million = quick ? 100000 : 1000000;
+  const auto run = [&only](const char* group) { return only.empty() || only == group; };
+  if (!only.empty() && !(run("memory_per_entry") || run("put_flush_new") ||
+                         run("put_flush_after_history") || run("recover") || run("state"))) {
+    std::fprintf(stderr, "bench_runner: no group '%s'\n", only.c_str());
+    return 2;
+  }
 
-  {  // Put + flush of N new small documents, three consumers.
-    const std::size_t heap0 = bench::HeapBytes();
-    auto t0 = Clock::now();
-    auto engine = bench::PutFlush(million);
-    auto t1 = Clock::now();
-    const std::size_t heap = bench::HeapBytes() - heap0;
-    Print({{"workload", "put_flush"}, {"n", million}, {"ms", Ms(t0, t1)},
-           {"per_item_us", Ms(t0, t1) * 1000 / million},
-           {"heap_bytes_per_key", static_cast<double>(heap) / million},
-           {"record_bytes_per_entry", static_cast<double>(engine->wal().file().size()) / million}});
+  // Memory per log entry, first, while the process holds little: N put +
+  // flush steps over 1,000 keys, so the log grows and storage and the derived
+  // state do not.
+  if (run("memory_per_entry")) {
+    auto engine = bench::EngineWithHistory(1000);
+    const double process0 = ProcessBytes(), heap0 = HeapBytes();
+    const bench::Measure m = bench::PutFlushAfterHistory(engine.get(), 1000, million);
+    const double n = static_cast<double>(m.n);
+    const double record = m.bytes / n;
+    const double process = (ProcessBytes() - process0) / n, heap = (HeapBytes() - heap0) / n;
+    Print({{"workload", "memory_per_entry"}, {"n", m.n}, {"keys", 1000}, {"ms", m.ms},
+           {"items_per_s", n / (m.ms / 1000)}, {"record_bytes_per_entry", record},
+#if defined(__EMSCRIPTEN__)
+           {"process_measure", "wasm linear memory (HEAP8.length) growth"},
+#else
+           {"process_measure", "RSS growth (/proc/self/statm)"},
+#endif
+           {"process_bytes_per_entry", process}, {"process_ratio", process / record},
+           {"heap_bytes_per_entry", heap}, {"heap_ratio", heap / record}});
   }
-  for (std::size_t history : {std::size_t{1000}, million}) {  // one put + flush after a history
+
+  // (a) Put + flush of N new small documents, three consumers. The first run
+  // also counts the heap per stored document.
+  if (run("put_flush_new")) {
+    double heap_per_document = 0;
+    bool first = true;
+    Report({{"workload", "put_flush_new"}}, repeat, [&] {
+      std::unique_ptr<unbundled::Engine> engine;
+      const double heap0 = HeapBytes();
+      bench::Measure m = bench::PutFlushNew(million, &engine);
+      if (first) heap_per_document = (HeapBytes() - heap0) / static_cast<double>(m.n);
+      first = false;
+      return m;  // the engine's teardown is not timed
+    });
+    Print({{"workload", "heap_per_stored_document"}, {"n", million},
+           {"heap_bytes_per_document", heap_per_document}});
+  }
+
+  // (b) One put + flush after H events of history, 20,000 times.
+  for (std::size_t history : {std::size_t{1000}, million}) {
+    if (!run("put_flush_after_history")) break;
+    if (max_history != 0 && history > max_history) history = max_history;
     auto engine = bench::EngineWithHistory(history);
-    const std::size_t n = 20000;
-    auto t0 = Clock::now();
-    for (std::size_t i = 0; i < n; ++i) bench::PutFlushOne(engine.get(), history + i);
-    auto t1 = Clock::now();
-    Print({{"workload", "put_flush_one_after_history"}, {"n", history}, {"ms", Ms(t0, t1)},
-           {"per_item_us", Ms(t0, t1) * 1000 / n}});
+    std::size_t next = history;
+    Report({{"workload", "put_flush_after_history"}, {"history", history}}, repeat, [&] {
+      bench::Measure m = bench::PutFlushAfterHistory(engine.get(), next, 20000);
+      next += 20000;
+      return m;
+    });
   }
-  {  // Memory per log entry: the log grows, storage and state do not. The
-     // history first fills the change stream's small cache of documents.
-    auto engine = bench::EngineWithHistory(10000);
-    const std::size_t n = quick ? 50000 : 200000;
-    const std::size_t heap0 = bench::HeapBytes();
-    const std::size_t bytes0 = engine->wal().file().size();
-    for (std::size_t i = 0; i < n; ++i) bench::PutFlushOne(engine.get(), i);
-    const double heap = static_cast<double>(bench::HeapBytes() - heap0) / n;
-    const double record = static_cast<double>(engine->wal().file().size() - bytes0) / n;
-    Print({{"workload", "memory_per_entry"}, {"n", n}, {"heap_bytes_per_entry", heap},
-           {"record_bytes_per_entry", record}, {"ratio", heap / record}});
+
+  // (c) Recovery after a process crash of a 100,000-entry log.
+  if (run("recover")) {
+    Report({{"workload", "recover"}}, repeat, [&] {
+      auto engine = bench::CrashedEngine(100000);
+      return bench::RecoverAfterCrash(engine.get());
+    });
   }
-  {  // Recovery after a process crash: read, verify and replay the log.
-    const std::size_t n = 100000;
-    auto engine = std::make_unique<unbundled::Engine>();
-    for (std::size_t i = 0; i < n; ++i) {
-      unbundled::WriteResult w;
-      engine->Put(bench::KeyOf(i % 10000), bench::SmallDocument(i), unbundled::WriteOptions(), &w);
-    }
-    engine->Crash(unbundled::CrashKind::kProcess, 0);
-    unbundled::RecoveryResult result;
-    auto t0 = Clock::now();
-    engine->Recover(nullptr, &result);
-    auto t1 = Clock::now();
-    Print({{"workload", "recover"}, {"n", n}, {"ms", Ms(t0, t1)}, {"per_item_us", Ms(t0, t1) * 1000 / n}});
+
+  // (d) What a page asks for: the whole state, against a view() window and a
+  // checkpoint, at 1,000 and 100,000 log entries.
+  for (std::size_t entries : {std::size_t{1000}, std::size_t{100000}}) {
+    if (!run("state")) break;
+    auto sim = bench::SimulatorWithEntries(entries);
+    Report({{"workload", "state"}, {"entries", entries}}, repeat,
+           [&] { return bench::SerializeState(*sim); });
+    Report({{"workload", "view"}, {"entries", entries}}, repeat,
+           [&] { return bench::ViewWindow(*sim, 10); });
+    Report({{"workload", "checkpoint"}, {"entries", entries}}, repeat,
+           [&] { return bench::Checkpoint(*sim); });
   }
-  // What a page asks for: the whole state against a view, and a checkpoint.
-  for (std::size_t n : {std::size_t{1000}, std::size_t{100000}}) {
-    unbundled::Simulator sim;
-    for (const char* c : {R"({"op":"add_consumer","mode":"replay","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})",
-                          R"({"op":"add_consumer","mode":"replay","consumer":{"name":"stats","type":"materialized_view","group_by":"city","sum":"age"}})",
-                          R"({"op":"add_consumer","mode":"replay","consumer":{"name":"search","type":"full_text","fields":["name"]}})"}) {
-      sim.Apply(Json::parse(c));
-    }
-    sim.Apply(Json{{"op", "put_random"}, {"count", n}, {"keys", n / 2}, {"seed", 1}});
-    sim.Apply(Json{{"op", "flush"}});
-    auto t0 = Clock::now();
-    const std::string state = sim.StateJson();
-    auto t1 = Clock::now();
-    std::string view;
-    for (int i = 0; i < 10; ++i) view = sim.View(std::string(R"({"wal":{"count":60},"events":{"count":60}})"));
-    auto t2 = Clock::now();
-    auto copy = sim.Clone();
-    auto t3 = Clock::now();
-    Print({{"workload", "state"}, {"n", n}, {"ms", Ms(t0, t1)}, {"bytes", state.size()}});
-    Print({{"workload", "view"}, {"n", n}, {"ms", Ms(t1, t2) / 10}, {"bytes", view.size()}});
-    Print({{"workload", "checkpoint"}, {"n", n}, {"ms", Ms(t2, t3)}});
-  }
+
+  Print({{"workload", "process"}, {"group", only.empty() ? "all" : only},
+#if defined(__EMSCRIPTEN__)
+         {"peak_measure", "wasm linear memory"},
+#else
+         {"peak_measure", "peak RSS (getrusage)"},
+#endif
+         {"peak_bytes", PeakBytes()}});
   return 0;
 }

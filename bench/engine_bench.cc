@@ -1,23 +1,27 @@
-// Benchmarks of the engine's two performance promises (README, "Benchmarks"):
+// Benchmarks of the engine's performance promises (README, "Benchmarks"):
 //  1. a flush costs O(pending events), not O(history): flushing one new event
 //     costs the same with 1,000 or 1,000,000 events already processed;
 //  2. put + flush throughput with the three derived systems;
 //  3. what the crash lab costs: CRC-32C over record bytes, and recovery
-//     (read, verify and replay the whole log file) after a crash.
+//     (read, verify and replay the whole log file) after a crash;
+//  4. state(): the whole state serialized, at 1,000 and 100,000 entries.
+// The workloads are bench/workloads.cc, the same that bench_runner times
+// natively and in wasm.
 #include <benchmark/benchmark.h>
 
-#include <memory>
 #include <string>
 
 #include "bench/workloads.h"
 #include "core/crc32c.h"
-#include "core/engine.h"
 
 namespace unbundled {
 namespace {
 
-using bench::KeyOf;
-using bench::SmallDocument;
+// Every engine benchmark reports the time its workload function measured
+// (UseManualTime), the same region bench_runner reports natively and in wasm.
+void Record(benchmark::State& state, const bench::Measure& m) {
+  state.SetIterationTime(m.ms / 1000);
+}
 
 // One put followed by a flush of all three consumers, after `history` events
 // have already been written and processed. The keys are updated in place so
@@ -26,24 +30,26 @@ void BM_FlushOneEventAfterHistory(benchmark::State& state) {
   const std::size_t history = static_cast<std::size_t>(state.range(0));
   auto engine = bench::EngineWithHistory(history);
   std::size_t i = history;
-  for (auto _ : state) bench::PutFlushOne(engine.get(), i++);
+  for (auto _ : state) Record(state, bench::PutFlushAfterHistory(engine.get(), i++, 1));
   state.counters["history_events"] = static_cast<double>(history);
 }
-BENCHMARK(BM_FlushOneEventAfterHistory)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_FlushOneEventAfterHistory)
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // Put + flush of 1,000,000 new small documents, flushing after every put.
 void BM_PutFlushThroughput(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
-  for (auto _ : state) {
-    auto engine = bench::PutFlush(n);
-    benchmark::DoNotOptimize(engine->wal().head());
-    state.PauseTiming();  // do not time the teardown of a million documents
-    engine.reset();
-    state.ResumeTiming();
-  }
+  for (auto _ : state) Record(state, bench::PutFlushNew(n));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
 }
-BENCHMARK(BM_PutFlushThroughput)->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PutFlushThroughput)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // CRC-32C over a 4 KiB buffer: the checksum every record pays on write and read.
 void BM_Crc32c(benchmark::State& state) {
@@ -60,23 +66,34 @@ BENCHMARK(BM_Crc32c);
 void BM_RecoverAfterCrash(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
-    state.PauseTiming();
-    auto engine = std::make_unique<Engine>();
-    ChangeEvent event;
-    for (std::size_t i = 0; i < n; ++i) engine->Put(KeyOf(i % 10000), SmallDocument(i), &event);
-    engine->Crash(CrashKind::kProcess, 0);
-    state.ResumeTiming();
-    RecoveryResult result;
-    engine->Recover(nullptr, &result);
-    benchmark::DoNotOptimize(result.recovered);
-    state.PauseTiming();
-    state.counters["log_bytes"] = static_cast<double>(engine->wal().file().size());
-    engine.reset();
-    state.ResumeTiming();
+    auto engine = bench::CrashedEngine(n);
+    const bench::Measure m = bench::RecoverAfterCrash(engine.get());
+    Record(state, m);
+    state.counters["log_bytes"] = static_cast<double>(m.bytes);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
 }
-BENCHMARK(BM_RecoverAfterCrash)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RecoverAfterCrash)
+    ->Arg(100000)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The whole state serialized as JSON (what state() returns), at 1,000 and
+// 100,000 log entries with the three consumers.
+void BM_SerializeState(benchmark::State& state) {
+  auto sim = bench::SimulatorWithEntries(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    const bench::Measure m = bench::SerializeState(*sim);
+    Record(state, m);
+    state.counters["json_bytes"] = static_cast<double>(m.bytes);
+  }
+}
+BENCHMARK(BM_SerializeState)
+    ->Arg(1000)
+    ->Arg(100000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace unbundled
