@@ -151,14 +151,21 @@ Status Engine::CanDeliver(const Consumer& consumer) const {
   return Status::OK();
 }
 
-std::size_t Engine::CatchUp(const std::vector<Consumer*>& consumers) {
+std::size_t Engine::CatchUp(const std::vector<Consumer*>& consumers, std::size_t limit,
+                            bool* more) {
+  if (more != nullptr) *more = false;
   if (consumers.empty()) return 0;
   Lsn lowest = consumers.front()->position();
   for (const Consumer* c : consumers) lowest = std::min(lowest, c->position());
-  const std::size_t end = stream_.FirstAfter(wal_.durable_lsn());
+  const std::size_t first = stream_.FirstAfter(lowest);
+  const std::size_t durable_end = stream_.FirstAfter(wal_.durable_lsn());
+  const std::size_t end = first >= durable_end           ? first
+                          : durable_end - first > limit ? first + limit
+                                                        : durable_end;
+  if (more != nullptr) *more = end < durable_end;
   std::size_t delivered = 0;
   ChangeEvent event;
-  for (std::size_t i = stream_.FirstAfter(lowest); i < end; ++i) {
+  for (std::size_t i = first; i < end; ++i) {
     // While up, every record reads back (the process keeps its own buffers).
     if (!stream_.Event(i, &event)) break;
     for (Consumer* c : consumers) {
@@ -172,7 +179,8 @@ std::size_t Engine::CatchUp(const std::vector<Consumer*>& consumers) {
 }
 
 Status Engine::FlushAll(std::size_t* delivered,
-                        std::vector<std::pair<std::string, std::string>>* refused) {
+                        std::vector<std::pair<std::string, std::string>>* refused,
+                        std::size_t limit, bool* more) {
   if (down_) return DatabaseDown();
   std::vector<Consumer*> ready;
   for (auto& c : consumers_) {
@@ -183,16 +191,17 @@ Status Engine::FlushAll(std::size_t* delivered,
     }
     ready.push_back(c.get());
   }
-  *delivered = CatchUp(ready);
+  *delivered = CatchUp(ready, limit, more);
   return Status::OK();
 }
 
-Status Engine::Flush(const std::string& consumer, std::size_t* delivered) {
+Status Engine::Flush(const std::string& consumer, std::size_t* delivered, std::size_t limit,
+                     bool* more) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
   Status s = CanDeliver(*c);
   if (!s.ok()) return s;
-  *delivered = CatchUp({c});
+  *delivered = CatchUp({c}, limit, more);
   return Status::OK();
 }
 

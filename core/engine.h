@@ -17,6 +17,7 @@
 #define UNBUNDLED_CORE_ENGINE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,10 +131,17 @@ class Engine {
   // Every consumer processes all of its pending events in LSN order, up to
   // the durable LSN. Consumers that cannot take events (ahead of the log) are
   // skipped and named in *refused with the reason. Cost: O(pending events).
+  // With `limit`, only the next `limit` events of the stream (after the
+  // lowest position) are delivered, and *more says whether any consumer has
+  // events left: flushing in parts until none are left ends exactly as one
+  // whole flush does (a page does this to stay responsive).
   Status FlushAll(std::size_t* delivered,
-                  std::vector<std::pair<std::string, std::string>>* refused = nullptr);
-  // The named consumer processes all of its pending events.
-  Status Flush(const std::string& consumer, std::size_t* delivered);
+                  std::vector<std::pair<std::string, std::string>>* refused = nullptr,
+                  std::size_t limit = SIZE_MAX, bool* more = nullptr);
+  // The named consumer processes all of its pending events (or the next
+  // `limit` of them).
+  Status Flush(const std::string& consumer, std::size_t* delivered, std::size_t limit = SIZE_MAX,
+               bool* more = nullptr);
 
   // The named consumer processes exactly its next pending event, returned in
   // *event; *event is empty when nothing is pending.
@@ -234,7 +242,8 @@ class Engine {
                const WriteOptions& options, WriteResult* result);
   // Delivers the durable events after the consumers' positions, building
   // each event once for all of them. Returns the number of deliveries.
-  std::size_t CatchUp(const std::vector<Consumer*>& consumers);
+  std::size_t CatchUp(const std::vector<Consumer*>& consumers, std::size_t limit = SIZE_MAX,
+                      bool* more = nullptr);
   Status CheckFault(const WriteOptions& options, std::size_t record_size) const;
   // Why the consumer cannot take events now, or OK.
   Status CanDeliver(const Consumer& consumer) const;

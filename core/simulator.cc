@@ -155,9 +155,12 @@ const std::vector<OpSpec>& Simulator::OpTable() {
       {"replay_storage", {}, true, false, &S::DoReplayStorage,
        "discard storage and replay the log into it (storage is only a view of the log)",
        "`replayed`: entries, `lsn`"},
-      {"flush", {{"consumer", false}}, true, false, &S::DoFlush,
-       "every consumer (or the named one) processes all its pending durable events, in LSN order",
-       "`delivered`: events processed; `refused` names consumers that could not take any"},
+      {"flush", {{"consumer", false}, {"limit", false}}, true, false, &S::DoFlush,
+       "every consumer (or the named one) processes all its pending durable events, in LSN order; "
+       "with `limit` only the next `limit` events of the stream (flushing in parts until `more` is "
+       "false ends as one whole flush)",
+       "`delivered`: events processed; `refused` names consumers that could not take any; with "
+       "`limit` also `more`"},
       {"step", {{"consumer", true}}, true, false, &S::DoStep,
        "that consumer processes exactly its next pending durable event",
        "`event`, or null if none pending"},
@@ -547,13 +550,20 @@ Status Simulator::DoReplayStorage(const Json&, Json* result) {
 Status Simulator::DoFlush(const Json& step, Json* result) {
   std::size_t delivered = 0;
   Status s;
+  std::uint64_t limit = SIZE_MAX;
+  if (step.contains("limit")) {
+    if (!(s = GetCount(step, "limit", std::numeric_limits<std::int64_t>::max(), &limit)).ok()) return s;
+    if (limit == 0) return Status::Invalid("limit", "must be at least 1");
+  }
+  bool more = false;
+  const std::size_t lim = static_cast<std::size_t>(std::min<std::uint64_t>(limit, SIZE_MAX));
   if (step.contains("consumer")) {
     std::string consumer;
     if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
-    if (!(s = engine_.Flush(consumer, &delivered)).ok()) return s;
+    if (!(s = engine_.Flush(consumer, &delivered, lim, &more)).ok()) return s;
   } else {
     std::vector<std::pair<std::string, std::string>> refused;
-    if (!(s = engine_.FlushAll(&delivered, &refused)).ok()) return s;
+    if (!(s = engine_.FlushAll(&delivered, &refused, lim, &more)).ok()) return s;
     if (!refused.empty()) {
       Json r = Json::object();
       for (const auto& [name, why] : refused) r[name] = why;
@@ -561,6 +571,7 @@ Status Simulator::DoFlush(const Json& step, Json* result) {
     }
   }
   (*result)["delivered"] = delivered;
+  if (step.contains("limit")) (*result)["more"] = more;
   return Status::OK();
 }
 

@@ -255,6 +255,42 @@ export class History {
     return { result, discarded };
   }
 
+  /**
+   * Takes a flush step in parts of at most `limit` stream events (the
+   * engine ends a flush in parts exactly as a whole one), yielding to the
+   * page between parts. `total` is the pending deliveries, for progress.
+   * Resolves like act(); Cancel puts the engine back and records nothing.
+   */
+  async actFlushInParts(step, limit, total, onProgress, signal) {
+    this.goTo(this.cursor);
+    const before = this.sim.positions().positions;
+    let delivered = 0, refused = null;
+    for (;;) {
+      const r = this.sim.apply({ ...step, limit });
+      if (!r.ok || signal?.aborted) {
+        if (delivered > 0 || signal?.aborted) this.rewindLive();
+        return { result: r.ok ? { ok: false, cancelled: true, error: 'cancelled: nothing was delivered' } : r, discarded: [] };
+      }
+      refused ??= r.refused ?? null;
+      delivered += r.delivered;
+      onProgress?.(delivered, total);
+      if (!r.more) break;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const after = this.sim.positions().positions;
+    const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
+    const result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
+    if (refused) result.refused = refused;
+    let discarded = [];
+    if (this.cursor < this.steps.length) {
+      discarded = this.steps.slice(this.cursor);
+      this.truncate(this.cursor);
+    }
+    this.remember(step, result);
+    this.settle(Infinity);
+    return { result, discarded };
+  }
+
   // After a new step at the end that cost `ms` to apply: a checkpoint when
   // replaying since the last one would now cost enough.
   settle(ms) {

@@ -330,6 +330,35 @@ async function bulkPut() {
   render();
 }
 
+// Flush all consumers. A large backlog is delivered in parts (one step in
+// the history all the same), with progress and Cancel.
+async function flushAll() {
+  if (page.busy) return;
+  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 },
+    rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
+  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead ? 0 : c.lag), 0) : 0;
+  if (pending <= FLUSH_AT_ONCE || v.down || page.full) return act({ op: 'flush' }, $('flush-error'));
+  stopPlaying();
+  clearErrors();
+  clearNotices();
+  const at = page.history.cursor;
+  const wasOnScript = onScript();
+  const { result, discarded } = await withProgress('Delivering change events:',
+    (progress, signal) => page.history.actFlushInParts({ op: 'flush' }, 5000, pending, progress, signal));
+  if (result.out_of_memory) return outOfMemory(result, $('flush-error'));
+  if (!result.ok) {
+    $('flush-error').textContent = result.error;
+    render();
+    return;
+  }
+  page.fork = discarded.length ? { at, discarded } : null;
+  if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
+  render();
+}
+
+// Deliveries a flush makes in one go; beyond, it goes in parts.
+const FLUSH_AT_ONCE = 20000;
+
 function goTo(i) {
   page.history.goTo(i);
   clearErrors();
@@ -815,7 +844,7 @@ function wireControls() {
   });
   $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
   $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
-  $('flush-all').addEventListener('click', () => act({ op: 'flush' }, $('flush-error')));
+  $('flush-all').addEventListener('click', flushAll);
   $('bulk-form').addEventListener('submit', (ev) => { ev.preventDefault(); bulkPut(); });
   $('consumer-type').addEventListener('change', renderConfigFields);
   $('consumer-form').addEventListener('submit', (ev) => {

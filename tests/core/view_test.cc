@@ -304,3 +304,35 @@ TEST_F(PutRandomTest, OutOfRangeCountsAreRefusedAndChangeNothing) {
 
 }  // namespace
 }  // namespace unbundled
+
+namespace unbundled {
+namespace {
+
+// A page flushes a large backlog in parts; the parts must end exactly where
+// one whole flush ends, commits and counters included.
+TEST(FlushInParts, FlushingInPartsUntilNoneAreLeftEndsAsOneWholeFlush) {
+  for (const char* extra : {"", R"(,"consumer":"stats")"}) {
+    Simulator whole, parts;
+    for (Simulator* sim : {&whole, &parts}) {
+      for (const char* c : kConsumers) sim->Apply(Json::parse(c));
+      sim->Apply(Json::parse(R"({"op":"put_random","count":500,"keys":80,"seed":3})"));
+      sim->Apply(Json::parse(R"({"op":"step","consumer":"search"})"));
+    }
+    whole.Apply(Json::parse(std::string(R"({"op":"flush")") + extra + "}"));
+    int calls = 0;
+    std::size_t delivered = 0;
+    for (bool more = true; more; ++calls) {
+      Json r = parts.Apply(Json::parse(std::string(R"({"op":"flush","limit":37)") + extra + "}"));
+      ASSERT_EQ(r["ok"], true) << r.dump();
+      delivered += r["delivered"].get<std::size_t>();
+      more = r["more"].get<bool>();
+    }
+    EXPECT_GT(calls, 10);
+    EXPECT_EQ(parts.StateJson(), whole.StateJson()) << extra;
+  }
+  Simulator sim;
+  EXPECT_EQ(sim.Apply(Json::parse(R"({"op":"flush","limit":0})"))["error"], "limit: must be at least 1");
+}
+
+}  // namespace
+}  // namespace unbundled
