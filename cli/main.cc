@@ -15,6 +15,7 @@
 // an unreadable or malformed file, 3 when writing the log file failed.
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -122,9 +123,22 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// Calls each(item) for every item of one of the view's lists ("wal",
+// "events" or "storage"), asking the view for a window at a time.
+void EachItem(const unbundled::Simulator& sim, const Json& whole, const char* list,
+              const char* items, const std::function<void(const Json&)>& each) {
+  constexpr std::size_t kWindow = unbundled::Simulator::kMaxViewWindow;
+  const std::size_t total = whole[list]["total"].get<std::size_t>();
+  for (std::size_t start = 0; start < total; start += kWindow) {
+    Json request = {{"wal", {{"count", 0}}}, {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}};
+    request[list] = {{"start", start}, {"count", kWindow}};
+    const Json part = sim.View(request);
+    for (const auto& item : part[list][items]) each(item);
+  }
+}
+
 // Writes Simulator::State() (the same JSON) a window at a time.
 void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
-  constexpr std::size_t kWindow = unbundled::Simulator::kMaxViewWindow;
   const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}},
                                    {"storage", {{"count", 0}}}});
   // Members in State()'s (sorted) order: config, consumers, down, events,
@@ -144,11 +158,7 @@ void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   out->Member("down", whole["down"]);
   out->Key("events");
   out->BeginArray();
-  for (std::size_t start = 0; start < whole["events"]["total"].get<std::size_t>(); start += kWindow) {
-    const Json part = sim.View(Json{{"events", {{"start", start}, {"count", kWindow}}},
-                                    {"wal", {{"count", 0}}}, {"storage", {{"count", 0}}}});
-    for (const auto& e : part["events"]["items"]) out->Element(e);
-  }
+  EachItem(sim, whole, "events", "items", [out](const Json& e) { out->Element(e); });
   out->EndArray();
   out->Member("head", whole["head"]);
   out->Member("log", whole["log"]);
@@ -156,23 +166,15 @@ void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   out->BeginObject();
   out->Key("data");
   out->BeginObject();
-  const std::size_t rows = whole["storage"]["total"].get<std::size_t>();
-  for (std::size_t start = 0; start < rows; start += kWindow) {
-    const Json part = sim.View(Json{{"storage", {{"start", start}, {"count", kWindow}}},
-                                    {"wal", {{"count", 0}}}, {"events", {{"count", 0}}}});
-    for (const auto& row : part["storage"]["rows"]) out->Member(row["key"].get<std::string>(), row["value"]);
-  }
+  EachItem(sim, whole, "storage", "rows",
+           [out](const Json& row) { out->Member(row["key"].get<std::string>(), row["value"]); });
   out->EndObject();
   out->Member("lost", whole["storage"]["lost"]);
   out->Member("lsn", whole["storage"]["lsn"]);
   out->EndObject();
   out->Key("wal");
   out->BeginArray();
-  for (std::size_t start = 0; start < whole["wal"]["total"].get<std::size_t>(); start += kWindow) {
-    const Json part = sim.View(Json{{"wal", {{"start", start}, {"count", kWindow}}},
-                                    {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}});
-    for (const auto& e : part["wal"]["items"]) out->Element(e);
-  }
+  EachItem(sim, whole, "wal", "items", [out](const Json& e) { out->Element(e); });
   out->EndArray();
   out->EndObject();
 }

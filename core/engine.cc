@@ -75,13 +75,7 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
 
 Status Engine::Put(const std::string& key, const Document& value, const WriteOptions& options,
                    WriteResult* result) {
-  if (down_) return DatabaseDown();
-  Status s = ValidateKey(key, "key");
-  std::string value_json;
-  if (s.ok()) s = ValidateValue(value, "value", &value_json);
-  if (!s.ok()) return s;
-  *result = WriteResult();
-  return Write(LogOp::kPut, key, MakeDoc(value), value_json, options, result);
+  return Put(key, Document(value), options, result);
 }
 
 Status Engine::Put(const std::string& key, Document&& value, const WriteOptions& options,

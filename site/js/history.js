@@ -209,14 +209,7 @@ export class History {
     const start = performance.now();
     const probe = this.sim.apply(step);
     if (!probe.ok) return { result: probe, discarded: [] };
-    let discarded = [];
-    if (this.cursor < this.steps.length) {
-      discarded = this.steps.slice(this.cursor);
-      this.truncate(this.cursor);
-    }
-    this.remember(step, probe);
-    this.settle(performance.now() - start);
-    return { result: probe, discarded };
+    return { result: probe, discarded: this.recordAtCursor(step, probe, performance.now() - start) };
   }
 
   /**
@@ -245,14 +238,7 @@ export class History {
       return { result: { ok: false, cancelled: true, error: 'cancelled: nothing was written' }, discarded: [] };
     }
     const result = { ok: true, written: count, first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
-    let discarded = [];
-    if (this.cursor < this.steps.length) {
-      discarded = this.steps.slice(this.cursor);
-      this.truncate(this.cursor);
-    }
-    this.remember(step, result);
-    this.settle(Infinity);
-    return { result, discarded };
+    return { result, discarded: this.recordAtCursor(step, result, Infinity) };
   }
 
   /**
@@ -281,14 +267,20 @@ export class History {
     const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
     const result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
     if (refused) result.refused = refused;
+    return { result, discarded: this.recordAtCursor(step, result, Infinity) };
+  }
+
+  // Records a step the live engine (at the cursor) has just applied, which
+  // cost `ms`: the later steps it replaces are returned (a fork).
+  recordAtCursor(step, result, ms) {
     let discarded = [];
     if (this.cursor < this.steps.length) {
       discarded = this.steps.slice(this.cursor);
       this.truncate(this.cursor);
     }
     this.remember(step, result);
-    this.settle(Infinity);
-    return { result, discarded };
+    this.settle(ms);
+    return discarded;
   }
 
   // After a new step at the end that cost `ms` to apply: a checkpoint when

@@ -306,8 +306,6 @@ async function bulkPut() {
   stopPlaying();
   clearErrors();
   clearNotices();
-  const at = page.history.cursor;
-  const wasOnScript = onScript();
   // Validate the whole step first (count, keys): a refused step changes nothing.
   if (!Number.isInteger(count) || count < 1 || count > 100000) {
     $('bulk-error').textContent = 'count: must be a whole number from 1 to 100000';
@@ -317,11 +315,19 @@ async function bulkPut() {
     $('bulk-error').textContent = 'keys: must be a whole number from 1 to 1000000';
     return;
   }
-  const { result, discarded } = await withProgress('Writing documents:',
+  await actInParts('Writing documents:', $('bulk-error'),
     (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
-  if (result.out_of_memory) return outOfMemory(result, $('bulk-error'));
+}
+
+// A step taken in parts with progress and Cancel (`run(progress, signal)`
+// resolves like History.act); then drawn like any other action.
+async function actInParts(label, errorEl, run) {
+  const at = page.history.cursor;
+  const wasOnScript = onScript();
+  const { result, discarded } = await withProgress(label, run);
+  if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
-    $('bulk-error').textContent = result.error;
+    errorEl.textContent = result.error;
     render();
     return;
   }
@@ -341,19 +347,8 @@ async function flushAll() {
   stopPlaying();
   clearErrors();
   clearNotices();
-  const at = page.history.cursor;
-  const wasOnScript = onScript();
-  const { result, discarded } = await withProgress('Delivering change events:',
+  await actInParts('Delivering change events:', $('flush-error'),
     (progress, signal) => page.history.actFlushInParts({ op: 'flush' }, 5000, pending, progress, signal));
-  if (result.out_of_memory) return outOfMemory(result, $('flush-error'));
-  if (!result.ok) {
-    $('flush-error').textContent = result.error;
-    render();
-    return;
-  }
-  page.fork = discarded.length ? { at, discarded } : null;
-  if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
-  render();
 }
 
 // Deliveries a flush makes in one go; beyond, it goes in parts.
