@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/cow_map.h"
+
 namespace unbundled {
 
 const std::vector<std::string> kDerivedSystemTypes = {"secondary_index", "materialized_view",
@@ -44,49 +46,52 @@ namespace {
 // GCC and Clang (including for wasm32) provide 128-bit integers as an extension.
 __extension__ typedef __int128 Int128;
 
-using Postings = std::map<std::string, std::set<std::string>>;
+// Derived state lives in CowMaps: a consumer's copy (a checkpoint for time
+// travel, its committed state) costs O(1) and shares what did not change.
+using KeySet = CowSet<std::string>;
+using Postings = CowMap<std::string, KeySet>;
+
+// The first `limit` keys of a set, in order, as a JSON array.
+Json KeysToJson(const KeySet& keys, std::size_t limit = SIZE_MAX) {
+  Json j = Json::array();
+  for (auto it = keys.begin(); it != keys.end() && j.size() < limit; ++it) j.push_back(it.key());
+  return j;
+}
 
 Json PostingsToJson(const Postings& postings) {
   Json j = Json::object();
-  for (const auto& [term, keys] : postings) j[term] = Json(keys);
+  for (const auto& [term, keys] : postings) j[term] = KeysToJson(keys);
   return j;
 }
 
 // A row {key: term, value: keys}, the keys cut to kRowItems.
-Json PostingRow(const std::string& term, const std::set<std::string>& keys) {
-  Json row = {{"key", term}};
-  if (keys.size() <= DerivedSystem::kRowItems) {
-    row["value"] = Json(keys);
-  } else {
-    Json cut = Json::array();
-    for (auto it = keys.begin(); cut.size() < DerivedSystem::kRowItems; ++it) cut.push_back(*it);
-    row["value"] = std::move(cut);
-    row["size"] = keys.size();
-  }
+Json PostingRow(const std::string& term, const KeySet& keys) {
+  Json row = {{"key", term}, {"value", KeysToJson(keys, DerivedSystem::kRowItems)}};
+  if (keys.size() > DerivedSystem::kRowItems) row["size"] = keys.size();
   return row;
 }
 
-// Rows [start, start + count) of a map, each made by `row`.
+// Rows [start, start + count) of a map, each made by `row`. O(log n + count).
 template <typename Map, typename MakeRow>
 void AppendRows(const Map& map, std::size_t* start, std::size_t* count, Json* out, MakeRow row) {
   if (*start >= map.size()) {
     *start -= map.size();
     return;
   }
-  auto it = std::next(map.begin(), static_cast<std::ptrdiff_t>(*start));
+  auto it = map.At(*start);
   *start = 0;
-  for (; it != map.end() && *count > 0; ++it, --*count) out->push_back(row(it->first, it->second));
+  for (; it != map.end() && *count > 0; ++it, --*count) out->push_back(row(it.key(), it.value()));
 }
 
 void AddPosting(Postings* postings, const std::string& term, const std::string& key) {
-  (*postings)[term].insert(key);
+  (*postings)[term][key];
 }
 
 void RemovePosting(Postings* postings, const std::string& term, const std::string& key) {
-  auto it = postings->find(term);
-  if (it == postings->end()) return;
-  it->second.erase(key);
-  if (it->second.empty()) postings->erase(it);
+  KeySet* keys = postings->FindMutable(term);
+  if (keys == nullptr) return;
+  keys->erase(key);
+  if (keys->empty()) postings->erase(term);
 }
 
 // Checks that `object` has only `allowed` fields. `prefix` names the object.
@@ -159,7 +164,7 @@ class SecondaryIndex final : public DerivedSystem {
     for (std::size_t i : order) {
       if (count == 0) break;
       AppendRows(postings_[i], &start, &count, &rows,
-                 [this, i](const std::string& term, const std::set<std::string>& keys) {
+                 [this, i](const std::string& term, const KeySet& keys) {
                    Json row = PostingRow(term, keys);
                    if (!flat_) row["field"] = fields_[i];
                    return row;
@@ -189,8 +194,8 @@ class SecondaryIndex final : public DerivedSystem {
     }
     std::string term;
     if (!(s = QueryTerm(query, "value", &term)).ok()) return s;
-    auto it = postings_[which].find(term);
-    *result = it == postings_[which].end() ? Json::array() : Json(it->second);
+    const KeySet* keys = postings_[which].find(term);
+    *result = keys == nullptr ? Json::array() : KeysToJson(*keys);
     return Status::OK();
   }
 
@@ -287,8 +292,8 @@ class MaterializedView final : public DerivedSystem {
     if (!s.ok()) return s;
     std::string term;
     if (!(s = QueryTerm(query, "group", &term)).ok()) return s;
-    auto it = groups_.find(term);
-    *result = it == groups_.end() ? Json(nullptr) : GroupToJson(it->second);
+    const Group* group = groups_.find(term);
+    *result = group == nullptr ? Json(nullptr) : GroupToJson(*group);
     return Status::OK();
   }
 
@@ -369,7 +374,7 @@ class MaterializedView final : public DerivedSystem {
   std::string group_by_;
   std::optional<std::string> sum_;
   bool list_;
-  std::map<std::string, Group> groups_;
+  CowMap<std::string, Group> groups_;
 };
 
 class FullTextIndex final : public DerivedSystem {
@@ -398,23 +403,28 @@ class FullTextIndex final : public DerivedSystem {
     if (it == query.end()) return Status::Invalid("text", "is required");
     if (!it->is_string()) return Status::Invalid("text", "must be a string");
     std::vector<std::string> tokens = Tokenize(it->get<std::string>());
-    std::set<std::string> keys;
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-      auto p = postings_.find(tokens[i]);
-      if (p == postings_.end()) {
-        keys.clear();
+    // The keys of the first token's posting list that every other token's
+    // list holds too (in key order).
+    Json keys = Json::array();
+    std::vector<const KeySet*> lists;
+    for (const auto& token : tokens) {
+      const KeySet* list = postings_.find(token);
+      if (list == nullptr) {
+        lists.clear();
         break;
       }
-      if (i == 0) {
-        keys = p->second;
-      } else {
-        std::set<std::string> both;
-        std::set_intersection(keys.begin(), keys.end(), p->second.begin(), p->second.end(),
-                              std::inserter(both, both.end()));
-        keys.swap(both);
+      lists.push_back(list);
+    }
+    if (!lists.empty()) {
+      for (const auto& [key, nothing] : *lists[0]) {
+        bool everywhere = true;
+        for (std::size_t i = 1; i < lists.size() && everywhere; ++i) {
+          everywhere = lists[i]->contains(key);
+        }
+        if (everywhere) keys.push_back(key);
       }
     }
-    *result = Json(keys);
+    *result = std::move(keys);
     return Status::OK();
   }
 

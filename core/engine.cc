@@ -338,12 +338,12 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
   rows->clear();
   *more = false;
   for (auto it = storage_.rows().lower_bound(prefix);
-       it != storage_.rows().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+       it != storage_.rows().end() && it.key().compare(0, prefix.size(), prefix) == 0; ++it) {
     if (rows->size() == limit) {
       *more = true;
       break;
     }
-    rows->emplace_back(it->first, it->second.doc.get());
+    rows->emplace_back(it.key(), it.value().doc.get());
   }
   return Status::OK();
 }

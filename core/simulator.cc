@@ -1201,23 +1201,23 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
       if (!p.is_string()) return Status::Invalid("storage.prefix", "must be a string");
       prefix = p.get<std::string>();
     }
-    auto first = rows.lower_bound(prefix);
-    auto last = prefix.empty() ? rows.end() : first;
-    std::size_t total = rows.size();
-    if (!prefix.empty()) {
-      total = 0;
-      while (last != rows.end() && last->first.compare(0, prefix.size(), prefix) == 0) {
-        ++last;
-        ++total;
-      }
+    // The rows with the prefix are those of rank [Rank(prefix), Rank(end)),
+    // where end is the first string above every string with the prefix.
+    const std::size_t first = rows.Rank(prefix);
+    std::size_t total = rows.size() - first;
+    std::string end = prefix;
+    while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+    if (!end.empty()) {
+      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+      total = rows.Rank(end) - first;
     }
     if (!(s = ReadWindow(request, "storage", total, kDefaultViewWindow, false, &start, &count)).ok()) {
       return s;
     }
     Json page = Json::array();
-    auto it = std::next(first, static_cast<std::ptrdiff_t>(start));
+    auto it = rows.At(first + start);
     for (std::size_t n = 0; n < count; ++n, ++it) {
-      page.push_back({{"key", it->first}, {"value", *it->second.doc}});
+      page.push_back({{"key", it.key()}, {"value", *it.value().doc}});
     }
     storage_view = {{"lsn", engine_.storage().lsn()}, {"lost", false}, {"total", total},
                     {"start", start}, {"rows", std::move(page)}};

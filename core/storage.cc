@@ -5,8 +5,7 @@
 namespace unbundled {
 
 const StoredRow* Storage::Find(const std::string& key) const {
-  auto it = rows_.find(key);
-  return it == rows_.end() ? nullptr : &it->second;
+  return rows_.find(key);
 }
 
 void Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "core/cow_map.h"
 #include "core/types.h"
 
 namespace unbundled {
@@ -38,7 +39,8 @@ class Storage {
   // `doc`, a delete (doc null) removes the key. Entries arrive in LSN order.
   void Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn);
 
-  // Makes this storage a copy of `other`; documents are shared, not copied.
+  // Makes this storage a copy of `other`: O(1), the rows' tree and the
+  // documents are shared, and copied only where either changes later.
   void CopyFrom(const Storage& other) {
     rows_ = other.rows_;
     lsn_ = other.lsn_;
@@ -52,13 +54,13 @@ class Storage {
 
   // LSN of the last applied log entry (0: none).
   Lsn lsn() const { return lsn_; }
-  // Rows in key order (byte-wise).
-  const std::map<std::string, StoredRow>& rows() const { return rows_; }
+  // Rows in key order (byte-wise), with O(log n) access by rank.
+  const CowMap<std::string, StoredRow>& rows() const { return rows_; }
   // Key -> document, copied: for tests and tools that compare contents.
   std::map<std::string, Document> Contents() const;
 
  private:
-  std::map<std::string, StoredRow> rows_;
+  CowMap<std::string, StoredRow> rows_;
   Lsn lsn_ = 0;
 };
 

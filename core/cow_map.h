@@ -1,0 +1,299 @@
+// CowMap: a sorted map whose copies share their nodes (copy on write), for
+// state that time travel checkpoints: a copy costs O(1), and a change to
+// either copy afterwards copies only the O(log n) nodes on its path.
+//
+// It is a B+-tree. Leaves hold up to kMaxEntries entries in key order; an
+// inner node holds up to kMaxEntries children, the smallest key each child
+// may hold, and the number of entries under it, so the n-th entry and the
+// rank of a key are found in O(log n) (a page shows a window of rows at any
+// offset without walking to it).
+//
+// A node is changed in place when this map is its only owner, and copied
+// first otherwise (shared_ptr's use count, copied from the root down, so a
+// node reached through a copied parent is always seen as shared). An erase
+// never merges nodes: an emptied node is removed, and a tree keeps the
+// height its largest size needed. Single-threaded, as the engine is.
+//
+// Iterators and pointers into a map are invalidated by any change to it.
+#ifndef UNBUNDLED_CORE_COW_MAP_H_
+#define UNBUNDLED_CORE_COW_MAP_H_
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace unbundled {
+
+template <typename K, typename V>
+class CowMap {
+ private:
+  struct Node {
+    explicit Node(bool is_leaf) : leaf(is_leaf) {}
+    bool leaf;
+    std::size_t size = 0;  // entries under this node
+    // Leaf: the entries' keys. Inner: keys[i] <= every key under kids[i]
+    // (keys[0] is not used for routing).
+    std::vector<K> keys;
+    std::vector<V> vals;                       // leaf only
+    std::vector<std::shared_ptr<Node>> kids;   // inner only
+
+    // The child that holds (or would hold) `key`.
+    std::size_t Route(const K& key) const {
+      auto it = std::upper_bound(keys.begin() + 1, keys.end(), key);
+      return static_cast<std::size_t>(it - keys.begin()) - 1;
+    }
+  };
+  using NodePtr = std::shared_ptr<Node>;
+
+ public:
+  static constexpr std::size_t kMaxEntries = 32;
+
+  CowMap() = default;
+  CowMap(const CowMap&) = default;             // O(1): shares every node
+  CowMap& operator=(const CowMap&) = default;  // O(1)
+  CowMap(CowMap&&) noexcept = default;
+  CowMap& operator=(CowMap&&) noexcept = default;
+
+  std::size_t size() const { return root_ ? root_->size : 0; }
+  bool empty() const { return size() == 0; }
+  void clear() { root_.reset(); }
+
+  // The value stored under `key`, or nullptr.
+  const V* find(const K& key) const {
+    const Node* node = root_.get();
+    if (node == nullptr) return nullptr;
+    while (!node->leaf) node = node->kids[node->Route(key)].get();
+    auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
+    if (it == node->keys.end() || key < *it) return nullptr;
+    return &node->vals[static_cast<std::size_t>(it - node->keys.begin())];
+  }
+  bool contains(const K& key) const { return find(key) != nullptr; }
+
+  // The value under `key` for changing, inserted as V() when absent
+  // (*inserted says which, if not null). Copies the shared nodes on its path.
+  V& operator[](const K& key) { return Upsert(key, nullptr); }
+  V& Upsert(const K& key, bool* inserted) {
+    if (!root_) root_ = std::make_shared<Node>(true);
+    Split split;
+    bool added = false;
+    V* value = Insert(&root_, key, &added, &split);
+    if (split.node) {
+      // The root split: a new root above the two halves.
+      auto root = std::make_shared<Node>(false);
+      root->size = root_->size + split.node->size;
+      root->keys = {root_->keys.front(), std::move(split.key)};
+      root->kids = {std::move(root_), std::move(split.node)};
+      root_ = std::move(root);
+    }
+    if (inserted != nullptr) *inserted = added;
+    return *value;
+  }
+  // Inserts or replaces.
+  void Set(const K& key, V value) { Upsert(key, nullptr) = std::move(value); }
+  // The value under `key` for changing, or nullptr (copying nothing) when
+  // absent.
+  V* FindMutable(const K& key) {
+    if (find(key) == nullptr) return nullptr;
+    return &Upsert(key, nullptr);
+  }
+
+  // Removes `key`; returns whether it was there. Copies nothing when absent.
+  bool erase(const K& key) {
+    if (find(key) == nullptr) return false;
+    Erase(&root_, key);
+    if (root_->size == 0) {
+      root_.reset();
+    } else {
+      // A root left with one child hands over to it.
+      while (!root_->leaf && root_->kids.size() == 1) root_ = root_->kids[0];
+    }
+    return true;
+  }
+
+  // The number of entries whose key is less than `key`.
+  std::size_t Rank(const K& key) const {
+    std::size_t rank = 0;
+    const Node* node = root_.get();
+    if (node == nullptr) return 0;
+    while (!node->leaf) {
+      std::size_t i = node->Route(key);
+      for (std::size_t k = 0; k < i; ++k) rank += node->kids[k]->size;
+      node = node->kids[i].get();
+    }
+    return rank + static_cast<std::size_t>(
+                      std::lower_bound(node->keys.begin(), node->keys.end(), key) -
+                      node->keys.begin());
+  }
+
+  class const_iterator;
+  const_iterator begin() const { return At(0); }
+  const_iterator end() const { return const_iterator(); }
+  // The entry at index `n` in key order (end() when n >= size()). O(log n).
+  const_iterator At(std::size_t n) const {
+    const_iterator it;
+    if (n >= size()) return it;
+    const Node* node = root_.get();
+    while (!node->leaf) {
+      std::size_t i = 0;
+      while (n >= node->kids[i]->size) n -= node->kids[i++]->size;
+      it.Push(node, i);
+      node = node->kids[i].get();
+    }
+    it.Push(node, n);
+    return it;
+  }
+  // The first entry whose key is not less than `key`.
+  const_iterator lower_bound(const K& key) const { return At(Rank(key)); }
+
+  // Forward iteration in key order; *it gives {key, value} references.
+  class const_iterator {
+   public:
+    const_iterator() = default;
+    const K& key() const { return Leaf()->keys[index_[depth_ - 1]]; }
+    const V& value() const { return Leaf()->vals[index_[depth_ - 1]]; }
+    std::pair<const K&, const V&> operator*() const { return {key(), value()}; }
+    const_iterator& operator++() {
+      // Next entry in this leaf, or climb to the next child and go down its
+      // leftmost path.
+      std::size_t d = depth_ - 1;
+      if (++index_[d] < Leaf()->keys.size()) return *this;
+      while (d > 0) {
+        --d;
+        if (++index_[d] < path_[d]->kids.size()) {
+          for (std::size_t e = d + 1; e < depth_; ++e) {
+            path_[e] = path_[e - 1]->kids[index_[e - 1]].get();
+            index_[e] = 0;
+          }
+          return *this;
+        }
+      }
+      depth_ = 0;  // end
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const {
+      if (depth_ == 0 || o.depth_ == 0) return depth_ == o.depth_;
+      return Leaf() == o.Leaf() && index_[depth_ - 1] == o.index_[o.depth_ - 1];
+    }
+    bool operator!=(const const_iterator& o) const { return !(*this == o); }
+
+   private:
+    friend class CowMap;
+    static constexpr std::size_t kMaxDepth = 16;  // 32^15 entries: never reached
+    const Node* Leaf() const { return path_[depth_ - 1]; }
+    void Push(const Node* node, std::size_t i) {
+      path_[depth_] = node;
+      index_[depth_] = static_cast<std::uint32_t>(i);
+      ++depth_;
+    }
+    const Node* path_[kMaxDepth] = {};
+    std::uint32_t index_[kMaxDepth] = {};
+    std::size_t depth_ = 0;
+  };
+
+ private:
+
+  // The right half of a node that overflowed, and its smallest key.
+  struct Split {
+    NodePtr node;
+    K key{};
+  };
+
+  // Makes *node this map's own, copying it when another map shares it.
+  static Node* Own(NodePtr* node) {
+    if (node->use_count() > 1) *node = std::make_shared<Node>(**node);
+    return node->get();
+  }
+
+  static V* Insert(NodePtr* ptr, const K& key, bool* added, Split* split) {
+    Node* node = Own(ptr);
+    V* value;
+    if (node->leaf) {
+      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
+      std::size_t i = static_cast<std::size_t>(it - node->keys.begin());
+      if (it != node->keys.end() && !(key < *it)) return &node->vals[i];
+      node->keys.insert(it, key);
+      node->vals.insert(node->vals.begin() + static_cast<std::ptrdiff_t>(i), V());
+      *added = true;
+      ++node->size;
+      if (node->keys.size() <= kMaxEntries) return &node->vals[i];
+      // Split in halves; the new entry is in one of them.
+      auto right = std::make_shared<Node>(true);
+      const std::size_t half = node->keys.size() / 2;
+      right->keys.assign(std::make_move_iterator(node->keys.begin() + half),
+                         std::make_move_iterator(node->keys.end()));
+      right->vals.assign(std::make_move_iterator(node->vals.begin() + half),
+                         std::make_move_iterator(node->vals.end()));
+      node->keys.resize(half);
+      node->vals.resize(half);
+      node->size = half;
+      right->size = right->keys.size();
+      value = i < half ? &node->vals[i] : &right->vals[i - half];
+      split->key = right->keys.front();
+      split->node = std::move(right);
+      return value;
+    }
+    std::size_t i = node->Route(key);
+    Split below;
+    bool added_below = false;
+    value = Insert(&node->kids[i], key, &added_below, &below);
+    if (added_below) {
+      *added = true;
+      ++node->size;
+    }
+    if (!below.node) return value;
+    node->keys.insert(node->keys.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      std::move(below.key));
+    node->kids.insert(node->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      std::move(below.node));
+    if (node->kids.size() <= kMaxEntries) return value;
+    auto right = std::make_shared<Node>(false);
+    const std::size_t half = node->kids.size() / 2;
+    right->keys.assign(std::make_move_iterator(node->keys.begin() + half),
+                       std::make_move_iterator(node->keys.end()));
+    right->kids.assign(std::make_move_iterator(node->kids.begin() + half),
+                       std::make_move_iterator(node->kids.end()));
+    node->keys.resize(half);
+    node->kids.resize(half);
+    node->size = 0;
+    for (const auto& kid : node->kids) node->size += kid->size;
+    for (const auto& kid : right->kids) right->size += kid->size;
+    split->key = right->keys.front();
+    split->node = std::move(right);
+    return value;
+  }
+
+  // Removes `key`, which is present under *ptr.
+  static void Erase(NodePtr* ptr, const K& key) {
+    Node* node = Own(ptr);
+    --node->size;
+    if (node->leaf) {
+      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
+      assert(it != node->keys.end() && !(key < *it));
+      const auto i = it - node->keys.begin();
+      node->keys.erase(it);
+      node->vals.erase(node->vals.begin() + i);
+      return;
+    }
+    const std::size_t i = node->Route(key);
+    Erase(&node->kids[i], key);
+    if (node->kids[i]->size == 0) {
+      node->kids.erase(node->kids.begin() + static_cast<std::ptrdiff_t>(i));
+      node->keys.erase(node->keys.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  NodePtr root_;
+};
+
+// A sorted set with the same sharing: a CowMap of keys to nothing.
+struct Nothing {};
+template <typename K>
+using CowSet = CowMap<K, Nothing>;
+
+}  // namespace unbundled
+
+#endif  // UNBUNDLED_CORE_COW_MAP_H_
