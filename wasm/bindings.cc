@@ -20,6 +20,8 @@
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
+//   Module.heapBytes()  -> bytes of the module's heap in use (malloc's count):
+//                          what the page's checkpoints are budgeted against
 //
 // Strings (JSON) cross the boundary, nothing finer: one call is one whole
 // step. No exception may escape to JavaScript (3.1.6 would hand it over as a
@@ -27,6 +29,7 @@
 #include <emscripten/bind.h>
 
 #include <cstdlib>
+#include <malloc.h>
 #include <new>
 #include <string>
 
@@ -205,6 +208,8 @@ std::string ValidateScenario(const std::string& text) {
 
 std::string Version() { return UNBUNDLED_VERSION; }
 
+double HeapBytes() { return static_cast<double>(mallinfo().uordblks); }
+
 std::string Ops() { return unbundled::OpsJson().dump(); }
 
 }  // namespace
@@ -224,4 +229,5 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("ops", &Ops);
   emscripten::function("version", &Version);
+  emscripten::function("heapBytes", &HeapBytes);
 }

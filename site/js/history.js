@@ -4,20 +4,25 @@
 // The engine is deterministic, so any point is reached by restoring the
 // nearest earlier checkpoint (a copy of the engine, Module's clone()) and
 // replaying the steps after it; moving forward applies only the steps in
-// between. A checkpoint is taken whenever replaying since the last one has
-// cost CHECKPOINT_MS, so reaching any point replays at most about that much. At most MAX_CHECKPOINTS are kept, and
-// at most CHECKPOINT_BYTES of copies: beyond that every other old one is
-// dropped and the spacing doubles (and so does the replay to reach a point).
+// between. A copy costs O(1): it shares the log and the trees of storage and
+// derived state (core/cow_map.h), and what it holds of its own are the nodes
+// that change after it (measured: about 100 KB a checkpoint 100 steps apart
+// in a history of 20,000 keys and three consumers). So a checkpoint is
+// taken whenever replaying since the last one has cost CHECKPOINT_MS, and
+// reaching any point replays at most about that much. Beyond MAX_CHECKPOINTS,
+// or when the module's heap in use passes CHECKPOINT_HEAP, every other old
+// one is dropped and the spacing doubles (and so does the replay to reach a
+// point).
 //
 // We keep, for every step, its result and each consumer's position after it,
 // so that what a step changed can be highlighted without old states.
 import { Simulator } from './engine.js';
 
-export const CHECKPOINT_MS = 12;
-export const MAX_CHECKPOINTS = 48;
-// Each checkpoint copies storage and the consumers' state (the log is
-// shared): keep the estimated sum under this.
-export const CHECKPOINT_BYTES = 192 << 20;
+export const CHECKPOINT_MS = 2;
+export const MAX_CHECKPOINTS = 4096;
+// Half of the module's 1 GB: past it, checkpoints thin out.
+export const CHECKPOINT_HEAP = 512 << 20;
+const STEP_CHUNK = 1024;
 
 export class History {
   /**
@@ -30,6 +35,7 @@ export class History {
     this.description = session.description ?? '';
     this.consumers = session.consumers ?? [];
     this.steps = [];
+    this.stepChunks = [];  // JSON texts of steps, STEP_CHUNK a chunk (scenarioText)
     this.results = [];
     this.positions = [];   // positions[i]: {name: position} after step i (index 0: before any)
     this.cursor = 0;
@@ -58,7 +64,7 @@ export class History {
   async load(onProgress, signal, sliceMs = 30) {
     const steps = this.pending;
     this.pending = [];
-    let i = 0, batch = 64;
+    let i = 0, batch = 16;
     while (i < steps.length) {
       if (signal?.aborted) return false;
       const start = performance.now();
@@ -73,7 +79,10 @@ export class History {
         i += part.length;
         this.liveAt = this.cursor = this.steps.length;
         this.settle(ms);
-        batch = Math.max(16, Math.min(4096, Math.round(batch * (ms < sliceMs / 4 ? 2 : ms > sliceMs ? 0.5 : 1))));
+        // Batches of about one checkpoint spacing: settle() can take a
+        // checkpoint after each, so a jump replays at most about that much.
+        const target = Math.min(sliceMs, this.spacing);
+        batch = Math.max(16, Math.min(4096, Math.round(batch * (ms < target / 2 ? 2 : ms > target * 2 ? 0.5 : 1))));
       }
       onProgress?.(i, steps.length);
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -100,7 +109,7 @@ export class History {
       if (!r.ok) throw new Error(`consumers: ${r.error}`);
     }
     this.liveAt = 0;
-    this.checkpoints = [{ at: 0, sim: this.sim.clone(), bytes: 0 }];
+    this.checkpoints = [{ at: 0, sim: this.sim.clone() }];
     this.sinceCheckpoint = 0;
     this.spacing = CHECKPOINT_MS;  // ms of replay between checkpoints; doubles as they thin
     this.cachedViews = new Map();
@@ -121,16 +130,9 @@ export class History {
   checkpoint() {
     const sim = this.sim.clone();
     if (!sim) return;  // out of memory: go on without
-    // The log's bytes and index are shared with the live engine; what a
-    // checkpoint holds of its own is storage and each consumer's state
-    // (measured: 339 bytes a stored row natively with three consumers, less
-    // in wasm): we count 120 bytes a row for storage and for each consumer.
-    const v = sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
-    const bytes = 120 * v.storage.total * (1 + v.consumers.length);
-    this.checkpoints.push({ at: this.liveAt, sim, bytes });
+    this.checkpoints.push({ at: this.liveAt, sim });
     this.sinceCheckpoint = 0;
-    const total = () => this.checkpoints.reduce((n, c) => n + (c.bytes ?? 0), 0);
-    if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || total() > CHECKPOINT_BYTES)) {
+    if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || this.module.heapBytes() > CHECKPOINT_HEAP)) {
       // Every other one goes, and new ones come half as often: the spacing
       // stays even over the whole history.
       this.spacing *= 2;
@@ -310,6 +312,7 @@ export class History {
   // Forgets every step after the first n, and the checkpoints after it.
   truncate(n) {
     this.steps.length = n;
+    this.stepChunks.length = Math.min(this.stepChunks.length, Math.floor(n / STEP_CHUNK));
     this.results.length = n;
     this.positions.length = n + 1;
     this.checkpoints = this.checkpoints.filter((c) => {
@@ -353,6 +356,22 @@ export class History {
     if (this.cursor === 0) return new Set();
     const before = this.positions[this.cursor - 1], after = this.positions[this.cursor];
     return new Set(Object.keys(after).filter((n) => before[n] !== after[n]));
+  }
+
+  /**
+   * JSON.stringify(this.toSession().scenario), built from cached texts of
+   * the steps in chunks of STEP_CHUNK: a save after one more step (or after
+   * only moving the cursor) serializes at most one chunk again.
+   */
+  scenarioText() {
+    const chunks = this.stepChunks;
+    const full = Math.floor(this.steps.length / STEP_CHUNK);
+    const text = (from, to) => this.steps.slice(from, to).map((step) => JSON.stringify(step)).join(',');
+    while (chunks.length < full) chunks.push(text(chunks.length * STEP_CHUNK, (chunks.length + 1) * STEP_CHUNK));
+    const rest = text(full * STEP_CHUNK, this.steps.length);
+    const { steps, ...meta } = this.toSession().scenario;
+    const head = JSON.stringify(meta).slice(0, -1);
+    return `${head}${head.length > 1 ? ',' : ''}"steps":[${(rest ? [...chunks, rest] : chunks).join(',')}]}`;
   }
 
   /** The session as a scenario file (whole history) plus the cursor. */
