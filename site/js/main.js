@@ -129,9 +129,11 @@ function onScript() {
 // in pagehide on a reload), pagehide and the tab being hidden. The sandbox is
 // also kept in a slot of its own, so that opening a lesson and coming back to
 // the sandbox does not lose it. A failed write is shown on the page until a
-// later one succeeds.
+// later one succeeds. When only the cursor moved since a write that
+// succeeded, only the cursor is written (a few bytes, however long the
+// session); the session's text is built from cached step texts.
 const SAVE_GAP = 300;
-const saving = { mark: null, timer: null, writing: 0, last: -Infinity };
+const saving = { mark: null, timer: null, writing: 0, last: -Infinity, stepsSaved: false, generation: 0 };
 
 function saveMark() {
   const { history } = page;
@@ -158,16 +160,32 @@ function flushSave(now) {
     if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
     return;
   }
+  // Only the cursor moved since the last write, which succeeded: write only
+  // the cursor.
+  const cursorOnly = saving.stepsSaved && saving.mark && saveMark().every((x, i) => i === 2 || x === saving.mark[i]);
   saving.mark = saveMark();
   saving.last = performance.now();
   const { scenario, cursor } = page.history.toSession();
   const session = { scenario, cursor };
   if (page.lesson && onScript()) session.lesson = page.lesson.file;
-  const writes = [store.save(SLOT_CURRENT, session)];
-  if (!page.lesson) writes.push(store.save(SLOT_SANDBOX, session));
+  // The text is built from the history's cached step texts: a long session
+  // is not serialized again for each save.
+  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson);
+  const slots = page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
+  let writes;
+  if (cursorOnly) {
+    writes = slots.map((slot) => store.saveCursor(slot, session, textOf));
+  } else {
+    const text = textOf();
+    saving.stepsSaved = false;
+    writes = slots.map((slot) => store.save(slot, session, text));
+  }
+  const generation = ++saving.generation;
   saving.writing++;
   Promise.all(writes).then((results) => {
     saving.writing--;
+    // Cursor-only writes may follow once the newest steps are saved.
+    if (!cursorOnly && generation === saving.generation) saving.stepsSaved = results.every((r) => r.ok);
     showSaveFailure(results.find((r) => !r.ok)?.error ?? null);
   });
 }

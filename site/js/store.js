@@ -94,14 +94,30 @@ function failure(e, text) {
   return `${e?.name || 'Error'}: ${e?.message || String(e)}`;
 }
 
-/** Saves a {scenario, cursor, lesson?} session in `slot`. Never throws: resolves to {ok: true} or {ok: false, error}. */
-export async function save(slot, session) {
-  let text = texts.get(session);
+/**
+ * The text save() writes for {scenario, cursor, lesson?}, given the
+ * scenario's JSON text (History.scenarioText(), which caches it).
+ */
+export function sessionText(scenarioText, cursor, lesson) {
+  const tail = lesson === undefined ? '' : `,"lesson":${JSON.stringify(lesson)}`;
+  return `{"v":${JSON.stringify(LINK_VERSION)},"scenario":${scenarioText},"cursor":${JSON.stringify(cursor)}${tail}}`;
+}
+
+/**
+ * Saves a {scenario, cursor, lesson?} session in `slot`, as `text` when
+ * given (sessionText() of it). Never throws: resolves to {ok: true} or
+ * {ok: false, error}.
+ */
+export async function save(slot, session, text = texts.get(session)) {
   try {
     if (text === undefined) texts.set(session, text = JSON.stringify({ v: LINK_VERSION, ...session }));
+    else texts.set(session, text);
     const db = await database();
     if (db) {
-      await run(db, 'readwrite', (store) => store.put(text, slot));
+      await run(db, 'readwrite', (store) => {
+        store.put(placeOf(session), placeSlot(slot));
+        return store.put(text, slot);
+      });
       if (lingering.delete(slot)) localRemove(slot);
     } else {
       localStorage.setItem(slot, text);
@@ -109,6 +125,28 @@ export async function save(slot, session) {
     return { ok: true };
   } catch (e) {
     return { ok: false, error: failure(e, text) };
+  }
+}
+
+// Where a saved session's reader is: kept beside it under its own key, so
+// that moving through a long history writes a few bytes, not the session.
+// It applies to the session whose number of steps it names.
+const placeSlot = (slot) => `${slot}:cursor`;
+const placeOf = (session) => ({ cursor: session.cursor, steps: session.scenario.steps.length });
+
+/**
+ * Saves only the cursor of `session`, whose steps (and lesson) are those
+ * last saved in `slot` by save(). Without IndexedDB it saves the whole
+ * session, as textOf() gives it. Resolves like save().
+ */
+export async function saveCursor(slot, session, textOf) {
+  const db = await database();
+  if (!db) return save(slot, session, textOf());
+  try {
+    await run(db, 'readwrite', (store) => store.put(placeOf(session), placeSlot(slot)));
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: failure(e) };
   }
 }
 
@@ -139,6 +177,20 @@ export async function load(slot, module) {
     await remove(slot);
     throw e;
   }
+  if (db && !legacy) {
+    // A cursor saved since: used when it belongs to these steps (anything
+    // else about it is ignored, as the session itself is whole).
+    let place = null;
+    try {
+      place = await run(db, 'readonly', (store) => store.get(placeSlot(slot)));
+    } catch {
+      // the session's own cursor stands
+    }
+    const n = session.scenario.steps.length;
+    if (place?.steps === n && Number.isInteger(place.cursor) && place.cursor >= 0 && place.cursor <= n) {
+      session.cursor = place.cursor;
+    }
+  }
   if (legacy) {
     // Moved to IndexedDB; kept in localStorage if that fails.
     lingering.add(slot);
@@ -154,7 +206,10 @@ export async function remove(slot) {
   const db = await database();
   if (!db) return;
   try {
-    await run(db, 'readwrite', (store) => store.delete(slot));
+    await run(db, 'readwrite', (store) => {
+      store.delete(placeSlot(slot));
+      return store.delete(slot);
+    });
   } catch {
     // nothing more to do: a failed delete leaves the old session
   }

@@ -158,8 +158,12 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   const w = await settled(page);
   assert.equal(w.failed, 0, 'no write failed');
   const stored = await idbContents(page);
-  assert.deepEqual(Object.keys(stored).sort(), [...SLOTS].sort(), 'the session and the sandbox slot are in IndexedDB');
-  assert.equal(stored['unbundled.session.v1'], text.length, 'the whole session, at the step on screen');
+  assert.deepEqual(Object.keys(stored).sort(), SLOTS.flatMap((s) => [s, `${s}:cursor`]).sort(),
+    'the session and the sandbox slot are in IndexedDB, each with its cursor beside it');
+  assert.equal(stored['unbundled.session.v1'], JSON.stringify({ v: 1, scenario, cursor: N }).length,
+    'the whole session, written once when it was imported');
+  // Stepping back wrote only where the reader is, not the 5 MB again.
+  for (const slot of SLOTS) assert.deepEqual(stored[`${slot}:cursor`], { cursor: N - 5, steps: N }, `${slot}: the cursor`);
   assert.deepEqual(await page.evaluate((slots) => slots.map((s) => localStorage.getItem(s)), SLOTS), [null, null],
     'nothing in localStorage');
 
@@ -168,6 +172,30 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   await page.click('#forward');
   assert.equal((await screenState(page)).step, `step ${N - 4} of ${N}`, 'the later steps are kept too');
   assert.equal(await page.locator('#notices .notice, #save-failed').count(), 0, 'no notice');
+
+  // A cursor that does not belong to the saved steps (another length, or
+  // out of range) is ignored: the session opens at its own cursor.
+  await settled(page);
+  const own = await page.evaluate(() => new Promise((ok) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const get = open.result.transaction('sessions').objectStore('sessions').get('unbundled.session.v1');
+      get.onsuccess = () => { open.result.close(); ok(JSON.parse(get.result).cursor); };
+    };
+  }));
+  for (const place of [{ cursor: 7, steps: N + 1 }, { cursor: N + 1, steps: N }, { cursor: 'x', steps: N }]) {
+    await page.evaluate((place) => new Promise((ok, fail) => {
+      const open = indexedDB.open('unbundled');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('sessions', 'readwrite');
+        tx.objectStore('sessions').put(place, 'unbundled.session.v1:cursor');
+        tx.oncomplete = () => { open.result.close(); ok(); };
+        tx.onerror = () => fail(tx.error);
+      };
+    }), place);
+    await reload(page);
+    assert.equal((await screenState(page)).step, `step ${own} of ${N}`, `${JSON.stringify(place)} is ignored`);
+  }
   assertClean(assert, page);
 });
 
