@@ -16,10 +16,11 @@ double MsSince(Clock::time_point start) {
 const char* kCities[] = {"London", "Paris", "Oslo", "Lagos", "Lima", "Pune", "Kyoto", "Perth"};
 const char* kWords[] = {"graph", "log", "stream", "index", "kafka", "snapshot", "replica", "shard"};
 
-// One put and a flush of every consumer, through the plain public overloads.
-void PutThenFlush(Engine* engine, const std::string& key, const Json& document) {
-  ChangeEvent event;
-  engine->Put(key, document, &event);
+// One put and a flush of every consumer. The document is handed over (the
+// moving overload), as the simulator hands over a step's parsed value.
+void PutThenFlush(Engine* engine, const std::string& key, Json document) {
+  WriteResult result;
+  engine->Put(key, std::move(document), WriteOptions(), &result);
   std::size_t delivered;
   engine->FlushAll(&delivered);
 }

@@ -25,7 +25,14 @@ std::optional<std::string> IndexTerm(const Json& value) {
 }
 
 std::vector<std::string> Tokenize(const std::string& text) {
-  std::set<std::string> tokens;
+  std::vector<std::string> tokens;
+  AppendTokens(text, &tokens);
+  std::sort(tokens.begin(), tokens.end());
+  tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+  return tokens;
+}
+
+void AppendTokens(const std::string& text, std::vector<std::string>* tokens) {
   std::string current;
   for (unsigned char c : text) {
     bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -33,12 +40,11 @@ std::vector<std::string> Tokenize(const std::string& text) {
       current.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a')
                                              : static_cast<char>(c));
     } else if (!current.empty()) {
-      tokens.insert(std::move(current));
+      tokens->push_back(std::move(current));
       current.clear();
     }
   }
-  if (!current.empty()) tokens.insert(std::move(current));
-  return {tokens.begin(), tokens.end()};
+  if (!current.empty()) tokens->push_back(std::move(current));
 }
 
 namespace {
@@ -437,11 +443,11 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  private:
-  std::set<std::string> TokensOf(const Document& doc) const {
-    std::set<std::string> tokens;
+  // The document's tokens, sorted and unique.
+  std::vector<std::string> TokensOf(const Document& doc) const {
+    std::vector<std::string> tokens;
     auto add = [&tokens](const Json& v) {
-      if (!v.is_string()) return;
-      for (auto& t : Tokenize(v.get<std::string>())) tokens.insert(std::move(t));
+      if (v.is_string()) AppendTokens(v.get_ref<const std::string&>(), &tokens);
     };
     if (fields_.empty()) {
       for (const auto& [name, value] : doc.items()) add(value);
@@ -451,6 +457,8 @@ class FullTextIndex final : public DerivedSystem {
         if (it != doc.end()) add(*it);
       }
     }
+    std::sort(tokens.begin(), tokens.end());
+    tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
     return tokens;
   }
 

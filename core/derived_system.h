@@ -70,6 +70,8 @@ std::optional<std::string> IndexTerm(const Json& value);
 // Full-text tokens of `text`: maximal runs of ASCII letters, digits and bytes
 // >= 0x80, ASCII letters lowercased. Sorted and unique.
 std::vector<std::string> Tokenize(const std::string& text);
+// Appends the tokens of `text` as they occur (repeats included, unsorted).
+void AppendTokens(const std::string& text, std::vector<std::string>* tokens);
 
 }  // namespace unbundled
 
