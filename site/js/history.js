@@ -22,6 +22,7 @@ export const CHECKPOINT_MS = 2;
 export const MAX_CHECKPOINTS = 4096;
 // Half of the module's 1 GB: past it, checkpoints thin out.
 export const CHECKPOINT_HEAP = 512 << 20;
+const HEAP_CHECK_EVERY = 32;
 const STEP_CHUNK = 1024;
 
 export class History {
@@ -132,7 +133,10 @@ export class History {
     if (!sim) return;  // out of memory: go on without
     this.checkpoints.push({ at: this.liveAt, sim });
     this.sinceCheckpoint = 0;
-    if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || this.module.heapBytes() > CHECKPOINT_HEAP)) {
+    // The heap is counted every HEAP_CHECK_EVERY checkpoints: malloc's count
+    // walks the heap (milliseconds at 100 MB).
+    const heapFull = () => this.checkpoints.length % HEAP_CHECK_EVERY === 0 && this.module.heapBytes() > CHECKPOINT_HEAP;
+    if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || heapFull())) {
       // Every other one goes, and new ones come half as often: the spacing
       // stays even over the whole history.
       this.spacing *= 2;

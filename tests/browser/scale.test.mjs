@@ -40,12 +40,30 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   const label = () => page.locator('#step-label').textContent();
   const waitLabel = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 120000 });
   const frame = () => page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => ok())));
-  const timed = async (action, until) => {
+  // Two measures of each click. `figures`: the browser's own (Event Timing,
+  // as INP is measured): from the input event's timestamp to the paint
+  // after its handlers ran, in steps of 8 ms; under 16 ms the browser
+  // reports nothing, and the figure is 16 ("at most 16"). `roundTrip`: from
+  // this test sending the input to seeing the frame, which adds the
+  // DevTools protocol's latency (about 20-30 ms here) to the page's time.
+  await page.evaluate(() => {
+    window.__events = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__events.push(e.duration);
+    }).observe({ type: 'event', durationThreshold: 16, buffered: false });
+  });
+  const roundTrip = {};
+  const timed = async (action, until, name) => {
+    await page.evaluate(() => { window.__events = []; });
     const t0 = performance.now();
     await action();
     await until();
     await frame();
-    return Math.round(performance.now() - t0);
+    roundTrip[name] = Math.round(performance.now() - t0);
+    // Event Timing entries arrive after the paint they end at.
+    await frame();
+    await page.waitForTimeout(50);
+    return Math.max(16, ...(await page.evaluate(() => window.__events)));
   };
   const figures = {};
 
@@ -72,13 +90,17 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   assert.match(await page.locator('#storage-lsn').textContent(), /19800 rows/);
 
   await page.locator('#slider').focus();
-  figures.backMs = await timed(() => page.keyboard.press('ArrowLeft'), () => waitLabel('step 99999 of 100000'));
-  figures.forwardMs = await timed(() => page.keyboard.press('ArrowRight'), () => waitLabel('step 100000 of 100000'));
-  figures.jumpToMiddleMs = await timed(() => page.locator('#slider').fill('50000'), () => waitLabel('step 50000 of 100000'));
-  figures.jumpToStartMs = await timed(() => page.keyboard.press('Home'), () => waitLabel('step 0 of 100000'));
-  figures.jumpToEndMs = await timed(() => page.keyboard.press('End'), () => waitLabel('step 100000 of 100000'));
+  figures.backMs = await timed(() => page.keyboard.press('ArrowLeft'), () => waitLabel('step 99999 of 100000'), 'backMs');
+  figures.forwardMs = await timed(() => page.keyboard.press('ArrowRight'), () => waitLabel('step 100000 of 100000'), 'forwardMs');
+  // A click in the middle of the slider (a real input, which Event Timing
+  // sees; fill() would dispatch a synthetic one).
+  const slider = await page.locator('#slider').boundingBox();
+  const middle = () => page.mouse.click(slider.x + slider.width / 2, slider.y + slider.height / 2);
+  figures.jumpToMiddleMs = await timed(middle, () => page.waitForFunction(() => /^step [45]\d{4} of 100000$/.test(document.querySelector('#step-label').textContent)), 'jumpToMiddleMs');
+  figures.jumpToStartMs = await timed(() => page.keyboard.press('Home'), () => waitLabel('step 0 of 100000'), 'jumpToStartMs');
+  figures.jumpToEndMs = await timed(() => page.keyboard.press('End'), () => waitLabel('step 100000 of 100000'), 'jumpToEndMs');
   // Paging: the log's earlier entries and the next page of storage.
-  figures.logEarlierMs = await timed(() => page.click('#log-earlier'), () => page.waitForSelector('#log-later'));
+  figures.logEarlierMs = await timed(() => page.click('#log-earlier'), () => page.waitForSelector('#log-later'), 'logEarlierMs');
   // Storage is a virtual list: scrolling to row 10,000 draws the rows there.
   figures.storageScrollMs = await timed(() => page.locator('#storage').evaluate((el) => { el.scrollTop = 10000 * 28; }),
     () => page.waitForFunction(() => {
@@ -86,20 +108,23 @@ test('a 100,000-step history: import with progress, then every click reaches a f
       const rows = [...el.querySelectorAll('tr[data-key]')];
       const top = el.getBoundingClientRect().top + 40;
       return rows.some((r) => Math.abs(r.getBoundingClientRect().top - top) < 60);
-    }));
+    }), 'storageScrollMs');
+  // A scroll is not an input event Event Timing reports: its figure is the round trip.
+  figures.storageScrollMs = roundTrip.storageScrollMs;
   const before = Number(await page.locator('#storage tr.spacer[data-where="before"]').getAttribute('data-rows'));
   assert.ok(before > 9900 && before <= 10000, `the rows drawn start near row 10,000 (after ${before} rows)`);
   // A new step at the end of the long history.
-  figures.putMs = await timed(() => page.click('#put'), () => waitLabel('step 100001 of 100001'));
-  figures.flushMs = await timed(() => page.click('#flush-all'), () => waitLabel('step 100002 of 100002'));
+  figures.putMs = await timed(() => page.click('#put'), () => waitLabel('step 100001 of 100001'), 'putMs');
+  figures.flushMs = await timed(() => page.click('#flush-all'), () => waitLabel('step 100002 of 100002'), 'flushMs');
   // The page's own measure of drawing one frame, over everything above.
   figures.renderMedianMs = await page.evaluate(() => {
     const d = performance.getEntriesByName('unbundled:render').map((e) => e.duration).sort((a, b) => a - b);
     return Math.round(d[Math.floor(d.length / 2)]);
   });
   await screenshot(page, 'scale-100k-steps');
-  t.diagnostic(`100,000 steps, click to frame (ms): ${JSON.stringify(figures)}`);
-  for (const [name, ms] of Object.entries(figures)) {
+  t.diagnostic(`100,000 steps, click to frame (ms, Event Timing; 16 means at most 16): ${JSON.stringify(figures)}`);
+  t.diagnostic(`the same clicks, round trip from the test (ms): ${JSON.stringify(roundTrip)}`);
+  for (const [name, ms] of [...Object.entries(figures), ...Object.entries(roundTrip)]) {
     if (name === 'importMs') continue;
     assert.ok(ms < BROKEN_MS, `${name}: ${ms} ms (a frame over a second is a broken page)`);
   }

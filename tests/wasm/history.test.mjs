@@ -1,0 +1,80 @@
+// The page's history (site/js/history.js) over the real module: time travel
+// through its checkpoints lands on exactly the state a fresh replay reaches,
+// and the saved text of a session equals JSON.stringify of it however the
+// history grew or forked.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { History } from '../../site/js/history.js';
+import { Simulator } from '../../site/js/engine.js';
+
+const require = createRequire(import.meta.url);
+const siteDir = path.resolve(process.env.UNBUNDLED_SITE_DIR ?? 'build-wasm/site');
+
+let Module;
+before(async () => {
+  const factory = require(path.join(siteDir, 'unbundled.js'));
+  Module = await factory({ wasmBinary: fs.readFileSync(path.join(siteDir, 'unbundled.wasm')) });
+});
+
+const CONSUMERS = [
+  { name: 'by_city', type: 'secondary_index', field: 'city' },
+  { name: 'stats', type: 'materialized_view', group_by: 'city', sum: 'age', list: true },
+  { name: 'search', type: 'full_text', fields: ['name'] },
+];
+
+// Puts, deletes, flushes, single steps and a consumer crash, over 300 keys.
+function steps(n, seed) {
+  let x = seed;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const r = next() % 100;
+    const key = `k${next() % 300}`;
+    if (r < 70) out.push({ op: 'put', key, value: { name: `user ${next() % 50} ${i}`, city: ['Oslo', 'Lima', 'Pune'][next() % 3], age: next() % 90 } });
+    else if (r < 80) out.push({ op: 'delete', key });
+    else if (r < 90) out.push({ op: 'flush' });
+    else if (r < 97) out.push({ op: 'step', consumer: CONSUMERS[next() % 3].name });
+    else out.push({ op: 'crash_consumer', consumer: CONSUMERS[next() % 3].name });
+  }
+  return out;
+}
+
+function freshState(stepsSoFar) {
+  const sim = new Simulator(Module);
+  for (const spec of CONSUMERS) sim.apply({ op: 'add_consumer', mode: 'replay', consumer: spec });
+  for (const s of stepsSoFar) sim.apply(s);
+  const state = sim.state();
+  sim.dispose();
+  return state;
+}
+
+test('going to any step through checkpoints gives the state a fresh replay gives', async () => {
+  const all = steps(4000, 7);
+  const history = new History(Module, { title: 'checkpoints', consumers: CONSUMERS, steps: all });
+  assert.equal(await history.load(), true);
+  assert.ok(history.checkpoints.length > 3, `checkpoints were taken (${history.checkpoints.length})`);
+  for (const i of [0, 3999, 1, 2500, 2499, 4000, 17, 1234, 3000, 2999]) {
+    history.goTo(i);
+    assert.deepEqual(history.state(), freshState(all.slice(0, i)), `step ${i}`);
+  }
+  history.dispose();
+});
+
+test('the saved text of a session is JSON.stringify of it, as it grows and forks', async () => {
+  const all = steps(2600, 11);
+  const history = new History(Module, { title: 'text "quoted"', description: 'd', consumers: CONSUMERS, steps: all });
+  assert.equal(await history.load(), true);
+  const same = (what) => assert.equal(history.scenarioText(), JSON.stringify(history.toSession().scenario), what);
+  same('after loading 2,600 steps (two whole chunks and a part)');
+  history.goTo(1500);
+  const r = history.act({ op: 'put', key: 'new', value: { name: 'fork' } });
+  assert.equal(r.result.ok, true);
+  assert.equal(history.steps.length, 1501);
+  same('after a fork at step 1,500');
+  for (const s of steps(700, 3)) history.act(s);
+  same('after growing past a chunk again');
+  history.dispose();
+});
