@@ -342,7 +342,21 @@ async function bulkPut() {
 async function actInParts(label, errorEl, run) {
   const at = page.history.cursor;
   const wasOnScript = onScript();
-  const { result, discarded } = await withProgress(label, run);
+  let outcome;
+  try {
+    outcome = await withProgress(label, run);
+  } catch (e) {
+    // Putting the engine back failed (memory ran out while restoring a
+    // checkpoint or replaying): say so, never leave the step unanswered.
+    if (!/out of memory/.test(e?.message ?? '')) throw e;
+    let entries = null;
+    try {
+      entries = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).wal.total;
+    } catch { /* unknown */ }
+    const error = entries === null ? e.message : `out of memory at ${entries} log entries: export and start a new session`;
+    return outOfMemory({ ok: false, out_of_memory: true, error }, errorEl);
+  }
+  const { result, discarded } = outcome;
   if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
     errorEl.textContent = result.error;
