@@ -15,6 +15,15 @@ void LogFile::Own(bool for_append) {
 }
 
 void LogFile::Append(const std::string& data) {
+  if (buffer_.use_count() > 1 && buffer_->size() - size_ >= data.size() &&
+      buffer_->compare(size_, data.size(), data) == 0) {
+    // The shared buffer already holds these very bytes here (time travel
+    // replaying the same steps after restoring a checkpoint): take them as
+    // ours, copying nothing.
+    size_ += data.size();
+    if (sink_ != nullptr) sink_->Append(data.data(), data.size());
+    return;
+  }
   Own(/*for_append=*/true);
   // Grow by a quarter, not the library's doubling: a long log then holds at
   // most 25% of unused capacity instead of up to 100%.

@@ -11,8 +11,9 @@
 // reads only its own first size() bytes of a shared buffer, so appending at
 // the end of the buffer never changes what another file holds. Anything else
 // that would change shared bytes (a cut, a rewrite, a flipped byte, or an
-// append where the buffer has moved on past this file's end) first gives
-// this file a copy of its own. Checkpoints of a long log therefore cost
+// append where the buffer has moved on past this file's end, unless the
+// buffer holds those very bytes there, as when time travel replays the same
+// steps) first gives this file a copy of its own. Checkpoints of a long log therefore cost
 // nothing for the log's bytes.
 #ifndef UNBUNDLED_CORE_LOG_FILE_H_
 #define UNBUNDLED_CORE_LOG_FILE_H_

@@ -2,9 +2,11 @@
 //
 // A copy (a checkpoint of the engine) shares the buffer and reads only its
 // own first size() elements, so appending at the end of the buffer never
-// changes what another copy holds. Any other change (to an element, or an
-// append where the buffer has moved on past this copy's end) first gives
-// this copy a buffer of its own. LogFile does the same for the log's bytes.
+// changes what another copy holds. An append where the buffer has moved on
+// past this copy's end, of the element the buffer already holds there (a
+// replay of the same steps), takes that element as it is. Any other change
+// (to an element, or another append there) first gives this copy a buffer
+// of its own. LogFile does the same for the log's bytes.
 #ifndef UNBUNDLED_CORE_SHARED_VECTOR_H_
 #define UNBUNDLED_CORE_SHARED_VECTOR_H_
 
@@ -30,6 +32,13 @@ class SharedVector {
   const T* end() const { return buffer_->data() + size_; }
 
   void push_back(const T& item) {
+    // The shared buffer already holds this very element here (time travel
+    // replaying the same steps after restoring a checkpoint): take it as
+    // ours, copying nothing.
+    if (buffer_.use_count() > 1 && buffer_->size() > size_ && (*buffer_)[size_] == item) {
+      ++size_;
+      return;
+    }
     Own(/*for_append=*/true);
     // Grow by a quarter (at most 25% unused capacity, not up to 100%).
     if (buffer_->capacity() == buffer_->size()) buffer_->reserve(buffer_->size() + buffer_->size() / 4 + 16);

@@ -58,6 +58,11 @@ struct RecordInfo {
   // False for a write whose reply was lost in a crash (Jepsen's "info": it
   // may or may not have happened, as far as the client knows).
   bool acknowledged = true;
+
+  bool operator==(const RecordInfo& o) const {
+    return lsn == o.lsn && offset == o.offset && size == o.size && prev == o.prev && op == o.op &&
+           acknowledged == o.acknowledged;
+  }
 };
 
 // What reading the file back found.

@@ -5,7 +5,7 @@ import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
-  LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS,
+  discardScrolls, covers, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -448,6 +448,7 @@ function viewRequest() {
   if (win.at !== at) {
     win.at = at;
     win.wal = win.events = null;
+    win.chosen = false;
     page.focusLsn = null;
     const t = touched(history.current());
     if (t.lsn !== null) {
@@ -463,36 +464,73 @@ function viewRequest() {
     storage: { start: win.storage, count: STORAGE_ROWS },
     rows: {},
   };
-  for (const name of Object.keys(history.positions[history.cursor] ?? {})) {
+  const positions = history.positions[history.cursor] ?? {};
+  for (const name of Object.keys(positions)) {
     req.rows[name] = { start: win.rows[name] ?? 0, count: STATE_ROWS };
   }
+  // How many log entries each consumer has processed (the log strip shades
+  // its track under the entries not drawn by it).
+  req.locate = [...new Set(Object.values(positions).map((p) => p + 1))];
   return req;
 }
 
 // Moving a window redraws the page without moving in the history.
 const nav = {
-  wal: (start) => { page.win.wal = start; page.focusLsn = null; render(); },
+  wal: (start) => { page.win.wal = start; page.win.chosen = true; page.focusLsn = null; render(); },
   walTo: (lsn) => {
     const where = locate(lsn);
     page.win.wal = Math.max(0, where.wal - Math.floor(LOG_WINDOW / 2));
+    page.win.chosen = true;
     page.focusLsn = lsn;
     render();
   },
-  events: (start) => { page.win.events = start; render(); },
-  storage: (start) => { page.win.storage = Math.max(0, start); render(); },
+  // The log strip scrolled sideways: entries first..first+visible are under
+  // view. Redraw only the log, when the drawn window no longer covers them.
+  walAt: (first, visible) => {
+    const v0 = page.history.view(viewRequest());
+    if (!v0.ok || covers(v0.wal.start, v0.wal.items.length, v0.wal.total, first, visible)) return;
+    page.win.wal = Math.max(0, Math.min(v0.wal.total - LOG_WINDOW, first - Math.floor((LOG_WINDOW - visible) / 2)));
+    page.win.chosen = true;
+    page.focusLsn = null;
+    const v = page.history.view(viewRequest());
+    if (v.ok) renderLog($('log'), v, page.history.current(), page.history.movedConsumers(), page.embed ? null : showRecord, nav);
+    discardScrolls();
+  },
   // The storage panel scrolled: rows first..first+visible are under view.
   // Redraw only storage, and only when the drawn window no longer covers
   // them (with half a window to spare on each side).
   storageAt: (first, visible) => {
-    const start = page.win.storage;
-    if (first >= start && first + visible <= start + STORAGE_ROWS) return;
+    const v0 = page.history.view(viewRequest());
+    if (!v0.ok || covers(v0.storage.start, v0.storage.rows.length, v0.storage.total, first, visible)) return;
     page.win.storage = Math.max(0, first - Math.floor((STORAGE_ROWS - visible) / 2));
-    const counts = Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }]));
-    const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { start: page.win.storage, count: STORAGE_ROWS }, rows: counts });
-    if (v.ok) renderStorage($('storage'), $('storage-lsn'), v, null, nav);
+    const v = page.history.view(viewRequest());
+    if (v.ok) renderStorage($('storage'), $('storage-lsn'), v, page.history.current(), nav);
+    discardScrolls();
   },
-  rows: (name, start) => { page.win.rows[name] = Math.max(0, start); render(); },
+  // The same for the change stream.
+  eventsAt: (first, visible) => {
+    const v0 = page.history.view(viewRequest());
+    if (!v0.ok || covers(v0.events.start, v0.events.items.length, v0.events.total, first, visible)) return;
+    page.win.events = Math.max(0, first - Math.floor((STREAM_WINDOW - visible) / 2));
+    const v = page.history.view(viewRequest());
+    if (v.ok) renderStream($('stream'), v, page.history.current(), nav);
+    discardScrolls();
+  },
+  // ... and for a consumer's state (the cards are drawn again).
+  rowsAt: (name, first, visible) => {
+    const c = page.history.view(viewRequest()).consumers?.find((x) => x.name === name);
+    if (!c || covers(c.rows.start, c.rows.items.length, c.rows.total, first, visible)) return;
+    page.win.rows[name] = Math.max(0, first - Math.floor((STATE_ROWS - visible) / 2));
+    const v = page.history.view(viewRequest());
+    if (v.ok) drawConsumers(v, page.history.current());
+    discardScrolls();
+  },
+  // Whether the stream follows its newest events (no window chosen).
+  get followingEvents() { return page.win.events === null; },
   get focusLsn() { return page.focusLsn; },
+  // Whether the log's window was chosen by the student (paging, scrolling,
+  // an edge marker) rather than following the step.
+  get windowChosen() { return page.win.chosen === true; },
 };
 
 function renderTimeline() {
@@ -633,7 +671,7 @@ function renderPage() {
   renderFailureControls(state);
   renderStorage($('storage'), $('storage-lsn'), state, current, nav);
   renderStream($('stream'), state, current, nav);
-  renderConsumers($('consumers'), state, current, moved, consumerActions, freshAnswer(state, current), page.consumerErrors, nav);
+  drawConsumers(state, current);
   if (current?.step.op === 'get' && current.result.ok) {
     $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
   } else if (current?.step.op === 'scan' && current.result.ok) {
@@ -654,6 +692,10 @@ function renderPage() {
   applyScrolls();
   document.title = `${page.lesson ? page.lesson.title : history.title} · step ${history.cursor} · Unbundled`;
   save();
+}
+
+function drawConsumers(state, current) {
+  renderConsumers($('consumers'), state, current, page.history.movedConsumers(), consumerActions, freshAnswer(state, current), page.consumerErrors, nav);
 }
 
 const consumerActions = {

@@ -2,9 +2,10 @@
 // log, the change stream, storage and each consumer's state, whatever the
 // length of the history) and of the step that led to it. Nothing here
 // changes the model; stepping back is rendering an older view. `nav` moves
-// a window: nav.wal(start | null), nav.walTo(lsn), nav.events(start | null),
-// nav.storage(start), nav.rows(consumer, start).
-import { h, fill, json } from './dom.js';
+// a window: nav.wal(start | null), nav.walTo(lsn), and, for the virtual
+// lists, nav.storageAt / nav.eventsAt(first, visible) and
+// nav.rowsAt(consumer, first, visible) with the rows under view.
+import { h, fill, patch, json } from './dom.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
@@ -15,7 +16,7 @@ const QUERY_HINT = { secondary_index: 'e.g. London', materialized_view: 'e.g. Lo
 export const LOG_WINDOW = 40;
 export const STREAM_WINDOW = 40;
 export const STORAGE_ROWS = 50;
-export const STATE_ROWS = 25;
+export const STATE_ROWS = 40;
 // Keys shown in one row of a consumer's state (an index's posting list, a
 // view's list); the row says how many there are in all.
 const KEYS_SHOWN = 12;
@@ -86,6 +87,15 @@ const scrolls = [];
 export function applyScrolls() {
   for (const f of scrolls.splice(0)) f();
 }
+/** Forgets them: a panel redrawn because the student scrolled it stays where it is. */
+export function discardScrolls() {
+  scrolls.length = 0;
+}
+
+// An element that animates when a step changed it (a position that moved, a
+// snapshot read) is drawn anew at each step, so that its animation plays
+// again: patch() replaces a node whose data-renew differs.
+const renew = (animates, current) => (animates ? { renew: current?.index ?? 0 } : {});
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
@@ -116,15 +126,31 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   const firstShown = shown.length ? shown[0].lsn : lastLsn + 1;
   const lastShown = shown.length ? shown[shown.length - 1].lsn : 0;
   const beyond = state.consumers.some((c) => c.position > lastLsn);
-  const cols = shown.length + 1 + (earlier ? 1 : 0) + (later ? 1 : 0) + (state.log.tail ? 1 : 0) + (beyond ? 1 : 0);
-  const grid = h('div', { class: 'log-grid', style: `grid-template-columns: var(--label-w) repeat(${cols}, var(--cell-w))`,
-                          role: 'table', 'aria-label': 'Write-ahead log and consumer positions' });
+  // A log longer than its window is a virtual list, sideways: the strip
+  // scrolls through every entry, spacers stand in for the entries not drawn
+  // (under them, each consumer's track is a band, shaded as far as it has
+  // processed), and the edge columns stick to the strip's sides.
+  const virtual = earlier || later;
+  const after = total - lo - shown.length;
+  const spacerWidth = (n) => (n > 0 ? `calc(${n} * (var(--cell-w) + 3px) - 3px)` : '0px');
+  const columns = ['var(--label-w)', 'var(--cell-w)'];
+  if (virtual) columns.push('var(--cell-w)', spacerWidth(lo));
+  columns.push(...shown.map(() => 'var(--cell-w)'));
+  if (virtual) columns.push(spacerWidth(after), 'var(--cell-w)');
+  if (state.log.tail) columns.push('var(--cell-w)');
+  if (beyond) columns.push('var(--cell-w)');
+  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
+                          role: 'table', 'aria-label': 'Write-ahead log and consumer positions', 'aria-colcount': total });
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
     grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
       onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
+  } else if (virtual) {
+    grid.append(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
   }
+  const spacer = (n, where, extra = {}) => h('div', { class: `log-spacer ${extra.class ?? ''}`, 'aria-hidden': 'true', dataset: { where, entries: n }, style: extra.style ?? null });
+  if (virtual) grid.append(spacer(lo, 'before'));
   for (const e of shown) {
     const isHead = e.lsn === state.head;
     const flags = [];
@@ -145,9 +171,12 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     h('div', { class: 'entry-key' }, e.damaged ? '(damaged)' : e.key),
     e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null));
   }
+  if (virtual) grid.append(spacer(after, 'after'));
   if (later) {
     grid.append(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: `Show later log entries (up to LSN ${lastLsn})`,
       onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
+  } else if (virtual) {
+    grid.append(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
   }
   if (state.log.tail) {
     grid.append(h('div', { class: 'entry torn', role: 'cell', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
@@ -160,7 +189,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const colour = colourOf(c.name);
     const covered = c.snapshot ? c.snapshot.lsn : 0;
     const rewind = c.rewind;
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}`, role: 'rowheader' },
+    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
       h('span', { class: `track-pos${c.ahead ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : ''}` }, c.ahead ? `pos ${c.position}, ahead` : `pos ${c.position}`)));
     // The column a position is drawn in: its entry, or the newest entry
@@ -205,24 +234,38 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       return h(edge ? 'button' : 'div', {
         type: edge ? 'button' : null,
         class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}`,
-        dataset: at ? { consumer: c.name, position: c.position } : {},
+        dataset: { ...(at ? { consumer: c.name, position: c.position, ...renew(moved.has(c.name), current) } : {}), ...(edge || col === 'earlier' || col === 'later' ? { track: c.name } : {}) },
         title: edge ? `${c.name} is at LSN ${c.position}, outside the entries shown: click to go there` : title,
         onclick: edge ? () => nav.walTo(c.position) : null,
       }, marks);
     };
+    // The entries a spacer stands for that this consumer has processed
+    // (located: how many entries have an LSN up to its position).
+    const upTo = state.located?.[String(c.position + 1)]?.wal;
+    const band = (first, n, where) => {
+      const done = upTo === undefined ? 0 : Math.max(0, Math.min(n, upTo - first));
+      return spacer(n, where, { class: `cell band ${colour}`, style: `--done: ${n ? (100 * done) / n : 0}%` });
+    };
     grid.append(cell('start', 0));
     if (earlier) grid.append(cell('earlier', firstShown - 1));
+    else if (virtual) grid.append(h('div', { class: `cell start edge-left blank ${colour}`, dataset: { track: c.name } }));
+    if (virtual) grid.append(band(0, lo, 'before'));
     for (const e of shown) grid.append(cell(e.lsn, e.lsn));
+    if (virtual) grid.append(band(lo + shown.length, after, 'after'));
     if (later) grid.append(cell('later', lastShown + 1));
+    else if (virtual) grid.append(h('div', { class: `cell start edge-right blank ${colour}`, dataset: { track: c.name } }));
     if (state.log.tail) grid.append(cell('torn', 0));
     if (beyond) grid.append(cell('beyond', lastLsn + 1));
   }
-  fill(el, logSummary(state), total === 0 && state.consumers.length === 0 && !state.log.tail
+  patch(el, logSummary(state), total === 0 && state.consumers.length === 0 && !state.log.tail
     ? h('p', { class: 'empty' }, 'The log is empty. Put a document to write the first log entry (LSN 1).')
     : grid);
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
-  const target = el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved') ?? (nav.focusLsn ? el.querySelector(`.entry[data-lsn="${nav.focusLsn}"]`) : null);
+  // When the student moved the window, only the entry asked for (if any).
+  const focus = nav.focusLsn ? el.querySelector(`.entry[data-lsn="${nav.focusLsn}"]`) : null;
+  const target = nav.windowChosen ? focus
+    : el.querySelector('.entry.fresh') ?? el.querySelector('.cell.at.moved:not(.edge)') ?? focus;
   scrolls.push(() => {
     if (target) {
       // Centre it in what the sticky label column leaves visible.
@@ -232,18 +275,69 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     } else if (!later) {
       el.scrollLeft = el.scrollWidth;
     } else {
-      el.scrollLeft = 0;
+      // Keep the view inside the window drawn (a window the page moved).
+      const range = logRange(el);
+      if (range && (range.first < lo || range.first >= lo + Math.max(1, shown.length))) {
+        const first = el.querySelector('.entry[data-lsn]');
+        if (first) el.scrollLeft += first.getBoundingClientRect().left - range.left;
+      }
     }
+    showEdges(el);
   });
+  // Scrolling sideways asks for the window under the view (once a frame).
+  if (!el.__virtual) {
+    el.__virtual = true;
+    el.tabIndex = 0;
+    el.setAttribute('aria-label', 'Write-ahead log: scroll sideways, or use the arrow keys');
+    let queued = false;
+    el.addEventListener('scroll', () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        const range = logRange(el);
+        if (range) nav.walAt(range.first, range.visible);
+        showEdges(el);
+      });
+    }, { passive: true });
+  }
 }
 
-// "Earlier" and "later" buttons for a vertical window of `total` rows.
-function pager(what, start, shown, total, size, go, id) {
-  if (total <= shown) return null;
-  return h('div', { class: 'pager', id },
-    h('button', { type: 'button', disabled: start === 0, onclick: () => go(Math.max(0, start - size)) }, '▲ earlier'),
-    h('span', {}, `${start + 1}–${start + shown} of ${total} ${what}`),
-    h('button', { type: 'button', disabled: start + shown >= total, onclick: () => go(Math.min(total - size, start + size)) }, 'later ▼'));
+// Which entries are under the view of the log strip: {first, visible,
+// left, right}, by the drawn entries' place on the screen (left and right:
+// the edges of what the sticky columns leave visible), or null.
+function logRange(el) {
+  const entries = el.querySelectorAll('.log-grid > .entry[data-lsn]');
+  if (entries.length === 0) return null;
+  const grid = el.querySelector('.log-grid');
+  const lo = Number(grid.dataset.start);
+  const box = el.getBoundingClientRect();
+  const left = (el.querySelector('.log-grid > .edge-left') ?? el.querySelector('.log-label')).getBoundingClientRect().right;
+  const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? box.right;
+  const a = entries[0].getBoundingClientRect();
+  const pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
+  return { first: lo + Math.floor((left - a.left) / pitch), visible: Math.max(1, Math.ceil((right - left) / pitch)), left, right };
+}
+
+// A consumer whose position is in the window drawn but off screen gets an
+// edge indicator on its track, as one outside the window has: it brings the
+// position into view.
+function showEdges(el) {
+  const range = logRange(el);
+  for (const hint of el.querySelectorAll('.edge-hint')) hint.remove();
+  if (!range) return;
+  for (const at of el.querySelectorAll('.log-grid > .cell.at:not(.edge)[data-consumer]')) {
+    const r = at.getBoundingClientRect();
+    const side = r.right <= range.left + 1 ? 'left' : r.left >= range.right - 1 ? 'right' : null;
+    if (!side) continue;
+    const edge = [...el.querySelectorAll(`.log-grid > .cell.edge-${side}`)].find((c) => c.dataset.track === at.dataset.consumer);
+    if (!edge) continue;
+    edge.append(h('button', {
+      type: 'button', class: 'edge-hint marker',
+      title: `${at.dataset.consumer} is at LSN ${at.dataset.position}, off screen: click to bring it into view`,
+      onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
+    }, side === 'left' ? `◀ position ${at.dataset.position}` : `position ${at.dataset.position} ▶`));
+  }
 }
 
 // Storage is a virtual list: the panel scrolls through every row, as tall
@@ -261,7 +355,7 @@ export function renderStorage(el, lsnEl, state, current, nav) {
     return;
   }
   const { rows: page, start, total } = state.storage;
-  fill(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
+  patch(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
   const after = Math.max(0, total - start - page.length);
   // While every row fits in one window, rows wrap and show whole; beyond
   // that they take one line each so that the panel can scroll through all.
@@ -276,31 +370,20 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   if (t.deletedKey !== null) {
     rows.push(h('tr', { class: 'fresh deleted', style: height }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
-  fill(el, rows.length
+  patch(el, rows.length
     ? h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'key-col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
       h('tbody', {}, spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
   // Scrolling asks for the window under the view (once per frame).
-  if (!el.dataset.virtual) {
-    el.dataset.virtual = '1';
+  if (!el.__virtual) {
+    el.__virtual = true;
     el.tabIndex = 0;
     el.setAttribute('aria-label', 'Storage rows: scroll, or use the arrow and Page keys');
-    let queued = false;
-    el.addEventListener('scroll', () => {
-      if (queued) return;
-      queued = true;
-      requestAnimationFrame(() => { queued = false; nav.storageAt(Math.floor(el.scrollTop / STORAGE_ROW_PX), Math.ceil(el.clientHeight / STORAGE_ROW_PX)); });
-    }, { passive: true });
+    el.addEventListener('scroll', onVirtualScroll(STORAGE_ROW_PX, (first, visible) => nav.storageAt(first, visible)), { passive: true });
   }
   const fresh = el.querySelector('tr.fresh');
-  scrolls.push(() => {
-    if (fresh) return scrollIntoPanel(el, fresh);
-    // Keep the scroll position inside the drawn window (a new session, a
-    // window moved by the page).
-    const first = Math.floor(el.scrollTop / STORAGE_ROW_PX);
-    if (first < start || first >= start + Math.max(1, page.length)) el.scrollTop = start * STORAGE_ROW_PX;
-  });
+  scrolls.push(() => (fresh ? scrollIntoPanel(el, fresh) : keepInWindow(el, STORAGE_ROW_PX, start, page.length)));
 }
 
 // Scrolls a panel (not the page) so that `row` is visible.
@@ -310,11 +393,48 @@ function scrollIntoPanel(panel, row) {
   panel.scrollTop = Math.max(0, top);
 }
 
+// A virtual list scrolls through every row, as tall as all of them, while
+// only a window of rows is in the page: a spacer of the same height stands
+// in for the rows before it and one for the rows after. Rows not drawn count
+// rowPx each. When the panel scrolls, onWindow(first, visible) is told
+// which rows are under view (once a frame), and asks the engine for a new
+// window when the drawn one no longer covers them.
+function onVirtualScroll(rowPx, onWindow) {
+  let queued = false;
+  return (ev) => {
+    const el = ev.currentTarget;
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      onWindow(Math.floor(el.scrollTop / rowPx), Math.ceil(el.clientHeight / rowPx));
+    });
+  };
+}
+
+// After drawing a window at `start` of `drawn` rows: keep the panel's scroll
+// inside it (a new point in the history, or a window the page moved).
+function keepInWindow(el, rowPx, start, drawn) {
+  const first = Math.floor(el.scrollTop / rowPx);
+  if (first < start || first >= start + Math.max(1, drawn)) el.scrollTop = start * rowPx;
+}
+
+/** Whether the drawn window [start, start + drawn) covers rows [first, first + visible). */
+export function covers(start, drawn, total, first, visible) {
+  return first >= start && Math.min(total, first + visible) <= start + drawn;
+}
+
+// The change stream is a virtual list too (once it has more events than one
+// window): a closed event is one line of STREAM_ROW_PX; an opened one grows.
+export const STREAM_ROW_PX = 32;
+
 export function renderStream(el, state, current, nav) {
   const t = touched(current);
   const from = state.events.start;
   const shown = state.events.items;
-  const after = state.events.total - from - shown.length;
+  const total = state.events.total;
+  const after = total - from - shown.length;
+  const virtual = total > STREAM_WINDOW;
   // Before/after images are built when a student opens them (or for the
   // event the current step touched), which keeps long streams quick to draw.
   const images = (e) => h('dl', { class: 'images' },
@@ -322,51 +442,86 @@ export function renderStream(el, state, current, nav) {
     h('dt', {}, 'after'), h('dd', {}, pretty(e.after)));
   const items = shown.map((e) => {
     const open = e.lsn === t.lsn && e.op !== 'c';
-    const details = h('details', { open },
-      h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key)),
-      open ? images(e) : null);
-    if (!open) details.addEventListener('toggle', () => { if (details.open && details.childElementCount === 1) details.append(images(e)); });
     const pending = e.lsn > state.log.durable;
-    if (pending) details.querySelector('summary').append(h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet'));
+    const details = h('details', {
+      open,
+      ontoggle: open ? null : (ev) => {
+        const d = ev.currentTarget;
+        if (d.open && d.childElementCount === 1) d.append(images(e));
+      },
+    },
+    h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key),
+      pending ? h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet') : null),
+    open ? images(e) : null);
     return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
   });
-  fill(el, items.length
-    ? [from > 0 ? h('p', { class: 'fold-note' }, `${plural(from, 'earlier change event')} not shown. `,
-        h('button', { type: 'button', id: 'events-earlier', onclick: () => nav.events(Math.max(0, from - STREAM_WINDOW)) }, '▲ show earlier')) : null,
-       h('ol', { class: 'events' }, items),
-       after > 0 ? h('p', { class: 'fold-note' }, `${plural(after, 'later change event')}. `,
-         h('button', { type: 'button', id: 'events-later', onclick: () => nav.events(after <= STREAM_WINDOW ? null : from + STREAM_WINDOW) }, '▼ show later')) : null]
+  const spacer = (n, where) => (n > 0 ? h('li', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STREAM_ROW_PX}px` }) : null);
+  el.classList.toggle('virtual', virtual);
+  patch(el, items.length
+    ? h('ol', { class: 'events', 'aria-rowcount': total }, virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
     : h('p', { class: 'empty' }, 'No change events yet.'));
+  if (!el.__virtual) {
+    el.__virtual = true;
+    el.tabIndex = 0;
+    el.setAttribute('aria-label', 'Change events: scroll, or use the arrow and Page keys');
+    el.addEventListener('scroll', onVirtualScroll(STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible)), { passive: true });
+  }
   const fresh = el.querySelector('li.fresh');
   scrolls.push(() => {
     if (fresh) scrollIntoPanel(el, fresh);
-    else if (after > 0) el.scrollTop = 0;
-    else el.scrollTop = el.scrollHeight;
+    else if (nav.followingEvents) el.scrollTop = el.scrollHeight;  // the newest
+    else keepInWindow(el, STREAM_ROW_PX, from, shown.length);
   });
 }
+
+// A consumer's state is a virtual list once it has more rows than one
+// window: rows are one line of STATE_ROW_PX (a long list of keys is cut with
+// an ellipsis, whole on hover), inside the card's own scrolling box.
+export const STATE_ROW_PX = 28;
 
 function stateTable(c, nav) {
   const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
   // Rows come from the engine a window at a time; a long list is cut, with
   // its full length in `size`.
   const entries = c.rows.items.map((r) => [r.key, r.value, r.field, r.size]);
-  const more = pager('rows', c.rows.start, entries.length, c.rows.total, STATE_ROWS, (start) => nav.rows(c.name, start), null);
+  const { start, total } = c.rows;
+  const virtual = total > STATE_ROWS;
   // A long list shows its first keys and how many there are in all.
   const keysText = (keys, size) => {
     const all = size ?? keys.length;
     return all > KEYS_SHOWN ? `${keys.slice(0, KEYS_SHOWN).join(', ')} … (${all} in all)` : keys.join(', ');
   };
   if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
+  const columns = [];
+  let rows;
+  const cell = (text) => h('td', { title: virtual ? String(text) : null }, text);
   if (c.type === 'materialized_view') {
     const hasSum = 'sum' in c.config, hasList = c.config.list === true;
-    return [h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, c.config.group_by), h('th', { scope: 'col' }, 'count'),
-      hasSum ? h('th', { scope: 'col' }, `sum(${c.config.sum})`) : null, hasList ? h('th', { scope: 'col' }, 'keys, in arrival order') : null)),
-      h('tbody', {}, entries.map(([g, v, , size]) => h('tr', { dataset: { group: g } }, h('td', {}, g), h('td', { class: 'num' }, v.count),
-        hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? h('td', {}, keysText(v.list, size)) : null)))), more];
+    columns.push(c.config.group_by, 'count');
+    if (hasSum) columns.push(`sum(${c.config.sum})`);
+    if (hasList) columns.push('keys, in arrival order');
+    rows = entries.map(([g, v, , size]) => h('tr', { dataset: { group: g } }, cell(g), h('td', { class: 'num' }, v.count),
+      hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? cell(keysText(v.list, size)) : null));
+  } else {
+    if (multi) columns.push('field');
+    columns.push(c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field, 'keys');
+    rows = entries.map(([term, keys, field, size]) => h('tr', {}, multi ? cell(field) : null, cell(term), cell(keysText(keys, size))));
   }
-  const head = c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field;
-  return [h('table', {}, h('thead', {}, h('tr', {}, multi ? h('th', { scope: 'col' }, 'field') : null, h('th', { scope: 'col' }, head), h('th', { scope: 'col' }, 'keys'))),
-    h('tbody', {}, entries.map(([term, keys, field, size]) => h('tr', {}, multi ? h('td', {}, field) : null, h('td', {}, term), h('td', {}, keysText(keys, size)))))), more];
+  const spacer = (n, where) => (n > 0 ? h('tr', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STATE_ROW_PX}px` }) : null);
+  return h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
+    h('thead', {}, h('tr', {}, columns.map((name) => h('th', { scope: 'col' }, name)))),
+    h('tbody', {}, virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
+}
+
+// The card's box that scrolls through the state (a virtual list when long).
+function stateBox(c, nav) {
+  const virtual = c.rows.total > STATE_ROWS;
+  return h('div', {
+    class: 'state-scroll',
+    tabindex: virtual ? '0' : null,
+    'aria-label': virtual ? `State of ${c.name}: scroll, or use the arrow and Page keys` : null,
+    onscroll: virtual ? onVirtualScroll(STATE_ROW_PX, (first, visible) => nav.rowsAt(c.name, first, visible)) : null,
+  }, stateTable(c, nav));
 }
 
 // What verify found for this consumer, in words, naming the rows that differ.
@@ -454,7 +609,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
         h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`),
-        h('ol', { class: 'events' }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
+        h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
     const err = errors[c.name];
@@ -482,14 +637,25 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('button', { type: 'button', dataset: { action: 'crash' }, onclick: () => actions.crash(c.name), title: 'The consumer crashes and restarts from its committed position' }, 'Crash consumer'),
         h('button', { type: 'button', dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: state.down, title: state.down ? why : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
         h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
-      h('form', { class: 'query', onsubmit: (ev) => { ev.preventDefault(); actions.query(c, input.value, fieldSelect?.value, fetchBox?.checked ?? false); } },
+      h('form', { class: 'query', onsubmit: (ev) => {
+        ev.preventDefault();
+        // The form on the page (the one built here may have been patched in).
+        const f = ev.currentTarget.elements;
+        actions.query(c, f.query.value, f.field?.value, f.fetch?.checked ?? false);
+      } },
         fieldSelect ? h('label', {}, 'Field', fieldSelect) : null,
         h('label', {}, `Ask by ${q}`, input),
         fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
       answer,
-      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), h('div', { class: 'state-scroll' }, stateTable(c, nav))));
+      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), stateBox(c, nav)));
   });
-  fill(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
+  patch(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
+  // Each state box keeps its scroll inside the window drawn.
+  for (const c of state.consumers) {
+    if (c.rows.total <= STATE_ROWS) continue;
+    const box = el.querySelector(`article.card[data-consumer="${CSS.escape(c.name)}"] .state-scroll`);
+    if (box) scrolls.push(() => keepInWindow(box, STATE_ROW_PX, c.rows.start, c.rows.items.length));
+  }
 }

@@ -374,6 +374,28 @@ TEST(LogFileCopy, CopiesShareBytesYetNeverSeeEachOthersChanges) {
   EXPECT_EQ(c.bytes(), "heLP");
 }
 
+// Time travel restores a checkpoint and replays the same steps, which write
+// the same bytes the shared buffer already holds past the checkpoint's end.
+TEST(LogFileCopy, AppendingTheBytesTheSharedBufferHoldsCopiesNothing) {
+  LogFile live;
+  live.Append("one;");
+  LogFile checkpoint;
+  checkpoint.CopyFrom(live);
+  live.Append("two;");
+  live.Append("three;");
+  LogFile later;
+  later.CopyFrom(live);  // a later checkpoint, reading all three
+  live.CopyFrom(checkpoint);  // back to "one;"
+  live.Append("two;");
+  EXPECT_EQ(live.bytes(), "one;two;");
+  EXPECT_EQ(live.bytes().data(), later.bytes().data()) << "the same bytes: still shared";
+  live.Append("TWO;");  // a fork: other bytes, so a buffer of its own
+  EXPECT_EQ(live.bytes(), "one;two;TWO;");
+  EXPECT_NE(live.bytes().data(), later.bytes().data());
+  EXPECT_EQ(later.bytes(), "one;two;three;");
+  EXPECT_EQ(checkpoint.bytes(), "one;");
+}
+
 }  // namespace
 }  // namespace unbundled
 
@@ -395,6 +417,23 @@ TEST(SharedVectorCopy, CopiesShareElementsYetNeverSeeEachOthersChanges) {
   a.mutable_at(0) = 7;
   EXPECT_EQ(c[0], 1);
   EXPECT_EQ(a[0], 7);
+}
+
+TEST(SharedVectorCopy, AppendingTheElementTheSharedBufferHoldsCopiesNothing) {
+  SharedVector<int> live;
+  live.push_back(1);
+  const SharedVector<int> checkpoint = live;
+  live.push_back(2);
+  live.push_back(3);
+  const SharedVector<int> later = live;
+  live = checkpoint;
+  live.push_back(2);  // what the buffer holds there: shared still
+  EXPECT_EQ(live.begin(), later.begin());
+  live.push_back(5);  // a fork: a buffer of its own
+  EXPECT_NE(live.begin(), later.begin());
+  EXPECT_EQ(std::vector<int>(live.begin(), live.end()), (std::vector<int>{1, 2, 5}));
+  EXPECT_EQ(std::vector<int>(later.begin(), later.end()), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(std::vector<int>(checkpoint.begin(), checkpoint.end()), (std::vector<int>{1}));
 }
 
 }  // namespace
