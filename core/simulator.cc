@@ -387,6 +387,22 @@ Json Simulator::Apply(const Json& step) {
   return result;
 }
 
+bool Simulator::Replay(const Json& step) {
+  Json result = Json::object();
+  quiet_ = true;
+  Status s;
+  try {
+    s = Dispatch(step, &result);
+  } catch (const std::bad_alloc&) {
+    quiet_ = false;
+    throw;
+  } catch (const std::exception& e) {
+    s = Status::Invalid("step", std::string("internal error: ") + e.what());
+  }
+  quiet_ = false;
+  return s.ok();
+}
+
 std::string Simulator::Apply(const std::string& step_json) {
   Json step;
   try {
@@ -440,7 +456,7 @@ Status Simulator::DoPut(const Json& step, Json* result) {
   if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
   WriteResult w;
   if (!(s = engine_.Put(key, step["value"], options, &w)).ok()) return s;
-  WriteResultJson(w, options, result);
+  if (!quiet_) WriteResultJson(w, options, result);
   return Status::OK();
 }
 
@@ -500,7 +516,7 @@ Status Simulator::DoDelete(const Json& step, Json* result) {
   if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
   WriteResult w;
   if (!(s = engine_.Delete(key, options, &w)).ok()) return s;
-  WriteResultJson(w, options, result);
+  if (!quiet_) WriteResultJson(w, options, result);
   return Status::OK();
 }
 

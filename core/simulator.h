@@ -31,6 +31,10 @@ class Simulator {
   Json Apply(const Json& step);
   // Same, from and to JSON text. Text that is not JSON is an error result.
   std::string Apply(const std::string& step_json);
+  // Applies one step exactly as Apply does, without building its result
+  // (time travel replaying steps whose results are known): whether it was
+  // taken. Throws std::bad_alloc when memory runs out, as Apply does.
+  bool Replay(const Json& step);
 
   // The whole state: head, log, storage, events and consumers, sorted.
   Json State() const;
@@ -114,6 +118,9 @@ class Simulator {
   Status DoExpect(const Json& step, Json* result);
 
   Engine engine_;
+  // Set while Replay runs: handlers skip building the parts of a result
+  // that cost (change events with their documents).
+  bool quiet_ = false;
 };
 
 // Reads a consumer spec {"name", "type", "offsets"?, "commit_every"?,

@@ -18,6 +18,8 @@
 //                          false when memory is exhausted
 //   sim.delete()
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
+//   Module.validateSteps(stepsJson, first) -> the same for steps[first], ...
+//                          of a scenario whose other fields were checked
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
 //   Module.heapBytes()  -> bytes of the module's heap in use (malloc's count):
@@ -121,7 +123,7 @@ class SimulatorBinding {
       if (!steps.is_array()) return -1;
       int applied = 0;
       for (const auto& step : steps) {
-        sim_.Apply(step);
+        sim_.Replay(step);
         ++applied;
       }
       return applied;
@@ -206,6 +208,26 @@ std::string ValidateScenario(const std::string& text) {
   }
 }
 
+// Checks the shape of steps[first], steps[first + 1], ... of a scenario
+// whose other fields were checked already (an import checks its steps in
+// slices, as it loads them).
+std::string ValidateSteps(const std::string& text, int first) {
+  try {
+    const unbundled::Json steps = unbundled::Json::parse(text);
+    if (!steps.is_array() || first < 0) return R"({"ok":false,"error":"steps: internal error"})";
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      unbundled::Status s = unbundled::ValidateStep(
+          steps[k], "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]");
+      if (!s.ok()) return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump();
+    }
+    return R"({"ok":true})";
+  } catch (const std::bad_alloc&) {
+    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+  } catch (...) {
+    return R"({"ok":false,"error":"steps: internal error"})";
+  }
+}
+
 std::string Version() { return UNBUNDLED_VERSION; }
 
 double HeapBytes() { return static_cast<double>(mallinfo().uordblks); }
@@ -227,6 +249,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("positions", &SimulatorBinding::positions)
       .function("record", &SimulatorBinding::record);
   emscripten::function("validateScenario", &ValidateScenario);
+  emscripten::function("validateSteps", &ValidateSteps);
   emscripten::function("ops", &Ops);
   emscripten::function("version", &Version);
   emscripten::function("heapBytes", &HeapBytes);

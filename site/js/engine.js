@@ -55,6 +55,10 @@ export class Simulator {
   replay(steps) {
     return this.handle.replay(JSON.stringify(steps));
   }
+  /** The same, given the steps' JSON text. */
+  replayText(text) {
+    return this.handle.replay(text);
+  }
   /** A checkpoint: a new Simulator in this one's state (null: out of memory). */
   clone() {
     const handle = this.handle.clone();

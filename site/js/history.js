@@ -23,6 +23,8 @@ export const MAX_CHECKPOINTS = 4096;
 // Half of the module's 1 GB: past it, checkpoints thin out.
 export const CHECKPOINT_HEAP = 512 << 20;
 const HEAP_CHECK_EVERY = 32;
+// Results worked out at once when the cursor reaches a loaded step.
+const KNOWN_AHEAD = 16;
 const STEP_CHUNK = 1024;
 
 export class History {
@@ -52,17 +54,39 @@ export class History {
   }
 
   loadSync() {
-    for (const step of this.pending) this.record(step);
+    const steps = this.pending;
     this.pending = [];
+    if (steps.length <= 2000) {
+      for (const step of steps) this.record(step);
+      return;
+    }
+    // A long session at once (a saved one): replayed in batches, results
+    // worked out when reached, as load() does.
+    for (let i = 0; i < steps.length; i += 256) {
+      const part = steps.slice(i, i + 256);
+      const t0 = performance.now();
+      if (this.sim.replayText(JSON.stringify(part)) < 0) throw new Error(this.outOfMemory());
+      for (const step of part) {
+        this.steps.push(step);
+        this.results.push(undefined);
+        this.positions.push(undefined);
+      }
+      this.liveAt = this.cursor = this.steps.length;
+      this.settle(performance.now() - t0);
+    }
   }
 
   /**
    * Applies the session's steps in slices of about `sliceMs`, yielding to the
    * page between slices. `onProgress(done, total)` is told after each; when
    * `signal.aborted` it stops and resolves to false (the steps applied so far
-   * stay, and the rest are dropped).
+   * stay, and the rest are dropped). The steps are replayed without building
+   * their results: a step's result, and the positions around it, are worked
+   * out when the cursor first reaches it (known()). With `validate`, each
+   * slice of steps is checked first (Module.validateSteps): a malformed step
+   * throws an Error naming it.
    */
-  async load(onProgress, signal, sliceMs = 30) {
+  async load(onProgress, signal, { sliceMs = 30, validate = false } = {}) {
     const steps = this.pending;
     this.pending = [];
     let i = 0, batch = 16;
@@ -72,11 +96,19 @@ export class History {
       // Slices of about sliceMs: as many steps per engine call as fit.
       while (i < steps.length && performance.now() - start < sliceMs) {
         const part = steps.slice(i, i + batch);
+        const text = JSON.stringify(part);
+        if (validate) {
+          const checked = JSON.parse(this.module.validateSteps(text, i));
+          if (!checked.ok) throw new Error(checked.error);
+        }
         const t0 = performance.now();
-        const out = this.sim.applyMany(part);
-        if (!Array.isArray(out)) throw new Error(out.error);
+        if (this.sim.replayText(text) < 0) throw new Error(this.outOfMemory());
         const ms = performance.now() - t0;
-        part.forEach((step, k) => this.rememberApplied(step, out[k][0], out[k][1]));
+        for (const step of part) {
+          this.steps.push(step);
+          this.results.push(undefined);
+          this.positions.push(undefined);
+        }
         i += part.length;
         this.liveAt = this.cursor = this.steps.length;
         this.settle(ms);
@@ -91,12 +123,14 @@ export class History {
     return true;
   }
 
-  // A step applied by applyMany: its result, and the positions after it
-  // when it moved a consumer (null: as before).
-  rememberApplied(step, result, positions) {
-    this.steps.push(step);
-    this.results.push(result);
-    this.positions.push(positions ?? this.positions[this.positions.length - 1]);
+  // What the page says when the module's memory ran out.
+  outOfMemory() {
+    let entries = null;
+    try {
+      entries = this.sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).wal?.total ?? null;
+    } catch { /* unknown */ }
+    return entries === null ? 'out of memory: export and start a new session'
+      : `out of memory at ${entries} log entries: export and start a new session`;
   }
 
   // A fresh engine holding only the scenario's starting consumers, and the
@@ -177,7 +211,9 @@ export class History {
     performance.measure('unbundled:goto', { start: t0, detail: { to: i } });
   }
 
-  goToInner(i) {
+  // `known`: also work out the result of the step that led to i, if a load
+  // left it unknown.
+  goToInner(i, known = true) {
     i = Math.max(0, Math.min(this.steps.length, i));
     // The newest checkpoint at or before i, unless the live engine is nearer.
     let best = null;
@@ -201,6 +237,29 @@ export class History {
     while (this.liveAt < i) this.applyNext(this.steps[this.liveAt]);
     this.cursor = i;
     this.cachedViews = new Map();
+    if (known && !this.known(i)) {
+      // A loaded step reached for the first time: take it again from the
+      // point before it, this time with its result, and so for the
+      // KNOWN_AHEAD steps before it (stepping back is then quick).
+      const from = Math.max(0, i - KNOWN_AHEAD);
+      this.goToInner(from, false);
+      const start = performance.now();
+      let before = this.sim.positions().positions;
+      for (let j = from; j < i; j++) {
+        this.results[j] = this.sim.apply(this.steps[j]);
+        this.positions[j] ??= before;
+        this.positions[j + 1] = before = this.sim.positions().positions;
+      }
+      this.liveAt = this.cursor = i;
+      this.sinceCheckpoint += performance.now() - start;
+      this.cachedViews = new Map();
+    }
+  }
+
+  // Whether step i's result and the positions before and after it are known
+  // (a loaded step's are worked out when the cursor first reaches it).
+  known(i) {
+    return i === 0 || (this.results[i - 1] !== undefined && this.positions[i - 1] !== undefined && this.positions[i] !== undefined);
   }
 
   /**

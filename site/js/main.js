@@ -5,7 +5,7 @@ import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
-  discardScrolls, covers, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS,
+  discardScrolls, covers, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -439,12 +439,41 @@ function locate(lsn) {
   return v.located[String(lsn)];
 }
 
+// How many entries, events or rows each panel draws. A list that fits in
+// its LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS or STATE_ROWS is drawn whole;
+// a longer one is a virtual list that draws what its panel shows and a
+// margin on each side, measured from the panel as it is laid out now.
+function counts() {
+  // How long each list is at the cursor (a view of no rows: cached).
+  const names = Object.keys(page.history.positions[page.history.cursor] ?? {});
+  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 },
+    rows: Object.fromEntries(names.map((n) => [n, { count: 0 }])) });
+  const totals = v.ok ? { wal: v.wal.total, events: v.events.total, storage: v.storage.total,
+    rows: Object.fromEntries(v.consumers.map((c) => [c.name, c.rows?.total ?? 0])) } : {};
+  const fit = (px, rowPx, margin, most) => Math.min(most, Math.ceil(px / rowPx) + 2 * margin);
+  // A full panel's height is its max-height (not what it holds now).
+  const tall = (el) => parseFloat(getComputedStyle(el).maxHeight) || 360;
+  const log = $('log');
+  // A log entry's width: --cell-w (in rem), whatever is drawn now.
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const cell = (parseFloat(getComputedStyle(log).getPropertyValue('--cell-w')) || 7.5) * rem;
+  const box = document.querySelector('.state-scroll');
+  const stateRows = fit(box ? tall(box) : 360, STATE_ROW_PX, 5, STATE_ROWS);
+  return {
+    wal: (totals.wal ?? 0) > LOG_WINDOW ? fit(log.clientWidth || 1200, cell + 3, 2, LOG_WINDOW) : LOG_WINDOW,
+    events: (totals.events ?? 0) > STREAM_WINDOW ? fit(tall($('stream')), STREAM_ROW_PX, 5, STREAM_WINDOW) : STREAM_WINDOW,
+    storage: (totals.storage ?? 0) > STORAGE_ROWS ? fit(tall($('storage')), STORAGE_ROW_PX, 5, STORAGE_ROWS) : STORAGE_ROWS,
+    state: (name) => ((totals.rows?.[name] ?? 0) > STATE_ROWS ? stateRows : STATE_ROWS),
+  };
+}
+
 // The request for what the page draws now.
 function viewRequest() {
   const { history, win } = page;
   // A new point in the history: the log and the stream follow the newest,
   // or what the step touched.
   const at = `${history.cursor}/${history.steps.length}`;
+  const n = counts();
   if (win.at !== at) {
     win.at = at;
     win.wal = win.events = null;
@@ -454,19 +483,19 @@ function viewRequest() {
     if (t.lsn !== null) {
       const where = locate(t.lsn);
       const v = history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
-      if (where.wal < v.wal.total - LOG_WINDOW) win.wal = Math.max(0, where.wal - Math.floor(LOG_WINDOW / 3));
-      if (where.event < v.events.total - STREAM_WINDOW) win.events = Math.max(0, where.event - Math.floor(STREAM_WINDOW / 3));
+      if (where.wal < v.wal.total - n.wal) win.wal = Math.max(0, where.wal - Math.floor(n.wal / 3));
+      if (where.event < v.events.total - n.events) win.events = Math.max(0, where.event - Math.floor(n.events / 3));
     }
   }
   const req = {
-    wal: win.wal === null ? { count: LOG_WINDOW } : { start: win.wal, count: LOG_WINDOW },
-    events: win.events === null ? { count: STREAM_WINDOW } : { start: win.events, count: STREAM_WINDOW },
-    storage: { start: win.storage, count: STORAGE_ROWS },
+    wal: win.wal === null ? { count: n.wal } : { start: win.wal, count: n.wal },
+    events: win.events === null ? { count: n.events } : { start: win.events, count: n.events },
+    storage: { start: win.storage, count: n.storage },
     rows: {},
   };
   const positions = history.positions[history.cursor] ?? {};
   for (const name of Object.keys(positions)) {
-    req.rows[name] = { start: win.rows[name] ?? 0, count: STATE_ROWS };
+    req.rows[name] = { start: win.rows[name] ?? 0, count: n.state(name) };
   }
   // How many log entries each consumer has processed (the log strip shades
   // its track under the entries not drawn by it).
@@ -479,7 +508,7 @@ const nav = {
   wal: (start) => { page.win.wal = start; page.win.chosen = true; page.focusLsn = null; render(); },
   walTo: (lsn) => {
     const where = locate(lsn);
-    page.win.wal = Math.max(0, where.wal - Math.floor(LOG_WINDOW / 2));
+    page.win.wal = Math.max(0, where.wal - Math.floor(counts().wal / 2));
     page.win.chosen = true;
     page.focusLsn = lsn;
     render();
@@ -489,7 +518,8 @@ const nav = {
   walAt: (first, visible) => {
     const v0 = page.history.view(viewRequest());
     if (!v0.ok || covers(v0.wal.start, v0.wal.items.length, v0.wal.total, first, visible)) return;
-    page.win.wal = Math.max(0, Math.min(v0.wal.total - LOG_WINDOW, first - Math.floor((LOG_WINDOW - visible) / 2)));
+    const n = counts().wal;
+    page.win.wal = Math.max(0, Math.min(v0.wal.total - n, first - Math.floor((n - visible) / 2)));
     page.win.chosen = true;
     page.focusLsn = null;
     const v = page.history.view(viewRequest());
@@ -502,7 +532,7 @@ const nav = {
   storageAt: (first, visible) => {
     const v0 = page.history.view(viewRequest());
     if (!v0.ok || covers(v0.storage.start, v0.storage.rows.length, v0.storage.total, first, visible)) return;
-    page.win.storage = Math.max(0, first - Math.floor((STORAGE_ROWS - visible) / 2));
+    page.win.storage = Math.max(0, first - Math.floor((counts().storage - visible) / 2));
     const v = page.history.view(viewRequest());
     if (v.ok) renderStorage($('storage'), $('storage-lsn'), v, page.history.current(), nav);
     discardScrolls();
@@ -511,7 +541,7 @@ const nav = {
   eventsAt: (first, visible) => {
     const v0 = page.history.view(viewRequest());
     if (!v0.ok || covers(v0.events.start, v0.events.items.length, v0.events.total, first, visible)) return;
-    page.win.events = Math.max(0, first - Math.floor((STREAM_WINDOW - visible) / 2));
+    page.win.events = Math.max(0, first - Math.floor((counts().events - visible) / 2));
     const v = page.history.view(viewRequest());
     if (v.ok) renderStream($('stream'), v, page.history.current(), nav);
     discardScrolls();
@@ -520,7 +550,7 @@ const nav = {
   rowsAt: (name, first, visible) => {
     const c = page.history.view(viewRequest()).consumers?.find((x) => x.name === name);
     if (!c || covers(c.rows.start, c.rows.items.length, c.rows.total, first, visible)) return;
-    page.win.rows[name] = Math.max(0, first - Math.floor((STATE_ROWS - visible) / 2));
+    page.win.rows[name] = Math.max(0, first - Math.floor((counts().state(name) - visible) / 2));
     const v = page.history.view(viewRequest());
     if (v.ok) drawConsumers(v, page.history.current());
     discardScrolls();
@@ -973,20 +1003,23 @@ function wireControls() {
   $('export-ndjson').addEventListener('click', () => {
     download('change-stream.ndjson', debeziumNdjson(page.history.state().events, Date.now()), 'application/x-ndjson');
   });
-  $('import-file').addEventListener('change', async () => {
+  $('import-file').addEventListener('change', async (ev) => {
     const file = $('import-file').files[0];
     $('import-file').value = '';
     if (!file) return;
     clearErrors();
     clearNotices();
+    let loaded = null;
     try {
-      const scenario = parseScenarioFile(page.module, await file.text());
+      // The steps are checked as they load, in slices (a long file never
+      // holds the page for long).
+      const scenario = parseScenarioFile(page.module, await file.text(), { steps: false });
       // Its consumers first (throws if one cannot be added), then its steps
       // in slices, with progress and Cancel; only a finished import
       // replaces the session.
-      const loaded = new History(page.module, { ...scenario, steps: [] });
+      loaded = new History(page.module, { ...scenario, steps: [] });
       loaded.pending = scenario.steps;
-      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal));
+      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { validate: true }));
       if (!done) {
         loaded.dispose();
         notice(`Import of “${scenario.title}” cancelled: nothing was changed.`);
@@ -995,7 +1028,11 @@ function wireControls() {
       page.holdSave = false;
       openSession(scenario, scenario.steps.length, null, loaded);
       notice(`Imported “${scenario.title}” (${scenario.steps.length} steps).`);
+      // For the browser tests' figures: from choosing the file to the
+      // imported session drawn.
+      performance.measure('unbundled:import', { start: ev.timeStamp });
     } catch (e) {
+      if (loaded !== page.history) loaded?.dispose();
       $('import-error').textContent = `Could not import ${file.name}: ${e.message}. Nothing was changed.`;
     }
   });

@@ -71,23 +71,31 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   };
   const figures = {};
 
-  // The import runs in slices: the progress bar shows, and the page keeps
-  // answering input (a frame arrives while it works).
+  // The import runs in slices, and the page keeps drawing frames while it
+  // works: the longest gap between frames is measured from the file input's
+  // change to the import's end. importMs is the page's own measure, from
+  // the file input's change event to the imported session drawn;
+  // importRoundTripMs adds handing the 9 MB file to the page.
+  await page.evaluate(() => {
+    // From the file input's change (before the page's handler runs): what
+    // comes before it is the test handing the file over.
+    document.querySelector('#import-file').addEventListener('change', () => {
+      const gaps = window.__gaps = { worst: 0, last: performance.now() };
+      const tick = (now) => {
+        gaps.worst = Math.max(gaps.worst, now - gaps.last);
+        gaps.last = now;
+        if (!/^step 100000 of/.test(document.querySelector('#step-label').textContent)) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }, { capture: true, once: true });
+  });
   const file = { name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hundredThousandSteps())) };
   const t0 = performance.now();
   await page.setInputFiles('#import-file', file);
-  await page.waitForSelector('#progress:not([hidden])', { timeout: 5000 });
-  assert.match(await page.locator('#progress-label').textContent(), /Importing steps: [\d,]+ of 100,000/);
-  const gaps = await page.evaluate(() => new Promise((ok) => {
-    // The longest gap between frames over one second of the import.
-    let last = performance.now(), worst = 0;
-    const end = last + 1000;
-    const tick = (now) => { worst = Math.max(worst, now - last); last = now; if (now < end) requestAnimationFrame(tick); else ok(worst); };
-    requestAnimationFrame(tick);
-  }));
-  figures.importLongestFrameGapMs = Math.round(gaps);
   await waitLabel('step 100000 of 100000');
-  figures.importMs = Math.round(performance.now() - t0);
+  figures.importRoundTripMs = Math.round(performance.now() - t0);
+  figures.importMs = Math.round(await page.evaluate(() => performance.getEntriesByName('unbundled:import').at(-1).duration));
+  figures.importLongestFrameGapMs = Math.round(await page.evaluate(() => window.__gaps.worst));
   assert.ok(await page.locator('#progress').isHidden());
   assert.match(await page.locator('#notices').textContent(), /Imported “A hundred thousand steps” \(100000 steps\)/);
   assert.match(await page.locator('#log-summary').textContent(), /log file: 99,?000 entries/);
@@ -154,10 +162,32 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   t.diagnostic(`the same clicks, input to the end of the page's work, before paint (ms; 0: under 16 in all): ${JSON.stringify(work)}`);
   t.diagnostic(`the same clicks, round trip from the test (ms): ${JSON.stringify(roundTrip)}`);
   for (const [name, ms] of [...Object.entries(figures), ...Object.entries(roundTrip)]) {
-    if (name === 'importMs') continue;
+    if (name === 'importMs' || name === 'importRoundTripMs') continue;
     assert.ok(ms < BROKEN_MS, `${name}: ${ms} ms (a frame over a second is a broken page)`);
   }
   assert.equal(await label(), 'step 100002 of 100002');
+  assertClean(assert, page);
+});
+
+test('a long import shows its progress and can be cancelled, changing nothing', async () => {
+  const page = await openPage(env.browser, env.base);
+  await page.click('#put');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+  // On a CPU six times slower, the import takes well over the half second
+  // after which progress is shown.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  const file = { name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hundredThousandSteps())) };
+  await page.setInputFiles('#import-file', file);
+  await page.waitForSelector('#progress:not([hidden])', { timeout: 30000 });
+  assert.match(await page.locator('#progress-label').textContent(), /^Importing steps: [\d,]+ of 100,000$/);
+  await page.click('#progress-cancel');
+  await page.waitForFunction(() => /cancelled: nothing was changed/.test(document.querySelector('#notices').textContent), null, { timeout: 30000 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  assert.match(await page.locator('#notices').textContent(), /Import of “A hundred thousand steps” cancelled: nothing was changed\./);
+  assert.ok(await page.locator('#progress').isHidden());
+  assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
+  assert.match(await page.locator('#log-summary').textContent(), /log file: 1 entry/);
   assertClean(assert, page);
 });
 
