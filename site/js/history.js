@@ -86,11 +86,13 @@ export class History {
    * slice of steps is checked first (Module.validateSteps): a malformed step
    * throws an Error naming it.
    */
-  async load(onProgress, signal, { sliceMs = 30, validate = false } = {}) {
+  async load(onProgress, signal, { sliceMs = 20, validate = false } = {}) {
     const steps = this.pending;
     this.pending = [];
     let i = 0, batch = 16;
     while (i < steps.length) {
+      // Yield first: each slice is a task of its own, with frames between.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       if (signal?.aborted) return false;
       const start = performance.now();
       // Slices of about sliceMs: as many steps per engine call as fit.
@@ -118,7 +120,6 @@ export class History {
         batch = Math.max(16, Math.min(4096, Math.round(batch * (ms < target / 2 ? 2 : ms > target * 2 ? 0.5 : 1))));
       }
       onProgress?.(i, steps.length);
-      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return true;
   }

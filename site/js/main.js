@@ -10,7 +10,7 @@ import {
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
 import {
-  encodeSession, decodeSession, parseScenarioFile, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
+  encodeSession, decodeSession, readScenarioFile, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
 } from './share.js';
 import * as store from './store.js';
 
@@ -1011,9 +1011,9 @@ function wireControls() {
     clearNotices();
     let loaded = null;
     try {
-      // The steps are checked as they load, in slices (a long file never
-      // holds the page for long).
-      const scenario = parseScenarioFile(page.module, await file.text(), { steps: false });
+      // Read and parsed on a worker; the steps are checked as they load, in
+      // slices (a long file never holds the page for long).
+      const scenario = await readScenarioFile(page.module, file);
       // Its consumers first (throws if one cannot be added), then its steps
       // in slices, with progress and Cancel; only a finished import
       // replaces the session.

@@ -77,6 +77,41 @@ export function checkSession(module, data, what) {
 }
 
 /**
+ * Reads an imported scenario file: its text and JSON are parsed on a worker
+ * (read-worker.js) and the steps come back in parts, so a long file never
+ * holds the page for long. Resolves to the scenario, its fields checked as
+ * parseScenarioFile(..., {steps: false}) checks them; rejects with a clear
+ * message. Where workers cannot run, it parses here.
+ */
+export function readScenarioFile(module, file) {
+  let worker;
+  try {
+    worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module' });
+  } catch {
+    return file.text().then((text) => parseScenarioFile(module, text, { steps: false }));
+  }
+  return new Promise((resolve, reject) => {
+    let header = null, count = null;
+    const parts = [];
+    const finish = (fn) => { worker.terminate(); fn(); };
+    worker.onerror = (e) => finish(() => reject(new Error(`the file could not be read (${e.message || 'worker failed'})`)));
+    worker.onmessage = ({ data }) => {
+      if (data.error) return finish(() => reject(new Error(data.error)));
+      if ('header' in data) { header = data.header; count = data.count; return undefined; }
+      if (data.steps) { parts.push(data.steps); return undefined; }
+      return finish(() => {
+        const scenario = count === null ? header : { ...header, steps: parts.flat() };
+        const outline = count === null ? header : { ...header, steps: [] };
+        const error = scenarioError(module, outline);
+        if (error) reject(new Error(error));
+        else resolve(scenario);
+      });
+    };
+    worker.postMessage(file);
+  });
+}
+
+/**
  * Parses an imported scenario file's text; throws with a clear message.
  * With `steps: false` only the fields around the steps are checked here
  * (and that steps is an array): the caller checks the steps as it loads
