@@ -900,9 +900,12 @@ function withFault(step) {
 
 // Keys typed into a field, or used to scroll a focused list (storage: its
 // arrows, Page and Home/End keys scroll it), are not timeline shortcuts.
+// Keys typed into a field, or in a scrolling panel (the log strip, storage,
+// the change stream, a consumer's state), are theirs: arrows and Home/End
+// scroll the panel rather than move through the history.
 function isTyping(target) {
   return target instanceof HTMLElement && (target.matches('input:not([type=range]), textarea, select') || target.isContentEditable
-    || target.closest('#storage') !== null);
+    || target.closest('#log, #storage, #stream, .state-scroll') !== null);
 }
 
 function wireControls() {

@@ -288,7 +288,13 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (!el.__virtual) {
     el.__virtual = true;
     el.tabIndex = 0;
-    el.setAttribute('aria-label', 'Write-ahead log: scroll sideways, or use the arrow keys');
+    el.setAttribute('aria-label', 'Write-ahead log: scroll sideways, or use the arrow keys and Home / End');
+    // Home and End scroll a panel up and down; the strip goes sideways.
+    el.addEventListener('keydown', (ev) => {
+      if (ev.target !== el || (ev.key !== 'Home' && ev.key !== 'End')) return;
+      ev.preventDefault();
+      el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;
+    });
     let queued = false;
     el.addEventListener('scroll', () => {
       if (queued) return;

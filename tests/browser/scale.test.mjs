@@ -149,6 +149,15 @@ test('a 100,000-step history: import with progress, then every click reaches a f
       return s && Number(s.dataset.rows) > 9900 && Number(s.dataset.rows) <= 10000;
     }), 'stateScrollMs');
   figures.stateScrollMs = roundTrip.stateScrollMs;
+  // Keys in a panel scroll it, not the history: Home in the change stream
+  // brings its first event, and End in the log strip its newest entry.
+  await page.focus('#stream');
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('#stream li[data-lsn]')?.dataset.lsn === '1');
+  await page.focus('#log');
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => [...document.querySelectorAll('#log .entry[data-lsn]')].some((e) => e.dataset.lsn === '99000'));
+  assert.equal(await label(), 'step 100000 of 100000', 'the history did not move');
   // A new step at the end of the long history.
   figures.putMs = await timed(() => page.click('#put'), () => waitLabel('step 100001 of 100001'), 'putMs');
   figures.flushMs = await timed(() => page.click('#flush-all'), () => waitLabel('step 100002 of 100002'), 'flushMs');
