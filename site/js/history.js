@@ -27,6 +27,13 @@ const HEAP_CHECK_EVERY = 32;
 const KNOWN_AHEAD = 16;
 const STEP_CHUNK = 1024;
 
+// Whether a step may have moved a consumer's position (its result says
+// which consumers it touched; adding or removing one changes the set).
+function movedAny(step, result) {
+  const t = result.touched;
+  return !t || t.all || t.consumers.length > 0 || step.op === 'add_consumer' || step.op === 'remove_consumer';
+}
+
 export class History {
   /**
    * @param module the loaded wasm module
@@ -198,10 +205,8 @@ export class History {
     this.liveAt = this.cursor = this.steps.length;
     this.cachedViews = new Map();
     // Positions change only when the step says a consumer was touched.
-    const t = result.touched;
     const previous = this.positions[this.positions.length - 1];
-    const same = t && !t.all && t.consumers.length === 0 && !['add_consumer', 'remove_consumer'].includes(step.op);
-    this.positions.push(same && previous ? previous : this.sim.positions().positions);
+    this.positions.push(!movedAny(step, result) && previous ? previous : this.sim.positions().positions);
   }
 
   /** Moves the engine to step index i (0 = before any step). */
@@ -216,6 +221,25 @@ export class History {
   // left it unknown.
   goToInner(i, known = true) {
     i = Math.max(0, Math.min(this.steps.length, i));
+    if (known && !this.known(i)) {
+      // A loaded step reached for the first time: go to KNOWN_AHEAD steps
+      // before it and take those steps again, this time with their results
+      // (stepping back from it is then quick).
+      const from = Math.max(0, i - KNOWN_AHEAD);
+      this.goToInner(from, false);
+      const start = performance.now();
+      let before = this.sim.positions().positions;
+      for (let j = from; j < i; j++) {
+        const result = this.results[j] = this.sim.apply(this.steps[j]);
+        this.positions[j] ??= before;
+        if (movedAny(this.steps[j], result)) before = this.sim.positions().positions;
+        this.positions[j + 1] = before;
+      }
+      this.liveAt = this.cursor = i;
+      this.sinceCheckpoint += performance.now() - start;
+      this.cachedViews = new Map();
+      return;
+    }
     // The newest checkpoint at or before i, unless the live engine is nearer.
     let best = null;
     for (const c of this.checkpoints) if (c.at <= i) best = c;
@@ -238,23 +262,6 @@ export class History {
     while (this.liveAt < i) this.applyNext(this.steps[this.liveAt]);
     this.cursor = i;
     this.cachedViews = new Map();
-    if (known && !this.known(i)) {
-      // A loaded step reached for the first time: take it again from the
-      // point before it, this time with its result, and so for the
-      // KNOWN_AHEAD steps before it (stepping back is then quick).
-      const from = Math.max(0, i - KNOWN_AHEAD);
-      this.goToInner(from, false);
-      const start = performance.now();
-      let before = this.sim.positions().positions;
-      for (let j = from; j < i; j++) {
-        this.results[j] = this.sim.apply(this.steps[j]);
-        this.positions[j] ??= before;
-        this.positions[j + 1] = before = this.sim.positions().positions;
-      }
-      this.liveAt = this.cursor = i;
-      this.sinceCheckpoint += performance.now() - start;
-      this.cachedViews = new Map();
-    }
   }
 
   // Whether step i's result and the positions before and after it are known

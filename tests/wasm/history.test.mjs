@@ -43,12 +43,22 @@ function steps(n, seed) {
 }
 
 function freshState(stepsSoFar) {
+  return fresh(stepsSoFar).state;
+}
+
+// A fresh engine given these steps: its state, the last step's result and
+// the positions before and after it.
+function fresh(stepsSoFar) {
   const sim = new Simulator(Module);
   for (const spec of CONSUMERS) sim.apply({ op: 'add_consumer', mode: 'replay', consumer: spec });
-  for (const s of stepsSoFar) sim.apply(s);
-  const state = sim.state();
+  let result = null, before = sim.positions().positions;
+  stepsSoFar.forEach((s, k) => {
+    if (k === stepsSoFar.length - 1) before = sim.positions().positions;
+    result = sim.apply(s);
+  });
+  const out = { state: sim.state(), result, before, after: sim.positions().positions };
   sim.dispose();
-  return state;
+  return out;
 }
 
 test('going to any step through checkpoints gives the state a fresh replay gives', async () => {
@@ -58,7 +68,14 @@ test('going to any step through checkpoints gives the state a fresh replay gives
   assert.ok(history.checkpoints.length > 3, `checkpoints were taken (${history.checkpoints.length})`);
   for (const i of [0, 3999, 1, 2500, 2499, 4000, 17, 1234, 3000, 2999]) {
     history.goTo(i);
-    assert.deepEqual(history.state(), freshState(all.slice(0, i)), `step ${i}`);
+    const f = fresh(all.slice(0, i));
+    assert.deepEqual(history.state(), f.state, `step ${i}`);
+    if (i === 0) continue;
+    // A loaded step's result and the positions around it, worked out when
+    // the cursor reached it, are what taking the step gives.
+    assert.deepEqual(history.current().result, f.result, `the result of step ${i}`);
+    assert.deepEqual(history.positions[i - 1], f.before, `positions before step ${i}`);
+    assert.deepEqual(history.positions[i], f.after, `positions after step ${i}`);
   }
   history.dispose();
 });
