@@ -23,6 +23,7 @@ export const MAX_CHECKPOINTS = 4096;
 // Half of the module's 1 GB: past it, checkpoints thin out.
 export const CHECKPOINT_HEAP = 512 << 20;
 const HEAP_CHECK_EVERY = 32;
+const HEAVY_STEP_MS = 50;
 // Results worked out at once when the cursor reaches a loaded step.
 const KNOWN_AHEAD = 16;
 const STEP_CHUNK = 1024;
@@ -174,10 +175,13 @@ export class History {
     const sim = this.sim.clone();
     if (!sim) return;  // out of memory: go on without
     this.checkpoints.push({ at: this.liveAt, sim });
+    // The heap is counted every HEAP_CHECK_EVERY checkpoints (malloc's count
+    // walks the heap: milliseconds at 100 MB), and after every costly step,
+    // which may have changed much (a bulk step of new keys leaves little to
+    // share between a checkpoint and the steps after it).
+    const heavy = this.sinceCheckpoint >= HEAVY_STEP_MS;
     this.sinceCheckpoint = 0;
-    // The heap is counted every HEAP_CHECK_EVERY checkpoints: malloc's count
-    // walks the heap (milliseconds at 100 MB).
-    const heapFull = () => this.checkpoints.length % HEAP_CHECK_EVERY === 0 && this.module.heapBytes() > CHECKPOINT_HEAP;
+    const heapFull = () => (heavy || this.checkpoints.length % HEAP_CHECK_EVERY === 0) && this.module.heapBytes() > CHECKPOINT_HEAP;
     if (this.checkpoints.length > 3 && (this.checkpoints.length > MAX_CHECKPOINTS || heapFull())) {
       // Every other one goes, and new ones come half as often: the spacing
       // stays even over the whole history.

@@ -268,7 +268,7 @@ test('out of memory: the page says so, keeps what it had, offers an export and t
   await page.fill('#bulk-count', '100000');
   await page.fill('#bulk-keys', '1000000');
   // Bulk steps of 100,000 new keys until the module's 1 GB is exhausted
-  // (about 1.8 million entries with the sandbox's two consumers).
+  // (about 2 million entries with the sandbox's two consumers).
   let done = 0;
   for (let i = 1; i <= 40; i++) {
     await page.click('#bulk-put');
