@@ -91,6 +91,11 @@ test('the saved text of a session is JSON.stringify of it, as it grows and forks
   assert.equal(r.result.ok, true);
   assert.equal(history.steps.length, 1501);
   same('after a fork at step 1,500');
+  assert.deepEqual(history.state(), fresh([...all.slice(0, 1500), { op: 'put', key: 'new', value: { name: 'fork' } }]).state,
+    'the fork of a loaded history is the state of its steps');
+  history.goTo(1499);
+  history.goTo(1501);
+  assert.deepEqual(history.current().result, r.result, 'and its new step keeps its result');
   for (const s of steps(700, 3)) history.act(s);
   same('after growing past a chunk again');
   history.dispose();
