@@ -503,6 +503,21 @@ function viewRequest() {
   return req;
 }
 
+// A virtual list scrolled so that its items first..first+visible are under
+// view. When the window drawn (`windowOf(view)`: {start, total}, with
+// `shownOf(view)` items) no longer covers them, the window moves (`move`) to
+// have them in its middle, and only that panel is drawn again (`draw`); the
+// student's scroll stays where it is.
+function scrolledTo(first, visible, windowOf, shownOf, count, move, draw) {
+  const v0 = page.history.view(viewRequest());
+  const w = v0.ok ? windowOf(v0) : null;
+  if (!w || covers(w.start, shownOf(v0), w.total, first, visible)) return;
+  move(Math.max(0, Math.min(w.total - count, first - Math.floor((count - visible) / 2))));
+  const v = page.history.view(viewRequest());
+  if (v.ok) draw(v);
+  discardScrolls();
+}
+
 // Moving a window redraws the page without moving in the history.
 const nav = {
   wal: (start) => { page.win.wal = start; page.win.chosen = true; page.focusLsn = null; render(); },
@@ -513,48 +528,21 @@ const nav = {
     page.focusLsn = lsn;
     render();
   },
-  // The log strip scrolled sideways: entries first..first+visible are under
-  // view. Redraw only the log, when the drawn window no longer covers them.
-  walAt: (first, visible) => {
-    const v0 = page.history.view(viewRequest());
-    if (!v0.ok || covers(v0.wal.start, v0.wal.items.length, v0.wal.total, first, visible)) return;
-    const n = counts().wal;
-    page.win.wal = Math.max(0, Math.min(v0.wal.total - n, first - Math.floor((n - visible) / 2)));
-    page.win.chosen = true;
-    page.focusLsn = null;
-    const v = page.history.view(viewRequest());
-    if (v.ok) renderLog($('log'), v, page.history.current(), page.history.movedConsumers(), page.embed ? null : showRecord, nav);
-    discardScrolls();
-  },
-  // The storage panel scrolled: rows first..first+visible are under view.
-  // Redraw only storage, and only when the drawn window no longer covers
-  // them (with half a window to spare on each side).
-  storageAt: (first, visible) => {
-    const v0 = page.history.view(viewRequest());
-    if (!v0.ok || covers(v0.storage.start, v0.storage.rows.length, v0.storage.total, first, visible)) return;
-    page.win.storage = Math.max(0, first - Math.floor((counts().storage - visible) / 2));
-    const v = page.history.view(viewRequest());
-    if (v.ok) renderStorage($('storage'), $('storage-lsn'), v, page.history.current(), nav);
-    discardScrolls();
-  },
-  // The same for the change stream.
-  eventsAt: (first, visible) => {
-    const v0 = page.history.view(viewRequest());
-    if (!v0.ok || covers(v0.events.start, v0.events.items.length, v0.events.total, first, visible)) return;
-    page.win.events = Math.max(0, first - Math.floor((counts().events - visible) / 2));
-    const v = page.history.view(viewRequest());
-    if (v.ok) renderStream($('stream'), v, page.history.current(), nav);
-    discardScrolls();
-  },
-  // ... and for a consumer's state (the cards are drawn again).
-  rowsAt: (name, first, visible) => {
-    const c = page.history.view(viewRequest()).consumers?.find((x) => x.name === name);
-    if (!c || covers(c.rows.start, c.rows.items.length, c.rows.total, first, visible)) return;
-    page.win.rows[name] = Math.max(0, first - Math.floor((counts().state(name) - visible) / 2));
-    const v = page.history.view(viewRequest());
-    if (v.ok) drawConsumers(v, page.history.current());
-    discardScrolls();
-  },
+  // A virtual list scrolled: the log strip sideways, storage, the change
+  // stream or a consumer's state (its cards are drawn again).
+  walAt: (first, visible) => scrolledTo(first, visible, (v) => v.wal, (v) => v.wal.items.length, counts().wal,
+    (start) => { page.win.wal = start; page.win.chosen = true; page.focusLsn = null; },
+    (v) => renderLog($('log'), v, page.history.current(), page.history.movedConsumers(), page.embed ? null : showRecord, nav)),
+  storageAt: (first, visible) => scrolledTo(first, visible, (v) => v.storage, (v) => v.storage.rows.length, counts().storage,
+    (start) => { page.win.storage = start; },
+    (v) => renderStorage($('storage'), $('storage-lsn'), v, page.history.current(), nav)),
+  eventsAt: (first, visible) => scrolledTo(first, visible, (v) => v.events, (v) => v.events.items.length, counts().events,
+    (start) => { page.win.events = start; },
+    (v) => renderStream($('stream'), v, page.history.current(), nav)),
+  rowsAt: (name, first, visible) => scrolledTo(first, visible, (v) => v.consumers.find((c) => c.name === name)?.rows,
+    (v) => v.consumers.find((c) => c.name === name).rows.items.length, counts().state(name),
+    (start) => { page.win.rows[name] = start; },
+    (v) => drawConsumers(v, page.history.current())),
   // Whether the stream follows its newest events (no window chosen).
   get followingEvents() { return page.win.events === null; },
   get focusLsn() { return page.focusLsn; },
