@@ -210,7 +210,6 @@ class CowMap {
 
   static V* Insert(NodePtr* ptr, const K& key, bool* added, Split* split) {
     Node* node = Own(ptr);
-    V* value;
     if (node->leaf) {
       auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
       std::size_t i = static_cast<std::size_t>(it - node->keys.begin());
@@ -221,25 +220,13 @@ class CowMap {
       ++node->size;
       if (node->keys.size() <= kMaxEntries) return &node->vals[i];
       // Split in halves; the new entry is in one of them.
-      auto right = std::make_shared<Node>(true);
-      const std::size_t half = node->keys.size() / 2;
-      right->keys.assign(std::make_move_iterator(node->keys.begin() + half),
-                         std::make_move_iterator(node->keys.end()));
-      right->vals.assign(std::make_move_iterator(node->vals.begin() + half),
-                         std::make_move_iterator(node->vals.end()));
-      node->keys.resize(half);
-      node->vals.resize(half);
-      node->size = half;
-      right->size = right->keys.size();
-      value = i < half ? &node->vals[i] : &right->vals[i - half];
-      split->key = right->keys.front();
-      split->node = std::move(right);
-      return value;
+      const std::size_t half = SplitOff(node, split);
+      return i < half ? &node->vals[i] : &split->node->vals[i - half];
     }
     std::size_t i = node->Route(key);
     Split below;
     bool added_below = false;
-    value = Insert(&node->kids[i], key, &added_below, &below);
+    V* value = Insert(&node->kids[i], key, &added_below, &below);
     if (added_below) {
       *added = true;
       ++node->size;
@@ -250,20 +237,36 @@ class CowMap {
     node->kids.insert(node->kids.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                       std::move(below.node));
     if (node->kids.size() <= kMaxEntries) return value;
-    auto right = std::make_shared<Node>(false);
-    const std::size_t half = node->kids.size() / 2;
-    right->keys.assign(std::make_move_iterator(node->keys.begin() + half),
-                       std::make_move_iterator(node->keys.end()));
-    right->kids.assign(std::make_move_iterator(node->kids.begin() + half),
-                       std::make_move_iterator(node->kids.end()));
-    node->keys.resize(half);
-    node->kids.resize(half);
-    node->size = 0;
-    for (const auto& kid : node->kids) node->size += kid->size;
-    for (const auto& kid : right->kids) right->size += kid->size;
+    SplitOff(node, split);
+    return value;
+  }
+
+  // Moves the upper half of a node's entries (or children) into a new right
+  // sibling, named in *split with its smallest key. Returns where it cut.
+  static std::size_t SplitOff(Node* node, Split* split) {
+    auto right = std::make_shared<Node>(node->leaf);
+    const std::size_t half = node->keys.size() / 2;
+    MoveTail(&node->keys, &right->keys, half);
+    if (node->leaf) {
+      MoveTail(&node->vals, &right->vals, half);
+      node->size = node->keys.size();
+      right->size = right->keys.size();
+    } else {
+      MoveTail(&node->kids, &right->kids, half);
+      node->size = right->size = 0;
+      for (const auto& kid : node->kids) node->size += kid->size;
+      for (const auto& kid : right->kids) right->size += kid->size;
+    }
     split->key = right->keys.front();
     split->node = std::move(right);
-    return value;
+    return half;
+  }
+
+  template <typename T>
+  static void MoveTail(std::vector<T>* from, std::vector<T>* to, std::size_t at) {
+    to->assign(std::make_move_iterator(from->begin() + static_cast<std::ptrdiff_t>(at)),
+               std::make_move_iterator(from->end()));
+    from->erase(from->begin() + static_cast<std::ptrdiff_t>(at), from->end());
   }
 
   // Removes `key`, which is present under *ptr.

@@ -44,13 +44,6 @@ export class Simulator {
   positions() {
     return JSON.parse(this.handle.positions());
   }
-  /**
-   * Applies many steps in one call: [[result, positions | null], ...], or an
-   * error result object ({ok: false, error}) when the call failed.
-   */
-  applyMany(steps) {
-    return JSON.parse(this.handle.applyMany(JSON.stringify(steps)));
-  }
   /** Applies steps without building their results (time travel). Returns how many, or -1. */
   replay(steps) {
     return this.handle.replay(JSON.stringify(steps));

@@ -132,14 +132,14 @@ export class History {
     return true;
   }
 
-  // What the page says when the module's memory ran out.
-  outOfMemory() {
+  // What the page says when the module's memory ran out (`otherwise` when
+  // the log's length cannot be read either).
+  outOfMemory(otherwise = 'out of memory: export and start a new session') {
     let entries = null;
     try {
       entries = this.sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).wal?.total ?? null;
     } catch { /* unknown */ }
-    return entries === null ? 'out of memory: export and start a new session'
-      : `out of memory at ${entries} log entries: export and start a new session`;
+    return entries === null ? otherwise : `out of memory at ${entries} log entries: export and start a new session`;
   }
 
   // A fresh engine holding only the scenario's starting consumers, and the

@@ -160,8 +160,8 @@ function flushSave(now) {
     if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
     return;
   }
-  // Only the cursor moved since the last write, which succeeded: write only
-  // the cursor.
+  // Only the cursor moved (saveMark()[2]) since the last write, which
+  // succeeded: write only the cursor.
   const cursorOnly = saving.stepsSaved && saving.mark && saveMark().every((x, i) => i === 2 || x === saving.mark[i]);
   saving.mark = saveMark();
   saving.last = performance.now();
@@ -349,12 +349,7 @@ async function actInParts(label, errorEl, run) {
     // Putting the engine back failed (memory ran out while restoring a
     // checkpoint or replaying): say so, never leave the step unanswered.
     if (!/out of memory/.test(e?.message ?? '')) throw e;
-    let entries = null;
-    try {
-      entries = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).wal.total;
-    } catch { /* unknown */ }
-    const error = entries === null ? e.message : `out of memory at ${entries} log entries: export and start a new session`;
-    return outOfMemory({ ok: false, out_of_memory: true, error }, errorEl);
+    return outOfMemory({ ok: false, out_of_memory: true, error: page.history.outOfMemory(e.message) }, errorEl);
   }
   const { result, discarded } = outcome;
   if (result.out_of_memory) return outOfMemory(result, errorEl);

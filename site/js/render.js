@@ -367,7 +367,7 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   // that they take one line each so that the panel can scroll through all.
   const virtual = total > STORAGE_ROWS;
   const height = virtual ? `height: ${STORAGE_ROW_PX}px` : null;
-  const spacer = (n, where) => (n ? h('tr', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STORAGE_ROW_PX}px` }) : null);
+  const spacer = (n, where) => spacerRow('tr', n, where, STORAGE_ROW_PX);
   const rows = page.map(({ key: k, value }) => {
     const text = pretty(value);
     return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: height },
@@ -381,13 +381,7 @@ export function renderStorage(el, lsnEl, state, current, nav) {
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'key-col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
       h('tbody', {}, spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
-  // Scrolling asks for the window under the view (once per frame).
-  if (!el.__virtual) {
-    el.__virtual = true;
-    el.tabIndex = 0;
-    el.setAttribute('aria-label', 'Storage rows: scroll, or use the arrow and Page keys');
-    el.addEventListener('scroll', onVirtualScroll(STORAGE_ROW_PX, (first, visible) => nav.storageAt(first, visible)), { passive: true });
-  }
+  scrollsAsList(el, 'Storage rows', STORAGE_ROW_PX, (first, visible) => nav.storageAt(first, visible));
   const fresh = el.querySelector('tr.fresh');
   scrolls.push(() => (fresh ? scrollIntoPanel(el, fresh) : keepInWindow(el, STORAGE_ROW_PX, start, page.length)));
 }
@@ -416,6 +410,22 @@ function onVirtualScroll(rowPx, onWindow) {
       onWindow(Math.floor(el.scrollTop / rowPx), Math.ceil(el.clientHeight / rowPx));
     });
   };
+}
+
+// Makes a panel (drawn once, kept across renders) a virtual list's scroller:
+// focusable, so the arrow and Page keys scroll it, and asking for the window
+// under the view as it scrolls (once a frame).
+function scrollsAsList(el, what, rowPx, onWindow) {
+  if (el.__virtual) return;
+  el.__virtual = true;
+  el.tabIndex = 0;
+  el.setAttribute('aria-label', `${what}: scroll, or use the arrow and Page keys`);
+  el.addEventListener('scroll', onVirtualScroll(rowPx, onWindow), { passive: true });
+}
+
+// The row standing in for `n` rows not drawn, before or after the window.
+function spacerRow(tag, n, where, rowPx) {
+  return n > 0 ? h(tag, { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * rowPx}px` }) : null;
 }
 
 // After drawing a window at `start` of `drawn` rows: keep the panel's scroll
@@ -461,17 +471,12 @@ export function renderStream(el, state, current, nav) {
     open ? images(e) : null);
     return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
   });
-  const spacer = (n, where) => (n > 0 ? h('li', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STREAM_ROW_PX}px` }) : null);
+  const spacer = (n, where) => spacerRow('li', n, where, STREAM_ROW_PX);
   el.classList.toggle('virtual', virtual);
   patch(el, items.length
     ? h('ol', { class: 'events', 'aria-rowcount': total }, virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
     : h('p', { class: 'empty' }, 'No change events yet.'));
-  if (!el.__virtual) {
-    el.__virtual = true;
-    el.tabIndex = 0;
-    el.setAttribute('aria-label', 'Change events: scroll, or use the arrow and Page keys');
-    el.addEventListener('scroll', onVirtualScroll(STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible)), { passive: true });
-  }
+  scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
   scrolls.push(() => {
     if (fresh) scrollIntoPanel(el, fresh);
@@ -513,7 +518,7 @@ function stateTable(c, nav) {
     columns.push(c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field, 'keys');
     rows = entries.map(([term, keys, field, size]) => h('tr', {}, multi ? cell(field) : null, cell(term), cell(keysText(keys, size))));
   }
-  const spacer = (n, where) => (n > 0 ? h('tr', { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * STATE_ROW_PX}px` }) : null);
+  const spacer = (n, where) => spacerRow('tr', n, where, STATE_ROW_PX);
   return h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
     h('thead', {}, h('tr', {}, columns.map((name) => h('th', { scope: 'col' }, name)))),
     h('tbody', {}, virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
