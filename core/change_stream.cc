@@ -52,6 +52,8 @@ bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {
     event->before = DocumentOf(info.prev);
     if (!event->before) return false;
+  } else if (info.prev == kNoRecord) {
+    if (const DocRef* kept = befores_.find(info.lsn)) event->before = *kept;
   }
   if (info.op == LogOp::kPut) {
     event->after = DocumentOf(record);
@@ -61,6 +63,16 @@ bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
     event->op = ChangeOp::kDelete;
   }
   return true;
+}
+
+void ChangeStream::Remap(const std::vector<std::uint32_t>& map) {
+  std::vector<std::uint32_t> kept;
+  kept.reserve(records_.size());
+  for (std::uint32_t r : records_) {
+    if (map[r] != kNoRecord) kept.push_back(map[r]);
+  }
+  records_ = SharedVector<std::uint32_t>(std::move(kept));
+  ClearCache();
 }
 
 std::size_t ChangeStream::FirstAfter(Lsn position) const {

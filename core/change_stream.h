@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cow_map.h"
 #include "core/shared_vector.h"
 #include "core/types.h"
 #include "core/write_ahead_log.h"
@@ -34,16 +35,32 @@ class ChangeStream {
   // The record at `record` (an index into the log's records) is the next
   // event. Its LSN must be greater than the last event's.
   void Append(std::size_t record);
+  // Forgets every event (recovery captures them again from the log). The
+  // kept before images stay: they belong to records, not to this process.
   void Clear() {
     records_.clear();
     ClearCache();
   }
+  // Forgets the kept before images too (a different log file is opened).
+  void ClearBefores() { befores_.clear(); }
+
+  // Retention removed log records: `map` gives each old record index its
+  // new one (kNoRecord: removed). Their events go with them.
+  void Remap(const std::vector<std::uint32_t>& map);
+  // Keeps the before image of the event at `lsn`, whose key's previous
+  // record was (or is about to be) removed: the event still says what it
+  // replaced, as a Debezium event carries its own "before".
+  void KeepBefore(Lsn lsn, const DocRef& doc) { befores_.Set(lsn, doc); }
+  void ForgetBefore(Lsn lsn) { befores_.erase(lsn); }
+  bool HasBefore(Lsn lsn) const { return befores_.contains(lsn); }
+  std::size_t kept_befores() const { return befores_.size(); }
 
   // Makes this stream list the same events as `other` (whose log this
   // stream's log is a copy of). Decoded documents are shared.
   void CopyFrom(const ChangeStream& other) {
     records_ = other.records_;
     cache_ = other.cache_;
+    befores_ = other.befores_;
   }
 
   // Number of events.
@@ -90,6 +107,8 @@ class ChangeStream {
   const WriteAheadLog* wal_;
   SharedVector<std::uint32_t> records_;  // 4 bytes per event, shared with checkpoints
   mutable std::vector<Slot> cache_;
+  // Before images of events whose key's previous record was removed, by LSN.
+  CowMap<Lsn, DocRef> befores_;
 };
 
 }  // namespace unbundled

@@ -8,6 +8,10 @@ const char* OffsetStorageName(OffsetStorage offsets) {
   return offsets == OffsetStorage::kWithState ? "with_state" : "separate";
 }
 
+const char* ApplyModeName(ApplyMode mode) {
+  return mode == ApplyMode::kDelta ? "delta" : "upsert";
+}
+
 std::unique_ptr<Consumer> Consumer::Clone() const {
   auto copy = std::make_unique<Consumer>(spec_, system_->Clone());
   copy->position_ = position_;
@@ -31,7 +35,7 @@ void Consumer::Deliver(const ChangeEvent& event) {
   if (spec_.offsets == OffsetStorage::kWithState && !committed_state_ && !commits_now) {
     committed_state_ = system_->Clone();
   }
-  system_->Apply(event);
+  system_->Process(event);
   position_ = event.lsn;
   ++processed_;
   if (event.lsn <= high_water_) ++redelivered_;

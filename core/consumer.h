@@ -36,6 +36,14 @@ enum class OffsetStorage {
 
 const char* OffsetStorageName(OffsetStorage offsets);
 
+// How a consumer's derived system applies an event (DerivedSystem::Process).
+enum class ApplyMode {
+  kDelta,   // subtract the event's `before`, add its `after`
+  kUpsert,  // subtract its own copy of the key's last row (a state store)
+};
+
+const char* ApplyModeName(ApplyMode mode);
+
 constexpr std::size_t kMaxCommitEvery = 1000000;
 
 // What a consumer is: its unique name, its type and that type's config, and
@@ -46,6 +54,7 @@ struct ConsumerSpec {
   Json config = Json::object();
   OffsetStorage offsets = OffsetStorage::kWithState;
   std::size_t commit_every = 1;  // commit after every N processed events
+  ApplyMode apply = ApplyMode::kDelta;
 };
 
 class Consumer {

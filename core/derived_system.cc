@@ -18,6 +18,22 @@ void DerivedSystem::Apply(const ChangeEvent& event) {
   if (event.after) Add(event.key, *event.after);
 }
 
+void DerivedSystem::Process(const ChangeEvent& event) {
+  if (!upsert_) {
+    Apply(event);
+    return;
+  }
+  ChangeEvent own = event;
+  const DocRef* last = store_.find(event.key);
+  own.before = last != nullptr ? *last : nullptr;
+  if (event.after) {
+    store_.Set(event.key, event.after);
+  } else {
+    store_.erase(event.key);
+  }
+  Apply(own);
+}
+
 std::optional<std::string> IndexTerm(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number() || value.is_boolean()) return value.dump();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cow_map.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -28,10 +29,19 @@ class DerivedSystem {
   // A deep copy: the state a consumer commits together with its position.
   virtual std::unique_ptr<DerivedSystem> Clone() const = 0;
 
-  // Applies one change event: removes the `before` document's contribution
-  // (if any) and adds the `after` document's (if any). Cannot fail: documents
-  // were validated when they were written.
-  virtual void Apply(const ChangeEvent& event);
+  // Processes one change event as the system's apply mode says: a delta
+  // system applies it as it comes (Apply); an upsert system replaces the
+  // event's `before` with its own copy of the key's last applied row first.
+  void Process(const ChangeEvent& event);
+
+  // Upsert mode (a consumer spec's "apply": "upsert"): the system keeps its
+  // own copy of the last row it applied for each key, a state store as a
+  // Kafka Streams KTable keeps, and subtracts that instead of the event's
+  // `before`. Correct when events are missing (a compacted log) or repeated
+  // (redelivery); costs one entry per key (shared documents).
+  void SetUpsert(bool upsert) { upsert_ = upsert; }
+  bool upsert() const { return upsert_; }
+  std::size_t state_store_rows() const { return store_.size(); }
 
   // The whole derived state, deterministic and sorted.
   virtual Json State() const = 0;
@@ -51,8 +61,16 @@ class DerivedSystem {
  protected:
   DerivedSystem() = default;
   DerivedSystem(const DerivedSystem&) = default;
+  // Applies one change event: removes the `before` document's contribution
+  // (if any) and adds the `after` document's (if any). Cannot fail: documents
+  // were validated when they were written.
+  virtual void Apply(const ChangeEvent& event);
   virtual void Add(const std::string& key, const Document& doc) = 0;
   virtual void Remove(const std::string& key, const Document& doc) = 0;
+
+ private:
+  bool upsert_ = false;
+  CowMap<std::string, DocRef> store_;  // upsert: key -> the last row applied
 };
 
 extern const std::vector<std::string> kDerivedSystemTypes;

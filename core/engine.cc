@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/log_format.h"
@@ -20,6 +22,19 @@ std::size_t RecordSize(const std::string& key, const std::string& value_json) {
 }
 
 }  // namespace
+
+std::uint32_t Engine::RecordOf(const StoredRow& row) const {
+  const auto& records = wal_.records();
+  if (row.record < records.size() && records[row.record].lsn == row.lsn) return row.record;
+  const RecordInfo* found = wal_.Find(row.lsn);
+  return found == nullptr ? kNoRecord : static_cast<std::uint32_t>(found - &records[0]);
+}
+
+Status Engine::NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem>* out) {
+  Status s = CreateDerivedSystem(spec.type, spec.config, "consumer", out);
+  if (s.ok()) (*out)->SetUpsert(spec.apply == ApplyMode::kUpsert);
+  return s;
+}
 
 Status DatabaseDown() { return Status::Invalid("database is down", "recover first"); }
 
@@ -45,8 +60,11 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
   // The key's previous record is the new one's `prev`: the event's "before"
   // image, which is what a CDC connector reading a row-image log sees.
   const StoredRow* old = storage_.Find(key);
-  const std::uint32_t prev = old != nullptr ? old->record : kNoRecord;
-  if (old != nullptr) stream_.Cache(prev, old->doc);
+  const std::uint32_t prev = old != nullptr ? RecordOf(*old) : kNoRecord;
+  if (prev != kNoRecord) stream_.Cache(prev, old->doc);
+  // Retention removed the record that wrote the old row: the event keeps
+  // the row it replaces as its own before image.
+  if (old != nullptr && prev == kNoRecord) stream_.KeepBefore(wal_.NextLsn(), old->doc);
   const std::size_t index = wal_.Append(op, key, value_json, prev);
   if (doc) stream_.Cache(index, doc);
   storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), wal_.head());
@@ -132,6 +150,15 @@ Status Engine::Get(const std::string& key, const Document** value) const {
 
 Status Engine::CanDeliver(const Consumer& consumer) const {
   if (down_) return DatabaseDown();
+  if (OutOfRange(consumer)) {
+    return Status::Invalid(
+        "consumer", "'" + consumer.name() + "' is out of range: its next event (after LSN " +
+                        std::to_string(consumer.position()) +
+                        ") was removed by a truncation, and the log now starts at LSN " +
+                        std::to_string(wal_.start_lsn()) +
+                        " (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is "
+                        "lost); rebuild it by snapshot");
+  }
   if (consumer.ahead()) {
     const std::string why =
         consumer.dropped() != 0
@@ -222,7 +249,7 @@ std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* ev
     read.op = ChangeOp::kRead;
     read.key = key;
     read.after = row.doc;
-    system->Apply(read);
+    system->Process(read);
     if (events != nullptr) events->push_back(std::move(read));
   }
   return storage_.rows().size();
@@ -244,8 +271,14 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
                            "must be from 1 to " + std::to_string(kMaxCommitEvery));
   }
   std::unique_ptr<DerivedSystem> system;
-  Status s = CreateDerivedSystem(spec.type, spec.config, "consumer", &system);
+  Status s = NewSystem(spec, &system);
   if (!s.ok()) return s;
+  if (mode == JoinMode::kReplay && wal_.start_lsn() > 1) {
+    return Status::Invalid("mode", "a replay would miss the log entries before LSN " +
+                                       std::to_string(wal_.start_lsn()) +
+                                       ", which a truncation removed, so the consumer would be "
+                                       "silently incomplete; add it by \"snapshot\"");
+  }
   if (mode == JoinMode::kSnapshot) {
     std::size_t rows = Snapshot(system.get(), snapshot);
     auto consumer = std::make_unique<Consumer>(spec, nullptr);
@@ -262,6 +295,7 @@ Status Engine::RemoveConsumer(const std::string& consumer) {
   for (auto it = consumers_.begin(); it != consumers_.end(); ++it) {
     if ((*it)->name() == consumer) {
       consumers_.erase(it);
+      missed_.erase(consumer);
       return Status::OK();
     }
   }
@@ -275,9 +309,10 @@ Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* sn
   if (down_) return DatabaseDown();
   std::unique_ptr<DerivedSystem> fresh;
   // The spec was validated when the consumer was added, so this succeeds.
-  Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
+  Status s = NewSystem(c->spec(), &fresh);
   if (!s.ok()) return s;
   std::size_t rows = Snapshot(fresh.get(), snapshot);
+  missed_.erase(consumer);
   c->StartFromSnapshot(std::move(fresh), storage_.lsn(), rows);
   *position = c->position();
   return Status::OK();
@@ -295,7 +330,7 @@ Status Engine::QueryStorage(const std::string& consumer, const Json& query,
   if (c == nullptr) return UnknownConsumer(consumer);
   if (down_) return DatabaseDown();
   std::unique_ptr<DerivedSystem> fresh;
-  Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
+  Status s = NewSystem(c->spec(), &fresh);
   if (!s.ok()) return s;
   Snapshot(fresh.get(), nullptr);
   return fresh->Query(query, result);
@@ -365,16 +400,53 @@ Status Engine::ReplayStorage(std::size_t* replayed) {
                                       "), so storage was not replaced; crash and recover to "
                                       "deal with it");
   }
+  // Once a truncation removed entries, the log alone no longer holds every
+  // write: the replay starts from the last checkpoint's image.
+  const StorageImage* image = nullptr;
+  if (wal_.start_lsn() > 1) {
+    if (!checkpoint_) {
+      return Status::Invalid("log", "the log starts at LSN " + std::to_string(wal_.start_lsn()) +
+                                        " and there is no checkpoint to replay it onto");
+    }
+    image = &*checkpoint_;
+  }
+  *replayed = ReplayInto(&entries, image);
+  return Status::OK();
+}
+
+std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImage* image) {
   // The file's records are the index's, one for one (it verified), so each
-  // row keeps the index of the record that wrote it.
-  storage_.Clear();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto& entry = entries[i];
+  // row keeps the index of the record that wrote it, and each record's
+  // `prev` is the key's newest put before it.
+  if (image != nullptr) {
+    storage_.Load(*image);
+  } else {
+    storage_.Clear();
+  }
+  stream_.Clear();
+  std::unordered_map<std::string, std::uint32_t> present;  // key -> its newest put
+  std::size_t replayed = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    auto& entry = (*entries)[i];
+    const auto old = present.find(entry.key);
+    const std::uint32_t prev = old != present.end() ? old->second : kNoRecord;
+    wal_.SetPrev(i, prev);
+    // Only a skipped record can leave a delete of an absent key: no event
+    // (unless retention removed its put, whose row the event then keeps).
+    if (entry.op == LogOp::kPut || prev != kNoRecord || stream_.HasBefore(entry.lsn)) {
+      stream_.Append(i);
+    }
+    if (entry.op == LogOp::kPut) {
+      present[entry.key] = static_cast<std::uint32_t>(i);
+    } else if (old != present.end()) {
+      present.erase(old);
+    }
+    if (image != nullptr && entry.lsn <= image->lsn) continue;
     DocRef doc = entry.op == LogOp::kPut ? MakeDoc(std::move(entry.value)) : nullptr;
     storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
+    ++replayed;
   }
-  *replayed = entries.size();
-  return Status::OK();
+  return replayed;
 }
 
 void Engine::Configure(const CommitMode* commit, const RecoveryMode* recovery) {
@@ -426,25 +498,28 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   Status s = wal_.Recover(m, &entries, &report);
   if (!s.ok()) return s;
 
-  // Replay into a fresh storage, and capture the change stream again from
-  // the recovered log: it is what the log now says happened.
-  storage_.Clear();
-  stream_.Clear();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto& entry = entries[i];
-    const StoredRow* old = storage_.Find(entry.key);
-    wal_.SetPrev(i, old != nullptr ? old->record : kNoRecord);
-    // Only a skipped record can leave a delete of an absent key: no event.
-    if (entry.op == LogOp::kPut || old != nullptr) stream_.Append(i);
-    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(std::move(entry.value)) : nullptr;
-    storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
+  // Replay into storage, from the newest checkpoint's image when it is
+  // usable, and capture the change stream again from the recovered log: it
+  // is what the log now says happened.
+  *result = RecoveryResult();
+  const StorageImage* image = nullptr;
+  if (checkpoint_) {
+    if (checkpoint_->lsn <= wal_.head()) {
+      image = &*checkpoint_;
+      result->checkpoint = image->lsn;
+    } else {
+      result->checkpoint_unused = "the checkpoint at LSN " + std::to_string(checkpoint_->lsn) +
+                                  " is past the recovered log's end (LSN " +
+                                  std::to_string(wal_.head()) + ")";
+    }
   }
+  result->replayed_without_checkpoint = entries.size();
+  result->complete_without_checkpoint = wal_.start_lsn() == 1;
+  result->replayed = ReplayInto(&entries, image);
   down_ = false;
 
-  *result = RecoveryResult();
   result->mode = m;
   result->recovered = wal_.head();
-  result->replayed = entries.size();
   result->discarded_bytes = report.discarded_bytes;
   result->problems = std::move(report.problems);
   for (const auto& r : before) {
@@ -499,6 +574,165 @@ Status Engine::Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* 
   return Status::OK();
 }
 
+Status Engine::Checkpoint(CheckpointResult* result) {
+  if (down_) return DatabaseDown();
+  // A checkpoint first makes the log durable up to its own LSN (PostgreSQL
+  // flushes WAL before it writes the checkpoint record).
+  wal_.Sync();
+  checkpoint_ = storage_.Image();
+  *result = CheckpointResult();
+  result->lsn = checkpoint_->lsn;
+  result->rows = checkpoint_->rows.size();
+  result->log_entries = wal_.records().size();
+  result->replay_entries = wal_.records().size() - FirstRecordAfter(checkpoint_->lsn);
+  return Status::OK();
+}
+
+std::size_t Engine::FirstRecordAfter(Lsn lsn) const {
+  const auto& records = wal_.records();
+  std::size_t lo = 0, hi = records.size();
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (records[mid].lsn <= lsn) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+LogPins Engine::Pins() const {
+  LogPins pins;
+  if (checkpoint_) pins.checkpoint = checkpoint_->lsn;
+  bool first = true;
+  for (const auto& c : consumers_) {
+    if (OutOfRange(*c)) continue;  // a lost slot pins nothing
+    if (first || c->committed() < pins.consumer_lsn) {
+      pins.consumer = c->name();
+      pins.consumer_lsn = c->committed();
+      first = false;
+    }
+  }
+  return pins;
+}
+
+std::string Engine::KeyOf(const RecordInfo& record) const {
+  std::string scratch;
+  std::string_view bytes = wal_.Bytes(record, &scratch);
+  if (bytes.size() < log::kHeaderSize + log::kKeyLengthSize) return "";
+  const std::uint32_t key_len = log::DecodeFixed32(bytes.data() + log::kHeaderSize);
+  if (key_len > bytes.size() - log::kHeaderSize - log::kKeyLengthSize) return "";
+  return std::string(bytes.data() + log::kHeaderSize + log::kKeyLengthSize, key_len);
+}
+
+void Engine::RemoveRecords(const std::vector<bool>& remove, RemovalResult* result) {
+  const auto& records = wal_.records();
+  result->bytes_before = wal_.file().size();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const RecordInfo& r = records[i];
+    if (remove[i]) {
+      result->removed.push_back(r.lsn);
+      // The checking aid keeps what the student's log no longer has.
+      removed_.Set(r.lsn, {r.op, KeyOf(r), r.op == LogOp::kPut ? stream_.DocumentOf(i) : nullptr});
+      stream_.ForgetBefore(r.lsn);
+    } else if (r.prev != kNoRecord && remove[r.prev] && records[r.prev].op == LogOp::kPut) {
+      stream_.KeepBefore(r.lsn, stream_.DocumentOf(r.prev));
+    }
+  }
+  if (result->removed.empty()) {
+    result->bytes_after = result->bytes_before;
+    return;
+  }
+  const std::vector<std::uint32_t> map = wal_.Remove(remove);
+  stream_.Remap(map);
+  result->bytes_after = wal_.file().size();
+}
+
+Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
+  if (down_) return DatabaseDown();
+  if (before < 1 || before > wal_.head() + 1) {
+    return Status::Invalid("before", "must be from 1 to " + std::to_string(wal_.head() + 1) +
+                                         " (the head + 1)");
+  }
+  if (!checkpoint_ || before > checkpoint_->lsn + 1) {
+    const Lsn needed = checkpoint_ ? checkpoint_->lsn + 1 : 1;
+    return Status::Invalid(
+        "before", "storage recovery would still need the entries from LSN " +
+                      std::to_string(needed) + " (" +
+                      (checkpoint_ ? "the last checkpoint is at LSN " +
+                                         std::to_string(checkpoint_->lsn)
+                                   : std::string("there is no checkpoint")) +
+                      "), so at most " + std::to_string(needed) +
+                      " can be removed before; checkpoint first");
+  }
+  std::vector<std::string> pinning;
+  for (const auto& c : consumers_) {
+    if (!OutOfRange(*c) && c->committed() + 1 < before) {
+      pinning.push_back(c->name() + " (committed position " + std::to_string(c->committed()) +
+                        ")");
+    }
+  }
+  if (!pinning.empty() && !force) {
+    std::string names;
+    for (const auto& n : pinning) names += (names.empty() ? "" : ", ") + n;
+    return Status::Invalid("before", "consumers still need entries before LSN " +
+                                         std::to_string(before) + ": " + names +
+                                         " (a replication slot pins WAL from the position its "
+                                         "consumer confirmed); \"force\": true removes them "
+                                         "anyway, as max_slot_wal_keep_size does");
+  }
+  *result = RemovalResult();
+  std::vector<bool> remove(wal_.records().size());
+  for (std::size_t i = 0; i < remove.size(); ++i) remove[i] = wal_.records()[i].lsn < before;
+  RemoveRecords(remove, result);
+  wal_.SetStart(before);
+  for (const auto& c : consumers_) {
+    if (OutOfRange(*c)) result->out_of_range.push_back(c->name());
+  }
+  return Status::OK();
+}
+
+Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
+  if (down_) return DatabaseDown();
+  if (upto < 1 || upto > wal_.durable_lsn()) {
+    return Status::Invalid("upto", "must be from 1 to " + std::to_string(wal_.durable_lsn()) +
+                                       " (the durable LSN: only synced entries are compacted, "
+                                       "as Kafka never cleans the active segment)");
+  }
+  if (tombstones_before > upto) {
+    return Status::Invalid("tombstones_before", "must be at most upto (" +
+                                                    std::to_string(upto) + ")");
+  }
+  *result = RemovalResult();
+  const auto& records = wal_.records();
+  std::vector<bool> remove(records.size());
+  std::unordered_set<std::string> newer;  // keys with a newer entry <= upto
+  for (std::size_t i = FirstRecordAfter(upto); i-- > 0;) {
+    const RecordInfo& r = records[i];
+    std::string key = KeyOf(r);
+    if (newer.count(key) != 0) {
+      remove[i] = true;
+      continue;
+    }
+    if (r.op == LogOp::kDelete && r.lsn < tombstones_before) {
+      remove[i] = true;
+      result->dropped_tombstones.emplace_back(key, r.lsn);
+      for (const auto& c : consumers_) {
+        if (c->position() < r.lsn) {
+          missed_[c->name()].emplace_back(key, r.lsn);
+          result->missed_deletes.push_back(c->name() + ": " + key);
+        }
+      }
+    }
+    newer.insert(std::move(key));
+  }
+  std::reverse(result->dropped_tombstones.begin(), result->dropped_tombstones.end());
+  std::reverse(result->missed_deletes.begin(), result->missed_deletes.end());
+  RemoveRecords(remove, result);
+  return Status::OK();
+}
+
 Status Engine::Commit(const std::string& consumer) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
@@ -516,47 +750,80 @@ Status Engine::CrashConsumer(const std::string& consumer, Lsn* rewound_to,
   return Status::OK();
 }
 
+namespace {
+
+// A materialized view's list is in arrival order, which a snapshot (key
+// order) cannot know: lists compare as sets.
+void SortLists(Json* state) {
+  for (auto& [group, value] : state->items()) {
+    if (value.is_object() && value.contains("list") && value["list"].is_array()) {
+      std::sort(value["list"].begin(), value["list"].end());
+    }
+  }
+}
+
+}  // namespace
+
 Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
   if (down_) return DatabaseDown();
   checks->clear();
-  for (const auto& c : consumers_) {
-    ConsumerCheck check;
-    check.name = c->name();
-    std::unique_ptr<DerivedSystem> fresh;
-    Status s = CreateDerivedSystem(c->spec().type, c->spec().config, "consumer", &fresh);
-    if (!s.ok()) return s;
-    std::size_t from = 0;
-    ChangeEvent event;
-    if (c->from_snapshot()) {
-      // Built as the consumer was: the rows storage held at the snapshot's
-      // LSN (folded from the events up to it), read in key order, then the
-      // events after it. The same as a fold for every aggregate but a list,
-      // whose order a snapshot cannot know.
-      from = stream_.FirstAfter(c->snapshot_lsn());
-      std::map<std::string, DocRef> rows;
-      for (std::size_t i = 0; i < from; ++i) {
-        if (!stream_.Event(i, &event)) continue;
+  // Storage as it stood at each consumer's position, folded once in LSN
+  // order from the change stream and the entries retention removed.
+  std::vector<std::size_t> order(consumers_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+    return consumers_[a]->position() < consumers_[b]->position();
+  });
+  std::vector<Json> expected(consumers_.size());
+  std::map<std::string, DocRef> rows;
+  std::size_t next_event = 0;
+  auto removed = removed_.begin();
+  ChangeEvent event;
+  for (std::size_t o : order) {
+    const Consumer& c = *consumers_[o];
+    const Lsn at = c.position();
+    for (;;) {
+      const bool have_event = next_event < stream_.size() && stream_.LsnAt(next_event) <= at;
+      const bool have_removed = removed != removed_.end() && removed.key() <= at;
+      if (!have_event && !have_removed) break;
+      if (have_removed && (!have_event || removed.key() < stream_.LsnAt(next_event))) {
+        if (removed.value().op == LogOp::kPut) {
+          rows[removed.value().key] = removed.value().doc;
+        } else {
+          rows.erase(removed.value().key);
+        }
+        ++removed;
+        continue;
+      }
+      if (stream_.Event(next_event, &event)) {
         if (event.op == ChangeOp::kDelete) {
           rows.erase(event.key);
         } else {
           rows[event.key] = event.after;
         }
       }
-      for (const auto& [key, value] : rows) {
-        fresh->Apply({c->snapshot_lsn(), ChangeOp::kRead, key, nullptr, value});
-      }
+      ++next_event;
     }
-    const std::size_t end = stream_.FirstAfter(c->position());
-    for (std::size_t i = from; i < end; ++i) {
-      if (stream_.Event(i, &event)) fresh->Apply(event);
+    std::unique_ptr<DerivedSystem> fresh;
+    Status s = NewSystem(c.spec(), &fresh);
+    if (!s.ok()) return s;
+    for (const auto& [key, value] : rows) fresh->Process({at, ChangeOp::kRead, key, nullptr, value});
+    expected[o] = fresh->State();
+  }
+  for (std::size_t o = 0; o < consumers_.size(); ++o) {
+    const Consumer& c = *consumers_[o];
+    ConsumerCheck check;
+    check.name = c.name();
+    Json actual = c.system().State();
+    if (c.spec().type == "materialized_view") {
+      SortLists(&expected[o]);
+      SortLists(&actual);
     }
-    const Json expected = fresh->State();
-    const Json actual = c->system().State();
     std::set<std::string> keys;
-    for (const auto& [k, v] : expected.items()) keys.insert(k);
+    for (const auto& [k, v] : expected[o].items()) keys.insert(k);
     for (const auto& [k, v] : actual.items()) keys.insert(k);
     for (const auto& k : keys) {
-      const Json e = expected.contains(k) ? expected[k] : Json(nullptr);
+      const Json e = expected[o].contains(k) ? expected[o][k] : Json(nullptr);
       const Json a = actual.contains(k) ? actual[k] : Json(nullptr);
       if (e == a) continue;
       check.consistent = false;
@@ -564,11 +831,25 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
         check.differences.push_back({{"key", k}, {"expected", e}, {"actual", a}});
       }
     }
-    if (c->ahead()) {
+    std::string missed;
+    auto m = missed_.find(c.name());
+    if (m != missed_.end()) {
+      for (const auto& [key, lsn] : m->second) {
+        if (lsn <= c.position()) {
+          missed += (missed.empty() ? "" : ", ") + std::string("'") + key + "' (LSN " +
+                    std::to_string(lsn) + ")";
+        }
+      }
+    }
+    if (c.ahead()) {
       check.consistent = false;
       check.reason = "ahead of the log";
+    } else if (!check.consistent && !missed.empty()) {
+      check.reason = "never learned of the delete of " + missed +
+                     ": compaction dropped the tombstone before the consumer reached it";
     } else if (!check.consistent) {
-      check.reason = "state differs from processing each event once";
+      check.reason = "state differs from a fresh snapshot of storage at its position (LSN " +
+                     std::to_string(c.position()) + ")";
     }
     checks->push_back(std::move(check));
   }
@@ -591,12 +872,19 @@ void Engine::CopyFrom(const Engine& other) {
   recovery_mode_ = other.recovery_mode_;
   down_ = other.down_;
   recovered_head_ = other.recovered_head_;
+  checkpoint_ = other.checkpoint_;
+  removed_ = other.removed_;
+  missed_ = other.missed_;
 }
 
 void Engine::OpenLog(std::string bytes) {
   wal_.Load(std::move(bytes));
   storage_.Clear();
   stream_.Clear();
+  stream_.ClearBefores();
+  checkpoint_.reset();
+  removed_.clear();
+  missed_.clear();
   down_ = true;
 }
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,13 @@ struct RecoveryResult {
   RecoveryMode mode = RecoveryMode::kPointInTime;
   Lsn recovered = 0;                  // the new head
   std::size_t replayed = 0;           // log entries replayed into storage
+  // The checkpoint recovery started from (0: none), and what it saved: a
+  // replay from the log's start would have replayed every recovered entry,
+  // and is impossible once a truncation removed entries (complete = false).
+  Lsn checkpoint = 0;
+  std::size_t replayed_without_checkpoint = 0;
+  bool complete_without_checkpoint = true;
+  std::string checkpoint_unused;      // why a checkpoint was not used, if not
   std::size_t discarded_bytes = 0;
   std::vector<log::Problem> problems;  // torn tail and corruption, in file order
   std::vector<LostWrite> lost;        // appended before the crash, not recovered
@@ -93,6 +101,30 @@ struct ConsumerCheck {
   bool consistent = true;
   std::string reason;       // why not, in a word or two (empty when consistent)
   Json differences = Json::array();  // up to five {key, expected, actual}
+};
+
+struct CheckpointResult {
+  Lsn lsn = 0;            // the storage LSN the image is tagged with
+  std::size_t rows = 0;   // stored rows in it
+  std::size_t log_entries = 0;     // a recovery now replays this many without the image
+  std::size_t replay_entries = 0;  // and this many with it
+};
+
+// Log entries that retention removed.
+struct RemovalResult {
+  std::vector<Lsn> removed;          // their LSNs, ascending
+  std::size_t bytes_before = 0, bytes_after = 0;  // of the log file
+  std::vector<std::string> out_of_range;  // consumers that lost their place
+  // Compaction: dropped tombstones, and consumers that were behind one.
+  std::vector<std::pair<std::string, Lsn>> dropped_tombstones;  // key, LSN
+  std::vector<std::string> missed_deletes;  // "consumer: key"
+};
+
+// What keeps the log from shrinking: what a truncation may not pass.
+struct LogPins {
+  std::optional<Lsn> checkpoint;  // its LSN: entries after it are needed by recovery
+  std::string consumer;           // the consumer with the lowest committed position
+  Lsn consumer_lsn = 0;           // that position: entries after it are pinned
 };
 
 struct CorruptResult {
@@ -197,14 +229,45 @@ class Engine {
   // within the record (default: the middle of the payload).
   Status Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* result);
 
+  // A database checkpoint: syncs the log and writes a storage image tagged
+  // with the storage LSN. Recovery then loads the newest image and replays
+  // only the log after it. Refused while down.
+  Status Checkpoint(CheckpointResult* result);
+  // Removes the log entries with LSN < before (PostgreSQL recycling WAL).
+  // Refused when recovery would still need them (before > the last
+  // checkpoint's LSN + 1), or while a consumer still needs them: its
+  // committed position < before - 1 (a replication slot pinning WAL). With
+  // `force`, pinning consumers lose their place instead
+  // (max_slot_wal_keep_size): they are out of range until rebuilt.
+  Status Truncate(Lsn before, bool force, RemovalResult* result);
+  // Kafka's log compaction: among entries with LSN <= upto (all durable),
+  // keeps only the newest entry of each key, and drops deletes
+  // (tombstones) with LSN < tombstones_before (delete.retention.ms). LSNs
+  // are never renumbered: removed entries become gaps.
+  Status Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result);
+  // What pins the log now.
+  LogPins Pins() const;
+  // The last checkpoint's image, if any.
+  const std::optional<StorageImage>& checkpoint() const { return checkpoint_; }
+  // A consumer whose next event was removed by a truncation (Kafka's
+  // OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is "lost"):
+  // flush and step refuse it; a rebuild is its way back.
+  bool OutOfRange(const Consumer& consumer) const {
+    return consumer.position() + 1 < wal_.start_lsn();
+  }
+
   // Commits the consumer's position now.
   Status Commit(const std::string& consumer);
   // The consumer loses what it had not committed and restarts from its
   // committed position; *redeliver events will be delivered again.
   Status CrashConsumer(const std::string& consumer, Lsn* rewound_to, std::size_t* redeliver);
 
-  // Checks every consumer against a fresh one of the same spec that
-  // processed each change event up to the same position exactly once.
+  // Checks every consumer against a fresh one of the same spec built by a
+  // snapshot of storage as it stood at the consumer's position. Storage at
+  // an earlier LSN is folded from the log and from the entries retention
+  // removed, which the engine keeps as a checking aid (never in the log, the
+  // stream or any result but this one), so the reference does not share
+  // compaction's blind spots.
   Status Verify(std::vector<ConsumerCheck>* checks) const;
 
   // A checkpoint: an engine in exactly this state (log bytes, index,
@@ -250,6 +313,23 @@ class Engine {
   void GoDown(CrashKind kind, std::size_t torn_bytes);
   // Feeds a fresh snapshot of storage to `system`; returns the number of rows.
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;
+  // Rebuilds storage (from `image`, if given, then the entries after its
+  // LSN) and the change stream from the log's entries, one per record, in
+  // order. Returns the number of entries replayed into storage.
+  std::size_t ReplayInto(std::vector<LogEntry>* entries, const StorageImage* image);
+  // An empty derived system for the spec, in its apply mode.
+  static Status NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem>* out);
+  // The index of the record that wrote `row`, or kNoRecord if retention
+  // removed it.
+  std::uint32_t RecordOf(const StoredRow& row) const;
+  // Removes the flagged records (retention), keeping what the change stream
+  // and Verify need: before images of kept events whose previous record
+  // goes, and the removed entries as the checking aid.
+  void RemoveRecords(const std::vector<bool>& remove, RemovalResult* result);
+  // Index of the first record with an LSN greater than `lsn`.
+  std::size_t FirstRecordAfter(Lsn lsn) const;
+  // The key of a record, read from its bytes ("" if unreadable).
+  std::string KeyOf(const RecordInfo& record) const;
 
   WriteAheadLog wal_;
   Storage storage_;
@@ -260,6 +340,18 @@ class Engine {
   bool down_ = false;
   // The head the last recovery ended at: writes after it are this crash's.
   Lsn recovered_head_ = 0;
+  // The last checkpoint's storage image (durable: it survives crashes).
+  std::optional<StorageImage> checkpoint_;
+  // Checking aid for Verify: every log entry retention removed, by LSN.
+  struct RemovedEntry {
+    LogOp op = LogOp::kPut;
+    std::string key;
+    DocRef doc;
+  };
+  CowMap<Lsn, RemovedEntry> removed_;
+  // Consumers that were behind a tombstone compaction dropped: consumer ->
+  // [(key, LSN)]. Cleared by a rebuild.
+  std::map<std::string, std::vector<std::pair<std::string, Lsn>>> missed_;
 };
 
 // The error every step that needs the database gets while it is down.

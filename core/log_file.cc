@@ -65,6 +65,13 @@ void LogFile::Rewrite(std::string bytes) {
   if (sink_ != nullptr) sink_->Replace(this->bytes());
 }
 
+void LogFile::Rewrite(std::string bytes, std::size_t synced) {
+  buffer_ = std::make_shared<std::string>(std::move(bytes));
+  size_ = buffer_->size();
+  synced_ = std::min(synced, size_);
+  if (sink_ != nullptr) sink_->Replace(this->bytes());
+}
+
 void LogFile::FlipByte(std::size_t offset) {
   Own(/*for_append=*/false);
   char& b = (*buffer_)[offset];

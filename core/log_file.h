@@ -60,6 +60,9 @@ class LogFile {
   // Replaces the whole file with `bytes`, all durable (recovery rewriting it
   // without the records it skipped).
   void Rewrite(std::string bytes);
+  // Replaces the whole file with `bytes`, of which the first `synced` are
+  // durable (retention removing durable records from before the tail).
+  void Rewrite(std::string bytes, std::size_t synced);
   // Inverts every bit of the byte at `offset` (< size()), on disk.
   void FlipByte(std::size_t offset);
 

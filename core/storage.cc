@@ -13,6 +13,7 @@ void Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Ls
     StoredRow& row = rows_[key];
     row.doc = std::move(doc);
     row.record = record;
+    row.lsn = lsn;
   } else {
     rows_.erase(key);
   }

@@ -19,7 +19,17 @@ namespace unbundled {
 
 struct StoredRow {
   DocRef doc;
-  std::uint32_t record = 0;  // index of the log record that wrote it
+  // Index of the log record that wrote it: a hint, valid while that record's
+  // LSN is `lsn` (retention and recovery renumber records; LSNs stay).
+  std::uint32_t record = 0;
+  Lsn lsn = 0;  // of the log entry that wrote it
+};
+
+// A storage image: what a database checkpoint writes (PostgreSQL flushing
+// its buffers at a checkpoint). Taking one is O(1): the rows are shared.
+struct StorageImage {
+  Lsn lsn = 0;  // the storage LSN it was taken at
+  CowMap<std::string, StoredRow> rows;
 };
 
 class Storage {
@@ -44,6 +54,13 @@ class Storage {
   void CopyFrom(const Storage& other) {
     rows_ = other.rows_;
     lsn_ = other.lsn_;
+  }
+
+  StorageImage Image() const { return {lsn_, rows_}; }
+  // Makes storage hold exactly the image (recovery starting from a checkpoint).
+  void Load(const StorageImage& image) {
+    rows_ = image.rows;
+    lsn_ = image.lsn;
   }
 
   // Forgets everything (the database's memory is lost in a crash).

@@ -180,8 +180,50 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
   return Status::OK();
 }
 
+std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove) {
+  std::vector<std::uint32_t> map(records_.size(), kNoRecord);
+  std::vector<RecordInfo> kept;
+  kept.reserve(records_.size());
+  std::string bytes;
+  bytes.reserve(file_.size());
+  std::map<std::size_t, char> buffered;
+  std::size_t removed_bytes = 0, next = 0, kept_durable = 0;
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    const RecordInfo& r = records_[i];
+    if (remove[i]) {
+      removed_high_ = std::max(removed_high_, r.lsn);
+      removed_bytes += r.size;
+      next = r.offset + r.size;
+      continue;
+    }
+    // Bytes between records (none while the database is up) stay with the
+    // record after them.
+    bytes.append(file_.bytes().substr(next, r.offset + r.size - next));
+    for (auto it = buffered_.lower_bound(r.offset);
+         it != buffered_.end() && it->first < r.offset + r.size; ++it) {
+      buffered.emplace(it->first - removed_bytes, it->second);
+    }
+    RecordInfo moved = r;
+    moved.offset = r.offset - removed_bytes;
+    map[i] = static_cast<std::uint32_t>(kept.size());
+    kept.push_back(moved);
+    if (i < durable_count_) ++kept_durable;
+    next = r.offset + r.size;
+  }
+  bytes.append(file_.bytes().substr(std::min(next, file_.size())));
+  for (auto& r : kept) r.prev = r.prev == kNoRecord ? kNoRecord : map[r.prev];
+  const std::size_t synced = file_.synced() - removed_bytes;
+  file_.Rewrite(std::move(bytes), synced);
+  records_ = SharedVector<RecordInfo>(std::move(kept));
+  buffered_ = std::move(buffered);
+  durable_count_ = kept_durable;
+  return map;
+}
+
 void WriteAheadLog::Load(std::string bytes) {
   file_.Rewrite(std::move(bytes));
+  removed_high_ = 0;
+  start_lsn_ = 1;
   records_.clear();
   buffered_.clear();
   durable_count_ = 0;

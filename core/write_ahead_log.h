@@ -8,6 +8,7 @@
 #ifndef UNBUNDLED_CORE_WRITE_AHEAD_LOG_H_
 #define UNBUNDLED_CORE_WRITE_AHEAD_LOG_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -91,12 +92,18 @@ class WriteAheadLog {
 
   // The LSN the next write takes: one after the head.
   Lsn NextLsn() const { return head() + 1; }
-  // LSN of the newest record; 0 when there is none.
-  Lsn head() const { return records_.empty() ? 0 : records_.back().lsn; }
+  // LSN of the newest log entry ever written and not lost in a crash; 0
+  // when there is none. Removing entries (Remove) never lowers it, so an
+  // LSN is never given twice.
+  Lsn head() const { return std::max(records_.empty() ? 0 : records_.back().lsn, removed_high_); }
   // The highest LSN whose whole record is on disk (0: none).
   Lsn durable_lsn() const {
-    return durable_count_ == 0 ? 0 : records_[durable_count_ - 1].lsn;
+    return std::max(durable_count_ == 0 ? 0 : records_[durable_count_ - 1].lsn, removed_high_);
   }
+  // The first LSN the log may still hold: 1, or the `before` of the last
+  // truncation (entries with a lower LSN are gone). Kept, as the head is,
+  // in the log's control data, which survives crashes.
+  Lsn start_lsn() const { return start_lsn_; }
   // Records in LSN (and file) order.
   const SharedVector<RecordInfo>& records() const { return records_; }
   // The record with exactly this LSN, or nullptr (binary search).
@@ -120,6 +127,17 @@ class WriteAheadLog {
   // The database process died: its buffers are gone.
   void DropBuffers() { buffered_.clear(); }
 
+  // Removes the records whose `remove` flag is set (all durable) from the
+  // file and the index, as log retention does: PostgreSQL recycling WAL
+  // segments, Kafka deleting a segment or its log cleaner rewriting one.
+  // The kept records keep their LSNs and their order; their bytes move up
+  // and the file is rewritten (the unsynced tail stays unsynced). Returns,
+  // for each old record index, its new one or kNoRecord; `prev` links are
+  // remapped, and a link to a removed record becomes kNoRecord.
+  std::vector<std::uint32_t> Remove(const std::vector<bool>& remove);
+  // Records that entries before `lsn` are gone (a truncation).
+  void SetStart(Lsn lsn) { start_lsn_ = std::max(start_lsn_, lsn); }
+
   // Every record's entry, decoded from the file, in LSN order; records whose
   // bytes no longer decode are left out. O(log size): for tests and tools.
   std::vector<LogEntry> DecodeAll() const;
@@ -141,6 +159,8 @@ class WriteAheadLog {
     records_ = other.records_;
     durable_count_ = other.durable_count_;
     buffered_ = other.buffered_;
+    removed_high_ = other.removed_high_;
+    start_lsn_ = other.start_lsn_;
   }
 
   // Replaces the whole file with `bytes` and forgets the index (the database
@@ -155,6 +175,10 @@ class WriteAheadLog {
   // Bytes that rotted on disk while the process was up: offset -> the byte
   // the process wrote (and still reads).
   std::map<std::size_t, char> buffered_;
+  // Control data (PostgreSQL's pg_control, Kafka's log-start-offset file):
+  // the highest LSN removed by retention, and the first LSN kept.
+  Lsn removed_high_ = 0;
+  Lsn start_lsn_ = 1;
 };
 
 }  // namespace unbundled

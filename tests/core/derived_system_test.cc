@@ -53,9 +53,9 @@ TEST(Tokenize, KeepsNonAsciiBytesInsideTokensUnchanged) {
 
 TEST(SecondaryIndex, MapsFieldValueToSortedKeys) {
   auto idx = Make("secondary_index", {{"field", "city"}});
-  idx->Apply(Create("u3", {{"city", "London"}}));
-  idx->Apply(Create("u1", {{"city", "London"}}));
-  idx->Apply(Create("u2", {{"city", "Paris"}}));
+  idx->Process(Create("u3", {{"city", "London"}}));
+  idx->Process(Create("u1", {{"city", "London"}}));
+  idx->Process(Create("u2", {{"city", "Paris"}}));
   EXPECT_EQ(idx->State(), Json::parse(R"({"London":["u1","u3"],"Paris":["u2"]})"));
   EXPECT_EQ(Ask(*idx, {{"value", "London"}}), Json::parse(R"(["u1","u3"])"));
   EXPECT_EQ(Ask(*idx, {{"value", "Rome"}}), Json::array());
@@ -63,20 +63,20 @@ TEST(SecondaryIndex, MapsFieldValueToSortedKeys) {
 
 TEST(SecondaryIndex, UpdateMovesTheKeyAndEmptyValuesDisappear) {
   auto idx = Make("secondary_index", {{"field", "city"}});
-  idx->Apply(Create("u1", {{"city", "London"}}));
-  idx->Apply(Update("u1", {{"city", "London"}}, {{"city", "Paris"}}));
+  idx->Process(Create("u1", {{"city", "London"}}));
+  idx->Process(Update("u1", {{"city", "London"}}, {{"city", "Paris"}}));
   EXPECT_EQ(idx->State(), Json::parse(R"({"Paris":["u1"]})"));
-  idx->Apply(Delete("u1", {{"city", "Paris"}}));
+  idx->Process(Delete("u1", {{"city", "Paris"}}));
   EXPECT_EQ(idx->State(), Json::object());
 }
 
 TEST(SecondaryIndex, IndexesNumbersByJsonTextAndSkipsNullArraysObjectsAndMissing) {
   auto idx = Make("secondary_index", {{"field", "age"}});
-  idx->Apply(Create("a", {{"age", 30}}));
-  idx->Apply(Create("b", {{"age", nullptr}}));
-  idx->Apply(Create("c", {{"age", Json::array({30})}}));
-  idx->Apply(Create("d", {{"name", "x"}}));
-  idx->Apply(Create("e", {{"age", true}}));
+  idx->Process(Create("a", {{"age", 30}}));
+  idx->Process(Create("b", {{"age", nullptr}}));
+  idx->Process(Create("c", {{"age", Json::array({30})}}));
+  idx->Process(Create("d", {{"name", "x"}}));
+  idx->Process(Create("e", {{"age", true}}));
   EXPECT_EQ(idx->State(), Json::parse(R"({"30":["a"],"true":["e"]})"));
   EXPECT_EQ(Ask(*idx, {{"value", 30}}), Json::parse(R"(["a"])"));
 }
@@ -93,10 +93,10 @@ TEST(SecondaryIndex, QueryErrorsNameTheField) {
 
 TEST(MaterializedView, CountsAndSumsPerGroup) {
   auto view = Make("materialized_view", {{"group_by", "city"}, {"sum", "age"}});
-  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
-  view->Apply(Create("u2", {{"city", "London"}, {"age", 40}}));
-  view->Apply(Create("u3", {{"city", "Paris"}, {"age", "old"}}));  // non-numeric adds 0
-  view->Apply(Create("u4", {{"city", "Paris"}}));                   // missing adds 0
+  view->Process(Create("u1", {{"city", "London"}, {"age", 30}}));
+  view->Process(Create("u2", {{"city", "London"}, {"age", 40}}));
+  view->Process(Create("u3", {{"city", "Paris"}, {"age", "old"}}));  // non-numeric adds 0
+  view->Process(Create("u4", {{"city", "Paris"}}));                   // missing adds 0
   EXPECT_EQ(view->State(),
             Json::parse(R"({"London":{"count":2,"sum":70},"Paris":{"count":2,"sum":0}})"));
   EXPECT_EQ(Ask(*view, {{"group", "London"}}), Json::parse(R"({"count":2,"sum":70})"));
@@ -105,32 +105,32 @@ TEST(MaterializedView, CountsAndSumsPerGroup) {
 
 TEST(MaterializedView, WithoutSumReportsOnlyCount) {
   auto view = Make("materialized_view", {{"group_by", "city"}});
-  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
+  view->Process(Create("u1", {{"city", "London"}, {"age", 30}}));
   EXPECT_EQ(view->State(), Json::parse(R"({"London":{"count":1}})"));
 }
 
 TEST(MaterializedView, GroupDisappearsWhenItsCountFallsToZero) {
   auto view = Make("materialized_view", {{"group_by", "city"}, {"sum", "age"}});
-  view->Apply(Create("u1", {{"city", "London"}, {"age", 30}}));
-  view->Apply(Update("u1", {{"city", "London"}, {"age", 30}}, {{"city", "Paris"}, {"age", 31}}));
+  view->Process(Create("u1", {{"city", "London"}, {"age", 30}}));
+  view->Process(Update("u1", {{"city", "London"}, {"age", 30}}, {{"city", "Paris"}, {"age", 31}}));
   EXPECT_EQ(view->State(), Json::parse(R"({"Paris":{"count":1,"sum":31}})"));
-  view->Apply(Delete("u1", {{"city", "Paris"}, {"age", 31}}));
+  view->Process(Delete("u1", {{"city", "Paris"}, {"age", 31}}));
   EXPECT_EQ(view->State(), Json::object());
 }
 
 TEST(MaterializedView, FractionalSumsReturnToExactIntegersWhenRemoved) {
   auto view = Make("materialized_view", {{"group_by", "g"}, {"sum", "v"}});
-  view->Apply(Create("a", {{"g", "x"}, {"v", 1}}));
-  view->Apply(Create("b", {{"g", "x"}, {"v", 0.1}}));
+  view->Process(Create("a", {{"g", "x"}, {"v", 1}}));
+  view->Process(Create("b", {{"g", "x"}, {"v", 0.1}}));
   EXPECT_DOUBLE_EQ(view->State()["x"]["sum"].get<double>(), 1.1);
-  view->Apply(Delete("b", {{"g", "x"}, {"v", 0.1}}));
+  view->Process(Delete("b", {{"g", "x"}, {"v", 0.1}}));
   EXPECT_EQ(view->State()["x"]["sum"].dump(), "1");
 }
 
 TEST(FullText, IndexesEveryStringFieldByDefault) {
   auto fts = Make("full_text", Json::object());
-  fts->Apply(Create("p1", {{"title", "Graph databases"}, {"body", "Neo4j and graph"}, {"n", 5}}));
-  fts->Apply(Create("p2", {{"title", "Relational databases"}}));
+  fts->Process(Create("p1", {{"title", "Graph databases"}, {"body", "Neo4j and graph"}, {"n", 5}}));
+  fts->Process(Create("p2", {{"title", "Relational databases"}}));
   EXPECT_EQ(Ask(*fts, {{"text", "graph DATABASES"}}), Json::parse(R"(["p1"])"));
   EXPECT_EQ(Ask(*fts, {{"text", "databases"}}), Json::parse(R"(["p1","p2"])"));
   EXPECT_EQ(Ask(*fts, {{"text", "graph missing"}}), Json::array());
@@ -140,16 +140,16 @@ TEST(FullText, IndexesEveryStringFieldByDefault) {
 
 TEST(FullText, IndexesOnlyConfiguredFields) {
   auto fts = Make("full_text", {{"fields", {"title"}}});
-  fts->Apply(Create("p1", {{"title", "Logs"}, {"body", "streams"}}));
+  fts->Process(Create("p1", {{"title", "Logs"}, {"body", "streams"}}));
   EXPECT_EQ(fts->State(), Json::parse(R"({"logs":["p1"]})"));
 }
 
 TEST(FullText, UpdateReplacesTheOldDocumentsTokens) {
   auto fts = Make("full_text", Json::object());
-  fts->Apply(Create("p1", {{"title", "old words"}}));
-  fts->Apply(Update("p1", {{"title", "old words"}}, {{"title", "new words"}}));
+  fts->Process(Create("p1", {{"title", "old words"}}));
+  fts->Process(Update("p1", {{"title", "old words"}}, {{"title", "new words"}}));
   EXPECT_EQ(fts->State(), Json::parse(R"({"new":["p1"],"words":["p1"]})"));
-  fts->Apply(Delete("p1", {{"title", "new words"}}));
+  fts->Process(Delete("p1", {{"title", "new words"}}));
   EXPECT_EQ(fts->State(), Json::object());
 }
 

@@ -77,7 +77,7 @@ Json FreshRebuild(const Engine& engine, const ConsumerSpec& spec) {
   std::unique_ptr<DerivedSystem> fresh;
   EXPECT_TRUE(CreateDerivedSystem(spec.type, spec.config, "", &fresh).ok());
   for (const auto& [key, row] : engine.storage().rows()) {
-    fresh->Apply({engine.storage().lsn(), ChangeOp::kRead, key, nullptr, row.doc});
+    fresh->Process({engine.storage().lsn(), ChangeOp::kRead, key, nullptr, row.doc});
   }
   return fresh->State();
 }
