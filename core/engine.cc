@@ -626,7 +626,8 @@ std::string Engine::KeyOf(const RecordInfo& record) const {
   return std::string(bytes.data() + log::kHeaderSize + log::kKeyLengthSize, key_len);
 }
 
-void Engine::RemoveRecords(const std::vector<bool>& remove, RemovalResult* result) {
+void Engine::RemoveRecords(const std::vector<bool>& remove, bool truncation,
+                           RemovalResult* result) {
   const auto& records = wal_.records();
   result->bytes_before = wal_.file().size();
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -634,7 +635,8 @@ void Engine::RemoveRecords(const std::vector<bool>& remove, RemovalResult* resul
     if (remove[i]) {
       result->removed.push_back(r.lsn);
       // The checking aid keeps what the student's log no longer has.
-      removed_.Set(r.lsn, {r.op, KeyOf(r), r.op == LogOp::kPut ? stream_.DocumentOf(i) : nullptr});
+      removed_.Set(r.lsn, {r.op, KeyOf(r), r.op == LogOp::kPut ? stream_.DocumentOf(i) : nullptr,
+                           truncation});
       stream_.ForgetBefore(r.lsn);
     } else if (r.prev != kNoRecord && remove[r.prev] && records[r.prev].op == LogOp::kPut) {
       stream_.KeepBefore(r.lsn, stream_.DocumentOf(r.prev));
@@ -685,7 +687,7 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
   *result = RemovalResult();
   std::vector<bool> remove(wal_.records().size());
   for (std::size_t i = 0; i < remove.size(); ++i) remove[i] = wal_.records()[i].lsn < before;
-  RemoveRecords(remove, result);
+  RemoveRecords(remove, /*truncation=*/true, result);
   wal_.SetStart(before);
   for (const auto& c : consumers_) {
     if (OutOfRange(*c)) result->out_of_range.push_back(c->name());
@@ -721,7 +723,7 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
       for (const auto& c : consumers_) {
         if (c->position() < r.lsn) {
           missed_[c->name()].emplace_back(key, r.lsn);
-          result->missed_deletes.push_back(c->name() + ": " + key);
+          result->missed_deletes.emplace_back(c->name(), key);
         }
       }
     }
@@ -729,7 +731,7 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
   }
   std::reverse(result->dropped_tombstones.begin(), result->dropped_tombstones.end());
   std::reverse(result->missed_deletes.begin(), result->missed_deletes.end());
-  RemoveRecords(remove, result);
+  RemoveRecords(remove, /*truncation=*/false, result);
   return Status::OK();
 }
 

@@ -117,7 +117,7 @@ struct RemovalResult {
   std::vector<std::string> out_of_range;  // consumers that lost their place
   // Compaction: dropped tombstones, and consumers that were behind one.
   std::vector<std::pair<std::string, Lsn>> dropped_tombstones;  // key, LSN
-  std::vector<std::string> missed_deletes;  // "consumer: key"
+  std::vector<std::pair<std::string, std::string>> missed_deletes;  // consumer, key
 };
 
 // What keeps the log from shrinking: what a truncation may not pass.
@@ -125,6 +125,15 @@ struct LogPins {
   std::optional<Lsn> checkpoint;  // its LSN: entries after it are needed by recovery
   std::string consumer;           // the consumer with the lowest committed position
   Lsn consumer_lsn = 0;           // that position: entries after it are pinned
+};
+
+// A log entry that retention removed, kept by the engine as a checking aid
+// (for Verify, and a page's "full log" view); never part of the log.
+struct RemovedEntry {
+  LogOp op = LogOp::kPut;
+  std::string key;
+  DocRef doc;
+  bool truncated = false;  // by a truncation (else by compaction)
 };
 
 struct CorruptResult {
@@ -247,6 +256,8 @@ class Engine {
   Status Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result);
   // What pins the log now.
   LogPins Pins() const;
+  // Every log entry retention removed, by LSN (the checking aid).
+  const CowMap<Lsn, RemovedEntry>& removed() const { return removed_; }
   // The last checkpoint's image, if any.
   const std::optional<StorageImage>& checkpoint() const { return checkpoint_; }
   // A consumer whose next event was removed by a truncation (Kafka's
@@ -325,7 +336,7 @@ class Engine {
   // Removes the flagged records (retention), keeping what the change stream
   // and Verify need: before images of kept events whose previous record
   // goes, and the removed entries as the checking aid.
-  void RemoveRecords(const std::vector<bool>& remove, RemovalResult* result);
+  void RemoveRecords(const std::vector<bool>& remove, bool truncation, RemovalResult* result);
   // Index of the first record with an LSN greater than `lsn`.
   std::size_t FirstRecordAfter(Lsn lsn) const;
   // The key of a record, read from its bytes ("" if unreadable).
@@ -342,12 +353,6 @@ class Engine {
   Lsn recovered_head_ = 0;
   // The last checkpoint's storage image (durable: it survives crashes).
   std::optional<StorageImage> checkpoint_;
-  // Checking aid for Verify: every log entry retention removed, by LSN.
-  struct RemovedEntry {
-    LogOp op = LogOp::kPut;
-    std::string key;
-    DocRef doc;
-  };
   CowMap<Lsn, RemovedEntry> removed_;
   // Consumers that were behind a tombstone compaction dropped: consumer ->
   // [(key, LSN)]. Cleared by a rebuild.

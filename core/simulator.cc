@@ -196,6 +196,23 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "flip one byte of that durable record on disk (bit rot; `byte`: its index in the record, "
        "default the middle of the payload); noticed only by the next recovery",
        "`lsn`, `offset`, `byte`, `was`, `now`"},
+      {"checkpoint", {}, true, false, &S::DoCheckpoint,
+       "a database checkpoint: sync the log and write a storage image tagged with the storage "
+       "LSN; recovery then loads it and replays only the log after it",
+       "`lsn`, `rows`, `log_entries` and `replay_entries`: what a recovery would replay without "
+       "and with the image"},
+      {"truncate", {{"before", true}, {"force", false}}, true, false, &S::DoTruncate,
+       "remove the log entries with LSN < `before` (PostgreSQL recycling WAL); refused past the "
+       "last checkpoint's LSN + 1, and while a consumer's committed position is < `before` - 1 "
+       "(a replication slot pinning WAL) unless `\"force\": true` (max_slot_wal_keep_size), "
+       "which puts those consumers out of range",
+       "`removed`: the LSNs, `bytes_before`, `bytes_after`, `out_of_range`: consumers"},
+      {"compact", {{"upto", true}, {"tombstones_before", false}}, true, false, &S::DoCompact,
+       "Kafka log compaction: among the entries with LSN <= `upto` (durable), keep only the newest "
+       "of each key, and drop deletes with LSN < `tombstones_before` (delete.retention.ms); "
+       "removed LSNs become gaps",
+       "`removed`: the LSNs, `bytes_before`, `bytes_after`, `dropped_tombstones`: [{`key`, "
+       "`lsn`}], `missed_deletes`: [{`consumer`, `key`}]"},
       {"commit", {{"consumer", true}}, false, false, &S::DoCommit,
        "that consumer saves its position now (a Kafka offset commit)", "`committed`"},
       {"crash_consumer", {{"consumer", true}}, false, false, &S::DoCrashConsumer,
@@ -299,8 +316,18 @@ Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpe
     }
     parsed.commit_every = n.get<std::size_t>();
   }
+  if (spec.contains("apply")) {
+    std::string apply;
+    if (!GetChoice(spec, "apply", {"delta", "upsert"}, &apply).ok()) {
+      return Status::Invalid(field + ".apply", "must be one of \"delta\", \"upsert\" (got " +
+                                                   spec["apply"].dump() + ")");
+    }
+    parsed.apply = apply == "upsert" ? ApplyMode::kUpsert : ApplyMode::kDelta;
+  }
   for (const auto& [k, v] : spec.items()) {
-    if (k != "name" && k != "type" && k != "offsets" && k != "commit_every") parsed.config[k] = v;
+    if (k != "name" && k != "type" && k != "offsets" && k != "commit_every" && k != "apply") {
+      parsed.config[k] = v;
+    }
   }
   *out = std::move(parsed);
   return Status::OK();
@@ -312,6 +339,7 @@ Json ConsumerSpecJson(const ConsumerSpec& spec) {
   j["type"] = spec.type;
   if (spec.offsets != OffsetStorage::kWithState) j["offsets"] = OffsetStorageName(spec.offsets);
   if (spec.commit_every != 1) j["commit_every"] = spec.commit_every;
+  if (spec.apply != ApplyMode::kDelta) j["apply"] = ApplyModeName(spec.apply);
   return j;
 }
 
@@ -757,6 +785,71 @@ Status Simulator::DoRecover(const Json& step, Json* result) {
   (*result)["lost"] = std::move(lost);
   (*result)["survived_unacknowledged"] = rr.survived_unacknowledged;
   (*result)["ahead"] = rr.ahead;
+  (*result)["checkpoint"] = rr.checkpoint == 0 ? Json(nullptr) : Json(rr.checkpoint);
+  (*result)["without_checkpoint"] = {{"replayed", rr.replayed_without_checkpoint},
+                                     {"complete", rr.complete_without_checkpoint}};
+  if (!rr.checkpoint_unused.empty()) (*result)["checkpoint_unused"] = rr.checkpoint_unused;
+  return Status::OK();
+}
+
+Status Simulator::DoCheckpoint(const Json&, Json* result) {
+  CheckpointResult cr;
+  Status s = engine_.Checkpoint(&cr);
+  if (!s.ok()) return s;
+  (*result)["lsn"] = cr.lsn;
+  (*result)["rows"] = cr.rows;
+  (*result)["log_entries"] = cr.log_entries;
+  (*result)["replay_entries"] = cr.replay_entries;
+  return Status::OK();
+}
+
+namespace {
+
+void RemovalJson(const RemovalResult& r, Json* result) {
+  (*result)["removed"] = r.removed;
+  (*result)["bytes_before"] = r.bytes_before;
+  (*result)["bytes_after"] = r.bytes_after;
+}
+
+}  // namespace
+
+Status Simulator::DoTruncate(const Json& step, Json* result) {
+  Status s;
+  std::uint64_t before = 0;
+  if (!(s = GetCount(step, "before", std::numeric_limits<std::int64_t>::max(), &before)).ok()) {
+    return s;
+  }
+  bool force = false;
+  if (step.contains("force")) {
+    if (!step["force"].is_boolean()) return Status::Invalid("force", "must be true or false");
+    force = step["force"].get<bool>();
+  }
+  RemovalResult r;
+  if (!(s = engine_.Truncate(before, force, &r)).ok()) return s;
+  RemovalJson(r, result);
+  (*result)["out_of_range"] = r.out_of_range;
+  return Status::OK();
+}
+
+Status Simulator::DoCompact(const Json& step, Json* result) {
+  Status s;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::uint64_t upto = 0, tombstones_before = 0;
+  if (!(s = GetCount(step, "upto", kMax, &upto)).ok()) return s;
+  if (step.contains("tombstones_before") &&
+      !(s = GetCount(step, "tombstones_before", kMax, &tombstones_before)).ok()) {
+    return s;
+  }
+  RemovalResult r;
+  if (!(s = engine_.Compact(upto, tombstones_before, &r)).ok()) return s;
+  RemovalJson(r, result);
+  Json dropped = Json::array(), missed = Json::array();
+  for (const auto& [key, lsn] : r.dropped_tombstones) dropped.push_back({{"key", key}, {"lsn", lsn}});
+  for (const auto& [consumer, key] : r.missed_deletes) {
+    missed.push_back({{"consumer", consumer}, {"key", key}});
+  }
+  (*result)["dropped_tombstones"] = std::move(dropped);
+  (*result)["missed_deletes"] = std::move(missed);
   return Status::OK();
 }
 
@@ -1034,6 +1127,9 @@ Json Simulator::ConsumerSummary(const Consumer& c) const {
           {"config", c.spec().config},
           {"offsets", OffsetStorageName(c.spec().offsets)},
           {"commit_every", c.spec().commit_every},
+          {"apply", ApplyModeName(c.spec().apply)},
+          {"state_store_rows", c.system().state_store_rows()},
+          {"out_of_range", engine_.OutOfRange(c)},
           {"position", c.position()},
           {"committed", c.committed()},
           {"lag", engine_.Lag(c)},
@@ -1071,10 +1167,26 @@ Json Simulator::LogSummary() const {
   if (file.size() > end_of_whole) {
     tail = {{"offset", end_of_whole}, {"bytes", file.size() - end_of_whole}};
   }
+  // What pins the log: entries after the checkpoint are needed by recovery,
+  // entries after the slowest consumer's committed position by it.
+  const LogPins pins = engine_.Pins();
+  Json checkpoint = nullptr;
+  if (engine_.checkpoint()) {
+    checkpoint = {{"lsn", engine_.checkpoint()->lsn}, {"rows", engine_.checkpoint()->rows.size()}};
+  }
   return {{"bytes", file.size()},
           {"synced_bytes", file.synced()},
           {"durable", wal.durable_lsn()},
-          {"tail", std::move(tail)}};
+          {"tail", std::move(tail)},
+          {"entries", visible},
+          {"start", wal.start_lsn()},
+          {"removed", engine_.removed().size()},
+          {"checkpoint", std::move(checkpoint)},
+          {"pinned_by",
+           {{"checkpoint", pins.checkpoint ? Json(*pins.checkpoint) : Json(nullptr)},
+            {"consumer", pins.consumer.empty()
+                             ? Json(nullptr)
+                             : Json{{"name", pins.consumer}, {"committed", pins.consumer_lsn}}}}}};
 }
 
 Json Simulator::ConfigJson() const {

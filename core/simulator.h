@@ -113,6 +113,9 @@ class Simulator {
   Status DoRecover(const Json& step, Json* result);
   Status DoCorrupt(const Json& step, Json* result);
   Status DoCommit(const Json& step, Json* result);
+  Status DoCheckpoint(const Json& step, Json* result);
+  Status DoTruncate(const Json& step, Json* result);
+  Status DoCompact(const Json& step, Json* result);
   Status DoCrashConsumer(const Json& step, Json* result);
   Status DoVerify(const Json& step, Json* result);
   Status DoExpect(const Json& step, Json* result);
