@@ -721,7 +721,8 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
       remove[i] = true;
       result->dropped_tombstones.emplace_back(key, r.lsn);
       for (const auto& c : consumers_) {
-        if (c->position() < r.lsn) {
+        // Behind the tombstone, and holding the key at its position.
+        if (c->position() < r.lsn && HeldAt(i, key, c->position())) {
           missed_[c->name()].emplace_back(key, r.lsn);
           result->missed_deletes.emplace_back(c->name(), key);
         }
@@ -733,6 +734,23 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
   std::reverse(result->missed_deletes.begin(), result->missed_deletes.end());
   RemoveRecords(remove, /*truncation=*/false, result);
   return Status::OK();
+}
+
+bool Engine::HeldAt(std::size_t i, const std::string& key, Lsn position) const {
+  const auto& records = wal_.records();
+  for (std::size_t j = i;; j = records[j].prev) {
+    if (records[j].lsn <= position) return records[j].op == LogOp::kPut;
+    if (records[j].prev == kNoRecord) {
+      i = j;
+      break;
+    }
+  }
+  // The key's older entries, if any, are ones retention removed before.
+  for (std::size_t rank = removed_.Rank(records[i].lsn); rank-- > 0;) {
+    auto it = removed_.At(rank);
+    if (it.key() <= position && it.value().key == key) return it.value().op == LogOp::kPut;
+  }
+  return false;
 }
 
 Status Engine::Commit(const std::string& consumer) {
@@ -852,6 +870,12 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
     } else if (!check.consistent) {
       check.reason = "state differs from a fresh snapshot of storage at its position (LSN " +
                      std::to_string(c.position()) + ")";
+      if (c.spec().apply == ApplyMode::kDelta) {
+        check.reason +=
+            ": a delta consumer subtracts each event's before image, which is wrong for a row it "
+            "never saw (compaction removed its entry) or an event it saw twice (redelivery); "
+            "an upsert consumer subtracts its own copy";
+      }
     }
     checks->push_back(std::move(check));
   }

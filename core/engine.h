@@ -339,6 +339,10 @@ class Engine {
   void RemoveRecords(const std::vector<bool>& remove, bool truncation, RemovalResult* result);
   // Index of the first record with an LSN greater than `lsn`.
   std::size_t FirstRecordAfter(Lsn lsn) const;
+  // Whether a consumer at `position` held `key` (its newest entry at or
+  // before the position was a put), from the entry at index `i` of that key
+  // (LSN > position) back through older entries, kept or removed.
+  bool HeldAt(std::size_t i, const std::string& key, Lsn position) const;
   // The key of a record, read from its bytes ("" if unreadable).
   std::string KeyOf(const RecordInfo& record) const;
 

@@ -1094,9 +1094,12 @@ Status ReadWindow(const Json& request, const std::string& field, std::size_t tot
     const Json& w = request[field];
     if (!w.is_object()) return Status::Invalid(field, "must be an object like {\"start\": 0, \"count\": 50}");
     for (const auto& [name, value] : w.items()) {
-      if (name != "start" && name != "count" && !(name == "prefix" && field == "storage")) {
-        return Status::Invalid(field + "." + name, std::string("unknown field (expected start, count") +
-                                                       (field == "storage" ? ", prefix)" : ")"));
+      if (name != "start" && name != "count" && !(name == "prefix" && field == "storage") &&
+          !(name == "full" && field == "wal")) {
+        return Status::Invalid(field + "." + name,
+                               std::string("unknown field (expected start, count") +
+                                   (field == "storage" ? ", prefix)"
+                                                       : field == "wal" ? ", full)" : ")"));
       }
     }
     Status s;
@@ -1275,21 +1278,76 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
   Status s;
 
   // The log: a window of entries by their place in the log (0 = oldest).
+  // With "full": true, the entries retention removed are listed too, in LSN
+  // order, each marked with what removed it (the checking aid's copy).
   const std::size_t visible = VisibleEntries();
+  const auto& records = wal.records();
+  const auto& removed = engine_.removed();
+  bool full = false;
+  if (request.contains("wal") && request["wal"].is_object() && request["wal"].contains("full")) {
+    if (!request["wal"]["full"].is_boolean()) return Status::Invalid("wal.full", "must be true or false");
+    full = request["wal"]["full"].get<bool>();
+  }
+  // How many visible records have an LSN <= lsn.
+  auto records_upto = [&](Lsn lsn) {
+    return static_cast<std::size_t>(
+        std::upper_bound(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(visible), lsn,
+                         [](Lsn v, const RecordInfo& r) { return v < r.lsn; }) -
+        records.begin());
+  };
+  const std::size_t wal_total = visible + (full ? removed.size() : 0);
   std::size_t start, count;
-  if (!(s = ReadWindow(request, "wal", visible, kDefaultViewWindow, true, &start, &count)).ok()) {
+  if (!(s = ReadWindow(request, "wal", wal_total, kDefaultViewWindow, true, &start, &count)).ok()) {
     return s;
   }
   Json entries = Json::array();
-  for (std::size_t i = start; i < start + count; ++i) {
-    entries.push_back(WalEntryJson(wal, wal.records()[i]));
+  Lsn first_lsn = visible ? records[0].lsn : 0, last_lsn = visible ? records[visible - 1].lsn : 0;
+  if (!full || removed.size() == 0) {
+    for (std::size_t i = start; i < start + count; ++i) entries.push_back(WalEntryJson(wal, records[i]));
+  } else {
+    if (removed.size() > 0) {
+      const Lsn r_first = removed.begin().key(), r_last = removed.At(removed.size() - 1).key();
+      first_lsn = first_lsn == 0 ? r_first : std::min(first_lsn, r_first);
+      last_lsn = std::max(last_lsn, r_last);
+    }
+    // The merged list's item `start` is the smallest LSN x with
+    // (records <= x) + (removed <= x) > start: a binary search over LSNs,
+    // O(log^2) whatever the length of the history.
+    std::size_t i = 0, k = 0;  // the next record, the next removed entry
+    if (count > 0) {
+      Lsn lo = first_lsn, hi = last_lsn;
+      while (lo < hi) {
+        const Lsn mid = lo + (hi - lo) / 2;
+        if (records_upto(mid) + removed.Rank(mid + 1) > start) hi = mid;
+        else lo = mid + 1;
+      }
+      i = records_upto(lo - 1);
+      k = removed.Rank(lo);
+    }
+    auto it = removed.At(k);
+    for (std::size_t n = 0; n < count; ++n) {
+      const bool take_record =
+          i < visible && (k >= removed.size() || records[i].lsn < it.key());
+      if (take_record) {
+        entries.push_back(WalEntryJson(wal, records[i++]));
+      } else {
+        const RemovedEntry& e = it.value();
+        Json j = {{"lsn", it.key()}, {"op", e.op == LogOp::kPut ? "put" : "delete"}, {"key", e.key}};
+        if (e.doc) j["value"] = *e.doc;
+        j["removed"] = e.truncated ? "truncation" : "compaction";
+        entries.push_back(std::move(j));
+        ++k;
+        ++it;
+      }
+    }
   }
   // The LSNs of the oldest and newest listed entries (0: none), to place
   // positions that fall outside the window.
-  Json wal_view = {{"total", visible},
+  Json wal_view = {{"total", wal_total},
                    {"start", start},
-                   {"first", visible ? wal.records()[0].lsn : 0},
-                   {"last", visible ? wal.records()[visible - 1].lsn : 0},
+                   {"full", full},
+                   {"first", first_lsn},
+                   {"last", last_lsn},
                    {"items", std::move(entries)}};
 
   // The change stream. While down, events whose records can no longer be
@@ -1386,15 +1444,15 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
         return Status::Invalid("locate", "must hold only LSNs (whole numbers >= 0)");
       }
       const Lsn lsn = l.get<Lsn>();
-      const auto& records = wal.records();
-      auto it = std::lower_bound(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(visible),
-                                 lsn, [](const RecordInfo& r, Lsn v) { return r.lsn < v; });
+      const std::size_t in_log = lsn == 0 ? 0 : records_upto(lsn - 1);
       std::size_t event = stream.FirstAfter(lsn == 0 ? 0 : lsn - 1);
       if (engine_.down()) {
         event = static_cast<std::size_t>(std::lower_bound(readable.begin(), readable.end(), event) -
                                          readable.begin());
       }
-      located[std::to_string(lsn)] = {{"wal", static_cast<std::size_t>(it - records.begin())},
+      // "wal" is the place in the list the window was over (with or
+      // without the removed entries), "event" the place in the stream.
+      located[std::to_string(lsn)] = {{"wal", in_log + (full ? removed.Rank(lsn) : 0)},
                                       {"event", event}};
     }
   }
