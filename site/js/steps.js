@@ -54,7 +54,9 @@ export const DESCRIBE = {
   replay_storage: (s, r) => `replay storage from the log: ${plural(r.replayed, 'log entry', 'log entries')} replayed, storage LSN ${r.lsn}`,
   flush: (s, r) => {
     const what = s.consumer ? `flush ${s.consumer}` : 'flush all consumers';
-    const refused = r.refused ? `; refused: ${Object.keys(r.refused).join(', ')} (ahead of the log)` : '';
+    const refused = r.refused
+      ? `; refused: ${Object.entries(r.refused).map(([name, why]) => `${name} (${/out of range/.test(why) ? 'out of range' : 'ahead of the log'})`).join(', ')}`
+      : '';
     return `${what}: ${plural(r.delivered, 'change event')} delivered${refused}`;
   },
   step: (s, r) => `step ${s.consumer} by one change event: ${r.event ? `processed LSN ${r.event.lsn}` : 'nothing pending'}`,
@@ -71,15 +73,29 @@ export const DESCRIBE = {
     : `crash the power: only synced log bytes survive${s.torn_bytes ? `, plus ${plural(s.torn_bytes, 'torn byte')}` : ''}; ${plural(r.surviving_bytes, 'byte')} of log file left`),
   recover: (s, r) => `recover (${r.mode}): ${describeRecovery(r)}`,
   corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery`,
+  checkpoint: (s, r) => `checkpoint: storage image at LSN ${r.lsn} (${plural(r.rows, 'row')}); a recovery now replays ${plural(r.replay_entries, 'log entry', 'log entries')} instead of ${r.log_entries}`,
+  truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
+  compact: (s, r) => {
+    const parts = [`compact the log up to LSN ${s.upto}${s.tombstones_before ? `, dropping tombstones before LSN ${s.tombstones_before}` : ''}: ${removedWords(r)}`];
+    if (r.dropped_tombstones.length) parts.push(`dropped the ${r.dropped_tombstones.length === 1 ? 'tombstone' : 'tombstones'} of ${r.dropped_tombstones.map((t) => `${t.key} (LSN ${t.lsn})`).join(', ')}`);
+    if (r.missed_deletes.length) parts.push(`${r.missed_deletes.map((m) => `${m.consumer} will never learn that ${m.key} was deleted`).join('; ')}`);
+    return parts.join('; ');
+  },
   commit: (s, r) => `commit ${s.consumer}: committed position ${r.committed}`,
   crash_consumer: (s, r) => `crash ${s.consumer}: restarts from its committed position ${r.rewound_to}; ${plural(r.redeliver, 'change event')} will be delivered again`,
   verify: (s, r) => {
-    if (r.consistent) return 'check consistency: every consumer matches processing each event exactly once';
+    if (r.consistent) return 'check consistency: every consumer matches a fresh snapshot of storage at its position';
     const bad = r.consumers.filter((c) => !c.consistent).map((c) => c.name);
-    return `check consistency: ${bad.join(', ')} ${bad.length === 1 ? 'differs' : 'differ'} from processing each event exactly once`;
+    return `check consistency: ${bad.join(', ')} ${bad.length === 1 ? 'differs' : 'differ'} from a fresh snapshot of storage at ${bad.length === 1 ? 'its position' : 'their positions'}`;
   },
   expect: (s) => `check ${describeExpect(s)}: holds`,
 };
+
+/** What a truncation or compaction removed, in words. */
+function removedWords(r) {
+  if (!r.removed.length) return 'nothing to remove';
+  return `removed ${plural(r.removed.length, 'log entry', 'log entries')} (LSN ${lsnList(r.removed)}), log ${r.bytes_before} → ${r.bytes_after} bytes`;
+}
 
 /** The recover result in words a student understands. */
 export function describeRecovery(r) {
@@ -95,6 +111,8 @@ export function describeRecovery(r) {
   if (unacked.length) parts.push(`lost LSN ${lsnList(unacked)}, never acknowledged`);
   if (!r.lost.length) parts.push('nothing was lost');
   if (r.survived_unacknowledged.length) parts.push(`LSN ${lsnList(r.survived_unacknowledged)} survived although never acknowledged`);
+  if (r.checkpoint) parts.push(`loaded the checkpoint at LSN ${r.checkpoint} first (without it: ${plural(r.without_checkpoint.replayed, 'log entry', 'log entries')} to replay${r.without_checkpoint.complete ? '' : ', and the log no longer starts at LSN 1'})`);
+  if (r.checkpoint_unused) parts.push(`the checkpoint was not used: ${r.checkpoint_unused}`);
   if (r.ahead.length) parts.push(`${r.ahead.join(', ')} ${r.ahead.length === 1 ? 'is' : 'are'} ahead of the log: rebuild ${r.ahead.length === 1 ? 'it' : 'them'}`);
   return parts.join('; ');
 }
