@@ -97,6 +97,11 @@ class Consumer {
   Lsn position() const { return position_; }
   Lsn committed() const { return committed_; }
   const DerivedSystem& system() const { return *system_; }
+  // The state a crash would take it back to: as of the last commit with
+  // with_state offsets, else the state now (which a crash keeps).
+  const DerivedSystem& committed_system() const {
+    return committed_state_ ? *committed_state_ : *system_;
+  }
   // Whether the state began from a snapshot, at which storage LSN, of how
   // many rows; and how many change events it processed from the stream since.
   // This is what makes the cost of snapshot against replay visible.

@@ -42,6 +42,8 @@ class DerivedSystem {
   void SetUpsert(bool upsert) { upsert_ = upsert; }
   bool upsert() const { return upsert_; }
   std::size_t state_store_rows() const { return store_.size(); }
+  // Whether the state store holds a row for `key` (upsert mode only).
+  bool StoreHas(const std::string& key) const { return store_.find(key) != nullptr; }
 
   // The whole derived state, deterministic and sorted.
   virtual Json State() const = 0;

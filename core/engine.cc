@@ -665,8 +665,8 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
                       (checkpoint_ ? "the last checkpoint is at LSN " +
                                          std::to_string(checkpoint_->lsn)
                                    : std::string("there is no checkpoint")) +
-                      "), so at most " + std::to_string(needed) +
-                      " can be removed before; checkpoint first");
+                      "), so before can be at most " + std::to_string(needed) +
+                      "; checkpoint first");
   }
   std::vector<std::string> pinning;
   for (const auto& c : consumers_) {
@@ -706,6 +706,15 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
     return Status::Invalid("tombstones_before", "must be at most upto (" +
                                                     std::to_string(upto) + ")");
   }
+  if (checkpoint_ && tombstones_before > checkpoint_->lsn + 1) {
+    // Recovery loads the image and replays the log after it: a delete after
+    // the image is what removes that key again.
+    return Status::Invalid(
+        "tombstones_before",
+        "must be at most " + std::to_string(checkpoint_->lsn + 1) +
+            ": recovery loads the checkpoint at LSN " + std::to_string(checkpoint_->lsn) +
+            " and still needs the deletes after it to remove those keys from the image");
+  }
   *result = RemovalResult();
   const auto& records = wal_.records();
   std::vector<bool> remove(records.size());
@@ -721,8 +730,20 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
       remove[i] = true;
       result->dropped_tombstones.emplace_back(key, r.lsn);
       for (const auto& c : consumers_) {
-        // Behind the tombstone, and holding the key at its position.
-        if (c->position() < r.lsn && HeldAt(i, key, c->position())) {
+        // Behind the tombstone and holding the key: in its state now (which
+        // for separate offsets holds the newest LSN it ever processed), or
+        // at its commit, where a consumer that commits its state with its
+        // position goes back to after a crash (and reads on from there).
+        // An upsert consumer's state store says exactly whether it holds
+        // the key; for a delta consumer the log says what it held, as far
+        // as the log knows (it may have been delivered less: entries
+        // compacted away before it reached them).
+        const Lsn seen = c->seen(), committed = c->committed();
+        const bool rewinds = c->spec().offsets == OffsetStorage::kWithState;
+        const bool upsert = c->spec().apply == ApplyMode::kUpsert;
+        if ((seen < r.lsn && (upsert ? c->system().StoreHas(key) : HeldAt(i, key, seen))) ||
+            (rewinds && committed < r.lsn &&
+             (upsert ? c->committed_system().StoreHas(key) : HeldAt(i, key, committed)))) {
           missed_[c->name()].emplace_back(key, r.lsn);
           result->missed_deletes.emplace_back(c->name(), key);
         }
@@ -864,6 +885,9 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
     if (c.ahead()) {
       check.consistent = false;
       check.reason = "ahead of the log";
+    } else if (!check.consistent && OutOfRange(c)) {
+      check.reason = "out of range: a truncation removed events it had not processed (the log "
+                     "starts at LSN " + std::to_string(wal_.start_lsn()) + "); rebuild it";
     } else if (!check.consistent && !missed.empty()) {
       check.reason = "never learned of the delete of " + missed +
                      ": compaction dropped the tombstone before the consumer reached it";
@@ -871,10 +895,19 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
       check.reason = "state differs from a fresh snapshot of storage at its position (LSN " +
                      std::to_string(c.position()) + ")";
       if (c.spec().apply == ApplyMode::kDelta) {
-        check.reason +=
-            ": a delta consumer subtracts each event's before image, which is wrong for a row it "
-            "never saw (compaction removed its entry) or an event it saw twice (redelivery); "
-            "an upsert consumer subtracts its own copy";
+        // Name the cause this consumer met: redelivery, retention, or both.
+        const bool redelivered = c.redelivered() > 0;
+        const bool removed = removed_.size() > 0;
+        check.reason += ": a delta consumer subtracts each event's before image, which is wrong ";
+        if (redelivered && !removed) {
+          check.reason += "for an event it saw twice (redelivery)";
+        } else if (removed && !redelivered) {
+          check.reason += "for a row it never saw (retention removed its entry)";
+        } else {
+          check.reason += "for a row it never saw (retention removed its entry) or an event it "
+                          "saw twice (redelivery)";
+        }
+        check.reason += "; an upsert consumer subtracts its own copy";
       }
     }
     checks->push_back(std::move(check));

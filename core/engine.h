@@ -115,7 +115,10 @@ struct RemovalResult {
   std::vector<Lsn> removed;          // their LSNs, ascending
   std::size_t bytes_before = 0, bytes_after = 0;  // of the log file
   std::vector<std::string> out_of_range;  // consumers that lost their place
-  // Compaction: dropped tombstones, and consumers that were behind one.
+  // Compaction: dropped tombstones, and the consumers that held the key and
+  // will read on from before the tombstone (from their position, or from
+  // their commit if a crash would take their state back to it): they will
+  // never learn of the delete.
   std::vector<std::pair<std::string, Lsn>> dropped_tombstones;  // key, LSN
   std::vector<std::pair<std::string, std::string>> missed_deletes;  // consumer, key
 };

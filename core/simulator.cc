@@ -188,10 +188,13 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "`\"power\"` keeps only synced bytes plus `torn_bytes` of the unsynced tail",
        "`kind`, `surviving_bytes`"},
       {"recover", {{"recovery", false}}, false, false, &S::DoRecover,
-       "read the log file from the start, verify every record, cut a torn tail, replay into "
-       "storage; `recovery` overrides the configured mode once",
+       "read the log file from its first byte, verify every record, cut a torn tail, load the "
+       "last checkpoint's storage image (if any) and replay the log after it into storage; "
+       "`recovery` overrides the configured mode once",
        "`recovered`, `replayed`, `discarded_bytes`, `corruption`, `problems`, `lost`, "
-       "`survived_unacknowledged`, `ahead`, `mode`"},
+       "`survived_unacknowledged`, `ahead`, `mode`, `checkpoint` (its LSN or null), "
+       "`without_checkpoint`: {`replayed`, `complete`}: what a replay of the whole log would "
+       "have been, `checkpoint_unused` (why not, if not)"},
       {"corrupt", {{"lsn", true}, {"byte", false}}, false, false, &S::DoCorrupt,
        "flip one byte of that durable record on disk (bit rot; `byte`: its index in the record, "
        "default the middle of the payload); noticed only by the next recovery",
@@ -217,10 +220,12 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "that consumer saves its position now (a Kafka offset commit)", "`committed`"},
       {"crash_consumer", {{"consumer", true}}, false, false, &S::DoCrashConsumer,
        "that consumer loses what it had not committed and restarts from its committed position",
-       "`rewound_to`, `redeliver`: events that will be delivered again"},
+       "`rewound_to`, `redeliver`: events that will be delivered again, `out_of_range`: whether "
+       "a truncation removed the events after its commit"},
       {"verify", {}, true, false, &S::DoVerify,
-       "check every consumer against a fresh one that processed each event up to the same "
-       "position exactly once",
+       "check every consumer against a fresh one of the same spec built by a snapshot of storage "
+       "as it stood at the consumer's position (retention's removed entries are kept for this "
+       "check only)",
        "`consistent`, `consumers`: [{`name`, `consistent`, `reason`, `differences`}]"},
       {"expect",
        {{"head", false}, {"down", false}, {"key", false}, {"value", false}, {"lsn", false},
@@ -891,6 +896,7 @@ Status Simulator::DoCrashConsumer(const Json& step, Json* result) {
   if (!(s = engine_.CrashConsumer(consumer, &rewound_to, &redeliver)).ok()) return s;
   (*result)["rewound_to"] = rewound_to;
   (*result)["redeliver"] = redeliver;
+  (*result)["out_of_range"] = engine_.OutOfRange(*engine_.FindConsumer(consumer));
   return Status::OK();
 }
 
