@@ -231,7 +231,9 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        {{"head", false}, {"down", false}, {"key", false}, {"value", false}, {"lsn", false},
         {"entry", false}, {"event", false}, {"consumer", false}, {"position", false},
         {"lag", false}, {"committed", false}, {"consistent", false}, {"query", false},
-        {"result", false}},
+        {"result", false}, {"reason_includes", false}, {"out_of_range", false},
+        {"state_store_rows", false}, {"log_entries", false}, {"log_start", false},
+        {"pinned_by", false}},
        false, false, &S::DoExpect, "check the state (see `expect` below); changes nothing",
        "nothing, or an error saying what differs"},
   };
@@ -999,9 +1001,31 @@ Status Simulator::DoExpect(const Json& step, Json*) {
                     value == nullptr ? Json(nullptr) : *value, step["value"]);
     if (!s.ok()) return s;
   }
+  // The log's size and what pins it.
+  if (step.contains("log_entries")) {
+    checked = true;
+    if (engine_.down()) return DatabaseDown();
+    s = ExpectEqual("log_entries", "the number of log entries", VisibleEntries(),
+                    step["log_entries"]);
+    if (!s.ok()) return s;
+  }
+  if (step.contains("log_start")) {
+    checked = true;
+    s = ExpectEqual("log_start", "the LSN the log starts at", engine_.wal().start_lsn(),
+                    step["log_start"]);
+    if (!s.ok()) return s;
+  }
+  if (step.contains("pinned_by")) {
+    checked = true;
+    const LogPins pins = engine_.Pins();
+    s = ExpectEqual("pinned_by", "the consumer that pins the log (the lowest committed position)",
+                    pins.consumer.empty() ? Json(nullptr) : Json(pins.consumer), step["pinned_by"]);
+    if (!s.ok()) return s;
+  }
   bool about_consumer = step.contains("position") || step.contains("lag") ||
                         step.contains("query") || step.contains("committed") ||
-                        step.contains("consistent");
+                        step.contains("consistent") || step.contains("reason_includes") ||
+                        step.contains("out_of_range") || step.contains("state_store_rows");
   if (step.contains("result") && !step.contains("query")) {
     return Status::Invalid("query", "is required with \"result\"");
   }
@@ -1015,7 +1039,9 @@ Status Simulator::DoExpect(const Json& step, Json*) {
     if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + name + "'");
     if (!about_consumer) {
       return Status::Invalid("consumer", "needs \"position\", \"lag\", \"committed\", "
-                                         "\"consistent\" or \"query\" to check");
+                                         "\"consistent\", \"reason_includes\", "
+                                         "\"out_of_range\", \"state_store_rows\" or \"query\" "
+                                         "to check");
     }
     checked = true;
     if (step.contains("position")) {
@@ -1031,6 +1057,33 @@ Status Simulator::DoExpect(const Json& step, Json*) {
       s = ExpectEqual("committed", "the committed position of '" + name + "'", c->committed(),
                       step["committed"]);
       if (!s.ok()) return s;
+    }
+    if (step.contains("out_of_range")) {
+      s = ExpectEqual("out_of_range", "whether '" + name + "' is out of range",
+                      engine_.OutOfRange(*c), step["out_of_range"]);
+      if (!s.ok()) return s;
+    }
+    if (step.contains("state_store_rows")) {
+      s = ExpectEqual("state_store_rows", "the number of state-store rows of '" + name + "'",
+                      c->system().state_store_rows(), step["state_store_rows"]);
+      if (!s.ok()) return s;
+    }
+    if (step.contains("reason_includes")) {
+      std::string text;
+      if (!(s = GetString(step, "reason_includes", &text)).ok()) return s;
+      std::vector<ConsumerCheck> checks;
+      if (!(s = engine_.Verify(&checks)).ok()) return s;
+      for (const auto& check : checks) {
+        if (check.name != name) continue;
+        if (check.reason.find(text) == std::string::npos) {
+          return Status::Invalid(
+              "reason_includes",
+              "expected verify's reason for '" + name + "' to include " + Json(text).dump() +
+                  ", but it is " +
+                  (check.reason.empty() ? std::string("empty (consistent)")
+                                        : Json(check.reason).dump()));
+        }
+      }
     }
     if (step.contains("consistent")) {
       std::vector<ConsumerCheck> checks;
@@ -1059,8 +1112,10 @@ Status Simulator::DoExpect(const Json& step, Json*) {
   }
   if (!checked) {
     return Status::Invalid("expect", "names nothing to check (use head, down, key+value, "
-                                     "lsn+entry, lsn+event, or consumer with position, lag, "
-                                     "committed, consistent or query+result)");
+                                     "lsn+entry, lsn+event, log_entries, log_start, pinned_by, "
+                                     "or consumer with position, lag, committed, consistent, "
+                                     "reason_includes, out_of_range, state_store_rows or "
+                                     "query+result)");
   }
   return Status::OK();
 }

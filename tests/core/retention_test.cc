@@ -298,5 +298,27 @@ TEST_F(RetentionTest, BadRetentionInputIsRefusedAndChangesNothing) {
   Fails(R"({"op":"compact","upto":1})", "database is down: recover first");
 }
 
+TEST_F(RetentionTest, ExpectChecksTheLogsSizeWhatPinsItAndConsumersThatLostTheirPlace) {
+  Ok(R"({"op":"add_consumer","consumer":{"name":"v","type":"materialized_view","group_by":"city","apply":"upsert","offsets":"separate","commit_every":100}})");
+  Put("a", "A");
+  Put("b", "B");
+  Ok(R"({"op":"flush"})");
+  Ok(R"({"op":"expect","consumer":"v","state_store_rows":2,"out_of_range":false})");
+  Ok(R"({"op":"expect","log_entries":2,"log_start":1,"pinned_by":"v"})");
+  Fails(R"({"op":"expect","log_entries":3})",
+        "log_entries: expected 3, but the number of log entries is 2");
+  Fails(R"({"op":"expect","pinned_by":null})",
+        "pinned_by: expected null, but the consumer that pins the log (the lowest committed "
+        "position) is \"v\"");
+  Ok(R"({"op":"checkpoint"})");
+  Ok(R"({"op":"truncate","before":3,"force":true})");
+  Ok(R"({"op":"crash_consumer","consumer":"v"})");
+  Ok(R"({"op":"expect","consumer":"v","out_of_range":true,"log_start":3,"log_entries":0})");
+  Ok(R"({"op":"expect","consumer":"v","reason_includes":""})");
+  Fails(R"({"op":"expect","consumer":"v","state_store_rows":"2"})",
+        "state_store_rows: expected \"2\", but the number of state-store rows of 'v' is 2");
+  Fails(R"({"op":"expect","consumer":"v","reason_includes":7})", "reason_includes: must be a string (got number)");
+}
+
 }  // namespace
 }  // namespace unbundled

@@ -229,11 +229,13 @@ TEST_F(SimulatorTest, ExpectChecksALogEntryAndAChangeEvent) {
 TEST_F(SimulatorTest, MalformedExpectIsAnError) {
   Walkthrough();
   Fails(R"({"op":"expect"})",
-        "expect: names nothing to check (use head, down, key+value, lsn+entry, lsn+event, or "
-        "consumer with position, lag, committed, consistent or query+result)");
+        "expect: names nothing to check (use head, down, key+value, lsn+entry, lsn+event, "
+        "log_entries, log_start, pinned_by, or consumer with position, lag, committed, "
+        "consistent, reason_includes, out_of_range, state_store_rows or query+result)");
   Fails(R"({"op":"expect","consumer":"nope","lag":0})", "consumer: no consumer named 'nope'");
   Fails(R"({"op":"expect","consumer":"by_city"})",
-        "consumer: needs \"position\", \"lag\", \"committed\", \"consistent\" or \"query\" to check");
+        "consumer: needs \"position\", \"lag\", \"committed\", \"consistent\", "
+        "\"reason_includes\", \"out_of_range\", \"state_store_rows\" or \"query\" to check");
   Fails(R"({"op":"expect","key":"u1"})",
         "value: is required with the other (\"key\" and \"value\" go together)");
   Fails(R"({"op":"expect","consumer":"by_city","query":{"value":"London"}})",
