@@ -10,8 +10,8 @@
 // done (after its fsync), then the state. With --log the log's bytes go to
 // FILE too, synced as the commit mode says.
 // Exit status: 0 when it ran (even if steps failed on purpose), 1 when an
-// "expect" step did not hold (or, with --strict, when any step was refused;
-// for recover, when recovery refused to open the log), 2 for a usage error or
+// "expect" step did not hold, when a step marked "refused" was not refused
+// for that reason (or, with --strict, when any other step was refused; for recover, when recovery refused to open the log), 2 for a usage error or
 // an unreadable or malformed file, 3 when writing the log file failed.
 #include <cstdio>
 #include <fstream>
@@ -45,7 +45,8 @@ int Usage() {
          "       unbundled ops [--markdown]\n"
          "  run      runs a scenario file and prints its results and final state as JSON\n"
          "    --compact  one line of JSON\n"
-         "    --strict   any refused step fails the run (exit 1), as for lessons\n"
+         "    --strict   any refused step fails the run (exit 1), as for lessons, except a\n"
+         "               step marked \"refused\": TEXT, which must be refused with TEXT\n"
          "    --log FILE also write the log's bytes to FILE, fsyncing as the commit mode says\n"
          "    --stream   print each step's result as a line as soon as it is done\n"
          "  dump     prints every record of a log file: offset, size, LSN, checksum, entry;\n"
@@ -287,13 +288,27 @@ int Run(const std::vector<std::string>& args) {
     } else {
       out.Element(result);
     }
+    const std::string at = "unbundled: " + path + ": steps[" + std::to_string(i) + "] (" +
+                           step["op"].get<std::string>() + ") ";
+    // A step that shows a refusal ("refused": text) must be refused, with
+    // an error that contains the text.
+    if (step.contains("refused") && step["refused"].is_string()) {
+      const std::string want = step["refused"].get<std::string>();
+      if (result["ok"].get<bool>()) {
+        failed = true;
+        complaints.push_back(at + "was expected to be refused (\"" + want + "\") but succeeded");
+      } else if (result["error"].get<std::string>().find(want) == std::string::npos) {
+        failed = true;
+        complaints.push_back(at + "was refused, but not for \"" + want +
+                             "\": " + result["error"].get<std::string>());
+      }
+      return;
+    }
     if (result["ok"].get<bool>()) return;
     const bool is_expect = step["op"] == "expect";
     if (!is_expect && !strict) return;
     failed = true;
-    complaints.push_back("unbundled: " + path + ": steps[" + std::to_string(i) + "] (" +
-                         step["op"].get<std::string>() + ") " +
-                         (is_expect ? "failed: " : "was refused: ") +
+    complaints.push_back(at + (is_expect ? "failed: " : "was refused: ") +
                          result["error"].get<std::string>());
   });
   if (stream) {

@@ -50,6 +50,10 @@ Status ValidateStep(const Json& step, const std::string& at) {
   if (note != step.end() && !note->is_string()) {
     return Status::Invalid(at + ".note", "must be a string");
   }
+  auto refused = step.find("refused");
+  if (refused != step.end() && !refused->is_string()) {
+    return Status::Invalid(at + ".refused", "must be a string (text the step's error must contain)");
+  }
   return Status::OK();
 }
 

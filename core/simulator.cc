@@ -470,8 +470,14 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
   if (step.contains("note") && !step["note"].is_string()) {
     return Status::Invalid("note", "must be a string");
   }
+  // A lesson step that shows a refusal says so: the text its error must
+  // contain. The step runs as any other (a refused step changes nothing);
+  // the scenario runner checks the refusal.
+  if (step.contains("refused") && !step["refused"].is_string()) {
+    return Status::Invalid("refused", "must be a string (text the step's error must contain)");
+  }
   for (const auto& [field, value] : step.items()) {
-    if (field == "op" || field == "note" || op->passes_other_fields) continue;
+    if (field == "op" || field == "note" || field == "refused" || op->passes_other_fields) continue;
     bool known = false;
     for (const auto& f : op->fields) known = known || f.name == field;
     if (!known) return Status::Invalid(field, "unknown field for op '" + name + "'");
@@ -683,8 +689,8 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
   if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
   Json query = Json::object();
   for (const auto& [name, value] : step.items()) {
-    if (name != "op" && name != "note" && name != "consumer" && name != "fetch" &&
-        name != "as_of") {
+    if (name != "op" && name != "note" && name != "refused" && name != "consumer" &&
+        name != "fetch" && name != "as_of") {
       query[name] = value;
     }
   }
