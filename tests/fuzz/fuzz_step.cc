@@ -1,5 +1,6 @@
 // libFuzzer: arbitrary text as a step, applied to a small running system
-// (consumers of every kind, some writes, a crashed consumer). A step the
+// (consumers of every kind, some writes, a crashed consumer, a checkpoint and
+// a compaction). A step the
 // engine refuses must change nothing at all; no input may crash it.
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,12 @@ void SetUp(unbundled::Simulator* sim) {
            R"({"op":"flush"})",
            R"({"op":"crash_consumer","consumer":"v"})",
            R"({"op":"put","key":"u3","value":{"city":"Oslo","bio":"log stream"}})",
+           R"({"op":"put","key":"u1","value":{"city":"Oslo","age":37,"team":"a"}})",
+           R"({"op":"delete","key":"u2"})",
+           R"({"op":"sync"})",
+           R"({"op":"checkpoint"})",
+           R"({"op":"compact","upto":3})",
+           R"({"op":"add_consumer","consumer":{"name":"w","type":"materialized_view","group_by":"city","apply":"upsert"},"mode":"replay"})",
        }) {
     sim->Apply(std::string(step));
   }
