@@ -150,15 +150,7 @@ Status Engine::Get(const std::string& key, const Document** value) const {
 
 Status Engine::CanDeliver(const Consumer& consumer) const {
   if (down_) return DatabaseDown();
-  if (OutOfRange(consumer)) {
-    return Status::Invalid(
-        "consumer", "'" + consumer.name() + "' is out of range: its next event (after LSN " +
-                        std::to_string(consumer.position()) +
-                        ") was removed by a truncation, and the log now starts at LSN " +
-                        std::to_string(wal_.start_lsn()) +
-                        " (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is "
-                        "lost); rebuild it by snapshot");
-  }
+  if (OutOfRange(consumer)) return Status::Invalid("consumer", OutOfRangeReason(consumer));
   if (consumer.ahead()) {
     const std::string why =
         consumer.dropped() != 0
@@ -602,6 +594,16 @@ std::size_t Engine::FirstRecordAfter(Lsn lsn) const {
   return lo;
 }
 
+std::string Engine::OutOfRangeReason(const Consumer& consumer) const {
+  if (!OutOfRange(consumer)) return "";
+  return "'" + consumer.name() + "' is out of range: its next event (after LSN " +
+         std::to_string(consumer.position()) +
+         ") was removed by a truncation, and the log now starts at LSN " +
+         std::to_string(wal_.start_lsn()) +
+         " (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost); rebuild it "
+         "by snapshot";
+}
+
 LogPins Engine::Pins() const {
   LogPins pins;
   if (checkpoint_) pins.checkpoint = checkpoint_->lsn;
@@ -613,6 +615,12 @@ LogPins Engine::Pins() const {
       pins.consumer_lsn = c->committed();
       first = false;
     }
+  }
+  // The furthest a truncation without force may go: recovery needs the
+  // entries after the checkpoint, each consumer those after its commit.
+  if (checkpoint_) {
+    pins.truncatable_before = checkpoint_->lsn + 1;
+    if (!first) pins.truncatable_before = std::min(*pins.truncatable_before, pins.consumer_lsn + 1);
   }
   return pins;
 }
@@ -657,8 +665,12 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
     return Status::Invalid("before", "must be from 1 to " + std::to_string(wal_.head() + 1) +
                                          " (the head + 1)");
   }
-  if (!checkpoint_ || before > checkpoint_->lsn + 1) {
-    const Lsn needed = checkpoint_ ? checkpoint_->lsn + 1 : 1;
+  if (!checkpoint_) {
+    return Status::Invalid("before", "there is no checkpoint, so storage recovery still needs "
+                                     "every entry from LSN 1; checkpoint first");
+  }
+  if (before > checkpoint_->lsn + 1) {
+    const Lsn needed = checkpoint_->lsn + 1;
     return Status::Invalid(
         "before", "storage recovery would still need the entries from LSN " +
                       std::to_string(needed) + " (" +
@@ -896,16 +908,19 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
                      std::to_string(c.position()) + ")";
       if (c.spec().apply == ApplyMode::kDelta) {
         // Name the cause this consumer met: redelivery, retention, or both.
+        // It met compaction if an entry after where its state began (its
+        // snapshot, or LSN 0) was removed.
         const bool redelivered = c.redelivered() > 0;
-        const bool removed = removed_.size() > 0;
+        const Lsn began = c.from_snapshot() ? c.snapshot_lsn() : 0;
+        const bool removed = removed_.size() > removed_.Rank(began + 1);
         check.reason += ": a delta consumer subtracts each event's before image, which is wrong ";
         if (redelivered && !removed) {
           check.reason += "for an event it saw twice (redelivery)";
         } else if (removed && !redelivered) {
-          check.reason += "for a row it never saw (retention removed its entry)";
+          check.reason += "for a row it never saw (compaction removed its entry)";
         } else {
-          check.reason += "for a row it never saw (retention removed its entry) or an event it "
-                          "saw twice (redelivery)";
+          check.reason += "for a row it never saw (compaction removed its entry) or an event "
+                          "it saw twice (redelivery)";
         }
         check.reason += "; an upsert consumer subtracts its own copy";
       }

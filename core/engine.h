@@ -128,6 +128,9 @@ struct LogPins {
   std::optional<Lsn> checkpoint;  // its LSN: entries after it are needed by recovery
   std::string consumer;           // the consumer with the lowest committed position
   Lsn consumer_lsn = 0;           // that position: entries after it are pinned
+  // The largest `before` a truncation without force accepts (none without
+  // a checkpoint).
+  std::optional<Lsn> truncatable_before;
 };
 
 // A log entry that retention removed, kept by the engine as a checking aid
@@ -269,6 +272,8 @@ class Engine {
   bool OutOfRange(const Consumer& consumer) const {
     return consumer.position() + 1 < wal_.start_lsn();
   }
+  // Why, in the words flush and step refuse it with ("" when in range).
+  std::string OutOfRangeReason(const Consumer& consumer) const;
 
   // Commits the consumer's position now.
   Status Commit(const std::string& consumer);

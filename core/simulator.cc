@@ -1200,6 +1200,7 @@ Json Simulator::ConsumerSummary(const Consumer& c) const {
           {"apply", ApplyModeName(c.spec().apply)},
           {"state_store_rows", c.system().state_store_rows()},
           {"out_of_range", engine_.OutOfRange(c)},
+          {"out_of_range_reason", engine_.OutOfRangeReason(c)},
           {"position", c.position()},
           {"committed", c.committed()},
           {"lag", engine_.Lag(c)},
@@ -1256,7 +1257,9 @@ Json Simulator::LogSummary() const {
            {{"checkpoint", pins.checkpoint ? Json(*pins.checkpoint) : Json(nullptr)},
             {"consumer", pins.consumer.empty()
                              ? Json(nullptr)
-                             : Json{{"name", pins.consumer}, {"committed", pins.consumer_lsn}}}}}};
+                             : Json{{"name", pins.consumer}, {"committed", pins.consumer_lsn}}}}},
+          {"truncatable_before",
+           pins.truncatable_before ? Json(*pins.truncatable_before) : Json(nullptr)}};
 }
 
 Json Simulator::ConfigJson() const {

@@ -63,8 +63,8 @@ TEST_F(RetentionTest, RecoveryLoadsTheCheckpointAndReplaysOnlyTheLogAfterIt) {
 TEST_F(RetentionTest, TruncationNeedsACheckpointCoveringTheEntries) {
   for (int i = 1; i <= 4; ++i) Put("k" + std::to_string(i), "A");
   Fails(R"({"op":"truncate","before":3})",
-        "before: storage recovery would still need the entries from LSN 1 (there is no checkpoint), "
-        "so before can be at most 1; checkpoint first");
+        "before: there is no checkpoint, so storage recovery still needs every entry from LSN 1; "
+        "checkpoint first");
   Ok(R"({"op":"checkpoint"})");
   Put("k5", "A");
   Fails(R"({"op":"truncate","before":6})",
@@ -95,12 +95,14 @@ TEST_F(RetentionTest, AConsumerPinsTheLogUntilItCommitsAndForceMovesItOutOfRange
   EXPECT_EQ(log["pinned_by"]["checkpoint"], 6);
   EXPECT_EQ(log["pinned_by"]["consumer"], (Json{{"name", "stuck"}, {"committed", 0}}));
   EXPECT_EQ(log["entries"], 6);
+  EXPECT_EQ(log["truncatable_before"], 1) << "stuck's commit at 0 pins everything";
   Fails(R"({"op":"truncate","before":4})",
         "before: consumers still need entries before LSN 4: stuck (committed position 0) (a "
         "replication slot pins WAL from the position its consumer confirmed); \"force\": true "
         "removes them anyway, as max_slot_wal_keep_size does");
   // Once it commits, it no longer pins.
   Ok(R"({"op":"commit","consumer":"stuck"})");
+  EXPECT_EQ(sim_.State()["log"]["truncatable_before"], 7) << "the checkpoint at 6, stuck committed 6";
   Ok(R"({"op":"truncate","before":4})");
   EXPECT_EQ(LogLsns(), (std::vector<Lsn>{4, 5, 6}));
 
@@ -109,14 +111,16 @@ TEST_F(RetentionTest, AConsumerPinsTheLogUntilItCommitsAndForceMovesItOutOfRange
   for (int i = 7; i <= 9; ++i) Put("k" + std::to_string(i), "C");
   Ok(R"({"op":"flush","consumer":"fast"})");
   Ok(R"({"op":"checkpoint"})");
-  Json t = Ok(R"({"op":"truncate","before":9,"force":true})");
-  EXPECT_EQ(t["out_of_range"], (Json{"stuck"}));
-  EXPECT_EQ(Consumer("stuck")["out_of_range"], true);
-  EXPECT_EQ(Consumer("fast")["out_of_range"], false);
   const std::string why =
       "consumer: 'stuck' is out of range: its next event (after LSN 6) was removed by a "
       "truncation, and the log now starts at LSN 9 (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL "
       "slot whose wal_status is lost); rebuild it by snapshot";
+  Json t = Ok(R"({"op":"truncate","before":9,"force":true})");
+  EXPECT_EQ(t["out_of_range"], (Json{"stuck"}));
+  EXPECT_EQ(Consumer("stuck")["out_of_range"], true);
+  EXPECT_EQ(Consumer("stuck")["out_of_range_reason"], why.substr(std::string("consumer: ").size()));
+  EXPECT_EQ(Consumer("fast")["out_of_range_reason"], "");
+  EXPECT_EQ(Consumer("fast")["out_of_range"], false);
   Fails(R"({"op":"step","consumer":"stuck"})", why);
   Fails(R"({"op":"flush","consumer":"stuck"})", why);
   Json flush = Ok(R"({"op":"flush"})");
