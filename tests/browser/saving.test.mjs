@@ -281,6 +281,8 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   // Played from the end back to the end: the same session, nothing to save.
   before = after;
   await page.click('#play');
+  // Under load the click may take effect late: wait for Play to start, then to stop.
+  await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'true' || document.querySelector('#step-label').textContent !== 'step 20 of 20');
   await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 10_000 });
   assert.equal((await settled(page)).puts, before.puts, 'Play that ends where it began saves nothing');
 
