@@ -5,7 +5,7 @@ import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
-  discardScrolls, covers, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
+  discardScrolls, covers, retention, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -15,6 +15,7 @@ import {
 import * as store from './store.js';
 
 const $ = (id) => document.getElementById(id);
+const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 const SANDBOX = {
   title: 'Sandbox',
@@ -42,7 +43,12 @@ const page = {
   // the current step touched); numbers are where the student paged to.
   win: { wal: null, events: null, storage: 0, rows: {}, at: null },
   focusLsn: null,
+  showRemoved: false,  // the log strip lists the entries retention removed too (view's wal.full)
 };
+
+// A window of the log as the strip lists it: with the removed entries when
+// they are shown (their places count in the window and in `located`).
+const walWindow = (w) => (page.showRemoved ? { ...w, full: true } : w);
 
 // ---------------------------------------------------------------- notices
 
@@ -54,8 +60,9 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'bytes-error', 'bulk-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error']) $(id).textContent = '';
   page.consumerErrors = {};
+  for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones']) $(id).removeAttribute('aria-invalid');
 }
 
 // ---------------------------------------------------------------- sessions
@@ -66,6 +73,7 @@ function clearNotices() {
 
 function openSession(scenario, cursor, lesson = null, loaded = null) {
   page.win = { wal: null, events: null, storage: 0, rows: {}, at: null };
+  page.showRemoved = false;
   page.fresh = null;
   page.full = null;
   document.getElementById('out-of-memory')?.remove();
@@ -430,7 +438,7 @@ function freshAnswer(state, current) {
 // Where an LSN is in the log and in the change stream (its place, or the
 // place of the first entry after it).
 function locate(lsn) {
-  const v = page.history.view({ locate: [lsn], wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+  const v = page.history.view({ locate: [lsn], wal: walWindow({ count: 0 }), events: { count: 0 }, storage: { count: 0 } });
   return v.located[String(lsn)];
 }
 
@@ -441,7 +449,7 @@ function locate(lsn) {
 function counts() {
   // How long each list is at the cursor (a view of no rows: cached).
   const names = Object.keys(page.history.positions[page.history.cursor] ?? {});
-  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 },
+  const v = page.history.view({ wal: walWindow({ count: 0 }), events: { count: 0 }, storage: { count: 0 },
     rows: Object.fromEntries(names.map((n) => [n, { count: 0 }])) });
   const totals = v.ok ? { wal: v.wal.total, events: v.events.total, storage: v.storage.total,
     rows: Object.fromEntries(v.consumers.map((c) => [c.name, c.rows?.total ?? 0])) } : {};
@@ -477,13 +485,13 @@ function viewRequest() {
     const t = touched(history.current());
     if (t.lsn !== null) {
       const where = locate(t.lsn);
-      const v = history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+      const v = history.view({ wal: walWindow({ count: 0 }), events: { count: 0 }, storage: { count: 0 } });
       if (where.wal < v.wal.total - n.wal) win.wal = Math.max(0, where.wal - Math.floor(n.wal / 3));
       if (where.event < v.events.total - n.events) win.events = Math.max(0, where.event - Math.floor(n.events / 3));
     }
   }
   const req = {
-    wal: win.wal === null ? { count: n.wal } : { start: win.wal, count: n.wal },
+    wal: walWindow(win.wal === null ? { count: n.wal } : { start: win.wal, count: n.wal }),
     events: win.events === null ? { count: n.events } : { start: win.events, count: n.events },
     storage: { start: win.storage, count: n.storage },
     rows: {},
@@ -558,7 +566,8 @@ function renderTimeline() {
   const cs = $('current-step');
   if (current) {
     cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result)}`;
-    cs.className = `current-step${current.result.ok ? '' : ' refused'}`;
+    // A lesson step that shows a refusal is marked as such, not as an error.
+    cs.className = `current-step${current.result.ok ? '' : current.step.refused ? ' refused expected-refusal' : ' refused'}`;
     cs.title = page.ops[current.step.op]?.summary ?? '';
   } else {
     cs.textContent = page.lesson || page.history.steps.length
@@ -650,6 +659,11 @@ function renderReport(state, current) {
     const items = [
       h('li', {}, `Read the log file from its first byte and checked every record's checksum (${r.mode} recovery).`),
       h('li', {}, `Replayed ${r.replayed} log entr${r.replayed === 1 ? 'y' : 'ies'} into storage: the log now ends at LSN ${r.recovered}, and the next write takes the next LSN.`),
+      r.checkpoint !== null ? h('li', { id: 'recovery-checkpoint' }, h('strong', {}, `Loaded the checkpoint at LSN ${r.checkpoint} first`),
+        ` (a storage image), so only the ${plural(r.replayed, 'log entry', 'log entries')} after it ${r.replayed === 1 ? 'was' : 'were'} replayed. `,
+        `Without the checkpoint: ${plural(r.without_checkpoint.replayed, 'log entry', 'log entries')} to replay`,
+        r.without_checkpoint.complete ? '.' : ', and even that would not rebuild storage: a truncation removed the log\'s first entries.') : null,
+      r.checkpoint_unused ? h('li', { id: 'recovery-checkpoint-unused' }, `The checkpoint was not used: ${r.checkpoint_unused}.`) : null,
       torn ? h('li', {}, `Cut a torn tail of ${torn.bytes} byte${torn.bytes === 1 ? '' : 's'} at byte ${torn.offset}: a record the crash cut short. That is a clean end, not damage.`) : null,
       r.corruption ? h('li', { class: 'bad' }, `Found a damaged record at byte ${r.corruption.offset}${r.corruption.lsn !== null ? ` (it claims LSN ${r.corruption.lsn})` : ''}: ${r.corruption.reason}. `,
         r.mode === 'skip' ? 'Skip mode dropped it and kept the valid records after it.' : 'Point-in-time recovery stopped there: it and everything after it are gone.') : null,
@@ -682,6 +696,7 @@ function renderPage() {
   renderLog($('log'), state, current, moved, page.embed ? null : showRecord, nav);
   renderBytes();
   renderFailureControls(state);
+  renderRetentionControls(state);
   renderStorage($('storage'), $('storage-lsn'), state, current, nav);
   renderStream($('stream'), state, current, nav);
   drawConsumers(state, current);
@@ -765,6 +780,52 @@ function renderFailureControls(state) {
   const unsynced = state.log.bytes - state.log.synced_bytes;
   $('torn-bytes').max = String(unsynced);
   $('unsynced-bytes').textContent = `${unsynced} unsynced byte${unsynced === 1 ? '' : 's'} now`;
+}
+
+/**
+ * Reads an LSN from a retention field, or reports why not next to the
+ * controls (undefined). An empty optional field is null.
+ */
+function lsnField(id, label, optional = false) {
+  const text = $(id).value.trim();
+  const bad = (why) => {
+    $('retention-error').textContent = `${label}: ${why}`;
+    $(id).setAttribute('aria-invalid', 'true');
+    return undefined;
+  };
+  $(id).removeAttribute('aria-invalid');
+  if (text === '') return optional ? null : bad('enter an LSN (a whole number)');
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) return bad(`must be an LSN, a whole number (got “${text}”)`);
+  return Number(text);
+}
+
+// The retention controls: the log's size, the checkpoint, and how far a
+// truncation may go without force (what pins the log).
+function renderRetentionControls(state) {
+  const { log } = state;
+  for (const id of ['checkpoint', 'truncate', 'compact']) $(id).disabled = state.down;
+  $('retention-size').textContent = `log: ${log.entries} ${log.entries === 1 ? 'entry' : 'entries'}, ${log.bytes} byte${log.bytes === 1 ? '' : 's'}`;
+  $('checkpoint-note').textContent = log.checkpoint ? `last at LSN ${log.checkpoint.lsn}` : 'none yet';
+  const r = retention(log);
+  // A suggestion only where a truncation without force would be taken.
+  $('truncate-before').placeholder = r.bound > log.start ? `e.g. ${r.bound}` : 'LSN';
+  $('compact-upto').placeholder = `e.g. ${log.durable}`;
+  let hint;
+  if (r.bound > log.start) {
+    hint = `Without force, a truncation can remove the entries before LSN ${r.bound}`
+      + (r.holder === 'consumer' ? `: ${r.consumer.name}'s committed position ${r.consumer.committed} pins the rest.` : '.');
+  } else if (r.holder === 'consumer') {
+    hint = `Without force, nothing more can be truncated: ${r.consumer.name}'s committed position ${r.consumer.committed} pins the log (a replication slot).`;
+  } else {
+    hint = r.checkpoint === null
+      ? 'Without a checkpoint, recovery needs every log entry: checkpoint before truncating.'
+      : `Recovery needs the entries after the checkpoint at LSN ${r.checkpoint}: checkpoint again to truncate more.`;
+  }
+  $('retention-hint').textContent = hint;
+  const full = $('log-full');
+  full.hidden = !page.showRemoved && log.removed === 0;
+  full.setAttribute('aria-pressed', String(page.showRemoved));
+  full.textContent = page.showRemoved ? 'Hide removed entries' : `Show removed entries (${log.removed})`;
 }
 
 /** Reads a whole number from a field, or reports why not next to it. */
@@ -862,6 +923,7 @@ function consumerSpecFromForm() {
     }
   }
   if ($('consumer-offsets').value === 'separate') spec.offsets = 'separate';
+  if ($('consumer-apply').value === 'upsert') spec.apply = 'upsert';
   const every = $('consumer-commit-every').value.trim();
   if (every !== '' && every !== '1') spec.commit_every = /^\d+$/.test(every) ? Number(every) : every;
   return spec;
@@ -928,6 +990,40 @@ function wireControls() {
     act(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'));
   });
   $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
+  $('checkpoint').addEventListener('click', () => act({ op: 'checkpoint' }, $('retention-error')));
+  $('truncate').addEventListener('click', () => {
+    clearErrors();
+    const before = lsnField('truncate-before', 'truncate before');
+    if (before === undefined) return;
+    const step = { op: 'truncate', before };
+    if ($('truncate-force').checked) step.force = true;
+    // Forcing is for one truncation, not a setting that stays on.
+    if (act(step, $('retention-error')).ok) $('truncate-force').checked = false;
+  });
+  $('compact').addEventListener('click', () => {
+    clearErrors();
+    const upto = lsnField('compact-upto', 'compact up to');
+    if (upto === undefined) return;
+    const tombstones = lsnField('compact-tombstones', 'drop tombstones before', true);
+    if (tombstones === undefined) return;
+    const step = { op: 'compact', upto };
+    if (tombstones !== null) step.tombstones_before = tombstones;
+    act(step, $('retention-error'));
+  });
+  // Enter in an LSN field takes its step, as in a form.
+  const onEnter = (ids, button) => ids.forEach((id) => $(id).addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') { ev.preventDefault(); $(button).click(); }
+  }));
+  onEnter(['truncate-before'], 'truncate');
+  onEnter(['compact-upto', 'compact-tombstones'], 'compact');
+  $('log-full').addEventListener('click', () => {
+    page.showRemoved = !page.showRemoved;
+    // The strip follows the newest entries again, in the other list.
+    page.win.wal = null;
+    page.win.chosen = false;
+    page.focusLsn = null;
+    render();
+  });
   $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
   $('flush-all').addEventListener('click', flushAll);
   $('bulk-form').addEventListener('submit', (ev) => { ev.preventDefault(); bulkPut(); });

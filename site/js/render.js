@@ -105,11 +105,105 @@ function logSummary(state) {
   const unsynced = log.bytes - log.synced_bytes;
   return h('p', { class: 'log-summary', id: 'log-summary' },
     state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
-    `log file: ${plural(state.wal.total, 'entry', 'entries')}, ${plural(log.bytes, 'byte')}, `,
+    `log file: ${plural(log.entries, 'entry', 'entries')}, ${plural(log.bytes, 'byte')}, `,
     h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : 'all synced'),
     `; durable up to LSN ${log.durable}`,
     log.tail ? h('span', { class: 'torn-note' }, `; torn tail: ${plural(log.tail.bytes, 'byte')} at byte ${log.tail.offset}`) : null,
     ` · commit ${config.commit} · recovery ${config.recovery}`);
+}
+
+/**
+ * What keeps the log from shrinking (log.pinned_by): recovery needs the
+ * entries after the checkpoint (all of them without one), and the slowest
+ * consumer the entries after its committed position, as a replication slot
+ * pins WAL. A truncation without force can remove only the entries before
+ * the lower of the two (+1). {bound, checkpoint, consumer, holder}: holder is
+ * 'consumer' when the consumer is what holds the log back.
+ */
+export function retention(log) {
+  const cp = log.pinned_by.checkpoint;
+  const slot = log.pinned_by.consumer;
+  const byRecovery = cp === null ? 1 : cp + 1;
+  const bySlot = slot ? slot.committed + 1 : Infinity;
+  // The bound is the engine's (log.truncatable_before: null without a checkpoint).
+  return { bound: log.truncatable_before ?? 1, checkpoint: cp, consumer: slot, holder: bySlot < byRecovery ? 'consumer' : 'checkpoint' };
+}
+
+/** The log's size and what pins it, in a line under the summary. */
+function retentionLine(state) {
+  const { log } = state;
+  const r = retention(log);
+  if (log.entries === 0 && log.removed === 0 && !log.checkpoint && !r.consumer) return null;
+  const parts = [];
+  if (log.start > 1) parts.push(h('span', { class: 'log-start-note' }, `starts at LSN ${log.start} (truncated before it)`));
+  if (log.removed) parts.push(`${plural(log.removed, 'entry', 'entries')} removed by retention`);
+  parts.push(log.checkpoint ? `checkpoint at LSN ${log.checkpoint.lsn} (${plural(log.checkpoint.rows, 'row')})` : 'no checkpoint yet');
+  const pins = [h('span', { class: r.holder === 'checkpoint' ? 'pin-holder' : null },
+    r.checkpoint === null ? 'recovery needs every entry (no checkpoint)' : `recovery needs the entries after LSN ${r.checkpoint}`)];
+  if (r.consumer) {
+    pins.push(', ', h('span', { class: r.holder === 'consumer' ? 'pin-holder pin-consumer' : null, dataset: { consumer: r.consumer.name } },
+      `${r.consumer.name} needs those after its committed position ${r.consumer.committed}`));
+  }
+  const can = r.bound <= log.start
+    ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${r.consumer.name} holds the log back, like a replication slot` : ''}`
+    : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${r.consumer.name} holds the rest back, like a replication slot)` : ''}`;
+  return h('p', { class: 'log-summary log-retention', id: 'log-retention' },
+    'retention: ', parts.flatMap((p, i) => (i ? [' · ', p] : [p])), ' · pinned by: ', pins, `; ${can}.`);
+}
+
+// The boundaries drawn across the log strip between two columns: a gap
+// where LSNs are missing (compaction, truncation, a record recovery skipped:
+// LSNs are never renumbered), where the log starts after a truncation, the
+// checkpoint (recovery replays only the entries after it), and the committed
+// position of a consumer that holds the log back (a replication slot). Each
+// is {col: the grid column it is drawn beside, side: 'left' | 'right', notes}.
+function boundaries(state, shown, { earlier, later, firstCol }) {
+  const { log } = state;
+  const cp = log.checkpoint?.lsn ?? null;
+  const held = retention(log);
+  const pin = held.holder === 'consumer' ? held.consumer.committed : null;
+  const marks = [];
+  const removedWhy = (a, b) => {
+    if (b < log.start) return 'a truncation removed them';
+    if (a < log.start) return 'a truncation and compaction removed them';
+    return log.removed ? 'compaction removed them (or a recovery skipped a damaged record)' : 'a recovery skipped a damaged record';
+  };
+  const gap = (a, b) => {
+    const n = b - a + 1;
+    return { kind: 'gap', text: `gap: ${plural(n, 'LSN')}`,
+      title: `${n === 1 ? `LSN ${a} is` : `LSN ${a}–${b} are`} not in the log: ${removedWhy(a, b)}. LSNs are not positions: the entries after a gap keep their LSNs.${log.removed && !state.wal.full ? ' “Show removed entries” lists what retention removed.' : ''}` };
+  };
+  const start = { kind: 'start', text: `log starts at ${log.start}`,
+    title: `A truncation removed every entry before LSN ${log.start}. A consumer whose next change event was before it is out of range; a new consumer can join only by snapshot.` };
+  const checkpoint = cp === null ? null : { kind: 'checkpoint', text: `checkpoint ${cp}`,
+    title: `Checkpoint: a storage image at LSN ${cp} (${plural(log.checkpoint.rows, 'row')}). Recovery loads it and replays only the entries after it.` };
+  const pinned = pin === null ? null : { kind: 'pin', text: `pinned by ${held.consumer.name}`,
+    title: `${held.consumer.name} has committed position ${pin}: the entries after it cannot be truncated without force, so the log grows while it lags (a replication slot pinning WAL).` };
+  let prev = earlier ? null : 0;  // the LSN before the first entry drawn (0: the start column)
+  shown.forEach((e, i) => {
+    if (prev !== null) {
+      const notes = [];
+      if (e.lsn > prev + 1) notes.push(gap(prev + 1, e.lsn - 1));
+      if (log.start > 1 && prev < log.start && e.lsn >= log.start) notes.push(start);
+      if (checkpoint && prev <= cp && e.lsn > cp) notes.push(checkpoint);
+      if (pinned && prev <= pin && e.lsn > pin) notes.push(pinned);
+      if (notes.length) marks.push({ col: firstCol + i, side: 'left', notes });
+    }
+    prev = e.lsn;
+  });
+  if (!later && prev !== null) {
+    // After the newest entry: LSNs up to the head that are gone (every
+    // entry truncated, or a dropped tombstone at the end), the log's start,
+    // a checkpoint at or after the newest entry.
+    const notes = [];
+    const head = state.down ? null : state.head;
+    if (head !== null && head > prev) notes.push(gap(prev + 1, head));
+    if (log.start > prev + 1) notes.push(start);
+    if (checkpoint && cp >= prev) notes.push(checkpoint);
+    if (pinned && pin >= prev) notes.push(pinned);
+    if (notes.length) marks.push({ col: shown.length ? firstCol + shown.length - 1 : 2, side: 'right', notes });
+  }
+  return marks;
 }
 
 /**
@@ -125,7 +219,11 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   const lastLsn = state.wal.last;
   const firstShown = shown.length ? shown[0].lsn : lastLsn + 1;
   const lastShown = shown.length ? shown[shown.length - 1].lsn : 0;
-  const beyond = state.consumers.some((c) => c.position > lastLsn);
+  // A position past the log's newest LSN is ahead of it (after a recovery
+  // lost writes). One past the newest entry but not past the head is not:
+  // retention removed the entries at the end.
+  const limit = state.down ? lastLsn : Math.max(lastLsn, state.head ?? 0);
+  const beyond = state.consumers.some((c) => c.position > limit);
   // A log longer than its window is a virtual list, sideways: the strip
   // scrolls through every entry, spacers stand in for the entries not drawn
   // (under them, each consumer's track is a band, shaded as far as it has
@@ -139,8 +237,30 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (virtual) columns.push(spacerWidth(after), 'var(--cell-w)');
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
-  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
+  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
                           role: 'table', 'aria-label': 'Write-ahead log and consumer positions', 'aria-colcount': total });
+  // Gaps, the log's start and the checkpoint: a line across the strip at
+  // each, labelled in a row of their own above the entries. Lines and labels
+  // are placed on the grid's columns without taking cells of their own.
+  const marks = boundaries(state, shown, { earlier, later, firstCol: virtual ? 5 : 3 });
+  if (marks.length) {
+    // A column with a boundary on each side stacks the right one's notes
+    // under the left one's.
+    const leftNotes = new Map(marks.filter((m) => m.side === 'left').map((m) => [m.col, m.notes.length]));
+    const below = (m) => (m.side === 'right' ? leftNotes.get(m.col) ?? 0 : 0);
+    const lines = Math.max(...marks.map((m) => m.notes.length + below(m)));
+    grid.append(h('div', { class: 'log-label marks-label', 'aria-hidden': 'true' }),
+      h('div', { class: 'marks-row', style: `grid-column: 2 / -1; min-height: calc(${lines} * 1.1rem + 4px)`, 'aria-hidden': 'true' }));
+    const rows = 2 + state.consumers.length;
+    for (const m of marks) {
+      const kinds = m.notes.map((n) => n.kind);
+      const kind = ['checkpoint', 'start', 'pin', 'gap'].find((k) => kinds.includes(k));
+      const title = m.notes.map((n) => n.title).join(' ');
+      grid.append(h('div', { class: `log-cut ${kind} ${m.side}`, style: `grid-column: ${m.col}; grid-row: 1 / span ${rows}`, 'aria-hidden': 'true' }),
+        h('div', { class: `log-mark ${m.side} ${kind}`, style: `grid-column: ${m.col}; grid-row: 1${below(m) ? `; top: ${1.1 * below(m)}rem` : ''}`, title },
+          m.notes.map((n) => h('span', { class: `mark-note ${n.kind}` }, n.text))));
+    }
+  }
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
@@ -152,6 +272,20 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   const spacer = (n, where, extra = {}) => h('div', { class: `log-spacer ${extra.class ?? ''}`, 'aria-hidden': 'true', dataset: { where, entries: n }, style: extra.style ?? null });
   if (virtual) grid.append(spacer(lo, 'before'));
   for (const e of shown) {
+    if (e.removed) {
+      // In the full view: an entry retention removed, greyed and struck.
+      const how = e.removed === 'truncation' ? 'truncated' : 'compacted';
+      const why = e.removed === 'truncation'
+        ? 'a truncation removed it (it was before the log\'s start)'
+        : `compaction removed it${e.op === 'delete' ? ' (a tombstone dropped after its retention)' : ' (a newer entry of the same key supersedes it)'}`;
+      grid.append(h('div', { class: `entry removed op-${e.op} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed }, role: 'cell',
+        title: `LSN ${e.lsn}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },
+      h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), h('span', { class: 'removed-tag' }, how)),
+      h('div', { class: 'entry-op' }, e.op),
+      h('div', { class: 'entry-key' }, e.key),
+      e.op === 'put' ? h('div', { class: 'entry-value' }, json(e.value)) : null));
+      continue;
+    }
     const isHead = e.lsn === state.head;
     const flags = [];
     if (!e.synced) flags.push('written, not synced');
@@ -189,27 +323,36 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const colour = colourOf(c.name);
     const covered = c.snapshot ? c.snapshot.lsn : 0;
     const rewind = c.rewind;
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
+    const lost = c.out_of_range;
+    const trouble = c.ahead ? 'ahead' : lost ? 'out of range' : null;
+    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
-      h('span', { class: `track-pos${c.ahead ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : ''}` }, c.ahead ? `pos ${c.position}, ahead` : `pos ${c.position}`)));
+      h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : lost ? '; out of range: its next change event was truncated, rebuild it' : ''}` },
+        trouble ? `pos ${c.position}, ${trouble}` : `pos ${c.position}`)));
     // The column a position is drawn in: its entry, or the newest entry
-    // before it (an LSN can be missing), an edge of the window when it is
-    // outside, or "not in the log".
+    // before it (its own LSN can be missing: removed by compaction or
+    // truncation, or skipped by a recovery), an edge of the window when it
+    // is outside, or "not in the log" when it is ahead of the log.
     const columnOf = (lsn) => {
       if (lsn === 0) return earlier ? 'earlier' : 'start';
-      if (lsn > lastLsn) return 'beyond';
+      if (lsn > limit) return 'beyond';
       if (lsn < firstShown) return earlier ? 'earlier' : 'start';
-      if (lsn > lastShown) return later ? 'later' : 'beyond';
+      if (lsn > lastShown) return later ? 'later' : shown.length ? lastShown : 'start';
       let i = indexOfLsn(shown, lsn);
       if (i === -1) i = shown.findLastIndex((e) => e.lsn < lsn);
       return shown[i].lsn;
     };
+    // A position whose own entry is gone is drawn at the entry before it.
+    const gone = (lsn) => lsn > 0 && lsn <= limit && lsn >= firstShown && lsn <= lastShown && indexOfLsn(shown, lsn) === -1;
+    const goneAtStart = (lsn) => lsn > 0 && !earlier && lsn < firstShown;
     const posCol = columnOf(c.position), commitCol = columnOf(c.committed);
     const labels = (col) => {
       const parts = [];
       if (col === posCol) {
         const where = col === 'beyond' ? ' (ahead)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
-        parts.push(h('span', { class: 'marker' }, `${c.position === covered && c.position > 0 ? '▲ snapshot ' : '▲ position '}${c.position}${where}`));
+        const missing = gone(c.position) || goneAtStart(c.position) || (!later && c.position > lastShown && c.position <= limit);
+        parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${c.position}; LSN ${c.position} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : null },
+          `${c.position === covered && c.position > 0 ? '▲ snapshot ' : '▲ position '}${c.position}${where}`));
       }
       if (col === commitCol && c.committed !== c.position) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${c.committed}: a crash restarts it there` }, `◆ committed ${c.committed}`));
       return parts;
@@ -250,15 +393,22 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     if (earlier) grid.append(cell('earlier', firstShown - 1));
     else if (virtual) grid.append(h('div', { class: `cell start edge-left blank ${colour}`, dataset: { track: c.name } }));
     if (virtual) grid.append(band(0, lo, 'before'));
-    for (const e of shown) grid.append(cell(e.lsn, e.lsn));
+    for (const e of shown) {
+      const under = cell(e.lsn, e.lsn);
+      if (e.removed) under.classList.add('under-removed');
+      grid.append(under);
+    }
     if (virtual) grid.append(band(lo + shown.length, after, 'after'));
     if (later) grid.append(cell('later', lastShown + 1));
     else if (virtual) grid.append(h('div', { class: `cell start edge-right blank ${colour}`, dataset: { track: c.name } }));
     if (state.log.tail) grid.append(cell('torn', 0));
     if (beyond) grid.append(cell('beyond', lastLsn + 1));
   }
-  patch(el, logSummary(state), total === 0 && state.consumers.length === 0 && !state.log.tail
-    ? h('p', { class: 'empty' }, 'The log is empty. Put a document to write the first log entry (LSN 1).')
+  const next = (state.head ?? 0) + 1;
+  patch(el, logSummary(state), retentionLine(state), total === 0 && state.consumers.length === 0 && !state.log.tail
+    ? h('p', { class: 'empty' }, next === 1
+      ? 'The log is empty. Put a document to write the first log entry (LSN 1).'
+      : `The log is empty: retention removed every entry. The next write takes LSN ${next}.`)
     : grid);
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
@@ -611,10 +761,13 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('strong', {}, 'Checked: '), `${c.name} answers ${pretty(current.step.query)} with `, h('code', { class: 'result' }, pretty(current.step.result))));
     }
     if (isCurrent && current.step.op === 'crash_consumer' && current.result.ok) {
-      answer.push(h('div', { class: 'answer crashed', role: 'status' }, h('strong', {}, 'Crashed and restarted: '),
-        `back to its committed position ${current.result.rewound_to}; ${plural(current.result.redeliver, 'change event')} will be delivered again. `,
-        c.offsets === 'separate' ? 'Its state lives in an external store and was not rolled back: redelivered events will be applied a second time.'
-          : 'Its state went back to the last commit together with its position, so redelivered events count once.'));
+      answer.push(current.result.out_of_range
+        ? h('div', { class: 'answer crashed', role: 'status' }, h('strong', {}, 'Crashed and restarted: '),
+          `back to its committed position ${current.result.rewound_to}, but a truncation removed the change events after it: it is out of range and can only be rebuilt.`)
+        : h('div', { class: 'answer crashed', role: 'status' }, h('strong', {}, 'Crashed and restarted: '),
+          `back to its committed position ${current.result.rewound_to}; ${plural(current.result.redeliver, 'change event')} will be delivered again. `,
+          c.offsets === 'separate' ? 'Its state lives in an external store and was not rolled back: redelivered events will be applied a second time.'
+            : 'Its state went back to the last commit together with its position, so redelivered events count once.'));
     }
     if (checks[c.name]) answer.push(verifyBox(c, checks[c.name]));
     if (isCurrent && t.snapshot) {
@@ -623,10 +776,16 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
-    const err = errors[c.name];
-    const cannotTake = state.down || c.ahead;
-    const why = state.down ? 'The database is down: recover first' : c.ahead ? 'Ahead of the log: rebuild it first' : null;
-    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
+    // A flush that could not deliver to this consumer says why, in the engine's words.
+    const refusedNow = current?.step.op === 'flush' && current.result.ok ? current.result.refused?.[c.name] : undefined;
+    const err = errors[c.name] ?? refusedNow;
+    const lost = c.out_of_range;
+    const cannotTake = state.down || c.ahead || lost;
+    const why = state.down ? 'The database is down: recover first'
+      : c.ahead ? 'Ahead of the log: rebuild it first'
+        : lost ? 'Out of range: its next change event was truncated (OFFSET_OUT_OF_RANGE); rebuild it first' : null;
+    const pins = state.log.pinned_by.consumer?.name === c.name && retention(state.log).holder === 'consumer';
+    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
         h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
@@ -635,18 +794,26 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
         : 'State and position are committed together, atomically (a Kafka Streams or Flink checkpoint)' },
       `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`),
+      h('div', { class: `apply apply-${c.apply}`, title: c.apply === 'upsert'
+        ? 'Keeps its own copy of the last row it applied for each key (a state store, like a Kafka Streams KTable) and subtracts that copy instead of the event\'s before image: right after compaction and after redelivery, at the cost of memory'
+        : 'Applies each change event as a delta: removes what the before image contributed, adds what the after image contributes. Right only if it sees every event exactly once' },
+      c.apply === 'upsert' ? [`apply: upsert · `, h('span', { class: 'state-store' }, `state store: ${plural(c.state_store_rows, 'row')}`)] : 'apply: delta'),
       h('div', { class: 'position-line' },
         h('span', { class: 'position' }, `position ${c.position}`),
         h('span', { class: 'committed' }, `committed ${c.committed}`),
-        h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up')),
+        h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up'),
+        pins ? h('span', { class: 'pins-tag', title: `Its committed position ${c.committed} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)` }, 'pins the log') : null),
       c.ahead ? h('p', { class: 'ahead-warning', role: 'alert' }, 'Ahead of the log: rebuild it. It has processed writes that the recovered database no longer has.') : null,
+      lost ? h('p', { class: 'ahead-warning range-warning', role: 'alert' },
+        h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): its next change event, after LSN ${c.position}, was removed by a truncation, and the log now starts at LSN ${state.log.start}. Flush and step are refused. `,
+        h('strong', {}, 'Rebuild'), ' it, from a snapshot of storage, to bring it back.') : null,
       h('p', { class: 'cost' }, costLine(c), c.redelivered ? ` ${plural(c.redelivered, 'change event was', 'change events were')} delivered a second time after a crash.` : ''),
       h('div', { class: 'card-buttons' },
         h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process exactly one pending change event' }, 'Step 1 event'),
         h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process every pending change event' }, 'Flush'),
         h('button', { type: 'button', dataset: { action: 'commit' }, onclick: () => actions.commit(c.name), disabled: c.committed === c.position, title: 'Save the position now (a Kafka offset commit)' }, 'Commit'),
         h('button', { type: 'button', dataset: { action: 'crash' }, onclick: () => actions.crash(c.name), title: 'The consumer crashes and restarts from its committed position' }, 'Crash consumer'),
-        h('button', { type: 'button', dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: state.down, title: state.down ? why : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
+        h('button', { type: 'button', class: (lost || c.ahead) && !state.down ? 'primary' : null, dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: state.down, title: state.down ? why : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
         h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
       h('form', { class: 'query', onsubmit: (ev) => {
         ev.preventDefault();

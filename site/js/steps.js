@@ -29,6 +29,12 @@ function describeExpect(step) {
   if ('lag' in step) parts.push(`${step.consumer} lags by ${step.lag}`);
   if ('consistent' in step) parts.push(`${step.consumer} is ${step.consistent ? '' : 'not '}consistent`);
   if ('query' in step) parts.push(`${step.consumer} answers ${pretty(step.query)} with ${pretty(step.result)}`);
+  if ('reason_includes' in step) parts.push(`verify says of ${step.consumer}: “…${step.reason_includes}…”`);
+  if ('out_of_range' in step) parts.push(`${step.consumer} is ${step.out_of_range ? '' : 'not '}out of range`);
+  if ('state_store_rows' in step) parts.push(`${step.consumer}'s state store holds ${plural(step.state_store_rows, 'row')}`);
+  if ('log_entries' in step) parts.push(`the log holds ${plural(step.log_entries, 'entry', 'entries')}`);
+  if ('log_start' in step) parts.push(`the log starts at LSN ${step.log_start}`);
+  if ('pinned_by' in step) parts.push(step.pinned_by === null ? 'no consumer pins the log' : `${step.pinned_by} pins the log`);
   return parts.join('; ');
 }
 
@@ -82,7 +88,7 @@ export const DESCRIBE = {
     return parts.join('; ');
   },
   commit: (s, r) => `commit ${s.consumer}: committed position ${r.committed}`,
-  crash_consumer: (s, r) => `crash ${s.consumer}: restarts from its committed position ${r.rewound_to}; ${plural(r.redeliver, 'change event')} will be delivered again`,
+  crash_consumer: (s, r) => `crash ${s.consumer}: restarts from its committed position ${r.rewound_to}; ${r.out_of_range ? 'but a truncation removed the events after it: out of range, rebuild it' : `${plural(r.redeliver, 'change event')} will be delivered again`}`,
   verify: (s, r) => {
     if (r.consistent) return 'check consistency: every consumer matches a fresh snapshot of storage at its position';
     const bad = r.consumers.filter((c) => !c.consistent).map((c) => c.name);
@@ -121,7 +127,8 @@ export function describeRecovery(r) {
 export function describeStep(step, result) {
   if (!result.ok) {
     const brief = { put: `put ${step.key}`, delete: `delete ${step.key}`, get: `get ${step.key}` }[step.op] ?? step.op.replace('_', ' ');
-    return `${brief}: refused (${result.error})`;
+    return `${brief}: refused${step.refused ? ', as expected' : ''} (${result.error})`;
   }
-  return DESCRIBE[step.op]?.(step, result) ?? step.op;
+  const words = DESCRIBE[step.op]?.(step, result) ?? step.op;
+  return step.refused ? `${words} (the lesson expected this to be refused: it is out of date)` : words;
 }
