@@ -904,7 +904,10 @@ function renderConfigFields() {
   const names = new Set(Object.keys(page.history?.positions[page.history.cursor] ?? {}));
   let name = suggested;
   for (let i = 2; names.has(name); i++) name = `${suggested}_${i}`;
-  $('consumer-name').value = name;
+  // A name the student typed stays; only an empty one or our last suggestion is replaced.
+  const current = $('consumer-name').value;
+  if (current === '' || current === page.suggestedName) $('consumer-name').value = name;
+  page.suggestedName = name;
 }
 
 function consumerSpecFromForm() {
@@ -1032,7 +1035,10 @@ function wireControls() {
     ev.preventDefault();
     const mode = document.querySelector('input[name=mode]:checked').value;
     const r = act({ op: 'add_consumer', mode, consumer: consumerSpecFromForm() }, $('consumer-error'));
-    if (r.ok) renderConfigFields();
+    if (r.ok) {
+      $('consumer-name').value = '';  // that name is taken now: suggest the next
+      renderConfigFields();
+    }
   });
 
   $('back').addEventListener('click', () => { stopPlaying(); goTo(page.history.cursor - 1); });

@@ -136,17 +136,23 @@ function retentionLine(state) {
   if (log.entries === 0 && log.removed === 0 && !log.checkpoint && !r.consumer) return null;
   const parts = [];
   if (log.start > 1) parts.push(h('span', { class: 'log-start-note' }, `starts at LSN ${log.start} (truncated before it)`));
+  else if (log.removed) parts.push('starts at LSN 1 (nothing truncated: compaction only leaves gaps)');
   if (log.removed) parts.push(`${plural(log.removed, 'entry', 'entries')} removed by retention`);
   parts.push(log.checkpoint ? `checkpoint at LSN ${log.checkpoint.lsn} (${plural(log.checkpoint.rows, 'row')})` : 'no checkpoint yet');
   const pins = [h('span', { class: r.holder === 'checkpoint' ? 'pin-holder' : null },
-    r.checkpoint === null ? 'recovery needs every entry (no checkpoint)' : `recovery needs the entries after LSN ${r.checkpoint}`)];
+    r.checkpoint === null
+      ? `recovery needs every entry (no checkpoint)${log.removed ? '; compaction kept the newest entry of every key, so a replay still rebuilds storage' : ''}`
+      : `recovery needs the entries after LSN ${r.checkpoint}`)];
   if (r.consumer) {
     pins.push(', ', h('span', { class: r.holder === 'consumer' ? 'pin-holder pin-consumer' : null, dataset: { consumer: r.consumer.name } },
       `${r.consumer.name} needs those after its committed position ${r.consumer.committed}`));
   }
+  const head = state.head ?? 0;
   const can = r.bound <= log.start
     ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${r.consumer.name} holds the log back, like a replication slot` : ''}`
-    : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${r.consumer.name} holds the rest back, like a replication slot)` : ''}`;
+    : r.bound > head && log.entries > 0
+      ? `a truncation can remove every entry (before LSN ${r.bound})`
+      : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${r.consumer.name} holds the rest back, like a replication slot)` : ''}`;
   return h('p', { class: 'log-summary log-retention', id: 'log-retention' },
     'retention: ', parts.flatMap((p, i) => (i ? [' · ', p] : [p])), ' · pinned by: ', pins, `; ${can}.`);
 }
@@ -689,7 +695,7 @@ function stateBox(c, nav) {
 function verifyBox(c, check) {
   if (check.consistent) {
     return h('div', { class: 'answer verify ok', role: 'status' }, h('strong', {}, '✓ Consistent: '),
-      'the same state as a fresh consumer that processed each change event exactly once.');
+      'the same state as a fresh consumer of the same kind built from a snapshot of storage as it stood at this consumer\'s position.');
   }
   return h('div', { class: 'answer verify bad', role: 'status' },
     h('strong', {}, '✗ Not consistent'), check.reason ? `: ${check.reason}.` : '.',
@@ -801,11 +807,13 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       h('div', { class: 'position-line' },
         h('span', { class: 'position' }, `position ${c.position}`),
         h('span', { class: 'committed' }, `committed ${c.committed}`),
-        h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up'),
+        lost
+          ? h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, `out of range: it cannot catch up`)
+          : h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up'),
         pins ? h('span', { class: 'pins-tag', title: `Its committed position ${c.committed} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)` }, 'pins the log') : null),
       c.ahead ? h('p', { class: 'ahead-warning', role: 'alert' }, 'Ahead of the log: rebuild it. It has processed writes that the recovered database no longer has.') : null,
       lost ? h('p', { class: 'ahead-warning range-warning', role: 'alert' },
-        h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): its next change event, after LSN ${c.position}, was removed by a truncation, and the log now starts at LSN ${state.log.start}. Flush and step are refused. `,
+        h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): the change event it needed next (the first after LSN ${c.position}) was removed by a truncation, and the log now starts at LSN ${state.log.start}. Flush and step are refused. `,
         h('strong', {}, 'Rebuild'), ' it, from a snapshot of storage, to bring it back.') : null,
       h('p', { class: 'cost' }, costLine(c), c.redelivered ? ` ${plural(c.redelivered, 'change event was', 'change events were')} delivered a second time after a crash.` : ''),
       h('div', { class: 'card-buttons' },

@@ -177,7 +177,8 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   const stats = card(page, 'city_stats');
   assert.ok(await stats.evaluate((c) => c.classList.contains('out-of-range')), 'the card is marked');
   assert.match(await stats.locator('.range-warning').textContent(),
-    /Out of range \(Kafka's OFFSET_OUT_OF_RANGE.*\): its next change event, after LSN 3, was removed by a truncation, and the log now starts at LSN 5\. Flush and step are refused\. Rebuild it/);
+    /Out of range \(Kafka's OFFSET_OUT_OF_RANGE.*\): the change event it needed next \(the first after LSN 3\) was removed by a truncation, and the log now starts at LSN 5\. Flush and step are refused\. Rebuild it/);
+  assert.equal(await stats.locator('.lag').textContent(), 'out of range: it cannot catch up', 'not "pending": it can never take them');
   assert.ok(await stats.getByRole('button', { name: 'Flush' }).isDisabled());
   assert.ok(await stats.getByRole('button', { name: 'Step 1 event' }).isDisabled());
   assert.match(await page.locator('#log .track-label', { hasText: 'city_stats' }).textContent(), /pos 3, out of range/);
@@ -296,8 +297,10 @@ test('bad input to the retention controls is refused next to them and changes no
 
 test('an upsert consumer shows its apply mode and its state store; the page keeps its shape on a phone', async () => {
   const page = await openPage(env.browser, env.base, { width: 390, height: 844 });
-  await page.selectOption('#consumer-type', 'materialized_view');
+  // A name typed before the type is chosen stays (only a suggested one is replaced).
   await page.fill('#consumer-name', 'teams');
+  await page.selectOption('#consumer-type', 'materialized_view');
+  assert.equal(await page.inputValue('#consumer-name'), 'teams');
   await page.locator('#config-fields input[name=group_by]').fill('city');
   await page.locator('#config-fields input[name=sum]').fill('');
   await page.selectOption('#consumer-apply', 'upsert');
