@@ -790,7 +790,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const why = state.down ? 'The database is down: recover first'
       : c.ahead ? 'Ahead of the log: rebuild it first'
         : lost ? 'Out of range: its next change event was truncated (OFFSET_OUT_OF_RANGE); rebuild it first' : null;
-    const pins = state.log.pinned_by.consumer?.name === c.name && retention(state.log).holder === 'consumer';
+    // The consumer with the oldest commit pins the log (as the oldest
+    // replication slot does), whether or not the checkpoint holds more.
+    const pins = state.log.pinned_by.consumer?.name === c.name;
+    const binding = pins && retention(state.log).holder === 'consumer';
     return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
@@ -810,7 +813,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         lost
           ? h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, `out of range: it cannot catch up`)
           : h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up'),
-        pins ? h('span', { class: 'pins-tag', title: `Its committed position ${c.committed} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)` }, 'pins the log') : null),
+        pins ? h('span', { class: 'pins-tag', title: `Its committed position ${c.committed} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)${binding ? '' : `. For now the checkpoint at LSN ${state.log.pinned_by.checkpoint ?? '–'} holds the log back further`}` }, 'pins the log') : null),
       c.ahead ? h('p', { class: 'ahead-warning', role: 'alert' }, 'Ahead of the log: rebuild it. It has processed writes that the recovered database no longer has.') : null,
       lost ? h('p', { class: 'ahead-warning range-warning', role: 'alert' },
         h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): the change event it needed next (the first after LSN ${c.position}) was removed by a truncation, and the log now starts at LSN ${state.log.start}. Flush and step are refused. `,
