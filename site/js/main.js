@@ -1021,10 +1021,16 @@ function wireControls() {
   onEnter(['compact-upto', 'compact-tombstones'], 'compact');
   $('log-full').addEventListener('click', () => {
     page.showRemoved = !page.showRemoved;
-    // The strip follows the newest entries again, in the other list.
     page.win.wal = null;
     page.win.chosen = false;
     page.focusLsn = null;
+    if (page.showRemoved) {
+      // Retention removes the oldest entries first: show the list from its
+      // first LSN, where they are.
+      const v = page.history.view({ wal: walWindow({ count: 0 }), events: { count: 0 }, storage: { count: 0 } });
+      if (v.ok && v.wal.first > 0) return nav.walTo(v.wal.first);
+    }
+    // Hiding them, the strip follows the newest entries again.
     render();
   });
   $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
