@@ -10,7 +10,7 @@
 // done (after its fsync), then the state. With --log the log's bytes go to
 // FILE too, synced as the commit mode says.
 // Exit status: 0 when it ran (even if steps failed on purpose), 1 when an
-// "expect" step did not hold, when a step marked "refused" was not refused
+// "expect" or "predict" step did not hold, when a step marked "refused" was not refused
 // for that reason (or, with --strict, when any other step was refused; for recover, when recovery refused to open the log), 2 for a usage error or
 // an unreadable or malformed file, 3 when writing the log file failed.
 #include <cstdio>
@@ -305,7 +305,8 @@ int Run(const std::vector<std::string>& args) {
       return;
     }
     if (result["ok"].get<bool>()) return;
-    const bool is_expect = step["op"] == "expect";
+    // A predict step checks the lesson's answer as an expect checks a value.
+    const bool is_expect = step["op"] == "expect" || step["op"] == "predict";
     if (!is_expect && !strict) return;
     failed = true;
     complaints.push_back(at + (is_expect ? "failed: " : "was refused: ") +

@@ -236,6 +236,14 @@ const std::vector<OpSpec>& Simulator::OpTable() {
         {"pinned_by", false}},
        false, false, &S::DoExpect, "check the state (see `expect` below); changes nothing",
        "nothing, or an error saying what differs"},
+      {"predict",
+       {{"prompt", true}, {"ask", true}, {"answer", true}, {"choices", false}, {"why", false},
+        {"key", false}, {"lsn", false}, {"consumer", false}, {"query", false}},
+       false, false, &S::DoPredict,
+       "a question for the student before the answer is shown (see `predict` below): `ask` names "
+       "what, in `expect`'s words; the lesson's `answer` is checked against the engine, so a "
+       "stale one fails; changes nothing",
+       "`actual`: the engine's value"},
   };
   return *kTable;
 }
@@ -1123,6 +1131,153 @@ Status Simulator::DoExpect(const Json& step, Json*) {
                                      "reason_includes, out_of_range, state_store_rows or "
                                      "query+result)");
   }
+  return Status::OK();
+}
+
+namespace {
+
+const std::vector<std::string> kAskable = {
+    "head",      "down",      "value",        "entry",          "event",
+    "position",  "lag",       "committed",    "consistent",     "result",
+    "out_of_range", "state_store_rows", "log_entries", "log_start", "pinned_by"};
+
+}  // namespace
+
+Status Simulator::Observe(const std::string& ask, const Json& step, Json* actual,
+                          std::string* subject) const {
+  Status s;
+  if (ask == "down") {
+    *subject = "whether the database is down";
+    *actual = engine_.down();
+    return Status::OK();
+  }
+  if (ask == "head" || ask == "log_entries" || ask == "value" || ask == "entry") {
+    if (engine_.down()) return DatabaseDown();
+  }
+  if (ask == "head") {
+    *subject = "the head LSN";
+    *actual = engine_.wal().head();
+    return Status::OK();
+  }
+  if (ask == "log_entries") {
+    *subject = "the number of log entries";
+    *actual = VisibleEntries();
+    return Status::OK();
+  }
+  if (ask == "log_start") {
+    *subject = "the LSN the log starts at";
+    *actual = engine_.wal().start_lsn();
+    return Status::OK();
+  }
+  if (ask == "pinned_by") {
+    const LogPins pins = engine_.Pins();
+    *subject = "the consumer that pins the log";
+    *actual = pins.consumer.empty() ? Json(nullptr) : Json(pins.consumer);
+    return Status::OK();
+  }
+  if (ask == "value") {
+    std::string key;
+    if (!(s = GetString(step, "key", &key)).ok()) return s;
+    const Document* value = nullptr;
+    if (!(s = engine_.Get(key, &value)).ok()) return s;
+    *subject = "storage's value of '" + key + "'";
+    *actual = value == nullptr ? Json(nullptr) : *value;
+    return Status::OK();
+  }
+  if (ask == "entry" || ask == "event") {
+    std::uint64_t lsn = 0;
+    if (!(s = GetCount(step, "lsn", std::numeric_limits<std::int64_t>::max(), &lsn)).ok()) return s;
+    if (ask == "entry") {
+      const RecordInfo* r = engine_.wal().Find(lsn);
+      LogEntry entry;
+      std::string why;
+      *actual = r != nullptr && engine_.wal().Read(*r, &entry, &why) ? ToJson(entry) : Json(nullptr);
+      *subject = "the log entry at LSN " + std::to_string(lsn);
+    } else {
+      const ChangeStream& stream = engine_.stream();
+      const std::size_t i = stream.FirstAfter(lsn - (lsn > 0 ? 1 : 0));
+      ChangeEvent event;
+      *actual = i < stream.size() && stream.LsnAt(i) == lsn && stream.Event(i, &event)
+                    ? ToJson(event)
+                    : Json(nullptr);
+      *subject = "the change event at LSN " + std::to_string(lsn);
+    }
+    return Status::OK();
+  }
+  // The rest are about a consumer.
+  std::string name;
+  if (!(s = GetString(step, "consumer", &name)).ok()) return s;
+  const Consumer* c = engine_.FindConsumer(name);
+  if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + name + "'");
+  if (ask == "position") {
+    *subject = "the position of '" + name + "'";
+    *actual = c->position();
+  } else if (ask == "lag") {
+    *subject = "the lag of '" + name + "'";
+    *actual = engine_.Lag(*c);
+  } else if (ask == "committed") {
+    *subject = "the committed position of '" + name + "'";
+    *actual = c->committed();
+  } else if (ask == "out_of_range") {
+    *subject = "whether '" + name + "' is out of range";
+    *actual = engine_.OutOfRange(*c);
+  } else if (ask == "state_store_rows") {
+    *subject = "the number of state-store rows of '" + name + "'";
+    *actual = c->system().state_store_rows();
+  } else if (ask == "consistent") {
+    std::vector<ConsumerCheck> checks;
+    if (!(s = engine_.Verify(&checks)).ok()) return s;
+    for (const auto& check : checks) {
+      if (check.name == name) *actual = check.consistent;
+    }
+    *subject = "whether verify finds '" + name + "' consistent";
+  } else {  // result
+    if (!step.contains("query") || !step["query"].is_object()) {
+      return Status::Invalid("query", "must be an object (the query whose result is asked)");
+    }
+    if (!(s = c->system().Query(step["query"], actual)).ok()) return Status::Invalid("query", s.message());
+    *subject = "the answer of '" + name + "'";
+  }
+  return Status::OK();
+}
+
+Status Simulator::DoPredict(const Json& step, Json* result) {
+  Status s;
+  std::string prompt, ask;
+  if (!(s = GetString(step, "prompt", &prompt)).ok()) return s;
+  if (prompt.empty()) return Status::Invalid("prompt", "must not be empty");
+  if (!(s = GetChoice(step, "ask", kAskable, &ask)).ok()) return s;
+  if (step.contains("why") && !step["why"].is_string()) {
+    return Status::Invalid("why", "must be a string");
+  }
+  if (!step.contains("answer")) {
+    return Status::Invalid("answer", "is required (the lesson's answer, which the engine checks)");
+  }
+  const Json& answer = step["answer"];
+  if (step.contains("choices")) {
+    const Json& choices = step["choices"];
+    if (!choices.is_array() || choices.size() < 2) {
+      return Status::Invalid("choices", "must be an array of at least two possible answers");
+    }
+    bool listed = false;
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (choices[i] == choices[j]) {
+          return Status::Invalid("choices", "lists " + choices[i].dump() + " twice");
+        }
+      }
+      listed = listed || choices[i] == answer;
+    }
+    if (!listed) return Status::Invalid("answer", "must be one of the choices");
+  }
+  Json actual;
+  std::string subject;
+  if (!(s = Observe(ask, step, &actual, &subject)).ok()) return s;
+  if (actual != answer) {
+    return Status::Invalid("answer", "the lesson's answer " + answer.dump() + " is stale: " +
+                                         subject + " is " + actual.dump());
+  }
+  (*result)["actual"] = std::move(actual);
   return Status::OK();
 }
 

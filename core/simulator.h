@@ -119,6 +119,11 @@ class Simulator {
   Status DoCrashConsumer(const Json& step, Json* result);
   Status DoVerify(const Json& step, Json* result);
   Status DoExpect(const Json& step, Json* result);
+  Status DoPredict(const Json& step, Json* result);
+  // The engine's value of what a predict step asks (`ask`, located by the
+  // step's key, lsn, consumer and query), and what it is, in words.
+  Status Observe(const std::string& ask, const Json& step, Json* actual,
+                 std::string* subject) const;
 
   Engine engine_;
   // Set while Replay runs: handlers skip building the parts of a result

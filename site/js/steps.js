@@ -95,6 +95,7 @@ export const DESCRIBE = {
     return `check consistency: ${bad.join(', ')} ${bad.length === 1 ? 'differs' : 'differ'} from a fresh snapshot of storage at ${bad.length === 1 ? 'its position' : 'their positions'}`;
   },
   expect: (s) => `check ${describeExpect(s)}: holds`,
+  predict: (s, r) => `predict: ${s.prompt} Answer: ${pretty(r.actual)}`,
 };
 
 /** What a truncation or compaction removed, in words. */

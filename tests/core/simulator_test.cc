@@ -125,7 +125,7 @@ TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Fails(R"({"op":"upsert","key":"u1"})",
         "op: unknown op 'upsert' (expected one of put, delete, put_random, get, scan, replay_storage, flush, "
         "step, add_consumer, remove_consumer, rebuild, query, configure, sync, crash, recover, "
-        "corrupt, checkpoint, truncate, compact, commit, crash_consumer, verify, expect)");
+        "corrupt, checkpoint, truncate, compact, commit, crash_consumer, verify, expect, predict)");
   Fails(R"({"op":"put","key":"u1","vaule":{}})", "vaule: unknown field for op 'put'");
   Fails(R"({"op":"put","key":"u1","value":{},"note":5})", "note: must be a string");
 }
