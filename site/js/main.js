@@ -44,6 +44,12 @@ const page = {
   win: { wal: null, events: null, storage: 0, rows: {}, at: null },
   focusLsn: null,
   showRemoved: false,  // the log strip lists the entries retention removed too (view's wal.full)
+  // The student's answers to predict steps, by step object (the same objects
+  // as the history's steps, so Back and forward, a fork undone or a return
+  // to the lesson keep them): {tries, wrong: [values], done: null | 'right'
+  // | 'revealed'}. An entry is made when the student reaches the step. Kept
+  // in memory only: a reload asks again.
+  predictions: new Map(),
 };
 
 // A window of the log as the strip lists it: with the removed entries when
@@ -85,6 +91,12 @@ function openSession(scenario, cursor, lesson = null, loaded = null) {
   page.history.loadSync();  // a long saved session that was not loaded in slices
   resetColours();
   page.history.goTo(cursor ?? page.history.steps.length);
+  // Answers to predictions this session still has (returning to a lesson
+  // keeps them; another session starts a new score).
+  if (page.predictions.size) {
+    const kept = new Set(page.history.steps);
+    for (const step of page.predictions.keys()) if (!kept.has(step)) page.predictions.delete(step);
+  }
   page.lesson = lesson;
   page.leftLessonAt = null;
   page.fork = null;
@@ -395,6 +407,14 @@ function goTo(i) {
   render();
 }
 
+// Next (the button, →, Play): not past a prediction the student has not
+// answered or revealed; arriving at one puts the keyboard on its question.
+function forward() {
+  if (awaitingPrediction()) return focusPrediction();
+  goTo(page.history.cursor + 1);
+  if (awaitingPrediction()) focusPrediction();
+}
+
 function stopPlaying() {
   if (page.playing !== null) clearInterval(page.playing);
   page.playing = null;
@@ -406,16 +426,169 @@ function stopPlaying() {
 function togglePlay() {
   if (page.playing !== null) return stopPlaying();
   const h = page.history;
+  // Play waits at a prediction until it is answered.
+  if (awaitingPrediction()) return focusPrediction();
   if (h.cursor >= h.steps.length) h.goTo(0);
   $('play').textContent = '❚❚ Pause';
   $('play').setAttribute('aria-pressed', 'true');
   const tick = () => {
-    if (page.history.cursor >= page.history.steps.length) return stopPlaying();
+    if (page.history.cursor >= page.history.steps.length || awaitingPrediction()) return stopPlaying();
     goTo(page.history.cursor + 1);
+    if (awaitingPrediction()) {
+      stopPlaying();
+      focusPrediction();
+    }
     if (page.history.cursor >= page.history.steps.length) stopPlaying();
   };
   page.playing = setInterval(tick, Number($('speed').value));
   render();
+}
+
+// ---------------------------------------------------------------- predictions
+
+/** Equal as JSON values: objects whatever the order of their keys, arrays in order. */
+function sameJson(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]));
+  }
+  return false;
+}
+
+// The current step if it is a prediction (the engine checked it: ok), or null.
+function currentPrediction() {
+  const c = page.history?.current();
+  return c && c.step.op === 'predict' && c.result?.ok ? c : null;
+}
+
+// The current prediction if the student has not answered it (or seen the answer) yet.
+function awaitingPrediction() {
+  const c = currentPrediction();
+  return c && !page.predictions.get(c.step)?.done ? c : null;
+}
+
+// Reaching a prediction counts it in the score.
+function notePrediction() {
+  const c = currentPrediction();
+  if (c && !page.predictions.has(c.step)) page.predictions.set(c.step, { tries: 0, wrong: [], done: null });
+}
+
+function predictionScore() {
+  let right = 0;
+  for (const p of page.predictions.values()) if (p.done === 'right' && p.tries === 1) right++;
+  return `Predictions: ${right} of ${page.predictions.size} right first time`;
+}
+
+function answerPrediction(value) {
+  const c = awaitingPrediction();
+  if (!c) return;
+  const p = page.predictions.get(c.step);
+  p.tries++;
+  if (sameJson(value, c.result.actual)) p.done = 'right';
+  else p.wrong.push(value);
+  render();
+  focusPrediction(p.done ? 'after' : 'retry');
+}
+
+function revealPrediction() {
+  const c = awaitingPrediction();
+  if (!c) return;
+  page.predictions.get(c.step).done = 'revealed';
+  render();
+  focusPrediction('after');
+}
+
+// The keyboard goes to the question (its first choice or its field), or
+// after an answer to Next.
+function focusPrediction(when = 'ask') {
+  const box = document.querySelector('.predict:not([hidden])');
+  if (!box) return;
+  if (when === 'after') return ($('forward').disabled ? box.querySelector('#predict-result') : $('forward'))?.focus();
+  box.querySelector('#predict-input, #predict-choices button:not(:disabled)')?.focus();
+}
+
+// The question of the current predict step: in the lesson panel during a
+// lesson, else under the step line. Everything the lesson wrote (prompt,
+// choices, why) goes in as text.
+function renderPrediction() {
+  const c = currentPrediction();
+  const inLesson = page.lesson !== null && onScript();
+  const box = $(inLesson ? 'lesson-predict' : 'predict');
+  const other = $(inLesson ? 'predict' : 'lesson-predict');
+  other.hidden = true;
+  other.__key = null;
+  fill(other);
+  const score = $('lesson-score');
+  score.textContent = predictionScore();
+  score.hidden = !(inLesson && page.predictions.size);
+  if (!c) {
+    box.hidden = true;
+    box.__key = null;
+    fill(box);
+    return;
+  }
+  const p = page.predictions.get(c.step);
+  const { step, result } = c;
+  // Drawn again only when the prediction or its answers change (a draw for
+  // another reason keeps what is typed in the field).
+  const key = `${c.index}/${page.history.steps.length}/${p.tries}/${p.done}/${inLesson}`;
+  if (box.__key === key && box.__step === step) return;
+  const typed = box.__step === step ? box.querySelector('#predict-input')?.value : undefined;
+  box.__key = key;
+  box.__step = step;
+  box.hidden = false;
+  const parts = [h('p', { class: 'predict-prompt', id: 'predict-prompt' }, h('strong', {}, 'Predict: '), String(step.prompt ?? ''))];
+  if (!p.done) {
+    if (Array.isArray(step.choices) && step.choices.length) {
+      parts.push(h('div', { class: 'predict-choices', id: 'predict-choices', role: 'group', 'aria-label': 'Choices' },
+        step.choices.map((choice) => {
+          const tried = p.wrong.some((w) => sameJson(w, choice));
+          return h('button', { type: 'button', class: tried ? 'choice tried' : 'choice', disabled: tried,
+            'aria-label': tried ? `${pretty(choice)} (tried: not right)` : null,
+            onclick: () => answerPrediction(choice) }, tried ? `✗ ${pretty(choice)}` : pretty(choice));
+        })));
+    } else {
+      parts.push(h('form', { class: 'predict-form', id: 'predict-form', autocomplete: 'off',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          const form = ev.currentTarget;
+          const text = form.querySelector('#predict-input').value;
+          let value;
+          try {
+            value = JSON.parse(text);
+          } catch (e) {
+            const err = form.querySelector('#predict-error');
+            err.textContent = text.trim() === ''
+              ? 'Type your answer first, as a JSON value.'
+              : `That is not a JSON value (${e.message}). Write a number like 3, a string in quotes like "London", a list like ["u1", "u2"], true, false or null.`;
+            form.querySelector('#predict-input').setAttribute('aria-invalid', 'true');
+            return;
+          }
+          answerPrediction(value);
+        } },
+      h('label', { for: 'predict-input' }, 'Your answer (JSON): '),
+      h('input', { type: 'text', id: 'predict-input', class: 'predict-input', spellcheck: 'false', 'aria-describedby': 'predict-error' }),
+      ' ', h('button', { type: 'submit', id: 'predict-check', class: 'primary' }, 'Check'),
+      h('p', { class: 'error predict-error', id: 'predict-error', role: 'alert' })));
+    }
+    parts.push(h('p', { class: 'predict-feedback', id: 'predict-feedback', role: 'status' },
+      p.tries ? h('span', { class: 'bad' }, `Not quite — try again. ${plural(p.tries, 'wrong try', 'wrong tries')} so far.`) : '',
+      ' ', h('button', { type: 'button', id: 'predict-reveal', onclick: revealPrediction }, 'Show answer')));
+  } else {
+    const verdict = p.done === 'right'
+      ? h('strong', { class: 'ok' }, `Right on try ${p.tries}.`)
+      : h('strong', { class: 'revealed' }, p.tries ? `Revealed, after ${plural(p.tries, 'wrong try', 'wrong tries')}.` : 'Revealed.');
+    parts.push(h('div', { class: 'predict-result', id: 'predict-result', role: 'status', tabindex: '-1' },
+      h('p', {}, verdict, ' The engine says: ', h('code', { id: 'predict-actual' }, pretty(result.actual))),
+      typeof step.why === 'string' && step.why ? h('p', { class: 'predict-why', id: 'predict-why' }, step.why) : null));
+  }
+  if (!inLesson) parts.push(h('p', { class: 'predict-score', id: 'predict-score' }, predictionScore()));
+  fill(box, parts);
+  if (typed !== undefined && box.querySelector('#predict-input')) box.querySelector('#predict-input').value = typed;
 }
 
 // ---------------------------------------------------------------- rendering
@@ -561,11 +734,13 @@ function renderTimeline() {
   $('slider').value = String(history.cursor);
   $('step-label').textContent = `step ${history.cursor} of ${n}`;
   $('back').disabled = history.cursor === 0;
-  $('forward').disabled = history.cursor === n;
+  const waiting = awaitingPrediction();
+  $('forward').disabled = history.cursor === n || waiting !== null;
+  $('forward').title = waiting ? 'Answer the prediction first (or press Show answer)' : 'Forward one step (→)';
   const current = history.current();
   const cs = $('current-step');
   if (current) {
-    cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result)}`;
+    cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result, page.predictions.get(current.step))}`;
     // A lesson step that shows a refusal is marked as such, not as an error.
     cs.className = `current-step${current.result.ok ? '' : current.step.refused ? ' refused expected-refusal' : ' refused'}`;
     cs.title = page.ops[current.step.op]?.summary ?? '';
@@ -690,8 +865,10 @@ function renderPage() {
   }
   const current = history.current();
   const moved = history.movedConsumers();
+  notePrediction();
   renderTimeline();
   renderLesson();
+  renderPrediction();
   renderReport(state, current);
   renderLog($('log'), state, current, moved, page.embed ? null : showRecord, nav);
   renderBytes();
@@ -1048,7 +1225,7 @@ function wireControls() {
   });
 
   $('back').addEventListener('click', () => { stopPlaying(); goTo(page.history.cursor - 1); });
-  $('forward').addEventListener('click', () => { stopPlaying(); goTo(page.history.cursor + 1); });
+  $('forward').addEventListener('click', () => { stopPlaying(); forward(); });
   $('play').addEventListener('click', togglePlay);
   $('slider').addEventListener('input', () => { stopPlaying(); goTo(Number($('slider').value)); });
   $('speed').addEventListener('change', () => { if (page.playing !== null) { stopPlaying(); togglePlay(); } });
@@ -1159,7 +1336,7 @@ function wireControls() {
     const onButton = ev.target instanceof HTMLElement && ev.target.matches('button, summary, a, label.button');
     const keys = {
       ArrowLeft: () => { stopPlaying(); goTo(page.history.cursor - 1); },
-      ArrowRight: () => { stopPlaying(); goTo(page.history.cursor + 1); },
+      ArrowRight: () => { stopPlaying(); forward(); },
       Home: () => { stopPlaying(); goTo(0); },
       End: () => { stopPlaying(); goTo(page.history.steps.length); },
       ' ': onButton ? null : togglePlay,

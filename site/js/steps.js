@@ -95,7 +95,13 @@ export const DESCRIBE = {
     return `check consistency: ${bad.join(', ')} ${bad.length === 1 ? 'differs' : 'differ'} from a fresh snapshot of storage at ${bad.length === 1 ? 'its position' : 'their positions'}`;
   },
   expect: (s) => `check ${describeExpect(s)}: holds`,
-  predict: (s, r) => `predict: ${s.prompt} Answer: ${pretty(r.actual)}`,
+  // The answer only once the student has answered or asked to see it
+  // (`answered`: the page's record of the prediction, {done, tries}).
+  predict: (s, r, answered) => {
+    if (!answered?.done) return `predict: ${s.prompt}`;
+    const how = answered.done === 'right' ? `right on try ${answered.tries}` : 'revealed';
+    return `predict: ${s.prompt} Answer: ${pretty(r.actual)} (${how})`;
+  },
 };
 
 /** What a truncation or compaction removed, in words. */
@@ -124,12 +130,16 @@ export function describeRecovery(r) {
   return parts.join('; ');
 }
 
-/** The step and its result in words, refused or not. */
-export function describeStep(step, result) {
+/**
+ * The step and its result in words, refused or not. `answered`: for a
+ * predict step, the student's answer so far (the answer is left out until
+ * it is answered or revealed).
+ */
+export function describeStep(step, result, answered = null) {
   if (!result.ok) {
     const brief = { put: `put ${step.key}`, delete: `delete ${step.key}`, get: `get ${step.key}` }[step.op] ?? step.op.replace('_', ' ');
     return `${brief}: refused${step.refused ? ', as expected' : ''} (${result.error})`;
   }
-  const words = DESCRIBE[step.op]?.(step, result) ?? step.op;
+  const words = DESCRIBE[step.op]?.(step, result, answered) ?? step.op;
   return step.refused ? `${words} (the lesson expected this to be refused: it is out of date)` : words;
 }
