@@ -956,19 +956,20 @@ Status Simulator::DoVerify(const Json&, Json* result) {
 Status Simulator::DoExpect(const Json& step, Json*) {
   bool checked = false;
   Status s;
+  // A field checked against the engine's value, read as predict reads it.
+  auto expect_field = [&](const std::string& field) {
+    Json actual;
+    std::string subject;
+    Status st = Observe(field, step, &actual, &subject);
+    return st.ok() ? ExpectEqual(field, subject, actual, step[field]) : st;
+  };
   if (step.contains("down")) {
     checked = true;
-    if (!(s = ExpectEqual("down", "whether the database is down", engine_.down(), step["down"]))
-             .ok()) {
-      return s;
-    }
+    if (!(s = expect_field("down")).ok()) return s;
   }
   if (step.contains("head")) {
     checked = true;
-    if (engine_.down()) return DatabaseDown();
-    if (!(s = ExpectEqual("head", "the head LSN", engine_.wal().head(), step["head"])).ok()) {
-      return s;
-    }
+    if (!(s = expect_field("head")).ok()) return s;
   }
   if (step.contains("lsn") || step.contains("entry") || step.contains("event")) {
     if (!step.contains("lsn")) {
@@ -977,29 +978,9 @@ Status Simulator::DoExpect(const Json& step, Json*) {
     if (!step.contains("entry") && !step.contains("event")) {
       return Status::Invalid("lsn", "needs \"entry\" or \"event\" to check");
     }
-    std::uint64_t lsn = 0;
-    if (!(s = GetCount(step, "lsn", std::numeric_limits<std::int64_t>::max(), &lsn)).ok()) return s;
     checked = true;
-    if (step.contains("entry")) {
-      if (engine_.down()) return DatabaseDown();
-      const RecordInfo* r = engine_.wal().Find(lsn);
-      Json actual = nullptr;
-      LogEntry entry;
-      std::string why;
-      if (r != nullptr && engine_.wal().Read(*r, &entry, &why)) actual = ToJson(entry);
-      s = ExpectEqual("entry", "the log entry at LSN " + std::to_string(lsn), actual, step["entry"]);
-      if (!s.ok()) return s;
-    }
-    if (step.contains("event")) {
-      const ChangeStream& stream = engine_.stream();
-      const std::size_t i = stream.FirstAfter(lsn - (lsn > 0 ? 1 : 0));
-      ChangeEvent event;
-      Json actual = i < stream.size() && stream.LsnAt(i) == lsn && stream.Event(i, &event)
-                        ? ToJson(event)
-                        : Json(nullptr);
-      s = ExpectEqual("event", "the change event at LSN " + std::to_string(lsn), actual, step["event"]);
-      if (!s.ok()) return s;
-    }
+    if (step.contains("entry") && !(s = expect_field("entry")).ok()) return s;
+    if (step.contains("event") && !(s = expect_field("event")).ok()) return s;
   }
   if (step.contains("key") != step.contains("value")) {
     return Status::Invalid(step.contains("key") ? "value" : "key",
@@ -1007,34 +988,13 @@ Status Simulator::DoExpect(const Json& step, Json*) {
   }
   if (step.contains("key")) {
     checked = true;
-    std::string key;
-    if (!(s = GetString(step, "key", &key)).ok()) return s;
-    const Document* value = nullptr;
-    if (!(s = engine_.Get(key, &value)).ok()) return s;
-    s = ExpectEqual("value", "storage's value of '" + key + "'",
-                    value == nullptr ? Json(nullptr) : *value, step["value"]);
-    if (!s.ok()) return s;
+    if (!(s = expect_field("value")).ok()) return s;
   }
   // The log's size and what pins it.
-  if (step.contains("log_entries")) {
+  for (const char* field : {"log_entries", "log_start", "pinned_by"}) {
+    if (!step.contains(field)) continue;
     checked = true;
-    if (engine_.down()) return DatabaseDown();
-    s = ExpectEqual("log_entries", "the number of log entries", VisibleEntries(),
-                    step["log_entries"]);
-    if (!s.ok()) return s;
-  }
-  if (step.contains("log_start")) {
-    checked = true;
-    s = ExpectEqual("log_start", "the LSN the log starts at", engine_.wal().start_lsn(),
-                    step["log_start"]);
-    if (!s.ok()) return s;
-  }
-  if (step.contains("pinned_by")) {
-    checked = true;
-    const LogPins pins = engine_.Pins();
-    s = ExpectEqual("pinned_by", "the consumer that pins the log (the lowest committed position)",
-                    pins.consumer.empty() ? Json(nullptr) : Json(pins.consumer), step["pinned_by"]);
-    if (!s.ok()) return s;
+    if (!(s = expect_field(field)).ok()) return s;
   }
   bool about_consumer = step.contains("position") || step.contains("lag") ||
                         step.contains("query") || step.contains("committed") ||
@@ -1058,29 +1018,8 @@ Status Simulator::DoExpect(const Json& step, Json*) {
                                          "to check");
     }
     checked = true;
-    if (step.contains("position")) {
-      s = ExpectEqual("position", "the position of '" + name + "'", c->position(),
-                      step["position"]);
-      if (!s.ok()) return s;
-    }
-    if (step.contains("lag")) {
-      s = ExpectEqual("lag", "the lag of '" + name + "'", engine_.Lag(*c), step["lag"]);
-      if (!s.ok()) return s;
-    }
-    if (step.contains("committed")) {
-      s = ExpectEqual("committed", "the committed position of '" + name + "'", c->committed(),
-                      step["committed"]);
-      if (!s.ok()) return s;
-    }
-    if (step.contains("out_of_range")) {
-      s = ExpectEqual("out_of_range", "whether '" + name + "' is out of range",
-                      engine_.OutOfRange(*c), step["out_of_range"]);
-      if (!s.ok()) return s;
-    }
-    if (step.contains("state_store_rows")) {
-      s = ExpectEqual("state_store_rows", "the number of state-store rows of '" + name + "'",
-                      c->system().state_store_rows(), step["state_store_rows"]);
-      if (!s.ok()) return s;
+    for (const char* field : {"position", "lag", "committed", "out_of_range", "state_store_rows"}) {
+      if (step.contains(field) && !(s = expect_field(field)).ok()) return s;
     }
     if (step.contains("reason_includes")) {
       std::string text;
@@ -1171,7 +1110,7 @@ Status Simulator::Observe(const std::string& ask, const Json& step, Json* actual
   }
   if (ask == "pinned_by") {
     const LogPins pins = engine_.Pins();
-    *subject = "the consumer that pins the log";
+    *subject = "the consumer that pins the log (the lowest committed position)";
     *actual = pins.consumer.empty() ? Json(nullptr) : Json(pins.consumer);
     return Status::OK();
   }
