@@ -7,8 +7,10 @@ namespace unbundled {
 Status ValidateScenario(const Json& scenario) {
   if (!scenario.is_object()) return Status::Invalid("scenario", "must be a JSON object");
   for (const auto& [name, value] : scenario.items()) {
-    if (name != "title" && name != "description" && name != "consumers" && name != "steps") {
-      return Status::Invalid(name, "unknown field (expected title, description, consumers, steps)");
+    if (name != "title" && name != "description" && name != "sources" && name != "consumers" &&
+        name != "steps") {
+      return Status::Invalid(name,
+                             "unknown field (expected title, description, sources, consumers, steps)");
     }
   }
   auto title = scenario.find("title");
@@ -18,6 +20,17 @@ Status ValidateScenario(const Json& scenario) {
   auto description = scenario.find("description");
   if (description != scenario.end() && !description->is_string()) {
     return Status::Invalid("description", "must be a string");
+  }
+  // The book sections a lesson teaches, as text the page shows.
+  auto sources = scenario.find("sources");
+  if (sources != scenario.end()) {
+    if (!sources->is_array()) return Status::Invalid("sources", "must be an array of strings");
+    for (std::size_t i = 0; i < sources->size(); ++i) {
+      const Json& one = (*sources)[i];
+      if (!one.is_string() || one.get<std::string>().empty()) {
+        return Status::Invalid("sources[" + std::to_string(i) + "]", "must be a non-empty string");
+      }
+    }
   }
   auto consumers = scenario.find("consumers");
   if (consumers != scenario.end()) {

@@ -1,6 +1,7 @@
 // Scenario files: a title, consumers to start with, and steps to run.
 //
 //   scenario := {"title": string, "description"?: string,
+//                "sources"?: [string...],             the book sections it teaches
 //                "consumers"?: [consumer spec...],   added in replay mode
 //                "steps": [step...]}                 each step may carry "note"
 //

@@ -16,7 +16,12 @@ TEST(ValidateScenario, NamesTheBadPlace) {
   EXPECT_EQ(Validate(R"({"steps":[]})").message(), "title: must be a non-empty string");
   EXPECT_EQ(Validate(R"({"title":"t"})").message(), "steps: must be an array of steps");
   EXPECT_EQ(Validate(R"({"title":"t","steps":[],"extra":1})").message(),
-            "extra: unknown field (expected title, description, consumers, steps)");
+            "extra: unknown field (expected title, description, sources, consumers, steps)");
+  EXPECT_EQ(Validate(R"({"title":"t","sources":"DDIA","steps":[]})").message(),
+            "sources: must be an array of strings");
+  EXPECT_EQ(Validate(R"({"title":"t","sources":["DDIA ch. 11",""],"steps":[]})").message(),
+            "sources[1]: must be a non-empty string");
+  EXPECT_TRUE(Validate(R"({"title":"t","sources":["DDIA ch. 11"],"steps":[]})").ok());
   EXPECT_EQ(Validate(R"({"title":"t","steps":[{"op":"put"},3]})").message(),
             "steps[1]: must be an object like {\"op\": ...}");
   EXPECT_EQ(Validate(R"({"title":"t","steps":[{"op":"putt"}]})").message(),
