@@ -38,12 +38,13 @@ function movedAny(step, result) {
 export class History {
   /**
    * @param module the loaded wasm module
-   * @param session {title, description?, consumers: [spec], steps: [step]}
+   * @param session {title, description?, sources?, consumers: [spec], steps: [step]}
    */
   constructor(module, session) {
     this.module = module;
     this.title = session.title;
     this.description = session.description ?? '';
+    this.sources = session.sources ?? [];  // the book sections a lesson teaches
     this.consumers = session.consumers ?? [];
     this.steps = [];
     this.stepChunks = [];  // JSON texts of steps, STEP_CHUNK a chunk (scenarioText)
@@ -420,6 +421,19 @@ export class History {
     return this.sim.apply(step);
   }
 
+  /**
+   * The result of step n (1-based). A loaded step's is worked out if it is
+   * not known yet (the cursor goes there and back).
+   */
+  resultAt(n) {
+    if (!this.known(n)) {
+      const at = this.cursor;
+      this.goTo(n);
+      this.goTo(at);
+    }
+    return this.results[n - 1];
+  }
+
   /** The step that led to the current point, its result and index (1-based), or null. */
   current() {
     if (this.cursor === 0) return null;
@@ -453,6 +467,7 @@ export class History {
   toSession() {
     const s = { title: this.title };
     if (this.description) s.description = this.description;
+    if (this.sources.length) s.sources = this.sources;
     if (this.consumers.length) s.consumers = this.consumers;
     s.steps = this.steps;
     return { scenario: s, cursor: this.cursor };

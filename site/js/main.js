@@ -13,6 +13,9 @@ import {
   encodeSession, decodeSession, readScenarioFile, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
 } from './share.js';
 import * as store from './store.js';
+import {
+  sameJson, outcome, rightFirstTime, predictionRecord, summarize, scoreText, renderSummary, MAX_STUDENT_CHARS,
+} from './completion.js';
 
 const $ = (id) => document.getElementById(id);
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
@@ -46,10 +49,12 @@ const page = {
   showRemoved: false,  // the log strip lists the entries retention removed too (view's wal.full)
   // The student's answers to predict steps, by step object (the same objects
   // as the history's steps, so Back and forward, a fork undone or a return
-  // to the lesson keep them): {tries, wrong: [values], done: null | 'right'
-  // | 'revealed'}. An entry is made when the student reaches the step. Kept
-  // in memory only: a reload asks again.
+  // to the lesson keep them): {step: its number, answers: [values in order],
+  // revealed, actual: the engine's value}. An entry is made when the student
+  // reaches the step. Saved and shared by step number (completion.js).
   predictions: new Map(),
+  answers: 0,          // counts changes to the answers (saving compares it)
+  completionLink: { key: null, url: null },  // the completion link made for the current answers
 };
 
 // A window of the log as the strip lists it: with the removed entries when
@@ -78,6 +83,7 @@ function clearNotices() {
 }
 
 function openSession(scenario, cursor, lesson = null, loaded = null) {
+  hideSummary();
   page.win = { wal: null, events: null, storage: 0, rows: {}, at: null };
   page.showRemoved = false;
   page.fresh = null;
@@ -96,6 +102,7 @@ function openSession(scenario, cursor, lesson = null, loaded = null) {
   if (page.predictions.size) {
     const kept = new Set(page.history.steps);
     for (const step of page.predictions.keys()) if (!kept.has(step)) page.predictions.delete(step);
+    page.answers++;
   }
   page.lesson = lesson;
   page.leftLessonAt = null;
@@ -149,16 +156,20 @@ function onScript() {
 // in pagehide on a reload), pagehide and the tab being hidden. The sandbox is
 // also kept in a slot of its own, so that opening a lesson and coming back to
 // the sandbox does not lose it. A failed write is shown on the page until a
-// later one succeeds. When only the cursor moved since a write that
-// succeeded, only the cursor is written (a few bytes, however long the
-// session); the session's text is built from cached step texts.
+// later one succeeds. When only the cursor moved, or the student answered a
+// prediction, since a write that succeeded, only the cursor and the answers
+// are written (a few bytes, however long the session); the session's text
+// is built from cached step texts.
 const SAVE_GAP = 300;
 const saving = { mark: null, timer: null, writing: 0, last: -Infinity, stepsSaved: false, generation: 0 };
 
+// What a save is of. Its items at PLACE_ONLY are what a small write of the
+// cursor and the answers (store.saveCursor) covers.
 function saveMark() {
   const { history } = page;
-  return [history, history.steps.length, history.cursor, history.steps[history.steps.length - 1], history.consumers, page.lesson];
+  return [history, history.steps.length, history.cursor, history.steps[history.steps.length - 1], history.consumers, page.lesson, page.answers];
 }
+const PLACE_ONLY = new Set([2, 6]);
 
 function unsaved() {
   if (page.embed || page.holdSave || !page.history) return false;
@@ -180,17 +191,19 @@ function flushSave(now) {
     if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
     return;
   }
-  // Only the cursor moved (saveMark()[2]) since the last write, which
-  // succeeded: write only the cursor.
-  const cursorOnly = saving.stepsSaved && saving.mark && saveMark().every((x, i) => i === 2 || x === saving.mark[i]);
+  // Only the cursor or the answers changed since the last write, which
+  // succeeded: write only those.
+  const cursorOnly = saving.stepsSaved && saving.mark && saveMark().every((x, i) => PLACE_ONLY.has(i) || x === saving.mark[i]);
   saving.mark = saveMark();
   saving.last = performance.now();
   const { scenario, cursor } = page.history.toSession();
   const session = { scenario, cursor };
   if (page.lesson && onScript()) session.lesson = page.lesson.file;
+  const answers = predictionRecord(page.history.steps, page.predictions);
+  if (answers.length) session.predictions = answers;
   // The text is built from the history's cached step texts: a long session
   // is not serialized again for each save.
-  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson);
+  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson, session.predictions);
   const slots = page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
   let writes;
   if (cursorOnly) {
@@ -256,7 +269,10 @@ async function openSandbox() {
     notice(unreadable('sandbox', e), 'error');
   }
   try {
-    if (saved) return openSession(saved.scenario, saved.cursor);
+    if (saved) {
+      openSession(saved.scenario, saved.cursor);
+      return takeAnswers(saved, 'saved');
+    }
   } catch (e) {
     store.remove(SLOT_SANDBOX);
     notice(`Your saved sandbox could not be replayed (${e.message}) and was discarded.`, 'error');
@@ -446,19 +462,6 @@ function togglePlay() {
 
 // ---------------------------------------------------------------- predictions
 
-/** Equal as JSON values: objects whatever the order of their keys, arrays in order. */
-function sameJson(a, b) {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a), kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]));
-  }
-  return false;
-}
-
 // The current step if it is a prediction (the engine checked it: ok), or null.
 function currentPrediction() {
   const c = page.history?.current();
@@ -468,18 +471,21 @@ function currentPrediction() {
 // The current prediction if the student has not answered it (or seen the answer) yet.
 function awaitingPrediction() {
   const c = currentPrediction();
-  return c && !page.predictions.get(c.step)?.done ? c : null;
+  return c && !outcome(page.predictions.get(c.step)).done ? c : null;
 }
 
 // Reaching a prediction counts it in the score.
 function notePrediction() {
   const c = currentPrediction();
-  if (c && !page.predictions.has(c.step)) page.predictions.set(c.step, { tries: 0, wrong: [], done: null });
+  if (c && !page.predictions.has(c.step)) {
+    page.predictions.set(c.step, { step: c.index, answers: [], revealed: false, actual: c.result.actual });
+    page.answers++;
+  }
 }
 
 function predictionScore() {
   let right = 0;
-  for (const p of page.predictions.values()) if (p.done === 'right' && p.tries === 1) right++;
+  for (const p of page.predictions.values()) if (rightFirstTime(p)) right++;
   return `Predictions: ${right} of ${page.predictions.size} right first time`;
 }
 
@@ -487,19 +493,43 @@ function answerPrediction(value) {
   const c = awaitingPrediction();
   if (!c) return;
   const p = page.predictions.get(c.step);
-  p.tries++;
-  if (sameJson(value, c.result.actual)) p.done = 'right';
-  else p.wrong.push(value);
+  p.answers.push(value);
+  page.answers++;
   render();
-  focusPrediction(p.done ? 'after' : 'retry');
+  focusPrediction(outcome(p).done ? 'after' : 'retry');
 }
 
 function revealPrediction() {
   const c = awaitingPrediction();
   if (!c) return;
-  page.predictions.get(c.step).done = 'revealed';
+  page.predictions.get(c.step).revealed = true;
+  page.answers++;
   render();
   focusPrediction('after');
+}
+
+/**
+ * Takes in answers saved or shared ({step, tries, revealed}, checked by
+ * completion.js) for the session on screen. The engine's value for each is
+ * the replay's own.
+ */
+function restorePredictions(record) {
+  const { history } = page;
+  for (const p of record) {
+    const step = history.steps[p.step - 1];
+    const result = history.resultAt(p.step);
+    if (step?.op !== 'predict' || !result?.ok) continue;
+    page.predictions.set(step, { step: p.step, answers: p.tries.map((t) => t.answer), revealed: p.revealed, actual: result.actual });
+  }
+  page.answers++;
+  render();
+}
+
+// The predictions of the session on screen, its answers and score
+// (completion.js summarize) with `record` (default: the page's own answers)
+// and a claimed score.
+function sessionSummary(record = predictionRecord(page.history.steps, page.predictions), claimed = null) {
+  return summarize(page.history.steps, (n) => page.history.resultAt(n), record, claimed);
 }
 
 // The keyboard goes to the question (its first choice or its field), or
@@ -531,7 +561,8 @@ function renderPrediction() {
     fill(box);
     return;
   }
-  const p = page.predictions.get(c.step);
+  const entry = page.predictions.get(c.step);
+  const p = outcome(entry);
   const { step, result } = c;
   // Drawn again only when the prediction or its answers change (a draw for
   // another reason keeps what is typed in the field).
@@ -546,7 +577,7 @@ function renderPrediction() {
     if (Array.isArray(step.choices) && step.choices.length) {
       parts.push(h('div', { class: 'predict-choices', id: 'predict-choices', role: 'group', 'aria-label': 'Choices' },
         step.choices.map((choice) => {
-          const tried = p.wrong.some((w) => sameJson(w, choice));
+          const tried = entry.answers.some((w) => sameJson(w, choice));
           return h('button', { type: 'button', class: tried ? 'choice tried' : 'choice', disabled: tried,
             'aria-label': tried ? `${pretty(choice)} (tried: not right)` : null,
             onclick: () => answerPrediction(choice) }, tried ? `✗ ${pretty(choice)}` : pretty(choice));
@@ -740,7 +771,7 @@ function renderTimeline() {
   const current = history.current();
   const cs = $('current-step');
   if (current) {
-    cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result, page.predictions.get(current.step))}`;
+    cs.textContent = `Step ${current.index}: ${describeStep(current.step, current.result, outcome(page.predictions.get(current.step)))}`;
     // A lesson step that shows a refusal is marked as such, not as an error.
     cs.className = `current-step${current.result.ok ? '' : current.step.refused ? ' refused expected-refusal' : ' refused'}`;
     cs.title = page.ops[current.step.op]?.summary ?? '';
@@ -775,8 +806,10 @@ function renderLesson() {
   $('lesson').hidden = !lesson;
   if (!lesson) return;
   $('lesson-title').textContent = lesson.title;
+  renderSources($('lesson-sources'), lesson.scenario.sources);
   const script = onScript();
   $('lesson-offscript').hidden = script;
+  renderCompletion(script && history.cursor === lesson.scenario.steps.length && !awaitingPrediction());
   if (script) {
     const n = lesson.scenario.steps.length;
     $('lesson-progress').textContent = history.cursor === n ? `finished (${n} steps)` : `step ${history.cursor} of ${n}`;
@@ -788,6 +821,102 @@ function renderLesson() {
     $('lesson-progress').textContent = `paused at step ${page.leftLessonAt ?? 0}`;
     $('lesson-note').textContent = 'Your own steps are in the history too: step back and forward through them as usual.';
   }
+}
+
+// The book sections a lesson teaches (its `sources`), as text.
+function renderSources(el, sources) {
+  const list = Array.isArray(sources) ? sources.filter((x) => typeof x === 'string') : [];
+  el.hidden = list.length === 0;
+  fill(el, list.length ? [h('span', { class: 'sources-label' }, 'Reading: '),
+    list.map((text, i) => [i ? '; ' : '', h('cite', { class: 'source' }, text)])] : []);
+}
+
+// ---------------------------------------------------------------- completion
+
+// At the end of a lesson: the score and the completion link, a share link
+// of the whole session with the student's answers and the score they saw
+// (a claim: the instructor's page works it out again). The link is made
+// again when the answers or the name change.
+function renderCompletion(finished) {
+  const box = $('lesson-complete');
+  box.hidden = !finished;
+  if (!finished) return;
+  const summary = sessionSummary();
+  $('complete-score').textContent = scoreText(summary);
+  const name = $('student-name').value.trim().slice(0, MAX_STUDENT_CHARS);
+  const key = `${page.history.steps.length}/${page.answers}/${name}`;
+  const made = page.completionLink;
+  if (made.key === key && made.history === page.history) return;
+  Object.assign(made, { key, history: page.history, url: null });
+  $('completion-url').value = '';
+  $('completion-status').textContent = 'Making the link…';
+  const session = page.history.toSession();
+  session.lesson = page.lesson.file;
+  const record = predictionRecord(page.history.steps, page.predictions);
+  if (record.length) session.predictions = record;
+  session.completion = { score: { right: summary.right, of: summary.of } };
+  if (name) session.completion.student = name;
+  encodeSession(session).then((code) => {
+    if (made.key !== key) return;  // the answers or the name changed meanwhile: a newer link is on its way
+    made.url = `${location.origin}${location.pathname}#s=${code}`;
+    $('completion-url').value = made.url;
+    $('completion-status').textContent = '';
+  });
+}
+
+async function copyCompletion() {
+  const url = page.completionLink.url;
+  if (!url) return;
+  $('completion-url').select();
+  try {
+    await navigator.clipboard.writeText(url);
+    $('completion-status').textContent = 'Copied to the clipboard.';
+  } catch {
+    $('completion-status').textContent = 'Copy it from the box.';
+  }
+}
+
+// The completion record of a completion link (`s`, checked by share.js)
+// opened on this page: the link's claims beside what the replay on screen
+// gives. `lessonFile`: the site's copy of the lesson the link names, if any.
+function showSummary(s, lessonFile) {
+  const problems = [];
+  if (s.recordError) problems.push({ where: 'Record', what: `the answers could not be read (${s.recordError}), so none are counted` });
+  let lesson = null;
+  if (s.lesson !== undefined) {
+    const entry = page.lessons.find((l) => l.file === s.lesson);
+    if (!entry || !lessonFile) {
+      problems.push({ where: 'Lesson', what: `the link names the lesson “${s.lesson}”, which this site does not have` });
+    } else {
+      lesson = { file: entry.file, title: lessonFile.title };
+      const mine = s.scenario.steps, theirs = lessonFile.steps;
+      const k = mine.findIndex((step, i) => JSON.stringify(step) !== JSON.stringify(theirs[i]));
+      if (k >= 0 || mine.length !== theirs.length) {
+        problems.push({ where: 'Steps', what: k >= 0 && k < theirs.length
+          ? `step ${k + 1} differs from step ${k + 1} of the lesson “${lessonFile.title}” (the session is not the lesson's)`
+          : `the link has ${plural(mine.length, 'step')}, the lesson “${lessonFile.title}” has ${plural(theirs.length, 'step')}` });
+      }
+    }
+  }
+  const record = s.predictions ?? [];
+  const summary = sessionSummary(record, s.completion?.score ?? null);
+  const el = $('completion');
+  renderSummary(el, summary, {
+    title: s.scenario.title,
+    lesson,
+    sources: (lesson ? lessonFile : s.scenario).sources,
+    student: s.completion?.student ?? (s.completion ? '' : undefined),
+    steps: s.scenario.steps.length,
+    cursor: s.cursor,
+    problems,
+  }, { print: () => window.print(), close: hideSummary });
+  el.hidden = false;
+  document.body.classList.add('has-summary');
+}
+
+function hideSummary() {
+  $('completion').hidden = true;
+  document.body.classList.remove('has-summary');
 }
 
 // Re-rendering replaces the consumer cards; keep the keyboard focus on the
@@ -1259,6 +1388,8 @@ function wireControls() {
   $('share').addEventListener('click', async () => {
     const session = page.history.toSession();
     if (page.lesson && onScript()) session.lesson = page.lesson.file;
+    const record = predictionRecord(page.history.steps, page.predictions);
+    if (record.length) session.predictions = record;
     const url = `${location.origin}${location.pathname}#s=${await encodeSession(session)}`;
     $('share-box').hidden = false;
     $('share-url').value = url;
@@ -1271,6 +1402,12 @@ function wireControls() {
     }
   });
   $('export').addEventListener('click', exportScenario);
+  $('completion-copy').addEventListener('click', copyCompletion);
+  try { $('student-name').value = localStorage.getItem('unbundled.student') ?? ''; } catch { /* no storage */ }
+  $('student-name').addEventListener('input', () => {
+    try { localStorage.setItem('unbundled.student', $('student-name').value); } catch { /* no storage */ }
+    renderLesson();
+  });
   $('export-ndjson').addEventListener('click', () => {
     download('change-stream.ndjson', debeziumNdjson(page.history.state().events, Date.now()), 'application/x-ndjson');
   });
@@ -1399,14 +1536,31 @@ async function start() {
   await openSandbox();
 }
 
-/** Opens a checked {scenario, cursor, lesson?}: as the lesson if it is still its script. */
-async function openSaved(s) {
+/**
+ * Opens a checked {scenario, cursor, lesson?, predictions?}: as the lesson if
+ * it is still its script, with the answers. `from`: 'saved' or 'link', for
+ * the notice if the answers cannot be read. Resolves to the site's copy of
+ * the lesson it names, if there is one.
+ */
+async function openSaved(s, from = 'saved') {
   const entry = s.lesson && page.lessons.find((l) => l.file === s.lesson);
-  if (entry) {
-    const lesson = await fetchJson(`lessons/${entry.file}`);
-    if (sameSteps(lesson.steps, s.scenario.steps)) return openLesson(entry.file, s.cursor, lesson);
+  let lesson = null;
+  if (entry) lesson = await fetchJson(`lessons/${entry.file}`);
+  if (lesson && sameSteps(lesson.steps, s.scenario.steps)) await openLesson(entry.file, s.cursor, lesson);
+  else openSession(s.scenario, s.cursor);
+  takeAnswers(s, from);
+  return lesson;
+}
+
+// The answers saved or shared with a session just opened; a malformed
+// record is reported (naming the field) and left out, nothing else changed.
+function takeAnswers(s, from) {
+  if (s.predictions?.length) restorePredictions(s.predictions);
+  if (s.recordError) {
+    notice(from === 'link'
+      ? `The answers to the predictions in this link could not be read (${s.recordError}), so they were left out. The session itself is as the link has it.`
+      : `Your saved answers to the predictions could not be read (${s.recordError}) and were discarded. The session itself is restored.`, 'error');
   }
-  return openSession(s.scenario, s.cursor);
 }
 
 /**
@@ -1427,7 +1581,10 @@ async function openFromLink() {
   };
   if (hash.has('s')) {
     try {
-      await openSaved(await decodeSession(page.module, hash.get('s')));
+      const s = await decodeSession(page.module, hash.get('s'));
+      const lesson = await openSaved(s, 'link');
+      // A completion link: its record, worked out again here.
+      if ('completion' in s) showSummary(s, lesson);
       clean();
     } catch (e) {
       clean();

@@ -3,6 +3,7 @@
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
 import { scenarioError } from './engine.js';
+import { checkPredictions, checkCompletion } from './completion.js';
 
 export const LINK_VERSION = 1;
 // Browser storage slots (store.js): the session on screen (restored on
@@ -32,7 +33,7 @@ async function pipe(bytes, stream) {
 // edited link fail to decode instead of decoding to a different session.
 const FORMAT = 'deflate';
 
-/** Encodes {scenario, cursor} compactly for a URL fragment: zlib deflate + base64url. */
+/** Encodes {scenario, cursor, ...} compactly for a URL fragment: zlib deflate + base64url. */
 export async function encodeSession(session) {
   const json = JSON.stringify({ v: LINK_VERSION, ...session });
   const packed = await pipe(new TextEncoder().encode(json), new CompressionStream(FORMAT));
@@ -61,7 +62,12 @@ export async function decodeSession(module, text) {
   return checkSession(module, data, 'link');
 }
 
-/** Checks a parsed {v, scenario, cursor} object. */
+/**
+ * Checks a parsed {v, scenario, cursor, lesson?, predictions?, completion?}
+ * object. A malformed record of answers (predictions, completion: see
+ * completion.js) does not refuse the session: it is left out, and
+ * `recordError` names the field.
+ */
 export function checkSession(module, data, what) {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`the ${what} is not a session`);
   if (data.v !== LINK_VERSION) throw new Error(`v: unsupported ${what} version ${JSON.stringify(data.v)}`);
@@ -73,6 +79,16 @@ export function checkSession(module, data, what) {
   }
   const out = { scenario: data.scenario, cursor: data.cursor };
   if (typeof data.lesson === 'string') out.lesson = data.lesson;
+  // A completion link is one with claims, even claims that cannot be read:
+  // the page then shows its summary, saying what is wrong.
+  if ('completion' in data) out.completion = null;
+  try {
+    if ('predictions' in data) out.predictions = checkPredictions(data.predictions, data.scenario.steps);
+    if ('completion' in data) out.completion = checkCompletion(data.completion);
+  } catch (e) {
+    delete out.predictions;
+    out.recordError = e.message;
+  }
   return out;
 }
 

@@ -4,15 +4,17 @@
 // of the disk, so a long session fits; localStorage holds about 5 MB.
 //
 // A session is kept as the JSON text the page has always saved,
-// {"v": 1, "scenario", "cursor", "lesson"?}, and checked as share.js checks
-// any session from outside when it is read back: a corrupt one is discarded
-// and reported, never half-loaded.
+// {"v": 1, "scenario", "cursor", "lesson"?, "predictions"?}, and checked as
+// share.js checks any session from outside when it is read back: a corrupt
+// one is discarded and reported, never half-loaded (a malformed record of
+// the student's answers is left out and reported, the session kept).
 //
 // Earlier versions of the page saved into localStorage. Such a save is read
 // first and moved into IndexedDB (then removed from localStorage): where
 // IndexedDB works this module writes nothing to localStorage, so an entry
 // there is newer than what IndexedDB holds for the slot.
 import { checkSession, LINK_VERSION } from './share.js';
+import { checkPredictions } from './completion.js';
 
 const DB_NAME = 'unbundled';
 const STORE_NAME = 'sessions';
@@ -95,11 +97,12 @@ function failure(e, text) {
 }
 
 /**
- * The text save() writes for {scenario, cursor, lesson?}, given the
- * scenario's JSON text (History.scenarioText(), which caches it).
+ * The text save() writes for {scenario, cursor, lesson?, predictions?},
+ * given the scenario's JSON text (History.scenarioText(), which caches it).
  */
-export function sessionText(scenarioText, cursor, lesson) {
-  const tail = lesson === undefined ? '' : `,"lesson":${JSON.stringify(lesson)}`;
+export function sessionText(scenarioText, cursor, lesson, predictions) {
+  let tail = lesson === undefined ? '' : `,"lesson":${JSON.stringify(lesson)}`;
+  if (predictions !== undefined) tail += `,"predictions":${JSON.stringify(predictions)}`;
   return `{"v":${JSON.stringify(LINK_VERSION)},"scenario":${scenarioText},"cursor":${JSON.stringify(cursor)}${tail}}`;
 }
 
@@ -128,16 +131,21 @@ export async function save(slot, session, text = texts.get(session)) {
   }
 }
 
-// Where a saved session's reader is: kept beside it under its own key, so
-// that moving through a long history writes a few bytes, not the session.
-// It applies to the session whose number of steps it names.
+// Where a saved session's reader is, and the student's answers to its
+// predictions: kept beside it under its own key, so that moving through a
+// long history, or answering, writes a few bytes, not the session. It
+// applies to the session whose number of steps it names.
 const placeSlot = (slot) => `${slot}:cursor`;
-const placeOf = (session) => ({ cursor: session.cursor, steps: session.scenario.steps.length });
+function placeOf(session) {
+  const place = { cursor: session.cursor, steps: session.scenario.steps.length };
+  if (session.predictions !== undefined) place.predictions = session.predictions;
+  return place;
+}
 
 /**
- * Saves only the cursor of `session`, whose steps (and lesson) are those
- * last saved in `slot` by save(). Without IndexedDB it saves the whole
- * session, as textOf() gives it. Resolves like save().
+ * Saves only the cursor and the predictions of `session`, whose steps (and
+ * lesson) are those last saved in `slot` by save(). Without IndexedDB it
+ * saves the whole session, as textOf() gives it. Resolves like save().
  */
 export async function saveCursor(slot, session, textOf) {
   const db = await database();
@@ -179,7 +187,8 @@ export async function load(slot, module) {
   }
   if (db && !legacy) {
     // A cursor saved since: used when it belongs to these steps (anything
-    // else about it is ignored, as the session itself is whole).
+    // else about it is ignored, as the session itself is whole). So are the
+    // answers saved with it; malformed ones are left out and reported.
     let place = null;
     try {
       place = await run(db, 'readonly', (store) => store.get(placeSlot(slot)));
@@ -189,12 +198,22 @@ export async function load(slot, module) {
     const n = session.scenario.steps.length;
     if (place?.steps === n && Number.isInteger(place.cursor) && place.cursor >= 0 && place.cursor <= n) {
       session.cursor = place.cursor;
+      if ('predictions' in place) {
+        delete session.predictions;
+        delete session.recordError;
+        try {
+          session.predictions = checkPredictions(place.predictions, session.scenario.steps);
+        } catch (e) {
+          session.recordError = e.message;
+        }
+      }
     }
   }
   if (legacy) {
     // Moved to IndexedDB; kept in localStorage if that fails.
     lingering.add(slot);
-    await save(slot, session);
+    const { recordError, completion, ...kept } = session;
+    await save(slot, kept);
   }
   return session;
 }

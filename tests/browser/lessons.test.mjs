@@ -1,10 +1,14 @@
 // Lessons: every lesson in lessons/index.json played forward with Next (or →)
-// and back with Back, its notes and progress checked at every step; leaving
-// the script and returning to it.
+// and back with Back, its notes and progress checked at every step, each
+// prediction answered (alternately right first time, and wrong first then
+// right) and the score checked at the end; each lesson's completion link
+// opened in a fresh browser shows the same answers and score, and an edited
+// one says what does not match; leaving the script and returning to it.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { start, closePages, openPage, assertClean, screenState, put, blur, screenshot, SITE_DIR } from './harness.mjs';
 
 const LESSONS = JSON.parse(readFileSync(join(SITE_DIR, 'lessons', 'index.json'), 'utf8'))
@@ -14,6 +18,56 @@ let env;
 before(async () => { env = await start(); });
 afterEach(closePages);
 after(async () => { await env?.close(); });
+
+// Each lesson's completion link, by file, for the test of an edited one.
+const LINKS = new Map();
+
+/** A JSON value as the page writes it (render.js pretty). */
+function pretty(value) {
+  if (Array.isArray(value)) return `[${value.map(pretty).join(', ')}]`;
+  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pretty(v)}`).join(', ')}}`;
+  return JSON.stringify(value);
+}
+
+/** Equal as JSON values (the engine may order an object's keys otherwise). */
+function sameJson(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameJson(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/**
+ * The answers to give a prediction: the lesson's answer (for choices, the
+ * matching choice), after a wrong one when `wrongFirst` (another choice, or
+ * a typed value that is not the answer).
+ */
+function answersFor(step, wrongFirst) {
+  const right = step.choices ? step.choices.find((c) => sameJson(c, step.answer)) : step.answer;
+  if (!wrongFirst) return [right];
+  const wrong = step.choices ? step.choices.find((c) => !sameJson(c, step.answer)) : (sameJson(step.answer, 'not the answer') ? 'not this either' : 'not the answer');
+  return wrong === undefined ? [right] : [wrong, right];
+}
+
+/** Gives one answer to the prediction on screen: a choice button, or the typed field. */
+async function giveAnswer(page, step, value) {
+  if (step.choices) await page.locator('#lesson-predict #predict-choices button').nth(step.choices.findIndex((c) => sameJson(c, value))).click();
+  else {
+    await page.fill('#lesson-predict #predict-input', JSON.stringify(value));
+    await page.click('#lesson-predict #predict-check');
+  }
+}
+
+/** At a prediction not yet answered, answers it right (for tests about other things). */
+async function answerIfAsked(page, steps) {
+  const at = Number((await page.locator('#step-label').textContent()).match(/^step (\d+)/)[1]);
+  const step = steps[at - 1];
+  if (step?.op === 'predict' && await page.locator('#lesson-predict #predict-result').count() === 0) {
+    await giveAnswer(page, step, answersFor(step, false)[0]);
+  }
+}
 
 /** What the lesson panel and the timeline show. */
 function lessonScreen(page) {
@@ -59,7 +113,12 @@ LESSONS.forEach((lesson, li) => {
     assert.equal(s.offscript, false);
     assert.deepEqual((await screenState(page)).entries, [], 'a lesson starts with an empty log');
 
+    const sources = lesson.scenario.sources ?? [];
+    assert.equal(await page.locator('#lesson-sources').isVisible(), sources.length > 0, 'a Reading line when the lesson has sources');
+    if (sources.length) assert.equal(await page.locator('#lesson-sources').textContent(), `Reading: ${sources.join('; ')}`);
+
     const middle = Math.ceil(n / 2);
+    const given = [];  // [{step, answers}] in the order asked
     await blur(page);
     for (let i = 1; i <= n; i++) {
       if (useKeys) await page.keyboard.press('ArrowRight');
@@ -77,10 +136,60 @@ LESSONS.forEach((lesson, li) => {
       }
       assert.equal(s.offscript, false);
       if (steps[i - 1].op === 'expect') assert.match(s.current, /^Step \d+: check .+: holds$/);
+      if (steps[i - 1].op === 'predict') {
+        // Asked and waited at: alternately right first time, and wrong first then right.
+        const step = steps[i - 1];
+        assert.equal(await page.locator('#lesson-predict #predict-prompt').textContent(), `Predict: ${step.prompt}`);
+        assert.ok(await page.locator('#forward').isDisabled(), `Next waits at step ${i}'s prediction`);
+        assert.equal(await page.locator('#lesson-predict #predict-actual').count(), 0, 'the answer is hidden');
+        const answers = answersFor(step, given.length % 2 === 1);
+        for (const value of answers) await giveAnswer(page, step, value);
+        const result = await page.locator('#lesson-predict #predict-result').textContent();
+        assert.ok(result.startsWith(`Right on try ${answers.length}.`), `step ${i}: ${result}`);
+        assert.ok(sameJson(JSON.parse(await page.locator('#lesson-predict #predict-actual').textContent()), step.answer), 'the engine\'s value is the lesson\'s answer');
+        if (step.why) assert.equal(await page.locator('#lesson-predict #predict-why').textContent(), step.why);
+        s = await lessonScreen(page);
+        assert.ok(s.current.startsWith(`Step ${i}: predict: ${step.prompt} Answer: `) && s.current.endsWith(`(right on try ${answers.length})`), s.current);
+        given.push({ step: i, answers });
+      }
       if (i === middle) await screenshot(page, `lesson-${slug}-step-${i}`);
     }
     await screenshot(page, `lesson-${slug}-step-${n}-last`);
     assert.ok(await page.locator('#forward').isDisabled(), 'Next is disabled at the end');
+
+    // The score the answers imply, and the completion link.
+    const right = given.filter((g) => g.answers.length === 1).length;
+    const score = given.length ? `Predictions: ${right} of ${given.length} right first time` : 'No predictions to score';
+    assert.equal(await page.locator('#complete-score').textContent(), score);
+    if (given.length) assert.equal(await page.locator('#lesson-score').textContent(), score);
+    await page.waitForFunction(() => document.querySelector('#completion-url').value.startsWith('http'));
+    const link = await page.locator('#completion-url').inputValue();
+    LINKS.set(lesson.file, link);
+
+    // Opened in a fresh browser: the replay, the same answers and score.
+    const teacher = await openPage(env.browser, link);
+    await teacher.waitForSelector('#completion:not([hidden])');
+    const summary = await teacher.evaluate(() => ({
+      lesson: document.querySelector('#summary-lesson').textContent,
+      score: document.querySelector('#summary-score').textContent,
+      ok: document.querySelector('#summary-ok')?.textContent ?? null,
+      rows: Array.from(document.querySelectorAll('#summary-table tbody tr')).map((tr) => Array.from(tr.cells).map((c) => c.textContent)),
+      step: document.querySelector('#step-label').textContent,
+    }));
+    assert.equal(summary.lesson, `Lesson: ${lesson.scenario.title} (${lesson.file})`);
+    assert.equal(summary.score, score, 'the score, worked out again from the replay');
+    assert.equal(summary.ok, '✓ Everything the link claims matches the replay.');
+    assert.equal(summary.step, `step ${n} of ${n}`);
+    assert.equal(summary.rows.length, given.length);
+    given.forEach((g, k) => {
+      const [num, at, prompt, answers, actual, verdict] = summary.rows[k];
+      assert.deepEqual([num, at, prompt], [String(k + 1), String(g.step), steps[g.step - 1].prompt]);
+      assert.equal(answers, g.answers.map((v, j) => `${j === g.answers.length - 1 ? '✓' : '✗'} ${pretty(v)}`).join(', '));
+      assert.ok(sameJson(JSON.parse(actual), steps[g.step - 1].answer), `row ${k + 1}'s engine value ${actual}`);
+      assert.equal(verdict, g.answers.length === 1 ? 'right first time' : `right on try ${g.answers.length}`);
+    });
+    assertClean(assert, teacher);
+    await teacher.context().close();
 
     for (let i = n - 1; i >= 0; i--) {
       await page.click('#back');
@@ -96,6 +205,36 @@ LESSONS.forEach((lesson, li) => {
   });
 });
 
+test('an edited completion link of a lesson says what does not match', async (t) => {
+  const lesson = LESSONS.find((l) => LINKS.has(l.file) && l.scenario.steps.some((step) => step.op === 'predict'));
+  if (!lesson) return t.skip('no lesson asks a prediction yet');
+  const link = LINKS.get(lesson.file);
+  const data = JSON.parse(inflateSync(Buffer.from(new URL(link).hash.slice(3), 'base64url')).toString('utf8'));
+  const { right, of } = data.completion.score;
+  // The first wrong try claimed right, and a perfect score claimed.
+  const p = data.predictions.find((x) => x.tries.length > 1) ?? data.predictions[0];
+  const k = p.tries.findIndex((x) => !x.right);
+  const claims = [];
+  if (k >= 0) {
+    p.tries[k].right = true;
+    claims.push(`Step ${p.step}: try ${k + 1} (${pretty(p.tries[k].answer)}): the link says right, the replay says wrong`);
+  }
+  data.completion.score = { right: of, of };
+  if (right !== of) claims.push(`Score: the link says ${of} of ${of} right first time, the replay gives ${right} of ${of}`);
+  // A step of the lesson's changed (its note).
+  data.scenario.steps[0] = { ...data.scenario.steps[0], note: 'edited' };
+  claims.push(`Steps: step 1 differs from step 1 of the lesson “${lesson.scenario.title}”`);
+  const page = await openPage(env.browser, `${env.base}#s=${deflateSync(Buffer.from(JSON.stringify(data))).toString('base64url')}`);
+  await page.waitForSelector('#completion:not([hidden])');
+  const problems = await page.locator('#summary-mismatch li').allTextContents();
+  assert.equal(problems.length, claims.length, problems.join('\n'));
+  claims.forEach((c, i) => assert.ok(problems.some((x) => x.startsWith(c)), `“${c}” in:\n${problems.join('\n')}`));
+  assert.match(await page.locator('#summary-mismatch').textContent(), /^Does not match: /);
+  assert.equal(await page.locator('#summary-score').textContent(), `Predictions: ${right} of ${of} right first time`, 'the score is the replay\'s');
+  await screenshot(page, `lesson-${lesson.file.replace(/\.json$/, '')}-tampered`);
+  assertClean(assert, page);
+});
+
 test('taking an own action mid-lesson leaves the script; Return to the lesson goes back to that step', async () => {
   const lesson = LESSONS.find((l) => l.scenario.steps.length >= 6) ?? LESSONS[0];
   const { steps } = lesson.scenario;
@@ -105,7 +244,11 @@ test('taking an own action mid-lesson leaves the script; Return to the lesson go
   await page.selectOption('#lesson-picker', lesson.file);
   await page.waitForFunction((t) => document.querySelector('#lesson-title').textContent === t, lesson.scenario.title);
   await blur(page);
-  for (let i = 0; i < at; i++) await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < at; i++) {
+    await answerIfAsked(page, steps);
+    await blur(page);
+    await page.keyboard.press('ArrowRight');
+  }
   let s = await lessonScreen(page);
   assert.equal(s.progress, `step ${at} of ${n}`);
   const onScriptScreen = await screenState(page);
@@ -128,7 +271,8 @@ test('taking an own action mid-lesson leaves the script; Return to the lesson go
   assert.equal(s.note, steps[at - 1].note ?? '');
   assert.ok(await page.locator('#fork-notice').isHidden());
   assert.deepEqual(await screenState(page), onScriptScreen, 'the same picture as before leaving');
-  // And the lesson carries on from there.
+  // And the lesson carries on from there (once its question, if it asks one, is answered).
+  await answerIfAsked(page, steps);
   await page.click('#forward');
   s = await lessonScreen(page);
   assert.equal(s.note, steps[at].note ?? '');

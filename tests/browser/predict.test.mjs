@@ -210,7 +210,7 @@ test('a typed JSON answer is compared as a value: key order does not matter', as
 });
 
 test('in a lesson, the question and the score are in the lesson panel', async () => {
-  // A lesson served in place of the shipped list (the shipped lessons have no prediction yet).
+  // A lesson served in place of the shipped list (a small one, whatever the shipped lessons ask).
   const lesson = {
     title: 'Predicting a lesson',
     description: 'A lesson that asks.',

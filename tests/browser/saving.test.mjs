@@ -1,7 +1,9 @@
 // Saving the session across reloads: a long session (bigger than
 // localStorage allows) kept in IndexedDB, a failing store reported on the page
 // with an export, no write per Play tick, the localStorage fallback, old
-// localStorage saves moved over, and a corrupt saved session discarded.
+// localStorage saves moved over, a corrupt saved session discarded, and the
+// answers to a lesson's predictions kept (a malformed record of them
+// reported, changing nothing else).
 //
 // An init script counts the store's writes: every IndexedDB put and every
 // localStorage write of a session slot. With window.__failSaves set, a put
@@ -53,12 +55,22 @@ function storeHook({ fail, noIndexedDB, slots }) {
   };
 }
 
-/** openPage() in a context whose pages run storeHook first. */
-function openHooked(url, { fail = false, noIndexedDB = false } = {}) {
+/**
+ * openPage() in a context whose pages run storeHook first. `lesson`: served
+ * as the site's only lesson, demo.json. `clock`: the pages run on
+ * Playwright's clock (page.clock), which the test can pause.
+ */
+function openHooked(url, { fail = false, noIndexedDB = false, lesson = null, clock = false } = {}) {
   const browser = {
     async newContext(options) {
       const context = await env.browser.newContext(options);
       await context.addInitScript(storeHook, { fail, noIndexedDB, slots: SLOTS });
+      if (lesson) {
+        await context.route('**/lessons/index.json', (route) => route.fulfill({ json: [{ file: 'demo.json', title: lesson.title }] }));
+        await context.route('**/lessons/demo.json', (route) => route.fulfill({ json: lesson }));
+      }
+      // Before the page loads: its timers and performance.now() are the clock's from the start.
+      if (clock) await context.clock.install();
       return context;
     },
   };
@@ -247,7 +259,7 @@ test('a failing store shows a notice with an export button, and changes nothing 
 
 test('Play does not save on each tick, only where it stops; a step that changes nothing saves nothing', async () => {
   const { path } = generated(20, 'short.json');
-  const page = await openHooked(env.base);
+  const page = await openHooked(env.base, { clock: true });
   await importFile(page, path, 20);
   await page.selectOption('#speed', '100');
   let before = await settled(page);
@@ -260,10 +272,23 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   assert.equal((await settled(page)).puts, before.puts, 'no write for a refused step');
 
   // Back to the start, and the same again: one save (the session and the sandbox slot).
+  // The page's clock is held, so the three moves are within the gap between
+  // saves (300 ms) however slowly a loaded machine takes the key presses.
   await blur(page);
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+  const t0 = await page.evaluate(() => performance.now());
   await page.keyboard.press('Home');
+  await page.clock.runFor(10);
+  await page.waitForFunction((n) => window.__store.puts > n, before.puts);
+  assert.equal((await writes(page)).puts - before.puts, 2, 'the first move is saved at once: the session and the sandbox');
   await page.keyboard.press('End');
+  await page.clock.runFor(10);
   await page.keyboard.press('Home');
+  await page.clock.runFor(10);
+  const took = await page.evaluate((t0) => performance.now() - t0, t0);
+  assert.ok(took < 300, `the three moves are within the gap between saves on the page's clock (${took} ms)`);
+  await page.clock.runFor(400);  // past the gap: the later moves' save, if any, is due
+  await page.clock.resume();
   after = await settled(page);
   assert.equal((await screenState(page)).step, 'step 0 of 20');
   assert.ok(after.puts - before.puts <= 4, 'at most two saves for three moves within the gap between saves');
@@ -353,5 +378,115 @@ test('an old localStorage save is moved to IndexedDB; a corrupt one there is dis
   assert.equal(s.step, 'step 1 of 2', 'the sandbox slot, which kept the same session');
   await reload(page);
   assert.equal(await page.locator('#notices .notice').count(), 0, 'discarded: the next reload is quiet');
+  assertClean(assert, page);
+});
+
+// A lesson that asks (served as the site's only lesson).
+const LESSON = {
+  title: 'Predicting a lesson',
+  consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }],
+  steps: [
+    { op: 'put', key: 'u1', value: { city: 'London' }, note: 'One put.' },
+    { op: 'predict', prompt: 'How far behind is by_city?', ask: 'lag', consumer: 'by_city', choices: [0, 1], answer: 1 },
+    { op: 'predict', prompt: 'What is the head LSN?', ask: 'head', answer: 1 },
+    { op: 'flush', note: 'Caught up.' },
+  ],
+};
+
+/** What the lesson panel and its prediction show. */
+function lessonState(page) {
+  return page.evaluate(() => ({
+    step: document.querySelector('#step-label').textContent,
+    progress: document.querySelector('#lesson-progress').textContent,
+    score: document.querySelector('#lesson-score').hidden ? null : document.querySelector('#lesson-score').textContent,
+    result: document.querySelector('#lesson-predict #predict-result')?.textContent ?? null,
+    asking: document.querySelector('#lesson-predict #predict-choices, #lesson-predict #predict-form') !== null,
+  }));
+}
+
+/** Puts `value` in the browser's IndexedDB at `key`. */
+function idbPut(page, key, value) {
+  return page.evaluate(({ key, value }) => new Promise((ok, fail) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(value, key);
+      tx.oncomplete = () => { open.result.close(); ok(); };
+      tx.onerror = () => fail(tx.error);
+    };
+  }), { key, value });
+}
+
+test('answers to a lesson\'s predictions survive a reload, written beside the session as a few bytes', async () => {
+  const page = await openHooked(`${env.base}?lesson=demo&step=0`, { lesson: LESSON });
+  await page.click('#forward');
+  await page.click('#forward');
+  const before = await settled(page);
+  const text = (await idbContents(page))['unbundled.session.v1'];
+  await page.click('#predict-choices button:has-text("0")');
+  await page.click('#predict-choices button:has-text("1")');
+  const after = await settled(page);
+  assert.equal(after.failed, 0);
+  // A lesson is saved in one slot; two answers within the gap: one or two writes.
+  assert.ok(after.puts - before.puts >= 1 && after.puts - before.puts <= 2, `one or two writes for two answers (${after.puts - before.puts})`);
+  const stored = await idbContents(page);
+  assert.equal(stored['unbundled.session.v1'], text, 'the session\'s text was not written again');
+  assert.deepEqual(stored['unbundled.session.v1:cursor'], {
+    cursor: 2, steps: 4, predictions: [{ step: 2, tries: [{ answer: 0, right: false }, { answer: 1, right: true }] }],
+  }, 'the answers in order, by step number, beside the cursor');
+  const answered = await lessonState(page);
+  assert.match(answered.result, /^Right on try 2\./);
+
+  await reload(page);
+  assert.deepEqual(await lessonState(page), answered, 'the same answer and score after the reload');
+  // The next one, typed, then a reload at the end.
+  await page.click('#forward');
+  await page.fill('#predict-input', '1');
+  await page.click('#predict-check');
+  await page.click('#forward');
+  await settled(page);
+  await reload(page);
+  let s = await lessonState(page);
+  assert.equal(s.step, 'step 4 of 4');
+  assert.equal(s.score, 'Predictions: 1 of 2 right first time');
+  assert.equal(await page.locator('#complete-score').textContent(), 'Predictions: 1 of 2 right first time');
+  await page.click('#back');
+  assert.match((await lessonState(page)).result, /^Right on try 1\. The engine says: 1/, 'not asked again');
+  assert.equal(await page.locator('#notices .notice').count(), 0, 'no notice');
+  assertClean(assert, page);
+});
+
+test('a malformed saved record of answers is reported, naming the field, and changes nothing else', async () => {
+  const page = await openHooked(`${env.base}?lesson=demo&step=0`, { lesson: LESSON });
+  await page.click('#forward');
+  await page.click('#forward');
+  await page.click('#predict-choices button:has-text("1")');
+  await page.click('#forward');
+  const shown = await screenState(page);
+  const lesson = await lessonState(page);
+  assert.equal(lesson.score, 'Predictions: 1 of 2 right first time');
+  await settled(page);
+
+  for (const [predictions, error] of [
+    [[{ step: 1, tries: [] }], 'predictions[0].step: step 1 is "put", not a prediction'],
+    [[{ step: 2, tries: [{ answer: 1, right: 'yes' }] }], 'predictions[0].tries[0].right: must be true or false'],
+    ['all right', 'predictions: must be an array of {step, tries, revealed?}'],
+  ]) {
+    await idbPut(page, 'unbundled.session.v1:cursor', { cursor: 3, steps: 4, predictions });
+    await reload(page);
+    const notice = page.locator('#notices .notice.error');
+    assert.equal(await notice.count(), 1, `a notice for ${JSON.stringify(predictions)}`);
+    assert.equal(await notice.locator('span').textContent(),
+      `Your saved answers to the predictions could not be read (${error}) and were discarded. The session itself is restored.`);
+    assert.deepEqual(await screenState(page), shown, 'the same session, at the same step');
+    const s = await lessonState(page);
+    assert.equal(s.progress, lesson.progress);
+    assert.equal(s.asking, true, 'the prediction at this step is asked afresh');
+    assert.equal(s.score, 'Predictions: 0 of 1 right first time', 'no answers counted');
+    await settled(page);
+  }
+  // Discarded: the next save wrote the page's own record, and a reload is quiet.
+  await reload(page);
+  assert.equal(await page.locator('#notices .notice').count(), 0);
   assertClean(assert, page);
 });
