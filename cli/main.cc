@@ -49,8 +49,9 @@ int Usage() {
          "               step marked \"refused\": TEXT, which must be refused with TEXT\n"
          "    --log FILE also write the log's bytes to FILE, fsyncing as the commit mode says\n"
          "    --stream   print each step's result as a line as soon as it is done\n"
-         "  dump     prints every record of a log file: offset, size, LSN, checksum, entry;\n"
-         "           and every problem the reader found (torn tail, corruption)\n"
+         "  dump     prints every record of a log file: offset, size, LSN, checksum, entry\n"
+         "           (and its request id, if it has one); and every problem the reader\n"
+         "           found (torn tail, corruption)\n"
          "  recover  reads a log file as the database's recovery does, replays it into\n"
          "           storage and prints {\"result\", \"state\"}; MODE is point_in_time\n"
          "           (default), absolute or skip. The file is not changed.\n"
@@ -356,6 +357,10 @@ int Dump(const std::vector<std::string>& args) {
               << Hex32(r.checksum) << " " << (r.entry.op == unbundled::LogOp::kPut ? "put" : "delete")
               << " " << Json(r.entry.key).dump();
     if (r.entry.op == unbundled::LogOp::kPut) std::cout << " " << r.entry.value.dump();
+    if (!r.entry.request_id.empty()) {
+      std::cout << " request_id "
+                << Json(r.entry.request_id).dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
     std::cout << "\n";
   }
   std::cout << "# " << records << " record" << (records == 1 ? "" : "s") << ", " << problems

@@ -42,11 +42,10 @@ bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   // The key, read from the record's bytes as the process reads them.
   std::string scratch;
   std::string_view bytes = wal_->Bytes(info, &scratch);
-  if (bytes.size() < log::kHeaderSize + log::kKeyLengthSize) return false;
-  const std::uint32_t key_len = log::DecodeFixed32(bytes.data() + log::kHeaderSize);
-  if (key_len > bytes.size() - log::kHeaderSize - log::kKeyLengthSize) return false;
+  std::string_view key;
+  if (!log::KeyOf(bytes, &key)) return false;
   event->lsn = info.lsn;
-  event->key.assign(bytes.data() + log::kHeaderSize + log::kKeyLengthSize, key_len);
+  event->key.assign(key);
   event->before = nullptr;
   event->after = nullptr;
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {

@@ -22,6 +22,33 @@ std::uint64_t DecodeFixed64(const char* p) {
 
 bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
                    std::string* why) {
+  std::string request_id;
+  if (HasRequestId(type)) {
+    if (payload.size() < kRequestIdLengthSize) {
+      *why = "payload shorter than its request id length field";
+      return false;
+    }
+    const std::uint32_t id_len = DecodeFixed32(payload.data());
+    if (id_len == 0) {
+      *why = "request id length 0 (a record without a request id is type 1 or 2)";
+      return false;
+    }
+    if (id_len > kMaxRequestIdBytes) {
+      *why = "request id length " + std::to_string(id_len) + " is more than " +
+             std::to_string(kMaxRequestIdBytes);
+      return false;
+    }
+    if (id_len > payload.size() - kRequestIdLengthSize) {
+      *why = "request id length " + std::to_string(id_len) + " runs past the payload";
+      return false;
+    }
+    request_id.assign(payload.substr(kRequestIdLengthSize, id_len));
+    if (!IsValidUtf8(request_id)) {
+      *why = "request id is not valid UTF-8";
+      return false;
+    }
+    payload.remove_prefix(kRequestIdLengthSize + id_len);
+  }
   if (payload.size() < kKeyLengthSize) {
     *why = "payload shorter than its key length field";
     return false;
@@ -39,7 +66,8 @@ bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
   }
   std::string_view value = payload.substr(kKeyLengthSize + key_len);
   entry->key = std::move(key);
-  if (type == kDeleteType) {
+  entry->request_id = std::move(request_id);
+  if (type == kDeleteType || type == kDeleteWithRequestIdType) {
     if (!value.empty()) {
       *why = "a delete carries a value";
       return false;
@@ -57,6 +85,22 @@ bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
   }
   entry->op = LogOp::kPut;
   entry->value = std::move(doc);
+  return true;
+}
+
+bool KeyOf(std::string_view record, std::string_view* key) {
+  if (record.size() < kHeaderSize) return false;
+  std::string_view rest = record.substr(kHeaderSize);
+  if (HasRequestId(static_cast<std::uint8_t>(record[kTypeOffset]))) {
+    if (rest.size() < kRequestIdLengthSize) return false;
+    const std::uint32_t id_len = DecodeFixed32(rest.data());
+    if (id_len > rest.size() - kRequestIdLengthSize) return false;
+    rest.remove_prefix(kRequestIdLengthSize + id_len);
+  }
+  if (rest.size() < kKeyLengthSize) return false;
+  const std::uint32_t key_len = DecodeFixed32(rest.data());
+  if (key_len > rest.size() - kKeyLengthSize) return false;
+  *key = rest.substr(kKeyLengthSize, key_len);
   return true;
 }
 

@@ -31,7 +31,7 @@ struct Record {
   std::size_t offset = 0;  // of its first header byte
   std::size_t size = 0;    // header + payload
   std::uint32_t checksum = 0;  // as stored (masked)
-  LogEntry entry;          // lsn, op, key, value, decoded from the payload
+  LogEntry entry;          // lsn, op, key, value, request_id, decoded from the payload
 };
 
 // A problem the reader found. `bytes` were dropped from `offset` on.
@@ -78,10 +78,19 @@ class Reader {
   bool done_ = false;
 };
 
-// Decodes a record payload into *entry (key, and for a put the value).
+// Decodes a record payload into *entry (key, for a put the value, and for
+// types 3 and 4 the request id; request_id is left empty for types 1 and 2).
 // Returns false and says why when the payload is malformed.
 bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
                    std::string* why);
+
+// Where a record's key lies, from its bytes alone (header and payload, as
+// stored): after key_len at the start of the payload for types 1 and 2, and
+// after request_id_len and the request id for types 3 and 4. *key views into
+// `record`. False when the bytes are too short for the lengths they claim.
+// Verifies nothing else (no checksum, no UTF-8): for callers that need only
+// the key of a record they already trust.
+bool KeyOf(std::string_view record, std::string_view* key);
 
 // Reads a little-endian integer (used by the reader and by tools that show
 // a record's header).

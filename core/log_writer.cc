@@ -18,15 +18,31 @@ void PutFixed64(char* dst, std::uint64_t v) {
 
 }  // namespace
 
-std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, const std::string& value_json) {
+std::size_t RecordSize(std::string_view key, std::string_view value_json,
+                       std::string_view request_id) {
+  return kHeaderSize + (request_id.empty() ? 0 : kRequestIdLengthSize + request_id.size()) +
+         kKeyLengthSize + key.size() + value_json.size();
+}
+
+std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, const std::string& value_json,
+                         const std::string& request_id) {
   const bool put = op == LogOp::kPut;
-  const std::size_t length = kKeyLengthSize + key.size() + (put ? value_json.size() : 0);
+  const bool with_id = !request_id.empty();
+  const std::size_t id_part = with_id ? kRequestIdLengthSize + request_id.size() : 0;
+  const std::size_t length = id_part + kKeyLengthSize + key.size() + (put ? value_json.size() : 0);
   std::string record(kHeaderSize + length, '\0');
   char* p = record.data();
   PutFixed32(p + kLengthOffset, static_cast<std::uint32_t>(length));
-  p[kTypeOffset] = static_cast<char>(put ? kPutType : kDeleteType);
+  const RecordType type = with_id ? (put ? kPutWithRequestIdType : kDeleteWithRequestIdType)
+                                  : (put ? kPutType : kDeleteType);
+  p[kTypeOffset] = static_cast<char>(type);
   PutFixed64(p + kLsnOffset, lsn);
   char* payload = p + kHeaderSize;
+  if (with_id) {
+    PutFixed32(payload, static_cast<std::uint32_t>(request_id.size()));
+    request_id.copy(payload + kRequestIdLengthSize, request_id.size());
+    payload += id_part;
+  }
   PutFixed32(payload, static_cast<std::uint32_t>(key.size()));
   key.copy(payload + kKeyLengthSize, key.size());
   if (put) value_json.copy(payload + kKeyLengthSize + key.size(), value_json.size());

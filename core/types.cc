@@ -9,6 +9,7 @@ Json ToJson(const LogEntry& entry) {
             {"op", entry.op == LogOp::kPut ? "put" : "delete"},
             {"key", entry.key}};
   if (entry.op == LogOp::kPut) j["value"] = entry.value;
+  if (!entry.request_id.empty()) j["request_id"] = entry.request_id;
   return j;
 }
 

@@ -28,17 +28,20 @@ inline DocRef MakeDoc(Document doc) { return std::make_shared<const Document>(st
 using Lsn = std::uint64_t;
 
 constexpr std::size_t kMaxKeyBytes = 256;
+// An end-to-end request id (DDIA ch. 12): 1..kMaxRequestIdBytes bytes.
+constexpr std::size_t kMaxRequestIdBytes = 64;
 constexpr std::size_t kMaxValueBytes = 64 * 1024;  // compact serialization
 constexpr std::size_t kMaxConsumerNameBytes = 64;
 
 enum class LogOp { kPut, kDelete };
 
-// log_entry := lsn, op ("put" | "delete"), key, value (put only)
+// log_entry := lsn, op ("put" | "delete"), key, value (put only), request_id (optional)
 struct LogEntry {
   Lsn lsn = 0;
   LogOp op = LogOp::kPut;
   std::string key;
   Document value;  // null for a delete
+  std::string request_id;  // the client's end-to-end request id; empty = none
 };
 
 // Debezium's op codes: create, update, delete, read (snapshot).

@@ -31,10 +31,10 @@ bool ParseRecoveryMode(const std::string& name, RecoveryMode* mode) {
 }
 
 std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, const std::string& value_json,
-                                  std::uint32_t prev) {
+                                  std::uint32_t prev, const std::string& request_id) {
   RecordInfo info;
   info.lsn = NextLsn();
-  std::string record = log::EncodeRecord(op, info.lsn, key, value_json);
+  std::string record = log::EncodeRecord(op, info.lsn, key, value_json, request_id);
   info.size = static_cast<std::uint32_t>(record.size());
   info.op = op;
   info.prev = prev;

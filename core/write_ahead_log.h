@@ -80,9 +80,11 @@ class WriteAheadLog {
 
   // Appends a record (lsn NextLsn()), written but not yet synced.
   // `value_json` is the compact JSON of a put's value; `prev` the index of
-  // the key's previous record. Returns the new record's index.
+  // the key's previous record; `request_id` the client's end-to-end request
+  // id (empty: none, a type 1 or 2 record; else type 3 or 4). Returns the
+  // new record's index.
   std::size_t Append(LogOp op, const std::string& key, const std::string& value_json,
-                     std::uint32_t prev);
+                     std::uint32_t prev, const std::string& request_id = "");
   // Sets a record's `prev` (recovery rebuilds the links as it replays).
   void SetPrev(std::size_t index, std::uint32_t prev) { records_.mutable_at(index).prev = prev; }
   // Makes every written record durable.

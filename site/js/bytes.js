@@ -7,7 +7,7 @@ const HEADER = 17;
 const FIELDS = [
   { name: 'checksum', from: 0, to: 4, what: 'masked CRC-32C over type, LSN and payload' },
   { name: 'length', from: 4, to: 8, what: 'payload length in bytes' },
-  { name: 'type', from: 8, to: 9, what: '1 put, 2 delete' },
+  { name: 'type', from: 8, to: 9, what: '1 put, 2 delete, 3 put with request id, 4 delete with request id' },
   { name: 'lsn', from: 9, to: 17, what: 'log sequence number' },
 ];
 
@@ -17,12 +17,40 @@ function bytesOf(hex) {
   return out;
 }
 
+const TYPE_NAMES = { 1: 'put', 2: 'delete', 3: 'put with request id', 4: 'delete with request id' };
+
+function u32(bytes, at) {
+  if (at + 4 > bytes.length) return 0;
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
+/**
+ * Where the payload's parts lie, read from the bytes themselves (they may
+ * have rotted, so every length is clamped to the record). Types 3 and 4 start
+ * the payload with request_id_len and the request id; then, for every type,
+ * key_len, the key and the value.
+ */
+function layoutOf(bytes) {
+  const type = bytes.length > 8 ? bytes[8] : 0;
+  const withId = type === 3 || type === 4;
+  const room = (at) => Math.max(0, bytes.length - at);
+  const idLen = withId ? Math.min(u32(bytes, HEADER), room(HEADER + 4)) : 0;
+  const keyLenAt = withId ? HEADER + 4 + idLen : HEADER;
+  const keyLen = Math.min(u32(bytes, keyLenAt), room(keyLenAt + 4));
+  const keyAt = Math.min(keyLenAt + 4, bytes.length);
+  return { type, withId, idLen, keyLenAt, keyAt, keyLen, valueAt: keyAt + keyLen };
+}
+
 /** Which part of the record byte i belongs to. */
-function partOf(i, keyLen) {
+function partOf(i, layout) {
   const f = FIELDS.find((x) => i >= x.from && i < x.to);
   if (f) return f.name;
-  if (i < HEADER + 4) return 'key_len';
-  if (i < HEADER + 4 + keyLen) return 'key';
+  if (layout.withId) {
+    if (i < HEADER + 4) return 'request_id_len';
+    if (i < HEADER + 4 + layout.idLen) return 'request_id';
+  }
+  if (i < layout.keyAt) return 'key_len';
+  if (i < layout.valueAt) return 'key';
   return 'value';
 }
 
@@ -38,24 +66,33 @@ export function renderRecord(el, record, lsn, actions, flipped = null) {
     return;
   }
   const bytes = bytesOf(record.hex);
-  const keyLen = Math.min(record.fields.key_len, Math.max(0, bytes.length - HEADER - 4));
+  const layout = layoutOf(bytes);
+  const { keyAt, keyLen, valueAt } = layout;
   const text = new TextDecoder('utf-8', { fatal: false });
-  const key = text.decode(bytes.slice(HEADER + 4, HEADER + 4 + keyLen));
-  const value = text.decode(bytes.slice(HEADER + 4 + keyLen));
+  const key = text.decode(bytes.slice(keyAt, valueAt));
+  const value = text.decode(bytes.slice(valueAt));
   const hexOf = (from, to) => Array.from(bytes.slice(from, to), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  const typeName = (t) => `${t} (${TYPE_NAMES[t] || 'unknown'})`;
+  const row = (name, from, to, hex, shown, what, valueClass) => h('tr', { class: `part-${name}` },
+    h('th', { scope: 'row' }, name), h('td', {}, `${from}–${to - 1}`), h('td', { class: 'hex' }, hex),
+    h('td', valueClass ? { class: valueClass } : {}, shown), h('td', { class: 'what' }, what));
   const rows = [
-    ...FIELDS.map((f) => h('tr', { class: `part-${f.name}` }, h('th', { scope: 'row' }, f.name), h('td', {}, `${f.from}–${f.to - 1}`),
-      h('td', { class: 'hex' }, hexOf(f.from, f.to)),
-      h('td', {}, f.name === 'checksum' ? record.fields.checksum : f.name === 'type' ? `${record.fields.type} (${record.fields.type === 1 ? 'put' : record.fields.type === 2 ? 'delete' : 'unknown'})` : String(record.fields[f.name])),
-      h('td', { class: 'what' }, f.what))),
-    h('tr', { class: 'part-key_len' }, h('th', { scope: 'row' }, 'key_len'), h('td', {}, `${HEADER}–${HEADER + 3}`), h('td', { class: 'hex' }, hexOf(HEADER, HEADER + 4)), h('td', {}, String(record.fields.key_len)), h('td', { class: 'what' }, 'payload: key length')),
-    h('tr', { class: 'part-key' }, h('th', { scope: 'row' }, 'key'), h('td', {}, `${HEADER + 4}–${HEADER + 3 + keyLen}`), h('td', { class: 'hex' }, hexOf(HEADER + 4, HEADER + 4 + keyLen)), h('td', {}, key), h('td', { class: 'what' }, 'payload: the key')),
-    h('tr', { class: 'part-value' }, h('th', { scope: 'row' }, 'value'), h('td', {}, `${HEADER + 4 + keyLen}–${bytes.length - 1}`), h('td', { class: 'hex' }, `${bytes.length - HEADER - 4 - keyLen} bytes`), h('td', { class: 'value-text' }, value || '(none: a delete)'), h('td', { class: 'what' }, 'payload: the value as compact JSON')),
+    ...FIELDS.map((f) => row(f.name, f.from, f.to, hexOf(f.from, f.to),
+      f.name === 'checksum' ? record.fields.checksum : f.name === 'type' ? typeName(record.fields.type) : String(record.fields[f.name]),
+      f.what)),
+    ...(layout.withId ? [
+      row('request_id_len', HEADER, HEADER + 4, hexOf(HEADER, HEADER + 4), String(u32(bytes, HEADER)), 'payload: request id length'),
+      row('request_id', HEADER + 4, HEADER + 4 + layout.idLen, hexOf(HEADER + 4, HEADER + 4 + layout.idLen),
+        text.decode(bytes.slice(HEADER + 4, HEADER + 4 + layout.idLen)), 'payload: the client\'s end-to-end request id'),
+    ] : []),
+    row('key_len', layout.keyLenAt, keyAt, hexOf(layout.keyLenAt, keyAt), String(u32(bytes, layout.keyLenAt)), 'payload: key length'),
+    row('key', keyAt, valueAt, hexOf(keyAt, valueAt), key, 'payload: the key'),
+    row('value', valueAt, bytes.length, `${Math.max(0, bytes.length - valueAt)} bytes`, value || '(none: a delete)', 'payload: the value as compact JSON', 'value-text'),
   ];
   const grid = h('div', { class: 'byte-grid', role: 'group', 'aria-label': `The ${bytes.length} bytes of LSN ${lsn}'s record` },
     Array.from(bytes, (b, i) => h('button', {
-      type: 'button', class: `byte part-${partOf(i, keyLen)}${i === flipped ? ' flipped' : ''}`, dataset: { byte: i },
-      title: `byte ${i} (${partOf(i, keyLen)}), file offset ${record.offset + i}: 0x${b.toString(16).padStart(2, '0')}. Click to flip it on disk (bit rot).`,
+      type: 'button', class: `byte part-${partOf(i, layout)}${i === flipped ? ' flipped' : ''}`, dataset: { byte: i },
+      title: `byte ${i} (${partOf(i, layout)}), file offset ${record.offset + i}: 0x${b.toString(16).padStart(2, '0')}. Click to flip it on disk (bit rot).`,
       onclick: () => actions.flip(i),
     }, b.toString(16).padStart(2, '0'))));
   fill(el,

@@ -43,6 +43,27 @@ TEST_F(ChangeStreamTest, PutOfAbsentKeyIsCreateWithNullBefore) {
   EXPECT_EQ(e.lsn, 1u);
 }
 
+TEST_F(ChangeStreamTest, RecordsWithRequestIdsGiveTheSameEvents) {
+  // Types 3 and 4: the key lies after the request id in the payload.
+  stream_.Append(wal_.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1"));
+  stream_.Append(wal_.Append(LogOp::kPut, "u1", R"({"a":2})", 0, std::string(kMaxRequestIdBytes, 'r')));
+  stream_.Append(wal_.Append(LogOp::kDelete, "u1", "", 1, "req-3"));
+  ChangeEvent e = EventAt(0);
+  EXPECT_EQ(e.op, ChangeOp::kCreate);
+  EXPECT_EQ(e.key, "u1");
+  EXPECT_EQ(*e.after, (Json{{"a", 1}}));
+  e = EventAt(1);
+  EXPECT_EQ(e.op, ChangeOp::kUpdate);
+  EXPECT_EQ(e.key, "u1");
+  EXPECT_EQ(*e.before, (Json{{"a", 1}}));
+  EXPECT_EQ(*e.after, (Json{{"a", 2}}));
+  e = EventAt(2);
+  EXPECT_EQ(e.op, ChangeOp::kDelete);
+  EXPECT_EQ(e.key, "u1");
+  EXPECT_EQ(*e.before, (Json{{"a", 2}}));
+  EXPECT_EQ(e.after, nullptr);
+}
+
 TEST_F(ChangeStreamTest, PutOfPresentKeyIsUpdateWhoseBeforeIsThePreviousRecord) {
   Write(LogOp::kPut, "u1", {{"a", 1}});
   Write(LogOp::kPut, "other", {{"b", 1}});

@@ -72,6 +72,124 @@ TEST(LogFormat, ADeleteCarriesOnlyItsKey) {
   EXPECT_EQ(r[log::kTypeOffset], 2);
 }
 
+// Bytes from string literal parts (each may hold NULs: its size is given).
+std::string Cat(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts) out += p;
+  return out;
+}
+std::string Raw(const char* s, std::size_t n) { return std::string(s, n); }
+
+// The record layouts written out by hand, checksums included (masked
+// CRC-32C computed independently of core/crc32c).
+TEST(LogFormat, TypesOneAndTwoAreUnchangedByteForByte) {
+  const std::string put = Cat({Raw("\x74\xb7\xb4\x4d", 4),                  // checksum
+                               Raw("\x0d\x00\x00\x00", 4),                  // length 13
+                               Raw("\x01", 1),                              // type 1
+                               Raw("\x05\x00\x00\x00\x00\x00\x00\x00", 8),  // lsn 5
+                               Raw("\x02\x00\x00\x00", 4), "u1",            // key
+                               R"({"a":1})"});
+  const std::string del = Cat({Raw("\x0b\x20\xd8\x62", 4), Raw("\x06\x00\x00\x00", 4), Raw("\x02", 1),
+                               Raw("\x06\x00\x00\x00\x00\x00\x00\x00", 8), Raw("\x02\x00\x00\x00", 4),
+                               "u1"});
+  EXPECT_EQ(log::EncodeRecord(LogOp::kPut, 5, "u1", R"({"a":1})"), put);
+  EXPECT_EQ(log::EncodeRecord(LogOp::kPut, 5, "u1", R"({"a":1})", ""), put);
+  EXPECT_EQ(log::EncodeRecord(LogOp::kDelete, 6, "u1", "ignored"), del);
+  EXPECT_EQ(log::EncodeRecord(LogOp::kDelete, 6, "u1", "", ""), del);
+  // And so does the log, when a write has no request id.
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord);
+  EXPECT_EQ(wal.file().bytes(), log::EncodeRecord(LogOp::kPut, 1, "u1", R"({"a":1})"));
+}
+
+TEST(LogFormat, APutWithARequestIdIsType3WithTheIdBeforeTheKey) {
+  const std::string r = log::EncodeRecord(LogOp::kPut, 5, "u1", R"({"a":1})", "req-1");
+  const std::string expected = Cat({Raw("\xe3\xc1\x12\x8e", 4),                  // checksum
+                                    Raw("\x16\x00\x00\x00", 4),                  // length 22
+                                    Raw("\x03", 1),                              // type 3
+                                    Raw("\x05\x00\x00\x00\x00\x00\x00\x00", 8),  // lsn 5
+                                    Raw("\x05\x00\x00\x00", 4), "req-1",         // request id
+                                    Raw("\x02\x00\x00\x00", 4), "u1",            // key
+                                    R"({"a":1})"});                              // value
+  ASSERT_EQ(r.size(), log::kHeaderSize + 4 + 5 + 4 + 2 + 7);
+  EXPECT_EQ(r, expected);
+  EXPECT_EQ(log::DecodeFixed32(r.data()),
+            crc32c::Mask(crc32c::Value(r.data() + log::kTypeOffset, r.size() - log::kTypeOffset)));
+  EXPECT_EQ(log::RecordSize("u1", R"({"a":1})", "req-1"), r.size());
+
+  LogEntry e;
+  std::string why;
+  ASSERT_TRUE(log::DecodePayload(r[log::kTypeOffset], std::string_view(r).substr(log::kHeaderSize),
+                                 &e, &why)) << why;
+  EXPECT_EQ(e.op, LogOp::kPut);
+  EXPECT_EQ(e.key, "u1");
+  EXPECT_EQ(e.value, (Json{{"a", 1}}));
+  EXPECT_EQ(e.request_id, "req-1");
+}
+
+TEST(LogFormat, ADeleteWithARequestIdIsType4AndEndsAfterTheKey) {
+  const std::string r = log::EncodeRecord(LogOp::kDelete, 6, "u1", "ignored", "req-2");
+  const std::string expected = Cat({Raw("\xae\x6d\x00\x1b", 4),                  // checksum
+                                    Raw("\x0f\x00\x00\x00", 4),                  // length 15
+                                    Raw("\x04", 1),                              // type 4
+                                    Raw("\x06\x00\x00\x00\x00\x00\x00\x00", 8),  // lsn 6
+                                    Raw("\x05\x00\x00\x00", 4), "req-2",         // request id
+                                    Raw("\x02\x00\x00\x00", 4), "u1"});          // key
+  EXPECT_EQ(r, expected);
+  EXPECT_EQ(log::RecordSize("u1", "", "req-2"), r.size());
+
+  LogEntry e;
+  std::string why;
+  ASSERT_TRUE(log::DecodePayload(r[log::kTypeOffset], std::string_view(r).substr(log::kHeaderSize),
+                                 &e, &why)) << why;
+  EXPECT_EQ(e.op, LogOp::kDelete);
+  EXPECT_EQ(e.key, "u1");
+  EXPECT_TRUE(e.value.is_null());
+  EXPECT_EQ(e.request_id, "req-2");
+}
+
+TEST(LogFormat, KeyOfFindsTheKeyAfterTheRequestId) {
+  std::string_view key;
+  const std::string plain = log::EncodeRecord(LogOp::kPut, 1, "u1", R"({"a":1})");
+  ASSERT_TRUE(log::KeyOf(plain, &key));
+  EXPECT_EQ(key, "u1");
+  const std::string with_id = log::EncodeRecord(LogOp::kDelete, 1, "user-7", "", "req-1");
+  ASSERT_TRUE(log::KeyOf(with_id, &key));
+  EXPECT_EQ(key, "user-7");
+  // Lengths that run past the bytes.
+  EXPECT_FALSE(log::KeyOf(with_id.substr(0, with_id.size() - 1), &key));
+  EXPECT_FALSE(log::KeyOf(with_id.substr(0, log::kHeaderSize + 2), &key));
+  std::string bad = with_id;
+  bad[log::kHeaderSize + 3] = '\x7f';  // request_id_len ~2 GB
+  EXPECT_FALSE(log::KeyOf(bad, &key));
+  EXPECT_FALSE(log::KeyOf("", &key));
+}
+
+TEST(LogFormat, RecordSizeIsTheSizeOfTheEncodedRecord) {
+  for (const std::string rid : {std::string(), std::string("r"), std::string(kMaxRequestIdBytes, 'x')}) {
+    EXPECT_EQ(log::RecordSize("key", R"({"a":[1,2]})", rid),
+              log::EncodeRecord(LogOp::kPut, 1, "key", R"({"a":[1,2]})", rid).size()) << rid;
+    EXPECT_EQ(log::RecordSize("key", "", rid), log::EncodeRecord(LogOp::kDelete, 1, "key", "", rid).size())
+        << rid;
+  }
+  EXPECT_EQ(log::RecordSize("u1", R"({"a":1})"), 30u);
+}
+
+TEST(LogFormat, TheLargestRecordTheEngineCanWriteReadsBack) {
+  // The longest request id, key and value: exactly kMaxPayloadSize bytes.
+  const std::string key(kMaxKeyBytes, 'k');
+  const std::string value = R"({"v":")" + std::string(kMaxValueBytes - 8, 'x') + R"("})";
+  ASSERT_EQ(value.size(), kMaxValueBytes);
+  const std::string rid(kMaxRequestIdBytes, 'r');
+  const std::string r = log::EncodeRecord(LogOp::kPut, 1, key, value, rid);
+  EXPECT_EQ(r.size(), log::kHeaderSize + log::kMaxPayloadSize);
+  log::Reader reader(r, [](const log::Problem& p) { ADD_FAILURE() << p.reason; }, false);
+  log::Record rec;
+  ASSERT_TRUE(reader.ReadRecord(&rec));
+  EXPECT_EQ(rec.entry.request_id, rid);
+  EXPECT_EQ(rec.entry.key, key);
+}
+
 // ---------------------------------------------------------------- reader
 
 struct Read {
@@ -239,6 +357,164 @@ Recovered Recover(const std::string& bytes, RecoveryMode mode) {
                    {"rows", Replay(engine.wal().DecodeAll())},
                    {"storage", engine.storage().Contents()}};
   return out;
+}
+
+// A log with a request id on some writes: put (type 3), put (type 1),
+// delete (type 4).
+std::string LogWithRequestIds() {
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1");
+  wal.Append(LogOp::kPut, "u2", R"({"b":2})", kNoRecord);
+  wal.Append(LogOp::kDelete, "u1", "", 0, "req-3");
+  return std::string(wal.file().bytes());
+}
+
+TEST(LogReader, ReadsRequestIdsBackFromTypes3And4) {
+  const std::string bytes = LogWithRequestIds();
+  Read r = ReadAll(bytes, false);
+  EXPECT_TRUE(r.problems.empty());
+  ASSERT_EQ(r.records.size(), 3u);
+  EXPECT_EQ(bytes[r.records[0].offset + log::kTypeOffset], 3);
+  EXPECT_EQ(bytes[r.records[1].offset + log::kTypeOffset], 1);
+  EXPECT_EQ(bytes[r.records[2].offset + log::kTypeOffset], 4);
+  EXPECT_EQ(r.records[0].entry.request_id, "req-1");
+  EXPECT_EQ(r.records[0].entry.value, (Json{{"a", 1}}));
+  EXPECT_EQ(r.records[1].entry.request_id, "");
+  EXPECT_EQ(r.records[2].entry.request_id, "req-3");
+  EXPECT_EQ(r.records[2].entry.op, LogOp::kDelete);
+  EXPECT_EQ(r.records[2].entry.key, "u1");
+}
+
+// Sets the request_id_len of the type 3 record at offset 0 and fixes its
+// checksum, so only the payload is wrong.
+std::string WithRequestIdLength(std::uint32_t len) {
+  std::string bytes = LogWithRequestIds();
+  for (int i = 0; i < 4; ++i) SetByte(&bytes, log::kHeaderSize + i, static_cast<char>(len >> (8 * i)));
+  FixChecksum(&bytes, 0);
+  return bytes;
+}
+
+TEST(LogReader, ABadRequestIdLengthIsCorruptionNeverATornTail) {
+  // The first record's payload is 4 + 5 + 4 + 2 + 7 = 22 bytes.
+  const struct {
+    std::uint32_t len;
+    const char* reason;
+  } cases[] = {
+      {0, "bad payload: request id length 0 (a record without a request id is type 1 or 2)"},
+      {65, "bad payload: request id length 65 is more than 64"},
+      {19, "bad payload: request id length 19 runs past the payload"},
+      {0xFFFFFFFFu, "bad payload: request id length 4294967295 is more than 64"},
+  };
+  for (const auto& c : cases) {
+    const std::string bytes = WithRequestIdLength(c.len);
+    for (bool skip : {false, true}) {
+      Read r = ReadAll(bytes, skip);
+      ASSERT_EQ(r.problems.size(), 1u) << c.len;
+      EXPECT_FALSE(r.problems[0].torn_tail) << c.len;
+      EXPECT_EQ(r.problems[0].offset, 0u);
+      EXPECT_EQ(r.problems[0].lsn, std::optional<Lsn>(1));
+      EXPECT_EQ(r.problems[0].reason, c.reason);
+      EXPECT_EQ(r.records.size(), skip ? 2u : 0u) << c.len;
+    }
+    Recovered abs = Recover(bytes, RecoveryMode::kAbsolute);
+    EXPECT_FALSE(abs.status.ok()) << c.len;
+    EXPECT_NE(abs.status.message().find(c.reason), std::string::npos) << abs.status.message();
+  }
+  // A request id that leaves no room for the key length is corruption too.
+  const std::string bytes = WithRequestIdLength(18);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_FALSE(r.problems[0].torn_tail);
+  EXPECT_EQ(r.problems[0].reason, "bad payload: payload shorter than its key length field");
+}
+
+TEST(LogReader, ARequestIdThatIsNotUtf8IsCorruption) {
+  std::string bytes = LogWithRequestIds();
+  SetByte(&bytes, log::kHeaderSize + 4, static_cast<char>(0xff));  // 'r' of "req-1"
+  FixChecksum(&bytes, 0);
+  Read r = ReadAll(bytes, false);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_FALSE(r.problems[0].torn_tail);
+  EXPECT_EQ(r.problems[0].reason, "bad payload: request id is not valid UTF-8");
+}
+
+TEST(LogReader, AType3Or4PayloadTooShortForItsRequestIdLengthDoesNotDecode) {
+  // The reader never gets here (a length under 4 is impossible), but tools
+  // that decode a payload themselves do.
+  for (std::uint8_t type : {3, 4}) {
+    for (std::size_t n = 0; n < 4; ++n) {
+      LogEntry e;
+      std::string why;
+      EXPECT_FALSE(log::DecodePayload(type, std::string(n, '\x01'), &e, &why));
+      EXPECT_EQ(why, "payload shorter than its request id length field");
+    }
+  }
+}
+
+TEST(LogReader, AType3RecordCutShortAtTheTailIsATornTail) {
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u0", R"({"z":0})", kNoRecord);
+  const std::size_t first = wal.file().size();
+  wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1");
+  const std::string bytes(wal.file().bytes());
+  // Every cut inside the type 3 record, even inside its request id.
+  for (std::size_t cut = first + 1; cut < bytes.size(); ++cut) {
+    Read r = ReadAll(bytes.substr(0, cut), false);
+    ASSERT_EQ(r.records.size(), 1u) << "cut at " << cut;
+    ASSERT_EQ(r.problems.size(), 1u) << "cut at " << cut;
+    EXPECT_TRUE(r.problems[0].torn_tail) << "cut at " << cut;
+    EXPECT_EQ(r.problems[0].offset, first);
+    EXPECT_EQ(r.problems[0].bytes, cut - first);
+    Recovered abs = Recover(bytes.substr(0, cut), RecoveryMode::kAbsolute);
+    EXPECT_TRUE(abs.status.ok()) << "cut at " << cut << ": " << abs.status.message();
+    EXPECT_EQ(abs.result.discarded_bytes, cut - first);
+  }
+}
+
+TEST(LogReader, EveryFlippedByteOfAType3RecordIsDetected) {
+  const std::string bytes = log::EncodeRecord(LogOp::kPut, 1, "u1", R"({"a":1})", "req-1");
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(~static_cast<unsigned char>(flipped[at]));
+    Read r = ReadAll(flipped, false);
+    EXPECT_TRUE(r.records.empty()) << "flip at " << at;
+    EXPECT_EQ(r.problems.size(), 1u) << "flip at " << at;
+  }
+}
+
+TEST(WriteAheadLogRequestIds, RecoverReturnsEntriesWithTheirRequestIds) {
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1");
+  wal.Append(LogOp::kPut, "u2", R"({"b":2})", kNoRecord);
+  wal.Append(LogOp::kDelete, "u1", "", 0, "req-3");
+  wal.Sync();
+  // A fourth write torn at the tail: recovery cuts it.
+  wal.Append(LogOp::kPut, "u3", R"({"c":3})", kNoRecord, "req-4");
+  std::string bytes(wal.file().bytes());
+  bytes.resize(bytes.size() - 3);
+  WriteAheadLog reopened;
+  reopened.Load(bytes);
+  std::vector<LogEntry> entries;
+  ReadReport report;
+  ASSERT_TRUE(reopened.Recover(RecoveryMode::kAbsolute, &entries, &report).ok());
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].request_id, "req-1");
+  EXPECT_EQ(entries[0].lsn, 1u);
+  EXPECT_EQ(entries[1].request_id, "");
+  EXPECT_EQ(entries[2].request_id, "req-3");
+  EXPECT_EQ(entries[2].op, LogOp::kDelete);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_TRUE(report.problems[0].torn_tail);
+  // The index and the other ways of reading a record agree.
+  std::vector<LogEntry> all = reopened.DecodeAll();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].request_id, "req-1");
+  EXPECT_EQ(all[2].request_id, "req-3");
+  LogEntry e;
+  ASSERT_TRUE(reopened.ReadVerified(reopened.records()[2], &e));
+  EXPECT_EQ(e.request_id, "req-3");
+  EXPECT_EQ(reopened.records()[0].size, log::RecordSize("u1", R"({"a":1})", "req-1"));
+  EXPECT_EQ(reopened.records()[2].op, LogOp::kDelete);
 }
 
 TEST(Recovery, TornTailsAtEveryByteKeepExactlyTheWholeRecordsBeforeTheCut) {
