@@ -44,6 +44,12 @@ void Consumer::Deliver(const ChangeEvent& event) {
   if (commits_now) Commit();
 }
 
+void Consumer::DeliverDirect(const ChangeEvent& event) {
+  system_->Process(event);
+  position_ = committed_ = high_water_ = std::max(position_, event.lsn);
+  ++processed_;
+}
+
 void Consumer::Commit() {
   committed_ = position_;
   committed_state_.reset();

@@ -55,6 +55,11 @@ struct ConsumerSpec {
   OffsetStorage offsets = OffsetStorage::kWithState;
   std::size_t commit_every = 1;  // commit after every N processed events
   ApplyMode apply = ApplyMode::kDelta;
+  // Fed by the application instead of the log (spec "feed": "direct"): the
+  // other half of a dual write. It reads no change events, so flush and step
+  // do not reach it and it pins no log; each direct write the application
+  // sends it is applied as an upsert (the application knows no before image).
+  bool direct = false;
 };
 
 class Consumer {
@@ -71,6 +76,12 @@ class Consumer {
   // LSN; commits when commit_every events have been processed since the last
   // commit.
   void Deliver(const ChangeEvent& event);
+  // A direct consumer: applies a write the application sent it (an event
+  // with no before image; the consumer's own state store supplies it). Its
+  // state is an external store, durable at once, so the position (the
+  // highest LSN it was sent) counts as committed. Writes can arrive out of
+  // LSN order, which is the dual-write race.
+  void DeliverDirect(const ChangeEvent& event);
   // Saves the position (and, with_state, the state with it).
   void Commit();
   // Loses what was not committed and restarts at once from the committed

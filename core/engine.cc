@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "core/log_format.h"
+#include "core/log_reader.h"
+#include "core/log_writer.h"
 
 namespace unbundled {
 
@@ -17,8 +19,14 @@ Status UnknownConsumer(const std::string& name) {
   return Status::Invalid("consumer", "no consumer named '" + name + "'");
 }
 
-std::size_t RecordSize(const std::string& key, const std::string& value_json) {
-  return log::kHeaderSize + log::kKeyLengthSize + key.size() + value_json.size();
+// A request id or client name: 1 to 64 bytes of UTF-8.
+Status ValidateName(const std::string& name, const std::string& field) {
+  if (name.empty() || name.size() > kMaxRequestIdBytes || !IsValidUtf8(name)) {
+    return Status::Invalid(field, "must be 1 to " + std::to_string(kMaxRequestIdBytes) +
+                                      " bytes of UTF-8 (got " +
+                                      std::to_string(name.size()) + " bytes)");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -55,7 +63,7 @@ Status Engine::CheckFault(const WriteOptions& options, std::size_t record_size) 
 Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
                      const std::string& value_json, const WriteOptions& options,
                      WriteResult* result) {
-  Status s = CheckFault(options, RecordSize(key, value_json));
+  Status s = CheckFault(options, log::RecordSize(key, value_json, options.request_id));
   if (!s.ok()) return s;
   // The key's previous record is the new one's `prev`: the event's "before"
   // image, which is what a CDC connector reading a row-image log sees.
@@ -65,17 +73,27 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
   // Retention removed the record that wrote the old row: the event keeps
   // the row it replaces as its own before image.
   if (old != nullptr && prev == kNoRecord) stream_.KeepBefore(wal_.NextLsn(), old->doc);
-  const std::size_t index = wal_.Append(op, key, value_json, prev);
+  const std::size_t index = wal_.Append(op, key, value_json, prev, options.request_id);
   if (doc) stream_.Cache(index, doc);
+  const PendingDirect second{wal_.head(), op, key, doc};
   storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), wal_.head());
   stream_.Append(index);
   result->written = true;
+  result->lsn = wal_.head();
+  result->key = key;
+  if (!options.request_id.empty()) requests_[options.request_id] = {wal_.head(), key};
   stream_.Event(stream_.size() - 1, &result->event);
   switch (options.fault) {
     case WriteFault::kNone:
       if (commit_mode_ == CommitMode::kSync) wal_.Sync();
       result->acknowledged = true;
       result->durable = commit_mode_ == CommitMode::kSync;
+      // The application's second write, to the direct consumers.
+      if (options.direct == DualWrite::kNow) SendDirect(second, &result->direct_to);
+      if (options.direct == DualWrite::kLater) {
+        clients_[options.client].push_back(second);
+        result->direct_pending = true;
+      }
       break;
     case WriteFault::kBeforeSync:
       wal_.MarkLastUnacknowledged();
@@ -104,7 +122,102 @@ Status Engine::Put(const std::string& key, Document&& value, const WriteOptions&
   if (s.ok()) s = ValidateValue(value, "value", &value_json);
   if (!s.ok()) return s;
   *result = WriteResult();
+  bool duplicate = false;
+  if (!(s = CheckRequest(options, result, &duplicate)).ok() || duplicate) return s;
   return Write(LogOp::kPut, key, MakeDoc(std::move(value)), value_json, options, result);
+}
+
+Status Engine::Insert(const std::string& prefix, const Document& value,
+                      const WriteOptions& options, WriteResult* result) {
+  if (down_) return DatabaseDown();
+  const std::string key = prefix + std::to_string(wal_.NextLsn());
+  Status s = ValidateKey(key, "prefix");
+  std::string value_json;
+  if (s.ok()) s = ValidateValue(value, "value", &value_json);
+  if (!s.ok()) return s;
+  WriteResult r;
+  bool duplicate = false;
+  if (!(s = CheckRequest(options, &r, &duplicate)).ok()) return s;
+  if (!duplicate) {
+    s = Write(LogOp::kPut, key, MakeDoc(Document(value)), value_json, options, &r);
+    if (!s.ok()) return s;
+  }
+  *result = std::move(r);
+  return Status::OK();
+}
+
+Status Engine::CheckRequest(const WriteOptions& options, WriteResult* result,
+                            bool* duplicate) const {
+  Status s;
+  if (options.direct != DualWrite::kNone && !(s = ValidateName(options.client, "client")).ok()) {
+    return s;
+  }
+  if (options.request_id.empty()) return Status::OK();
+  if (!(s = ValidateName(options.request_id, "request_id")).ok()) return s;
+  if (!dedupe_requests_) return Status::OK();
+  auto it = requests_.find(options.request_id);
+  if (it == requests_.end()) return Status::OK();
+  if (options.fault != WriteFault::kNone) {
+    return Status::Invalid("crash", "request '" + options.request_id +
+                                        "' was already applied at LSN " +
+                                        std::to_string(it->second.lsn) +
+                                        ", so this retry writes nothing and has no write to "
+                                        "crash in");
+  }
+  result->duplicate = true;
+  result->acknowledged = true;
+  result->durable = it->second.lsn <= wal_.durable_lsn();
+  result->lsn = it->second.lsn;
+  result->key = it->second.key;
+  *duplicate = true;
+  return Status::OK();
+}
+
+void Engine::SendDirect(const PendingDirect& write, std::vector<std::string>* to) {
+  ChangeEvent event;
+  event.lsn = write.lsn;
+  event.op = write.doc ? ChangeOp::kUpdate : ChangeOp::kDelete;
+  event.key = write.key;
+  event.after = write.doc;
+  for (auto& c : consumers_) {
+    if (!c->spec().direct) continue;
+    c->DeliverDirect(event);
+    to->push_back(c->name());
+  }
+}
+
+Status Engine::DirectWrite(const std::string& client, PendingDirect* sent,
+                           std::vector<std::string>* to) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) {
+    return Status::Invalid("client", "'" + client +
+                                         "' has no second write waiting (a put, delete or "
+                                         "insert with \"direct\": \"later\" leaves one)");
+  }
+  *sent = it->second.front();
+  it->second.pop_front();
+  if (it->second.empty()) clients_.erase(it);
+  to->clear();
+  SendDirect(*sent, to);
+  return Status::OK();
+}
+
+Status Engine::CrashClient(const std::string& client, std::vector<PendingDirect>* lost) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) {
+    return Status::Invalid("client", "'" + client +
+                                         "' has no second write waiting, so its crash would "
+                                         "lose nothing");
+  }
+  lost->assign(it->second.begin(), it->second.end());
+  clients_.erase(it);
+  return Status::OK();
+}
+
+std::size_t Engine::PendingDirectCount() const {
+  std::size_t n = 0;
+  for (const auto& [name, writes] : clients_) n += writes.size();
+  return n;
 }
 
 Status Engine::Put(const std::string& key, const Document& value, ChangeEvent* event) {
@@ -119,6 +232,8 @@ Status Engine::Delete(const std::string& key, const WriteOptions& options, Write
   Status s = ValidateKey(key, "key");
   if (!s.ok()) return s;
   *result = WriteResult();
+  bool duplicate = false;
+  if (!(s = CheckRequest(options, result, &duplicate)).ok() || duplicate) return s;
   if (storage_.Get(key) == nullptr) {
     if (options.fault != WriteFault::kNone) {
       return Status::Invalid("crash", "'" + key +
@@ -149,6 +264,12 @@ Status Engine::Get(const std::string& key, const Document** value) const {
 }
 
 Status Engine::CanDeliver(const Consumer& consumer) const {
+  if (consumer.spec().direct) {
+    return Status::Invalid("consumer", "'" + consumer.name() +
+                                           "' is fed directly by the application (a dual "
+                                           "write), not by the log: it has no events to "
+                                           "flush or step");
+  }
   if (down_) return DatabaseDown();
   if (OutOfRange(consumer)) return Status::Invalid("consumer", OutOfRangeReason(consumer));
   if (consumer.ahead()) {
@@ -197,6 +318,7 @@ Status Engine::FlushAll(std::size_t* delivered,
   if (down_) return DatabaseDown();
   std::vector<Consumer*> ready;
   for (auto& c : consumers_) {
+    if (c->spec().direct) continue;  // not fed by the log
     Status s = CanDeliver(*c);
     if (!s.ok()) {
       if (refused != nullptr) refused->emplace_back(c->name(), s.message());
@@ -265,6 +387,11 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
   std::unique_ptr<DerivedSystem> system;
   Status s = NewSystem(spec, &system);
   if (!s.ok()) return s;
+  // (On an empty log there is nothing to replay, and both modes are one.)
+  if (mode == JoinMode::kReplay && spec.direct && wal_.head() > 0) {
+    return Status::Invalid("mode", "a direct consumer is fed by the application, not the log, "
+                                   "so it cannot replay the log; add it by \"snapshot\"");
+  }
   if (mode == JoinMode::kReplay && wal_.start_lsn() > 1) {
     return Status::Invalid("mode", "a replay would miss the log entries before LSN " +
                                        std::to_string(wal_.start_lsn()) +
@@ -418,8 +545,12 @@ std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImag
   stream_.Clear();
   std::unordered_map<std::string, std::uint32_t> present;  // key -> its newest put
   std::size_t replayed = 0;
+  // The table of applied requests is rebuilt from the records that carry a
+  // request id (entries retention removed take theirs with them).
+  requests_.clear();
   for (std::size_t i = 0; i < entries->size(); ++i) {
     auto& entry = (*entries)[i];
+    if (!entry.request_id.empty()) requests_[entry.request_id] = {entry.lsn, entry.key};
     const auto old = present.find(entry.key);
     const std::uint32_t prev = old != present.end() ? old->second : kNoRecord;
     wal_.SetPrev(i, prev);
@@ -609,7 +740,7 @@ LogPins Engine::Pins() const {
   if (checkpoint_) pins.checkpoint = checkpoint_->lsn;
   bool first = true;
   for (const auto& c : consumers_) {
-    if (OutOfRange(*c)) continue;  // a lost slot pins nothing
+    if (OutOfRange(*c) || c->spec().direct) continue;  // a lost slot pins nothing
     if (first || c->committed() < pins.consumer_lsn) {
       pins.consumer = c->name();
       pins.consumer_lsn = c->committed();
@@ -627,11 +758,9 @@ LogPins Engine::Pins() const {
 
 std::string Engine::KeyOf(const RecordInfo& record) const {
   std::string scratch;
-  std::string_view bytes = wal_.Bytes(record, &scratch);
-  if (bytes.size() < log::kHeaderSize + log::kKeyLengthSize) return "";
-  const std::uint32_t key_len = log::DecodeFixed32(bytes.data() + log::kHeaderSize);
-  if (key_len > bytes.size() - log::kHeaderSize - log::kKeyLengthSize) return "";
-  return std::string(bytes.data() + log::kHeaderSize + log::kKeyLengthSize, key_len);
+  std::string_view key;
+  if (!log::KeyOf(wal_.Bytes(record, &scratch), &key)) return "";
+  return std::string(key);
 }
 
 void Engine::RemoveRecords(const std::vector<bool>& remove, bool truncation,
@@ -682,7 +811,7 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
   }
   std::vector<std::string> pinning;
   for (const auto& c : consumers_) {
-    if (!OutOfRange(*c) && c->committed() + 1 < before) {
+    if (!OutOfRange(*c) && !c->spec().direct && c->committed() + 1 < before) {
       pinning.push_back(c->name() + " (committed position " + std::to_string(c->committed()) +
                         ")");
     }
@@ -742,6 +871,7 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
       remove[i] = true;
       result->dropped_tombstones.emplace_back(key, r.lsn);
       for (const auto& c : consumers_) {
+        if (c->spec().direct) continue;  // it never reads the log
         // Behind the tombstone and holding the key: in its state now (which
         // for separate offsets holds the newest LSN it ever processed), or
         // at its commit, where a consumer that commits its state with its
@@ -949,6 +1079,9 @@ void Engine::CopyFrom(const Engine& other) {
   checkpoint_ = other.checkpoint_;
   removed_ = other.removed_;
   missed_ = other.missed_;
+  clients_ = other.clients_;
+  dedupe_requests_ = other.dedupe_requests_;
+  requests_ = other.requests_;
 }
 
 void Engine::OpenLog(std::string bytes) {
@@ -959,6 +1092,7 @@ void Engine::OpenLog(std::string bytes) {
   checkpoint_.reset();
   removed_.clear();
   missed_.clear();
+  requests_.clear();
   down_ = true;
 }
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,16 +62,51 @@ enum class WriteFault {
   kAfterSync,   // durable, then the process dies before it replies
 };
 
+// A dual write: the application also writes to the direct consumers itself.
+enum class DualWrite {
+  kNone,   // the log is the only path (the inside-out way)
+  kNow,    // the application's second write follows at once
+  kLater,  // it waits in the client until DirectWrite sends it (or the client crashes)
+};
+
 struct WriteOptions {
   WriteFault fault = WriteFault::kNone;
   std::size_t torn_bytes = 0;  // kBeforeSync: bytes of the unsynced tail that survive
+  // The client's own id for this request (end-to-end; "" for none): it is
+  // written in the log record, and with dedupe_requests a retry that
+  // carries it is answered with the first write's result.
+  std::string request_id;
+  DualWrite direct = DualWrite::kNone;
+  std::string client = "app";  // which application process makes the write
 };
 
 struct WriteResult {
-  bool written = false;       // false for a delete of an absent key
+  bool written = false;       // false for a delete of an absent key, or a duplicate
   ChangeEvent event;          // when written
   bool acknowledged = false;  // the client got its reply
   bool durable = false;       // its record was on disk when the call returned
+  // A retry of a request the database already applied (dedupe_requests):
+  // nothing was written, and lsn/key are the first write's.
+  bool duplicate = false;
+  Lsn lsn = 0;                // of the write (or, for a duplicate, the first write)
+  std::string key;
+  std::vector<std::string> direct_to;  // direct consumers the write was sent to now
+  bool direct_pending = false;         // its second write waits in the client
+};
+
+// The second half of a dual write, waiting in an application client.
+struct PendingDirect {
+  Lsn lsn = 0;
+  LogOp op = LogOp::kPut;
+  std::string key;
+  DocRef doc;  // null for a delete
+};
+
+// A request the database applied, by request id (rebuilt from the log's
+// request-id records by recovery).
+struct AppliedRequest {
+  Lsn lsn = 0;
+  std::string key;
 };
 
 struct LostWrite {
@@ -171,6 +207,24 @@ class Engine {
   Status Delete(const std::string& key, const WriteOptions& options, WriteResult* result);
   Status Delete(const std::string& key, bool* deleted, ChangeEvent* event);
 
+  // Inserts `value` under a key the database makes: `prefix` + the new
+  // entry's LSN (an auto-increment id). result->key names it.
+  Status Insert(const std::string& prefix, const Document& value, const WriteOptions& options,
+                WriteResult* result);
+
+  // Sends the client's oldest waiting second write to every direct
+  // consumer. Works while the database is down (the index is another
+  // system). Refused when the client has nothing waiting.
+  Status DirectWrite(const std::string& client, PendingDirect* sent,
+                     std::vector<std::string>* to);
+  // The application client dies: its waiting second writes are lost
+  // (*lost), so the direct consumers never get them.
+  Status CrashClient(const std::string& client, std::vector<PendingDirect>* lost);
+  // Waiting second writes, by client (oldest first).
+  const std::map<std::string, std::deque<PendingDirect>>& clients() const { return clients_; }
+  // Direct writes waiting for the named consumer's kind (all direct consumers).
+  std::size_t PendingDirectCount() const;
+
   // The stored document or nullptr (refused while down).
   Status Get(const std::string& key, const Document** value) const;
   const Document* Get(const std::string& key) const { return storage_.Get(key); }
@@ -231,6 +285,13 @@ class Engine {
 
   // Chooses the commit mode and the recovery mode (either may be null).
   void Configure(const CommitMode* commit, const RecoveryMode* recovery);
+  // Whether a write whose request id the database has already applied is
+  // answered with the first write's result instead of being written again
+  // (an idempotent producer; a table of applied request ids).
+  void SetDedupeRequests(bool on) { dedupe_requests_ = on; }
+  bool dedupe_requests() const { return dedupe_requests_; }
+  // Applied requests by id.
+  const std::map<std::string, AppliedRequest>& requests() const { return requests_; }
   // Syncs every written byte; *durable is the highest durable LSN.
   Status Sync(Lsn* durable);
   // Crashes the database. torn_bytes is for kPower only, at most the
@@ -270,7 +331,7 @@ class Engine {
   // OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is "lost"):
   // flush and step refuse it; a rebuild is its way back.
   bool OutOfRange(const Consumer& consumer) const {
-    return consumer.position() + 1 < wal_.start_lsn();
+    return !consumer.spec().direct && consumer.position() + 1 < wal_.start_lsn();
   }
   // Why, in the words flush and step refuse it with ("" when in range).
   std::string OutOfRangeReason(const Consumer& consumer) const;
@@ -303,8 +364,10 @@ class Engine {
 
   // Looks up a consumer; nullptr when there is none of that name.
   const Consumer* FindConsumer(const std::string& name) const;
-  // Number of durable events the consumer has not processed yet.
+  // Number of durable events the consumer has not processed yet; for a
+  // direct consumer, the second writes still waiting in clients.
   std::size_t Lag(const Consumer& consumer) const {
+    if (consumer.spec().direct) return PendingDirectCount();
     return stream_.CountBetween(consumer.position(), wal_.durable_lsn());
   }
 
@@ -322,6 +385,11 @@ class Engine {
   Consumer* FindMutable(const std::string& name);
   Status Write(LogOp op, const std::string& key, DocRef doc, const std::string& value_json,
                const WriteOptions& options, WriteResult* result);
+  // Checks a write's request id and dual-write options; *duplicate is set
+  // when dedupe answers it with an earlier write's result (filled in).
+  Status CheckRequest(const WriteOptions& options, WriteResult* result, bool* duplicate) const;
+  // Sends a write to every direct consumer now.
+  void SendDirect(const PendingDirect& write, std::vector<std::string>* to);
   // Delivers the durable events after the consumers' positions, building
   // each event once for all of them. Returns the number of deliveries.
   std::size_t CatchUp(const std::vector<Consumer*>& consumers, std::size_t limit = SIZE_MAX,
@@ -369,6 +437,10 @@ class Engine {
   // Consumers that were behind a tombstone compaction dropped: consumer ->
   // [(key, LSN)]. Cleared by a rebuild.
   std::map<std::string, std::vector<std::pair<std::string, Lsn>>> missed_;
+  // Dual writes' second halves waiting in application clients.
+  std::map<std::string, std::deque<PendingDirect>> clients_;
+  bool dedupe_requests_ = false;
+  std::map<std::string, AppliedRequest> requests_;
 };
 
 // The error every step that needs the database gets while it is down.

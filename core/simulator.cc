@@ -9,6 +9,7 @@
 
 #include "core/crc32c.h"
 #include "core/log_format.h"
+#include "core/log_reader.h"
 
 namespace unbundled {
 
@@ -77,6 +78,10 @@ Status ExpectEqual(const std::string& field, const std::string& subject, const J
                                     actual.dump());
 }
 
+Json PendingJson(const PendingDirect& w) {
+  return {{"lsn", w.lsn}, {"key", w.key}, {"op", w.doc ? "put" : "delete"}};
+}
+
 Json ProblemJson(const log::Problem& p) {
   return {{"offset", p.offset},
           {"bytes", p.bytes},
@@ -92,6 +97,24 @@ Status WriteOptionsFrom(const Json& step, WriteOptions* options) {
     if (!(s = GetChoice(step, "crash", {"before_sync", "after_sync"}, &fault)).ok()) return s;
     options->fault = fault == "before_sync" ? WriteFault::kBeforeSync : WriteFault::kAfterSync;
   }
+  if (step.contains("request_id")) {
+    if (!(s = GetString(step, "request_id", &options->request_id)).ok()) return s;
+    if (options->request_id.empty()) {
+      return Status::Invalid("request_id", "must be 1 to 64 bytes of UTF-8 (got 0 bytes)");
+    }
+  }
+  if (step.contains("direct")) {
+    std::string direct;
+    if (!(s = GetChoice(step, "direct", {"now", "later"}, &direct)).ok()) return s;
+    options->direct = direct == "now" ? DualWrite::kNow : DualWrite::kLater;
+  }
+  if (step.contains("client")) {
+    if (!(s = GetString(step, "client", &options->client)).ok()) return s;
+    if (options->direct == DualWrite::kNone) {
+      return Status::Invalid("client", "goes with \"direct\": the client that makes the "
+                                       "second write of a dual write");
+    }
+  }
   if (step.contains("torn_bytes")) {
     std::uint64_t torn = 0;
     if (!(s = GetCount(step, "torn_bytes", log::kHeaderSize + log::kMaxPayloadSize, &torn)).ok()) {
@@ -106,6 +129,11 @@ Status WriteOptionsFrom(const Json& step, WriteOptions* options) {
 }
 
 void WriteResultJson(const WriteResult& w, const WriteOptions& options, Json* result) {
+  (*result)["lsn"] = w.written || w.duplicate ? Json(w.lsn) : Json(nullptr);
+  if (w.written || w.duplicate) (*result)["key"] = w.key;
+  if (w.duplicate) (*result)["duplicate"] = true;
+  if (options.direct == DualWrite::kNow) (*result)["direct_to"] = w.direct_to;
+  if (w.direct_pending) (*result)["direct_pending"] = options.client;
   (*result)["event"] = w.written ? ToJson(w.event) : Json(nullptr);
   (*result)["acknowledged"] = w.acknowledged;
   (*result)["durable"] = w.durable;
@@ -133,14 +161,38 @@ std::string Hex(std::string_view bytes, std::size_t from, std::size_t n) {
 const std::vector<OpSpec>& Simulator::OpTable() {
   using S = Simulator;
   static const auto* kTable = new std::vector<OpSpec>{
-      {"put", {{"key", true}, {"value", true}, {"crash", false}, {"torn_bytes", false}}, true, false,
-       &S::DoPut,
+      {"put",
+       {{"key", true}, {"value", true}, {"crash", false}, {"torn_bytes", false},
+        {"request_id", false}, {"direct", false}, {"client", false}},
+       true, false, &S::DoPut,
        "append to the log, apply to storage, emit a `c` or `u` event; with `crash` "
-       "(`before_sync` or `after_sync`) the database dies on the way and the write is not acknowledged",
-       "`event`, `acknowledged`, `durable`; with `crash` also `crashed`"},
-      {"delete", {{"key", true}, {"crash", false}, {"torn_bytes", false}}, true, false,
-       &S::DoDelete, "the same with a `d` event, if the key exists (an absent key writes nothing)",
-       "`event` (null when absent), `acknowledged`, `durable`"},
+       "(`before_sync` or `after_sync`) the database dies on the way and the write is not "
+       "acknowledged; `request_id` is written in the record (with `dedupe_requests` a retry is "
+       "answered with the first write's result); `direct` (`\"now\"` or `\"later\"`) makes it a "
+       "dual write: `client` (default `app`) also writes to every direct consumer, at once or at "
+       "its `direct_write`",
+       "`lsn`, `key`, `event`, `acknowledged`, `durable`; with `crash` also `crashed`; a retry "
+       "`duplicate`: true; a dual write `direct_to` or `direct_pending`"},
+      {"delete",
+       {{"key", true}, {"crash", false}, {"torn_bytes", false}, {"request_id", false},
+        {"direct", false}, {"client", false}},
+       true, false, &S::DoDelete,
+       "the same with a `d` event, if the key exists (an absent key writes nothing)",
+       "`lsn`, `key`, `event` (null when absent), `acknowledged`, `durable`"},
+      {"insert",
+       {{"prefix", true}, {"value", true}, {"crash", false}, {"torn_bytes", false},
+        {"request_id", false}, {"direct", false}, {"client", false}},
+       true, false, &S::DoInsert,
+       "a put under a key the database makes: `prefix` + the new entry's LSN (an auto-increment "
+       "id), so a retried insert without a request id adds a second row",
+       "as put; `key` names the new row"},
+      {"direct_write", {{"client", true}}, false, false, &S::DoDirectWrite,
+       "the client sends its oldest waiting second write (of a dual write) to every direct "
+       "consumer; works while the database is down",
+       "`lsn`, `key`, `op`, `to`: the consumers, `waiting`: the client's writes still waiting"},
+      {"crash_client", {{"client", true}}, false, false, &S::DoCrashClient,
+       "the application client dies between its two writes: its waiting second writes are lost",
+       "`lost`: [{`lsn`, `key`}]"},
       {"put_random", {{"count", true}, {"seed", false}, {"keys", false}, {"from", false}}, true, false,
        &S::DoPutRandom,
        "a bulk experiment: `count` (1 to 100,000) puts of generated user documents "
@@ -172,15 +224,24 @@ const std::vector<OpSpec>& Simulator::OpTable() {
       {"rebuild", {{"consumer", true}}, true, false, &S::DoRebuild,
        "discard a consumer's state and re-derive it by a fresh snapshot; position = storage LSN",
        "`position`, `snapshot`"},
-      {"query", {{"consumer", true}, {"fetch", false}, {"as_of", false}}, false, true, &S::DoQuery,
+      {"query",
+       {{"consumer", true}, {"fetch", false}, {"as_of", false}, {"min_position", false},
+        {"fallback", false}},
+       false, true, &S::DoQuery,
        "ask a derived system as it is now (stale if it lags; answers while the database is "
        "down); with `\"fetch\": true` a secondary index's keys are fetched from storage; with "
-       "`\"as_of\": \"storage\"` a fresh derivation from storage answers instead",
-       "`result`; with fetch [{`key`, `value`, `stale`}]"},
-      {"configure", {{"commit", false}, {"recovery", false}}, false, false, &S::DoConfigure,
+       "`\"as_of\": \"storage\"` a fresh derivation from storage answers instead; with "
+       "`min_position` (read-your-writes: the LSN of your write) it answers only once the "
+       "consumer's position has reached it, else `ready` is false, or with `\"fallback\": "
+       "\"storage\"` storage answers",
+       "`result`; with fetch [{`key`, `value`, `stale`}]; with `min_position` also `ready`, "
+       "`position`, `answered_by` (`consumer`, `storage` or null)"},
+      {"configure", {{"commit", false}, {"recovery", false}, {"dedupe_requests", false}}, false,
+       false, &S::DoConfigure,
        "`commit`: `\"sync\"` (default) or `\"async\"`; `recovery`: `\"point_in_time\"` (default), "
-       "`\"absolute\"` or `\"skip\"`",
-       "`commit`, `recovery`: the modes now in force"},
+       "`\"absolute\"` or `\"skip\"`; `dedupe_requests`: true answers a write whose "
+       "`request_id` was applied before with the first write's result (default false)",
+       "`commit`, `recovery`, `dedupe_requests`: the modes now in force"},
       {"sync", {}, true, false, &S::DoSync, "make every written log byte durable (fsync)",
        "`durable`: the highest durable LSN"},
       {"crash", {{"kind", true}, {"torn_bytes", false}}, true, false, &S::DoCrash,
@@ -339,8 +400,29 @@ Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpe
     }
     parsed.apply = apply == "upsert" ? ApplyMode::kUpsert : ApplyMode::kDelta;
   }
+  if (spec.contains("feed")) {
+    std::string feed;
+    if (!GetChoice(spec, "feed", {"log", "direct"}, &feed).ok()) {
+      return Status::Invalid(field + ".feed", "must be one of \"log\", \"direct\" (got " +
+                                                  spec["feed"].dump() + ")");
+    }
+    parsed.direct = feed == "direct";
+    if (parsed.direct) {
+      if (spec.contains("apply") && parsed.apply != ApplyMode::kUpsert) {
+        return Status::Invalid(field + ".apply",
+                               "must be \"upsert\" for a direct consumer: the application "
+                               "sends it no before image, so it keeps its own copy of each row");
+      }
+      if (spec.contains("offsets") || spec.contains("commit_every")) {
+        return Status::Invalid(field + ".feed", "a direct consumer reads no log, so it has no "
+                                                "offsets or commit_every");
+      }
+      parsed.apply = ApplyMode::kUpsert;
+    }
+  }
   for (const auto& [k, v] : spec.items()) {
-    if (k != "name" && k != "type" && k != "offsets" && k != "commit_every" && k != "apply") {
+    if (k != "name" && k != "type" && k != "offsets" && k != "commit_every" && k != "apply" &&
+        k != "feed") {
       parsed.config[k] = v;
     }
   }
@@ -354,7 +436,11 @@ Json ConsumerSpecJson(const ConsumerSpec& spec) {
   j["type"] = spec.type;
   if (spec.offsets != OffsetStorage::kWithState) j["offsets"] = OffsetStorageName(spec.offsets);
   if (spec.commit_every != 1) j["commit_every"] = spec.commit_every;
-  if (spec.apply != ApplyMode::kDelta) j["apply"] = ApplyModeName(spec.apply);
+  if (spec.direct) {
+    j["feed"] = "direct";
+  } else if (spec.apply != ApplyMode::kDelta) {
+    j["apply"] = ApplyModeName(spec.apply);
+  }
   return j;
 }
 
@@ -569,6 +655,45 @@ Status Simulator::DoDelete(const Json& step, Json* result) {
   return Status::OK();
 }
 
+Status Simulator::DoInsert(const Json& step, Json* result) {
+  std::string prefix;
+  Status s;
+  if (!(s = GetString(step, "prefix", &prefix)).ok()) return s;
+  if (!step.contains("value")) return Status::Invalid("value", "is required");
+  WriteOptions options;
+  if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
+  WriteResult w;
+  if (!(s = engine_.Insert(prefix, step["value"], options, &w)).ok()) return s;
+  if (!quiet_) WriteResultJson(w, options, result);
+  return Status::OK();
+}
+
+Status Simulator::DoDirectWrite(const Json& step, Json* result) {
+  std::string client;
+  Status s;
+  if (!(s = GetString(step, "client", &client)).ok()) return s;
+  PendingDirect sent;
+  std::vector<std::string> to;
+  if (!(s = engine_.DirectWrite(client, &sent, &to)).ok()) return s;
+  *result = PendingJson(sent);
+  (*result)["to"] = to;
+  auto it = engine_.clients().find(client);
+  (*result)["waiting"] = it == engine_.clients().end() ? 0 : it->second.size();
+  return Status::OK();
+}
+
+Status Simulator::DoCrashClient(const Json& step, Json* result) {
+  std::string client;
+  Status s;
+  if (!(s = GetString(step, "client", &client)).ok()) return s;
+  std::vector<PendingDirect> lost;
+  if (!(s = engine_.CrashClient(client, &lost)).ok()) return s;
+  Json out = Json::array();
+  for (const auto& w : lost) out.push_back(PendingJson(w));
+  (*result)["lost"] = std::move(out);
+  return Status::OK();
+}
+
 Status Simulator::DoGet(const Json& step, Json* result) {
   std::string key;
   Status s;
@@ -698,9 +823,25 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
   Json query = Json::object();
   for (const auto& [name, value] : step.items()) {
     if (name != "op" && name != "note" && name != "refused" && name != "consumer" &&
-        name != "fetch" && name != "as_of") {
+        name != "fetch" && name != "as_of" && name != "min_position" && name != "fallback") {
       query[name] = value;
     }
+  }
+  // Read-your-writes: the caller names the LSN its own write got.
+  std::optional<Lsn> min_position;
+  if (step.contains("min_position")) {
+    std::uint64_t lsn = 0;
+    if (!(s = GetCount(step, "min_position", UINT64_MAX, &lsn)).ok()) return s;
+    min_position = lsn;
+  }
+  bool fallback = false;
+  if (step.contains("fallback")) {
+    if (step["fallback"] != "storage") {
+      return Status::Invalid("fallback", "must be \"storage\": who answers when the consumer "
+                                         "has not reached min_position");
+    }
+    if (!min_position) return Status::Invalid("fallback", "goes with min_position");
+    fallback = true;
   }
   bool fetch = false;
   if (step.contains("fetch")) {
@@ -716,6 +857,33 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
     }
     fresh = step["as_of"] == "storage";
     if (fresh && fetch) return Status::Invalid("as_of", "\"storage\" cannot be combined with fetch");
+    if (fresh && min_position) {
+      return Status::Invalid("min_position", "goes with a consumer's answer, not \"as_of\": "
+                                             "\"storage\" (which is always up to date)");
+    }
+  }
+  if (min_position) {
+    const Consumer* c = engine_.FindConsumer(consumer);
+    if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + consumer + "'");
+    (*result)["position"] = c->position();
+    (*result)["min_position"] = *min_position;
+    if (c->position() < *min_position) {
+      (*result)["ready"] = false;
+      if (!fallback) {
+        (*result)["answered_by"] = nullptr;
+        (*result)["result"] = nullptr;
+        (*result)["reason"] = "'" + consumer + "' is at position " +
+                              std::to_string(c->position()) + ", before LSN " +
+                              std::to_string(*min_position) +
+                              ": its answer would not include that write yet (flush or step "
+                              "it, or read with \"fallback\": \"storage\")";
+        return Status::OK();
+      }
+      fresh = true;
+    } else {
+      (*result)["ready"] = true;
+    }
+    (*result)["answered_by"] = fresh ? "storage" : "consumer";
   }
   Json answer;
   s = fresh   ? engine_.QueryStorage(consumer, query, &answer)
@@ -742,9 +910,18 @@ Status Simulator::DoConfigure(const Json& step, Json* result) {
     }
     ParseRecoveryMode(r, &recovery);
   }
+  bool dedupe = engine_.dedupe_requests();
+  if (step.contains("dedupe_requests")) {
+    if (!step["dedupe_requests"].is_boolean()) {
+      return Status::Invalid("dedupe_requests", "must be true or false");
+    }
+    dedupe = step["dedupe_requests"].get<bool>();
+  }
   engine_.Configure(&commit, &recovery);
+  engine_.SetDedupeRequests(dedupe);
   (*result)["commit"] = commit == CommitMode::kSync ? "sync" : "async";
   (*result)["recovery"] = RecoveryModeName(recovery);
+  (*result)["dedupe_requests"] = dedupe;
   return Status::OK();
 }
 
@@ -1292,6 +1469,7 @@ Json Simulator::ConsumerSummary(const Consumer& c) const {
           {"offsets", OffsetStorageName(c.spec().offsets)},
           {"commit_every", c.spec().commit_every},
           {"apply", ApplyModeName(c.spec().apply)},
+          {"feed", c.spec().direct ? "direct" : "log"},
           {"state_store_rows", c.system().state_store_rows()},
           {"out_of_range", engine_.OutOfRange(c)},
           {"out_of_range_reason", engine_.OutOfRangeReason(c)},
@@ -1358,7 +1536,18 @@ Json Simulator::LogSummary() const {
 
 Json Simulator::ConfigJson() const {
   return {{"commit", engine_.commit_mode() == CommitMode::kSync ? "sync" : "async"},
-          {"recovery", RecoveryModeName(engine_.recovery_mode())}};
+          {"recovery", RecoveryModeName(engine_.recovery_mode())},
+          {"dedupe_requests", engine_.dedupe_requests()}};
+}
+
+Json Simulator::ClientsJson() const {
+  Json clients = Json::object();
+  for (const auto& [name, writes] : engine_.clients()) {
+    Json waiting = Json::array();
+    for (const auto& w : writes) waiting.push_back(PendingJson(w));
+    clients[name] = std::move(waiting);
+  }
+  return clients;
 }
 
 
@@ -1400,6 +1589,7 @@ Json Simulator::State() const {
   return {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
           {"down", engine_.down()},
           {"config", ConfigJson()},
+          {"clients", ClientsJson()},
           {"log", LogSummary()},
           {"wal", std::move(entries)},
           {"storage", std::move(storage)},
@@ -1624,6 +1814,7 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
   *view = {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
            {"down", engine_.down()},
            {"config", ConfigJson()},
+           {"clients", ClientsJson()},
            {"log", LogSummary()},
            {"wal", std::move(wal_view)},
            {"storage", std::move(storage_view)},
@@ -1646,8 +1837,14 @@ Json Simulator::Record(Lsn lsn) const {
   const std::uint32_t length = log::DecodeFixed32(p + log::kLengthOffset);
   const std::size_t covered = r->size - log::kTypeOffset;
   const std::uint32_t actual = crc32c::Value(p + log::kTypeOffset, covered);
-  const std::uint32_t key_len =
+  // Types 3 and 4 start the payload with the request id; the key follows.
+  const std::uint8_t type = static_cast<std::uint8_t>(p[log::kTypeOffset]);
+  const std::uint32_t first =
       r->size >= log::kHeaderSize + 4 ? log::DecodeFixed32(p + log::kHeaderSize) : 0;
+  std::string_view key;
+  const std::uint32_t key_len =
+      log::KeyOf(bytes.substr(r->offset, r->size), &key) ? static_cast<std::uint32_t>(key.size())
+                                                         : 0;
   auto hex32 = [](std::uint32_t v) {
     std::string b(4, '\0');
     for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
@@ -1664,7 +1861,8 @@ Json Simulator::Record(Lsn lsn) const {
             {"length", length},
             {"type", static_cast<unsigned>(static_cast<unsigned char>(p[log::kTypeOffset]))},
             {"lsn", log::DecodeFixed64(p + log::kLsnOffset)},
-            {"key_len", key_len}}},
+            {"key_len", key_len},
+            {"request_id_len", log::HasRequestId(type) ? Json(first) : Json(nullptr)}}},
           {"computed_checksum", hex32(crc32c::Mask(actual))},
           {"checksum_ok", crc32c::Unmask(stored) == actual}};
 }

@@ -91,12 +91,17 @@ class Simulator {
   Json ConsumerSummary(const Consumer& c) const;
   Json LogSummary() const;
   Json ConfigJson() const;
+  // Dual writes' second halves waiting in application clients, by client.
+  Json ClientsJson() const;
   // Log entries the views list: all while up; while down, those whose
   // bytes survived the crash.
   std::size_t VisibleEntries() const;
 
   Status DoPut(const Json& step, Json* result);
   Status DoDelete(const Json& step, Json* result);
+  Status DoInsert(const Json& step, Json* result);
+  Status DoDirectWrite(const Json& step, Json* result);
+  Status DoCrashClient(const Json& step, Json* result);
   Status DoPutRandom(const Json& step, Json* result);
   Status DoGet(const Json& step, Json* result);
   Status DoScan(const Json& step, Json* result);

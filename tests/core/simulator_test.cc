@@ -19,7 +19,7 @@ class SimulatorTest : public SimulatorFixture {
 
 TEST_F(SimulatorTest, PutReturnsTheCreateThenUpdateEvent) {
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":1}})").dump(),
-            R"({"acknowledged":true,"durable":true,"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"ok":true,)"
+            R"({"acknowledged":true,"durable":true,"event":{"after":{"a":1},"before":null,"key":"u1","lsn":1,"op":"c"},"key":"u1","lsn":1,"ok":true,)"
             R"("touched":{"all":false,"consumers":[],"keys":["u1"],"lsns":[1,1]}})");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["op"], "u");
   EXPECT_EQ(Do(R"({"op":"put","key":"u1","value":{"a":2}})")["event"]["before"],
@@ -123,7 +123,7 @@ TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Fails(R"({"key":"u1"})", "op: is required");
   Fails(R"({"op":7})", "op: must be a string (got number)");
   Fails(R"({"op":"upsert","key":"u1"})",
-        "op: unknown op 'upsert' (expected one of put, delete, put_random, get, scan, replay_storage, flush, "
+        "op: unknown op 'upsert' (expected one of put, delete, insert, direct_write, crash_client, put_random, get, scan, replay_storage, flush, "
         "step, add_consumer, remove_consumer, rebuild, query, configure, sync, crash, recover, "
         "corrupt, checkpoint, truncate, compact, commit, crash_consumer, verify, expect, predict)");
   Fails(R"({"op":"put","key":"u1","vaule":{}})", "vaule: unknown field for op 'put'");
