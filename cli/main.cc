@@ -143,9 +143,10 @@ void EachItem(const unbundled::Simulator& sim, const Json& whole, const char* li
 void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}},
                                    {"storage", {{"count", 0}}}});
-  // Members in State()'s (sorted) order: config, consumers, down, events,
-  // head, log, storage, wal.
+  // Members in State()'s (sorted) order: clients, config, consumers, down,
+  // events, head, log, storage, wal.
   out->BeginObject();
+  out->Member("clients", whole["clients"]);
   out->Member("config", whole["config"]);
   out->Key("consumers");
   out->BeginArray();
