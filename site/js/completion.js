@@ -189,6 +189,10 @@ function verdict(it) {
   return it.tries.length ? `not answered right${wrong}` : 'not answered';
 }
 
+// The summary table's columns. Each cell also carries its column's name
+// (data-label), which a phone shows beside it when the rows are stacked.
+const COLUMNS = ['#', 'Step', 'Prediction', 'Answers, in order', 'Engine\'s value', 'Result'];
+
 /**
  * Draws the completion record into `el`: who and which lesson, the score,
  * what does not match, and a table of the predictions. Everything from the
@@ -202,16 +206,16 @@ export function renderSummary(el, summary, info, actions) {
     ? h('p', { id: 'summary-lesson' }, h('strong', {}, 'Lesson: '), info.lesson.title, ' ', h('span', { class: 'muted' }, `(${info.lesson.file})`))
     : h('p', { id: 'summary-lesson' }, h('strong', {}, 'Session: '), info.title, ' ', h('span', { class: 'muted' }, '(not one of this site\'s lessons)'));
   const rows = summary.items.map((it, i) => h('tr', { dataset: { step: String(it.step) }, class: it.tries[0]?.right ? 'first' : null },
-    h('td', { class: 'num' }, String(i + 1)),
-    h('td', { class: 'num' }, String(it.step)),
-    h('td', { class: 'prompt' }, it.prompt),
-    h('td', { class: 'answers' }, it.tries.length || it.revealed
+    h('td', { class: 'num', 'data-label': COLUMNS[0] }, String(i + 1)),
+    h('td', { class: 'num', 'data-label': COLUMNS[1] }, String(it.step)),
+    h('td', { class: 'prompt', 'data-label': COLUMNS[2] }, it.prompt),
+    h('td', { class: 'answers', 'data-label': COLUMNS[3] }, it.tries.length || it.revealed
       ? [...it.tries.map((t) => h('span', { class: `try ${t.right ? 'right' : 'wrong'}${t.claimed !== t.right ? ' mismatch' : ''}` },
         `${t.right ? '✓' : '✗'} ${pretty(t.answer)}${t.claimed !== t.right ? ` (link says ${t.claimed ? 'right' : 'wrong'})` : ''}`)),
       it.revealed ? h('span', { class: 'try revealed' }, 'Show answer') : null].filter(Boolean).flatMap((x, j) => (j ? [', ', x] : [x]))
       : h('span', { class: 'muted' }, '—')),
-    h('td', { class: 'actual' }, it.ok ? h('code', {}, pretty(it.actual)) : '—'),
-    h('td', { class: 'verdict' }, verdict(it))));
+    h('td', { class: 'actual', 'data-label': COLUMNS[4] }, it.ok ? h('code', {}, pretty(it.actual)) : '—'),
+    h('td', { class: 'verdict', 'data-label': COLUMNS[5] }, verdict(it))));
   fill(el,
     h('div', { class: 'summary-head' },
       h('h2', { id: 'summary-title' }, 'Completion record'),
@@ -231,7 +235,7 @@ export function renderSummary(el, summary, info, actions) {
       : h('p', { class: 'summary-ok', id: 'summary-ok' }, '✓ Everything the link claims matches the replay.'),
     summary.items.length
       ? h('div', { class: 'summary-scroll' }, h('table', { class: 'summary-table', id: 'summary-table' },
-        h('thead', {}, h('tr', {}, ['#', 'Step', 'Prediction', 'Answers, in order', 'Engine\'s value', 'Result'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, COLUMNS.map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows)))
       : h('p', { class: 'muted' }, 'This session has no predictions.'),
     h('p', { class: 'summary-foot muted' }, 'Right and wrong, and the score, are worked out by this page from the engine\'s values in its own replay of the session; what the link says is only compared with them.'));

@@ -4,8 +4,8 @@ import { loadModule, Simulator } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
-  renderLog, renderStorage, renderStream, renderConsumers, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
-  discardScrolls, covers, retention, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
+  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
+  discardScrolls, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -71,7 +71,7 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error']) $(id).textContent = '';
   page.consumerErrors = {};
   for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones']) $(id).removeAttribute('aria-invalid');
 }
@@ -125,8 +125,21 @@ async function fetchJson(url) {
   return res.json();
 }
 
+/**
+ * The lesson a link or a saved session names: by its file name (with or
+ * without `.json`), or else by that name without its number, so a link made
+ * before the lessons were renumbered (`02-lagging-index-stale-reads`) still
+ * finds its lesson (`03-lagging-index-stale-reads.json`).
+ */
+function findLesson(lessons, name) {
+  if (typeof name !== 'string') return undefined;
+  const slug = (file) => file.replace(/\.json$/, '').replace(/^\d+-/, '');
+  return lessons.find((l) => l.file === name || l.file === `${name}.json`)
+    ?? lessons.find((l) => slug(l.file) === slug(name));
+}
+
 async function openLesson(file, step = 0, scenario = null) {
-  const entry = page.lessons.find((l) => l.file === file || l.file === `${file}.json`);
+  const entry = findLesson(page.lessons, file);
   if (!entry) throw new Error(`lesson: no lesson named '${file}'`);
   scenario ??= await fetchJson(`lessons/${entry.file}`);
   openSession(scenario, Math.min(step, scenario.steps.length),
@@ -405,7 +418,8 @@ async function flushAll() {
   if (page.busy) return;
   const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 },
     rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
-  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead ? 0 : c.lag), 0) : 0;
+  // A consumer fed by the application has no change events to flush.
+  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' ? 0 : c.lag), 0) : 0;
   if (pending <= FLUSH_AT_ONCE || v.down || page.full) return act({ op: 'flush' }, $('flush-error'));
   stopPlaying();
   clearErrors();
@@ -630,7 +644,9 @@ function freshAnswer(state, current) {
   if (!current || current.step.op !== 'query' || !current.result.ok || current.step.fetch || state.down) return undefined;
   const key = `${page.history.cursor}/${page.history.steps.length}`;
   if (page.fresh?.key !== key) {
-    const { note, ...step } = current.step;
+    // The same question of storage (read-your-writes' min_position and
+    // fallback go with a consumer's answer, not storage's).
+    const { note, min_position: minPosition, fallback, ...step } = current.step;
     const r = page.history.ask({ ...step, as_of: 'storage' });
     page.fresh = { key, answer: r.ok ? r.result : undefined };
   }
@@ -884,7 +900,7 @@ function showSummary(s, lessonFile) {
   if (s.recordError) problems.push({ where: 'Record', what: `the answers could not be read (${s.recordError}), so none are counted` });
   let lesson = null;
   if (s.lesson !== undefined) {
-    const entry = page.lessons.find((l) => l.file === s.lesson);
+    const entry = findLesson(page.lessons, s.lesson);
     if (!entry || !lessonFile) {
       problems.push({ where: 'Lesson', what: `the link names the lesson “${s.lesson}”, which this site does not have` });
     } else {
@@ -951,7 +967,8 @@ function render() {
 function renderReport(state, current) {
   const el = $('report');
   const parts = [];
-  if (state.down) {
+  // Whether the database is down, while a prediction asks it, is not said here.
+  if (state.down && !concealed()?.down) {
     parts.push(h('p', { class: 'down-banner' }, h('strong', {}, 'The database is down. '),
       'Storage is lost with its memory; the log file is what survived. Writes, reads, flushes and new consumers are refused until you Recover. The derived systems still answer queries, possibly stale.'));
   }
@@ -995,6 +1012,9 @@ function renderPage() {
   const current = history.current();
   const moved = history.movedConsumers();
   notePrediction();
+  // While a prediction waits for its answer, what would give it away is
+  // hidden everywhere it is drawn (render.js concealment).
+  conceal(concealment(awaitingPrediction()?.step));
   renderTimeline();
   renderLesson();
   renderPrediction();
@@ -1005,6 +1025,7 @@ function renderPage() {
   renderRetentionControls(state);
   renderStorage($('storage'), $('storage-lsn'), state, current, nav);
   renderStream($('stream'), state, current, nav);
+  renderClients($('clients-panel'), $('clients'), state, current, page.embed ? null : clientActions);
   drawConsumers(state, current);
   if (current?.step.op === 'get' && current.result.ok) {
     $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
@@ -1039,13 +1060,27 @@ const consumerActions = {
   crash: (name) => act({ op: 'crash_consumer', consumer: name }, name),
   rebuild: (name) => act({ op: 'rebuild', consumer: name }, name),
   remove: (name) => act({ op: 'remove_consumer', consumer: name }, name),
-  query: (c, text, field, fetch) => {
+  query: (c, text, field, fetch, minPosition = '') => {
     const step = { op: 'query', consumer: c.name };
     if (field) step.field = field;
     step[QUERY_FIELD[c.type]] = text;
     if (fetch) step.fetch = true;
+    if (minPosition !== '') {
+      if (!/^\d+$/.test(minPosition) || !Number.isSafeInteger(Number(minPosition))) {
+        page.consumerErrors[c.name] = `needs LSN: must be an LSN, a whole number (got “${minPosition}”), or empty`;
+        render();
+        return { ok: false };
+      }
+      step.min_position = Number(minPosition);
+    }
     return act(step, c.name);
   },
+};
+
+// A client's waiting second writes (the Clients panel).
+const clientActions = {
+  send: (client) => act({ op: 'direct_write', client }, $('clients-error')),
+  crash: (client) => act({ op: 'crash_client', client }, $('clients-error')),
 };
 
 // ---------------------------------------------------------------- failure
@@ -1063,9 +1098,16 @@ function renderBytes() {
     el.hidden = true;
     return;
   }
+  el.hidden = false;
+  // A record's bytes spell out its LSN, key and value: not while the entry,
+  // or LSNs, are what a prediction asks.
+  const m = concealed();
+  if (m && (m.lsns || m.entry === page.recordLsn)) {
+    fill($('bytes-body'), h('p', { class: 'masked-block' }, masked('This record\'s bytes: ')));
+    return;
+  }
   const found = page.history.sim.record(page.recordLsn);
   const record = found.ok ? found : null;
-  el.hidden = false;
   const current = page.history.current();
   const flipped = current?.step.op === 'corrupt' && current.result.ok && current.result.lsn === page.recordLsn
     ? current.result.byte : null;
@@ -1078,11 +1120,23 @@ function renderBytes() {
 function renderFailureControls(state) {
   $('commit-mode').value = state.config.commit;
   $('recovery-mode').value = state.config.recovery;
-  const down = state.down;
-  for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage']) $(id).disabled = down;
-  $('recover').disabled = !down;
-  $('db-status').textContent = down ? 'down: recover first' : 'up';
-  $('db-status').className = `db-status ${down ? 'down' : 'up'}`;
+  const m = concealed();
+  $('dedupe-requests').checked = state.config.dedupe_requests === true;
+  if (m?.down) {
+    // While a prediction asks whether the database is down, no button or
+    // label says so (a refused step would, which is the student's own doing).
+    for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage', 'recover']) $(id).disabled = false;
+    $('db-status').textContent = '?';
+    $('db-status').title = 'Hidden until you answer the prediction (or press Show answer)';
+    $('db-status').className = 'db-status masked';
+  } else {
+    const down = state.down;
+    for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage']) $(id).disabled = down;
+    $('recover').disabled = !down;
+    $('db-status').textContent = down ? 'down: recover first' : 'up';
+    $('db-status').title = '';
+    $('db-status').className = `db-status ${down ? 'down' : 'up'}`;
+  }
   const unsynced = state.log.bytes - state.log.synced_bytes;
   $('torn-bytes').max = String(unsynced);
   $('unsynced-bytes').textContent = `${unsynced} unsynced byte${unsynced === 1 ? '' : 's'} now`;
@@ -1109,15 +1163,22 @@ function lsnField(id, label, optional = false) {
 // truncation may go without force (what pins the log).
 function renderRetentionControls(state) {
   const { log } = state;
-  for (const id of ['checkpoint', 'truncate', 'compact']) $(id).disabled = state.down;
-  $('retention-size').textContent = `log: ${log.entries} ${log.entries === 1 ? 'entry' : 'entries'}, ${log.bytes} byte${log.bytes === 1 ? '' : 's'}`;
-  $('checkpoint-note').textContent = log.checkpoint ? `last at LSN ${log.checkpoint.lsn}` : 'none yet';
+  const m = concealed() ?? {};
+  for (const id of ['checkpoint', 'truncate', 'compact']) $(id).disabled = state.down && !m.down;
+  $('retention-size').textContent = m.entries ? 'log: ? entries, answer the prediction first'
+    : `log: ${log.entries} ${log.entries === 1 ? 'entry' : 'entries'}, ${log.bytes} byte${log.bytes === 1 ? '' : 's'}`;
+  $('checkpoint-note').textContent = !log.checkpoint ? 'none yet' : m.lsns ? 'last at LSN ?' : `last at LSN ${log.checkpoint.lsn}`;
   const r = retention(log);
+  // The hint names the log's start, the durable LSN and the pinning
+  // consumer's committed position: not while a prediction asks one of them.
+  const hide = m.lsns || m.start || m.pins || (r.consumer && (m.consumer === r.consumer.name && m.committed));
   // A suggestion only where a truncation without force would be taken.
-  $('truncate-before').placeholder = r.bound > log.start ? `e.g. ${r.bound}` : 'LSN';
-  $('compact-upto').placeholder = `e.g. ${log.durable}`;
+  $('truncate-before').placeholder = r.bound > log.start && !hide ? `e.g. ${r.bound}` : 'LSN';
+  $('compact-upto').placeholder = hide ? 'LSN' : `e.g. ${log.durable}`;
   let hint;
-  if (r.bound > log.start) {
+  if (hide) {
+    hint = 'How far a truncation may go: ? — answer the prediction first.';
+  } else if (r.bound > log.start) {
     hint = `Without force, a truncation can remove the entries before LSN ${r.bound}`
       + (r.holder === 'consumer' ? `: ${r.consumer.name}'s committed position ${r.consumer.committed} pins the rest.` : '.');
   } else if (r.holder === 'consumer') {
@@ -1232,14 +1293,27 @@ function consumerSpecFromForm() {
     }
   }
   if ($('consumer-offsets').value === 'separate') spec.offsets = 'separate';
+  if ($('consumer-feed').value === 'direct') spec.feed = 'direct';
   if ($('consumer-apply').value === 'upsert') spec.apply = 'upsert';
   const every = $('consumer-commit-every').value.trim();
   if (every !== '' && every !== '1') spec.commit_every = /^\d+$/.test(every) ? Number(every) : every;
   return spec;
 }
 
-/** Adds the write form's crash option to a put or delete step; undefined if the torn bytes are bad. */
+/**
+ * Adds the write form's options to a put, delete or insert step: its request
+ * id, a dual write and its client, and the crash option. Undefined if the
+ * torn bytes are bad.
+ */
 function withFault(step) {
+  const requestId = $('request-id').value;
+  if (requestId !== '') step.request_id = requestId;
+  const direct = $('write-direct').value;
+  if (direct) {
+    step.direct = direct;
+    const client = $('write-client').value.trim();
+    if (direct === 'later' && client && client !== 'app') step.client = client;
+  }
   const fault = $('write-crash').value;
   if (!fault) return step;
   step.crash = fault;
@@ -1278,6 +1352,24 @@ function wireControls() {
   $('delete').addEventListener('click', () => {
     const step = withFault({ op: 'delete', key: $('key').value });
     if (step) act(step, $('write-error'));
+  });
+  $('insert').addEventListener('click', () => {
+    const value = checkValue();
+    if (value === undefined) {
+      $('write-error').textContent = $('value-check').textContent;
+      return;
+    }
+    const step = withFault({ op: 'insert', prefix: $('key').value, value });
+    if (step) act(step, $('write-error'));
+  });
+  $('write-direct').addEventListener('change', () => { $('write-client-label').hidden = $('write-direct').value !== 'later'; });
+  $('dedupe-requests').addEventListener('change', () => act({ op: 'configure', dedupe_requests: $('dedupe-requests').checked }, $('write-error')));
+  // A consumer fed by the application joins by snapshot: it has no log to replay.
+  $('consumer-feed').addEventListener('change', () => {
+    const direct = $('consumer-feed').value === 'direct';
+    const replay = document.querySelector('input[name=mode][value=replay]');
+    replay.disabled = direct;
+    if (direct) document.querySelector('input[name=mode][value=snapshot]').checked = true;
   });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
   $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
@@ -1543,7 +1635,7 @@ async function start() {
  * the lesson it names, if there is one.
  */
 async function openSaved(s, from = 'saved') {
-  const entry = s.lesson && page.lessons.find((l) => l.file === s.lesson);
+  const entry = s.lesson && findLesson(page.lessons, s.lesson);
   let lesson = null;
   if (entry) lesson = await fetchJson(`lessons/${entry.file}`);
   if (lesson && sameSteps(lesson.steps, s.scenario.steps)) await openLesson(entry.file, s.cursor, lesson);

@@ -48,14 +48,17 @@ export function pretty(value) {
 
 // What the current step touched, for highlighting.
 export function touched(current) {
-  const t = { lsn: null, key: null, deletedKey: null, consumer: null, snapshot: null };
+  const t = { lsn: null, key: null, deletedKey: null, consumer: null, consumers: [], snapshot: null };
   if (!current || !current.result.ok) return t;
   const { step, result } = current;
-  if ((step.op === 'put' || step.op === 'delete') && result.event) {
+  if ((step.op === 'put' || step.op === 'delete' || step.op === 'insert') && result.event) {
     t.lsn = result.event.lsn;
-    t.key = step.key;
+    t.key = result.key ?? step.key;
     if (step.op === 'delete') t.deletedKey = step.key;
   }
+  // A dual write sent at once reaches the direct consumers too.
+  if (Array.isArray(result.direct_to)) t.consumers = result.direct_to;
+  if (step.op === 'direct_write' && Array.isArray(result.to)) t.consumers = result.to;
   if (step.op === 'step' && result.event) t.lsn = result.event.lsn;
   if (step.op === 'corrupt') t.lsn = result.lsn;
   if (step.op === 'get') t.key = step.key;
@@ -99,17 +102,108 @@ const renew = (animates, current) => (animates ? { renew: current?.index ?? 0 } 
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
+// ---------------------------------------------------------------- a prediction's answer, hidden
+
+/**
+ * What the page must not show while a predict step waits for the student's
+ * answer: everything on screen that reads out the value its `ask` names
+ * (README "predict"), and nothing else, so the student can still reason
+ * from the rest. Null for no pending prediction. A hidden figure's text is
+ * replaced (not blurred), titles included, so screen readers do not read it.
+ *
+ *   consumer  the consumer the ask is about (its card and its track)
+ *   lag, position, committed, state, store, range   which of its figures
+ *   lsns      every LSN figure (head, log_start): entry and event labels,
+ *             positions, the durable and storage LSNs, the retention line
+ *   entries   the log's entry counts (log_entries; head, which they tell
+ *             when no LSN is missing)
+ *   start     where the log starts (log_start): its boundary mark too
+ *   pins      which consumer pins the log (pinned_by)
+ *   entry, event   the LSN of the log entry or change event asked about
+ *   key       the storage row asked about (value)
+ *   down      whether the database is down
+ */
+export function concealment(step) {
+  if (!step || typeof step.ask !== 'string') return null;
+  const { ask } = step;
+  return {
+    ask,
+    consumer: typeof step.consumer === 'string' ? step.consumer : null,
+    // A position is the head less the lag (when no LSN is missing), so a
+    // position asked hides the lag too; a consumer that commits after every
+    // event has committed = position, and the count it processed is its
+    // position after a replay.
+    lag: ask === 'lag' || ask === 'position',
+    position: ask === 'position',
+    committed: ask === 'position' || ask === 'committed',
+    state: ask === 'result',
+    store: ask === 'state_store_rows',
+    range: ask === 'out_of_range',
+    lsns: ask === 'head' || ask === 'log_start',
+    // With no gaps the log's entry count is its head.
+    entries: ask === 'log_entries' || ask === 'head',
+    start: ask === 'log_start',
+    pins: ask === 'pinned_by',
+    entry: ask === 'entry' ? step.lsn : null,
+    event: ask === 'event' ? step.lsn : null,
+    key: ask === 'value' ? step.key : null,
+    down: ask === 'down',
+  };
+}
+
+let hidden = null;
+/** Sets what the next renders hide (concealment(step), or null to show everything). */
+export function conceal(mask) {
+  hidden = mask;
+}
+/** What is hidden now (null: nothing). */
+export function concealed() {
+  return hidden;
+}
+
+export const HIDDEN_TEXT = '? — answer the prediction first';
+const HIDDEN_TITLE = 'Hidden until you answer the prediction (or press Show answer)';
+/** A hidden figure: `label` then the placeholder, as text. */
+export function masked(label = '', cls = '') {
+  return h('span', { class: `masked${cls ? ` ${cls}` : ''}`, title: HIDDEN_TITLE }, `${label}${HIDDEN_TEXT}`);
+}
+// A short placeholder for a figure in a small space (an LSN on the strip).
+const short = (label = '') => h('span', { class: 'masked short', title: HIDDEN_TITLE }, `${label}?`);
+// Which of a consumer's figures are hidden: {lag, position, committed, ...} or nothing.
+function hiddenOf(name) {
+  const m = hidden;
+  if (!m) return {};
+  const mine = m.consumer === name;
+  // (While LSNs are hidden, positions show as "?" but stay drawn.)
+  return {
+    lag: mine && m.lag,
+    position: mine && m.position,
+    committed: mine && m.committed,
+    state: mine && m.state,
+    store: mine && m.store,
+    range: mine && m.range,
+    lsns: m.lsns,
+    pins: m.pins,
+  };
+}
+// An LSN as text, or '?' while LSNs are hidden.
+const lsnText = (n) => (hidden?.lsns ? '?' : String(n));
+
 /** One line about the log file: bytes written and synced, the durable LSN, the modes. */
 function logSummary(state) {
   const { log, config } = state;
+  const m = hidden ?? {};
   const unsynced = log.bytes - log.synced_bytes;
   return h('p', { class: 'log-summary', id: 'log-summary' },
-    state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
-    `log file: ${plural(log.entries, 'entry', 'entries')}, ${plural(log.bytes, 'byte')}, `,
+    m.down ? masked('database up or down: ', 'down-masked')
+      : state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
+    m.down ? ' · ' : null,
+    'log file: ', m.entries ? masked('entries: ') : plural(log.entries, 'entry', 'entries'), `, ${plural(log.bytes, 'byte')}, `,
     h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : 'all synced'),
-    `; durable up to LSN ${log.durable}`,
+    '; durable up to ', m.lsns ? masked('LSN ') : `LSN ${log.durable}`,
     log.tail ? h('span', { class: 'torn-note' }, `; torn tail: ${plural(log.tail.bytes, 'byte')} at byte ${log.tail.offset}`) : null,
-    ` · commit ${config.commit} · recovery ${config.recovery}`);
+    ` · commit ${config.commit} · recovery ${config.recovery}`,
+    config.dedupe_requests ? ' · retries deduplicated by request id' : null);
 }
 
 /**
@@ -132,29 +226,43 @@ export function retention(log) {
 /** The log's size and what pins it, in a line under the summary. */
 function retentionLine(state) {
   const { log } = state;
+  const m = hidden ?? {};
   const r = retention(log);
   if (log.entries === 0 && log.removed === 0 && !log.checkpoint && !r.consumer) return null;
+  const L = lsnText;
   const parts = [];
-  if (log.start > 1) parts.push(h('span', { class: 'log-start-note' }, `starts at LSN ${log.start} (truncated before it)`));
-  else if (log.removed) parts.push('starts at LSN 1 (nothing truncated: compaction only leaves gaps)');
+  // While the log's start is asked, neither where it starts nor whether it was truncated.
+  if (m.start) parts.push(masked('starts at LSN '));
+  else if (log.start > 1) parts.push(h('span', { class: 'log-start-note' }, `starts at LSN ${L(log.start)} (truncated before it)`));
+  else if (log.removed) parts.push(`starts at LSN ${L(1)} (nothing truncated: compaction only leaves gaps)`);
   if (log.removed) parts.push(`${plural(log.removed, 'entry', 'entries')} removed by retention`);
-  parts.push(log.checkpoint ? `checkpoint at LSN ${log.checkpoint.lsn} (${plural(log.checkpoint.rows, 'row')})` : 'no checkpoint yet');
-  const pins = [h('span', { class: r.holder === 'checkpoint' ? 'pin-holder' : null },
+  parts.push(log.checkpoint ? `checkpoint at LSN ${L(log.checkpoint.lsn)} (${plural(log.checkpoint.rows, 'row')})` : 'no checkpoint yet');
+  const pins = [h('span', { class: r.holder === 'checkpoint' && !m.pins ? 'pin-holder' : null },
     r.checkpoint === null
       ? `recovery needs every entry (no checkpoint)${log.removed ? '; compaction kept the newest entry of every key, so a replay still rebuilds storage' : ''}`
-      : `recovery needs the entries after LSN ${r.checkpoint}`)];
-  if (r.consumer) {
-    pins.push(', ', h('span', { class: r.holder === 'consumer' ? 'pin-holder pin-consumer' : null, dataset: { consumer: r.consumer.name } },
-      `${r.consumer.name} needs those after its committed position ${r.consumer.committed}`));
+      : `recovery needs the entries after LSN ${L(r.checkpoint)}`)];
+  const slot = r.consumer;
+  const committedHidden = slot && hiddenOf(slot.name).committed;
+  if (slot && m.pins) {
+    pins.push(', ', masked('and the consumer with the oldest commit: '));
+  } else if (slot) {
+    pins.push(', ', h('span', { class: r.holder === 'consumer' ? 'pin-holder pin-consumer' : null, dataset: { consumer: slot.name } },
+      `${slot.name} needs those after its committed position `, committedHidden ? masked() : L(slot.committed)));
   }
   const head = state.head ?? 0;
-  const can = r.bound <= log.start
-    ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${r.consumer.name} holds the log back, like a replication slot` : ''}`
-    : r.bound > head && log.entries > 0
-      ? `a truncation can remove every entry (before LSN ${r.bound})`
-      : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${r.consumer.name} holds the rest back, like a replication slot)` : ''}`;
+  let can;
+  if (m.pins || m.start || m.lsns || committedHidden) {
+    // How far a truncation may go names the LSNs and the consumer asked about.
+    can = null;
+  } else {
+    can = r.bound <= log.start
+      ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${slot.name} holds the log back, like a replication slot` : ''}`
+      : r.bound > head && log.entries > 0
+        ? `a truncation can remove every entry (before LSN ${r.bound})`
+        : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${slot.name} holds the rest back, like a replication slot)` : ''}`;
+  }
   return h('p', { class: 'log-summary log-retention', id: 'log-retention' },
-    'retention: ', parts.flatMap((p, i) => (i ? [' · ', p] : [p])), ' · pinned by: ', pins, `; ${can}.`);
+    'retention: ', parts.flatMap((p, i) => (i ? [' · ', p] : [p])), ' · pinned by: ', pins, can ? `; ${can}.` : '.');
 }
 
 // The boundaries drawn across the log strip between two columns: a gap
@@ -165,11 +273,16 @@ function retentionLine(state) {
 // is {col: the grid column it is drawn beside, side: 'left' | 'right', notes}.
 function boundaries(state, shown, { earlier, later, firstCol }) {
   const { log } = state;
+  const m = hidden ?? {};
   const cp = log.checkpoint?.lsn ?? null;
   const held = retention(log);
-  const pin = held.holder === 'consumer' ? held.consumer.committed : null;
+  // The pin is drawn at the pinning consumer's committed position: not while
+  // that consumer, or that position, is asked about.
+  const pin = held.holder === 'consumer' && !m.pins && !hiddenOf(held.consumer.name).committed ? held.consumer.committed : null;
+  const L = lsnText;
   const marks = [];
   const removedWhy = (a, b) => {
+    if (m.start) return 'removed by retention (or skipped by a recovery)';
     if (b < log.start) return 'a truncation removed them';
     if (a < log.start) return 'a truncation and compaction removed them';
     return log.removed ? 'compaction removed them (or a recovery skipped a damaged record)' : 'a recovery skipped a damaged record';
@@ -177,20 +290,21 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
   const gap = (a, b) => {
     const n = b - a + 1;
     return { kind: 'gap', text: `gap: ${plural(n, 'LSN')}`,
-      title: `${n === 1 ? `LSN ${a} is` : `LSN ${a}–${b} are`} not in the log: ${removedWhy(a, b)}. LSNs are not positions: the entries after a gap keep their LSNs.${log.removed && !state.wal.full ? ' “Show removed entries” lists what retention removed.' : ''}` };
+      title: `${n === 1 ? `LSN ${L(a)} is` : `LSN ${L(a)}–${L(b)} are`} not in the log: ${removedWhy(a, b)}. LSNs are not positions: the entries after a gap keep their LSNs.${log.removed && !state.wal.full ? ' “Show removed entries” lists what retention removed.' : ''}` };
   };
-  const start = { kind: 'start', text: `log starts at ${log.start}`,
-    title: `A truncation removed every entry before LSN ${log.start}. A consumer whose next change event was before it is out of range; a new consumer can join only by snapshot.` };
-  const checkpoint = cp === null ? null : { kind: 'checkpoint', text: `checkpoint ${cp}`,
-    title: `Checkpoint: a storage image at LSN ${cp} (${plural(log.checkpoint.rows, 'row')}). Recovery loads it and replays only the entries after it.` };
+  // While the log's start is asked, its boundary is not drawn.
+  const start = m.start ? null : { kind: 'start', text: `log starts at ${L(log.start)}`,
+    title: `A truncation removed every entry before LSN ${L(log.start)}. A consumer whose next change event was before it is out of range; a new consumer can join only by snapshot.` };
+  const checkpoint = cp === null ? null : { kind: 'checkpoint', text: m.lsns ? 'checkpoint' : `checkpoint ${cp}`,
+    title: `Checkpoint: a storage image at LSN ${L(cp)} (${plural(log.checkpoint.rows, 'row')}). Recovery loads it and replays only the entries after it.` };
   const pinned = pin === null ? null : { kind: 'pin', text: `pinned by ${held.consumer.name}`,
-    title: `${held.consumer.name} has committed position ${pin}: the entries after it cannot be truncated without force, so the log grows while it lags (a replication slot pinning WAL).` };
+    title: `${held.consumer.name} has committed position ${L(pin)}: the entries after it cannot be truncated without force, so the log grows while it lags (a replication slot pinning WAL).` };
   let prev = earlier ? null : 0;  // the LSN before the first entry drawn (0: the start column)
   shown.forEach((e, i) => {
     if (prev !== null) {
       const notes = [];
       if (e.lsn > prev + 1) notes.push(gap(prev + 1, e.lsn - 1));
-      if (log.start > 1 && prev < log.start && e.lsn >= log.start) notes.push(start);
+      if (start && log.start > 1 && prev < log.start && e.lsn >= log.start) notes.push(start);
       if (checkpoint && prev <= cp && e.lsn > cp) notes.push(checkpoint);
       if (pinned && prev <= pin && e.lsn > pin) notes.push(pinned);
       if (notes.length) marks.push({ col: firstCol + i, side: 'left', notes });
@@ -204,7 +318,7 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
     const notes = [];
     const head = state.down ? null : state.head;
     if (head !== null && head > prev) notes.push(gap(prev + 1, head));
-    if (log.start > prev + 1) notes.push(start);
+    if (start && log.start > prev + 1) notes.push(start);
     if (checkpoint && cp >= prev) notes.push(checkpoint);
     if (pinned && pin >= prev) notes.push(pinned);
     if (notes.length) marks.push({ col: shown.length ? firstCol + shown.length - 1 : 2, side: 'right', notes });
@@ -219,6 +333,8 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
  */
 export function renderLog(el, state, current, moved, onEntry, nav) {
   const t = touched(current);
+  const m = hidden ?? {};
+  const L = lsnText;
   const shown = state.wal.items;
   const lo = state.wal.start, total = state.wal.total;
   const earlier = lo > 0, later = lo + shown.length < total;
@@ -244,7 +360,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
   const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
-                          role: 'table', 'aria-label': 'Write-ahead log and consumer positions', 'aria-colcount': total });
+                          role: 'table', 'aria-label': 'Write-ahead log and consumer positions', 'aria-colcount': m.entries ? null : total });
   // Gaps, the log's start and the checkpoint: a line across the strip at
   // each, labelled in a row of their own above the entries. Lines and labels
   // are placed on the grid's columns without taking cells of their own.
@@ -270,8 +386,8 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
-    grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
-      onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
+    grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
+      onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, m.entries ? '◀ earlier entries' : `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
   } else if (virtual) {
     grid.append(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
   }
@@ -284,20 +400,30 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       const why = e.removed === 'truncation'
         ? 'a truncation removed it (it was before the log\'s start)'
         : `compaction removed it${e.op === 'delete' ? ' (a tombstone dropped after its retention)' : ' (a newer entry of the same key supersedes it)'}`;
-      grid.append(h('div', { class: `entry removed op-${e.op} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed }, role: 'cell',
-        title: `LSN ${e.lsn}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },
-      h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), h('span', { class: 'removed-tag' }, how)),
-      h('div', { class: 'entry-op' }, e.op),
-      h('div', { class: 'entry-key' }, e.key),
-      e.op === 'put' ? h('div', { class: 'entry-value' }, json(e.value)) : null));
+      const asked = m.entry === e.lsn;
+      grid.append(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed }, role: 'cell',
+        title: asked ? `LSN ${e.lsn}: ${HIDDEN_TITLE}.` : `LSN ${L(e.lsn)}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },
+      h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${L(e.lsn)}`), m.start || asked ? null : h('span', { class: 'removed-tag' }, how)),
+      asked ? h('div', { class: 'entry-op' }, masked()) : [
+        h('div', { class: 'entry-op' }, e.op),
+        h('div', { class: 'entry-key' }, e.key),
+        e.op === 'put' ? h('div', { class: 'entry-value' }, json(e.value)) : null]));
       continue;
     }
-    const isHead = e.lsn === state.head;
+    if (m.entry === e.lsn) {
+      // The entry asked about: where it is, not what it holds.
+      grid.append(h('div', { class: `entry masked-entry${e.synced ? '' : ' unsynced'}`, dataset: { lsn: e.lsn }, role: 'cell', title: `LSN ${e.lsn}: ${HIDDEN_TITLE}.` },
+        h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), e.lsn === state.head ? h('span', { class: 'head-tag' }, 'HEAD') : null),
+        h('div', { class: 'entry-op' }, masked())));
+      continue;
+    }
+    const isHead = e.lsn === state.head && !m.lsns;
     const flags = [];
     if (!e.synced) flags.push('written, not synced');
     if (!e.acknowledged) flags.push('never acknowledged');
     if (e.damaged) flags.push(`damaged on disk: ${e.damaged}`);
-    const what = e.damaged ? `LSN ${e.lsn}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${e.lsn}: put ${e.key} = ${json(e.value)}` : `LSN ${e.lsn}: delete ${e.key}`;
+    if (e.request_id !== undefined) flags.push(`request id ${e.request_id}`);
+    const what = e.damaged ? `LSN ${L(e.lsn)}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${L(e.lsn)}: put ${e.key} = ${json(e.value)}` : `LSN ${L(e.lsn)}: delete ${e.key}`;
     grid.append(h('div', {
       class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`,
       dataset: { lsn: e.lsn }, role: 'cell', tabindex: onEntry ? '0' : null,
@@ -305,16 +431,18 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       onclick: onEntry ? () => onEntry(e.lsn) : null,
       onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter') onEntry(e.lsn); } : null,
     },
-    h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), isHead ? h('span', { class: 'head-tag' }, 'HEAD') : null),
+    h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${L(e.lsn)}`), isHead ? h('span', { class: 'head-tag' }, 'HEAD') : null),
     h('div', { class: 'entry-op' }, e.op, e.synced ? null : h('span', { class: 'sync-tag', title: 'written to the OS cache, not yet synced to disk' }, ' not synced'),
       e.acknowledged ? null : h('span', { class: 'ack-tag', title: 'the client never got a reply' }, ' no ack')),
     h('div', { class: 'entry-key' }, e.damaged ? '(damaged)' : e.key),
-    e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null));
+    e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null,
+    // The client's end-to-end request id, written in the record (a type 3 or 4 record).
+    e.request_id !== undefined && !e.damaged ? h('div', { class: 'entry-req', title: `request id ${e.request_id}: the client's own id for this write, kept in the log record so that a retry can be recognised` }, `req ${e.request_id}`) : null));
   }
   if (virtual) grid.append(spacer(after, 'after'));
   if (later) {
-    grid.append(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: `Show later log entries (up to LSN ${lastLsn})`,
-      onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
+    grid.append(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
+      onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, m.entries ? 'later entries ▶' : `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
   } else if (virtual) {
     grid.append(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
   }
@@ -327,14 +455,27 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (beyond) grid.append(h('div', { class: 'log-fold beyond' }, 'not in the log'));
   for (const c of state.consumers) {
     const colour = colourOf(c.name);
+    const x = hiddenOf(c.name);
     const covered = c.snapshot ? c.snapshot.lsn : 0;
     const rewind = c.rewind;
-    const lost = c.out_of_range;
+    const lost = c.out_of_range && !x.range;
     const trouble = c.ahead ? 'ahead' : lost ? 'out of range' : null;
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
+    // A consumer fed by the application (a dual write) has no place in the
+    // log: its track says so instead of shading what it processed.
+    const direct = c.feed === 'direct';
+    // Its processed and pending cells would show its lag (or its position).
+    const neutral = direct || x.lag || x.position;
+    const posText = x.position ? '?' : L(c.position);
+    const about = [`position ${posText}`];
+    if (!x.committed) about.push(`committed ${L(c.committed)}`);
+    if (!x.lag) about.push(direct ? `lag ${c.lag} (second writes waiting in clients)` : `lag ${c.lag}`);
+    if (direct) about.push('fed by the application (a dual write), not by the log: the log cannot tell which writes reached it');
+    if (c.ahead) about.push('ahead of the log: rebuild it');
+    else if (lost) about.push('out of range: its next change event was truncated, rebuild it');
+    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
-      h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: `position ${c.position}, committed ${c.committed}, lag ${c.lag}${c.ahead ? '; ahead of the log: rebuild it' : lost ? '; out of range: its next change event was truncated, rebuild it' : ''}` },
-        trouble ? `pos ${c.position}, ${trouble}` : `pos ${c.position}`)));
+      h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: about.join('; ') },
+        `pos ${posText}${trouble ? `, ${trouble}` : ''}${direct ? ', fed by the app' : ''}`)));
     // The column a position is drawn in: its entry, or the newest entry
     // before it (its own LSN can be missing: removed by compaction or
     // truncation, or skipped by a recovery), an edge of the window when it
@@ -351,49 +492,53 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     // A position whose own entry is gone is drawn at the entry before it.
     const gone = (lsn) => lsn > 0 && lsn <= limit && lsn >= firstShown && lsn <= lastShown && indexOfLsn(shown, lsn) === -1;
     const goneAtStart = (lsn) => lsn > 0 && !earlier && lsn < firstShown;
-    const posCol = columnOf(c.position), commitCol = columnOf(c.committed);
+    // A position or committed position asked about is not drawn at all.
+    const posCol = x.position ? null : columnOf(c.position);
+    const commitCol = x.committed ? null : columnOf(c.committed);
     const labels = (col) => {
       const parts = [];
       if (col === posCol) {
         const where = col === 'beyond' ? ' (ahead)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
         const missing = gone(c.position) || goneAtStart(c.position) || (!later && c.position > lastShown && c.position <= limit);
-        parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${c.position}; LSN ${c.position} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : null },
-          `${c.position === covered && c.position > 0 ? '▲ snapshot ' : '▲ position '}${c.position}${where}`));
+        parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : null },
+          direct && c.position === 0 ? '▲ no write yet' : `${c.position === covered && c.position > 0 ? '▲ snapshot ' : direct ? '▲ newest ' : '▲ position '}${L(c.position)}${where}`));
       }
-      if (col === commitCol && c.committed !== c.position) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${c.committed}: a crash restarts it there` }, `◆ committed ${c.committed}`));
+      if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ committed ${L(c.committed)}`));
       return parts;
     };
     const cell = (col, lsn) => {
       const marks = labels(col);
-      let cls = 'cell pending', title = `LSN ${lsn} is pending for ${c.name}`;
+      let cls = 'cell pending', title = `LSN ${L(lsn)} is pending for ${c.name}`;
       if (col === 'start') { cls = 'cell start'; title = ''; }
       else if (col === 'beyond') { cls = 'cell beyond'; title = `${c.name} has processed LSNs the recovered log no longer has`; }
       else if (col === 'torn') { cls = 'cell start'; title = ''; }
-      else if (lsn > state.log.durable && lsn > c.position) { cls = 'cell notdurable'; title = `LSN ${lsn} is not on disk yet: no consumer can have it until a sync`; }
-      else if (lsn <= covered && lsn <= c.position) { cls = 'cell covered'; title = `${c.name} never processed LSN ${lsn}: its snapshot at LSN ${covered} already included its effect`; }
+      else if (direct) { cls = 'cell direct'; title = `${c.name} is fed by the application's second writes, not by the log`; }
+      else if (neutral) { cls = 'cell masked-track'; title = `Whether ${c.name} has processed this entry: ${HIDDEN_TITLE}`; }
+      else if (lsn > state.log.durable && lsn > c.position) { cls = 'cell notdurable'; title = `LSN ${L(lsn)} is not on disk yet: no consumer can have it until a sync`; }
+      else if (lsn <= covered && lsn <= c.position) { cls = 'cell covered'; title = `${c.name} never processed LSN ${L(lsn)}: its snapshot at LSN ${L(covered)} already included its effect`; }
       else if (lsn <= c.position) {
-        cls = 'cell done'; title = `${c.name} has processed LSN ${lsn}`;
-        if (rewind && lsn > rewind.to && lsn <= rewind.from) { cls += ' redelivered'; title = `${c.name} processed LSN ${lsn} twice: it was redelivered after a crash`; }
+        cls = 'cell done'; title = `${c.name} has processed LSN ${L(lsn)}`;
+        if (rewind && lsn > rewind.to && lsn <= rewind.from) { cls += ' redelivered'; title = `${c.name} processed LSN ${L(lsn)} twice: it was redelivered after a crash`; }
       } else if (rewind && lsn > rewind.to && lsn <= rewind.from) {
-        cls += ' redeliver'; title = `LSN ${lsn} will be delivered to ${c.name} again: it crashed before committing it`;
+        cls += ' redeliver'; title = `LSN ${L(lsn)} will be delivered to ${c.name} again: it crashed before committing it`;
       }
       const at = col === posCol;
       // A position outside the window is an edge indicator: it jumps there.
       const edge = at && (col === 'earlier' || col === 'later');
       return h(edge ? 'button' : 'div', {
         type: edge ? 'button' : null,
-        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}`,
+        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol && !direct ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}`,
         dataset: { ...(at ? { consumer: c.name, position: c.position, ...renew(moved.has(c.name), current) } : {}), ...(edge || col === 'earlier' || col === 'later' ? { track: c.name } : {}) },
-        title: edge ? `${c.name} is at LSN ${c.position}, outside the entries shown: click to go there` : title,
+        title: edge ? `${c.name} is at LSN ${L(c.position)}, outside the entries shown: click to go there` : title,
         onclick: edge ? () => nav.walTo(c.position) : null,
       }, marks);
     };
     // The entries a spacer stands for that this consumer has processed
     // (located: how many entries have an LSN up to its position).
-    const upTo = state.located?.[String(c.position + 1)]?.wal;
+    const upTo = neutral ? undefined : state.located?.[String(c.position + 1)]?.wal;
     const band = (first, n, where) => {
       const done = upTo === undefined ? 0 : Math.max(0, Math.min(n, upTo - first));
-      return spacer(n, where, { class: `cell band ${colour}`, style: `--done: ${n ? (100 * done) / n : 0}%` });
+      return spacer(n, where, { class: `cell band ${colour}${neutral ? ' neutral' : ''}`, style: `--done: ${n ? (100 * done) / n : 0}%` });
     };
     grid.append(cell('start', 0));
     if (earlier) grid.append(cell('earlier', firstShown - 1));
@@ -414,7 +559,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   patch(el, logSummary(state), retentionLine(state), total === 0 && state.consumers.length === 0 && !state.log.tail
     ? h('p', { class: 'empty' }, next === 1
       ? 'The log is empty. Put a document to write the first log entry (LSN 1).'
-      : `The log is empty: retention removed every entry. The next write takes LSN ${next}.`)
+      : `The log is empty: retention removed every entry. The next write takes LSN ${L(next)}.`)
     : grid);
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
@@ -496,9 +641,9 @@ function showEdges(el) {
     if (!edge) continue;
     edge.append(h('button', {
       type: 'button', class: 'edge-hint marker',
-      title: `${at.dataset.consumer} is at LSN ${at.dataset.position}, off screen: click to bring it into view`,
+      title: `${at.dataset.consumer} is at LSN ${lsnText(at.dataset.position)}, off screen: click to bring it into view`,
       onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
-    }, side === 'left' ? `◀ position ${at.dataset.position}` : `position ${at.dataset.position} ▶`));
+    }, side === 'left' ? `◀ position ${lsnText(at.dataset.position)}` : `position ${lsnText(at.dataset.position)} ▶`));
   }
 }
 
@@ -510,6 +655,13 @@ export const STORAGE_ROW_PX = 28;
 
 export function renderStorage(el, lsnEl, state, current, nav) {
   const t = touched(current);
+  const m = hidden ?? {};
+  if (m.down) {
+    // Whether storage was lost says whether the database is down.
+    patch(lsnEl, masked());
+    patch(el, h('p', { class: 'empty masked-block' }, masked('Storage: ')));
+    return;
+  }
   if (state.storage.lost) {
     fill(lsnEl, 'lost: the database is down');
     fill(el, h('p', { class: 'lost' }, 'Storage lived in the database\'s memory and was lost in the crash. ',
@@ -517,18 +669,28 @@ export function renderStorage(el, lsnEl, state, current, nav) {
     return;
   }
   const { rows: page, start, total } = state.storage;
-  patch(lsnEl, `storage LSN ${state.storage.lsn} · ${plural(total, 'row')}`);
+  // The row asked about (value) is drawn whether or not storage holds it,
+  // with its value hidden; the row count would tell whether it is there.
+  const asked = m.key !== null && m.key !== undefined ? m.key : null;
+  patch(lsnEl, `storage LSN ${lsnText(state.storage.lsn)}`, asked === null ? ` · ${plural(total, 'row')}` : '');
   const after = Math.max(0, total - start - page.length);
   // While every row fits in one window, rows wrap and show whole; beyond
   // that they take one line each so that the panel can scroll through all.
   const virtual = total > STORAGE_ROWS;
   const height = virtual ? `height: ${STORAGE_ROW_PX}px` : null;
   const spacer = (n, where) => spacerRow('tr', n, where, STORAGE_ROW_PX);
-  const rows = page.map(({ key: k, value }) => {
+  const maskedRow = (k) => h('tr', { class: 'masked-row', dataset: { key: k }, style: height },
+    h('td', { class: 'key', title: k }, k), h('td', { class: 'value' }, masked()));
+  const rows = page.filter(({ key: k }) => k !== asked).map(({ key: k, value }) => {
     const text = pretty(value);
     return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: height },
       h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: virtual ? text : null }, text));
   });
+  if (asked !== null) {
+    // In key order among the rows drawn (first when it sorts before them all).
+    const at = page.filter(({ key: k }) => k !== asked && k < asked).length;
+    rows.splice(at, 0, maskedRow(asked));
+  }
   if (t.deletedKey !== null) {
     rows.push(h('tr', { class: 'fresh deleted', style: height }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
@@ -607,12 +769,22 @@ export function renderStream(el, state, current, nav) {
   const total = state.events.total;
   const after = total - from - shown.length;
   const virtual = total > STREAM_WINDOW;
+  const m = hidden ?? {};
+  // The change event asked about, or the one built from the log entry asked
+  // about, is hidden; so is a later before image of that entry's key (it is
+  // the entry's value).
+  const askedLsn = m.event ?? m.entry ?? null;
+  const askedKey = m.entry !== null && m.entry !== undefined ? shown.find((e) => e.lsn === m.entry)?.key : undefined;
   // Before/after images are built when a student opens them (or for the
   // event the current step touched), which keeps long streams quick to draw.
   const images = (e) => h('dl', { class: 'images' },
-    h('dt', {}, 'before'), h('dd', {}, pretty(e.before)),
+    h('dt', {}, 'before'), h('dd', {}, askedKey !== undefined && e.key === askedKey && e.lsn > m.entry ? masked() : pretty(e.before)),
     h('dt', {}, 'after'), h('dd', {}, pretty(e.after)));
   const items = shown.map((e) => {
+    if (e.lsn === askedLsn) {
+      return h('li', { class: 'masked-event', dataset: { lsn: e.lsn } },
+        h('span', { class: 'badge op-masked', title: HIDDEN_TITLE }, '?'), ' ', h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', masked());
+    }
     const open = e.lsn === t.lsn && e.op !== 'c';
     const pending = e.lsn > state.log.durable;
     const details = h('details', {
@@ -622,7 +794,7 @@ export function renderStream(el, state, current, nav) {
         if (d.open && d.childElementCount === 1) d.append(images(e));
       },
     },
-    h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key),
+    h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${lsnText(e.lsn)}`), ' ', h('span', { class: 'key', title: e.key }, e.key),
       pending ? h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet') : null),
     open ? images(e) : null);
     return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
@@ -658,7 +830,12 @@ function stateTable(c, nav) {
     const all = size ?? keys.length;
     return all > KEYS_SHOWN ? `${keys.slice(0, KEYS_SHOWN).join(', ')} … (${all} in all)` : keys.join(', ');
   };
-  if (!entries.length) return h('p', { class: 'empty' }, c.position === 0 && c.lag > 0 ? 'Empty: nothing processed yet.' : 'Empty.');
+  // "Nothing processed yet" would tell a position (or a lag) asked about.
+  const x = hiddenOf(c.name);
+  if (!entries.length) {
+    const nothingYet = c.position === 0 && c.lag > 0 && !x.position && !x.lag;
+    return h('p', { class: 'empty' }, nothingYet ? (c.feed === 'direct' ? 'Empty: no write received yet.' : 'Empty: nothing processed yet.') : 'Empty.');
+  }
   const columns = [];
   let rows;
   const cell = (text) => h('td', { title: virtual ? String(text) : null }, text);
@@ -710,11 +887,43 @@ function verifyBox(c, check) {
 
 // How the consumer caught up: the cost of snapshot against replay.
 function costLine(c) {
-  const events = `${c.processed} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
+  const x = hiddenOf(c.name);
+  // What it processed tells its position after a replay.
+  if (x.position) return masked('Change events processed: ');
+  if (c.feed === 'direct') {
+    const writes = x.lsns ? '? writes received from the application (hidden with the LSNs)' : `${plural(c.processed, 'write')} received from the application`;
+    return c.snapshot
+      ? `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${plural(c.snapshot.rows, 'row')}); ${writes} since.`
+      : `${writes[0].toUpperCase()}${writes.slice(1)}.`;
+  }
+  // After a replay, the count it processed is its position.
+  const events = x.lsns ? '? change events processed from the stream (hidden with the LSNs)' : `${c.processed} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
   if (c.snapshot) {
-    return `Began from a snapshot at LSN ${c.snapshot.lsn} (read ${c.snapshot.rows} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
+    return `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${c.snapshot.rows} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
   }
   return `Reading the stream from LSN 1: ${events}.`;
+}
+
+// A query with min_position (read-your-writes): waiting, answered by
+// storage instead, or answered by the consumer once it reached the write.
+function readYourWrites(c, step, r, fresh) {
+  const need = `LSN ${r.min_position}`;
+  if (!r.ready && r.answered_by === null) {
+    return h('div', { class: 'answer waiting', role: 'status' },
+      h('div', {}, h('strong', {}, `Waiting: ${c.name} is at position ${r.position}`), `, before ${need}, the write this read must see.`),
+      h('div', {}, 'No answer yet: its answer would not include that write. Flush or step it, or read with the storage fallback.'));
+  }
+  if (r.answered_by === 'storage') {
+    return h('div', { class: 'answer by-storage', role: 'status' },
+      h('div', {}, h('strong', {}, 'Answered by storage'), `: ${c.name} is at position ${r.position}, before ${need}, so storage answered instead: `,
+        h('code', { class: 'result' }, pretty(r.result))));
+  }
+  const stale = fresh !== undefined && json(fresh) !== json(r.result);
+  return h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },
+    h('div', {}, h('strong', {}, `${c.name} answers`), ` (position ${r.position}, which includes ${need}): `, h('code', { class: 'result' }, pretty(r.result))),
+    fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ': ', h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
+    stale ? h('div', { class: 'stale-flag' }, `Your write is there, but later ones are not yet: it lags by ${plural(c.lag, 'change event')}.`)
+      : h('div', { class: 'fresh-flag' }, 'Your write is included: read-your-writes holds.'));
 }
 
 /**
@@ -725,12 +934,16 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
   const t = touched(current);
   const checks = current?.step.op === 'verify' && current.result.ok
     ? Object.fromEntries(current.result.consumers.map((k) => [k.name, k])) : {};
+  const m = hidden ?? {};
   const cards = state.consumers.map((c) => {
     const colour = colourOf(c.name);
-    const isCurrent = t.consumer === c.name;
+    const x = hiddenOf(c.name);
+    const direct = c.feed === 'direct';
+    const isCurrent = t.consumer === c.name || t.consumers.includes(c.name);
     const q = QUERY_FIELD[c.type];
     const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
-    const example = c.rows.items[0]?.key;
+    // An example from its state, unless its state is what is asked.
+    const example = x.state ? undefined : c.rows.items[0]?.key;
     const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`,
                                placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
     const fieldSelect = multi ? h('select', { name: 'field', 'aria-label': `Field of ${c.name} to ask about` },
@@ -743,7 +956,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       if (fetchBox && current.step.fetch) fetchBox.checked = true;
     }
     const answer = [];
-    if (isCurrent && current.step.op === 'query' && current.result.ok && current.step.fetch) {
+    const rywNow = isCurrent && current.step.op === 'query' && current.result.ok && 'ready' in current.result;
+    if (rywNow && !(current.result.answered_by === 'consumer' && current.step.fetch)) {
+      answer.push(readYourWrites(c, current.step, current.result, fresh));
+    } else if (isCurrent && current.step.op === 'query' && current.result.ok && current.step.fetch) {
       const docs = current.result.result;
       const stale = docs.filter((d) => d.stale).length;
       answer.push(h('div', { class: `answer fetched${stale ? ' stale' : ''}`, role: 'status' },
@@ -785,19 +1001,33 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     // A flush that could not deliver to this consumer says why, in the engine's words.
     const refusedNow = current?.step.op === 'flush' && current.result.ok ? current.result.refused?.[c.name] : undefined;
     const err = errors[c.name] ?? refusedNow;
-    const lost = c.out_of_range;
-    const cannotTake = state.down || c.ahead || lost;
-    const why = state.down ? 'The database is down: recover first'
-      : c.ahead ? 'Ahead of the log: rebuild it first'
-        : lost ? 'Out of range: its next change event was truncated (OFFSET_OUT_OF_RANGE); rebuild it first' : null;
+    const lost = c.out_of_range && !x.range;
+    // While the database's state is asked, buttons do not tell it either.
+    const down = state.down && !m.down;
+    const cannotTake = down || c.ahead || lost || direct;
+    const why = direct ? 'Fed by the application (a dual write), not by the log: it has no change events to step or flush'
+      : down ? 'The database is down: recover first'
+        : c.ahead ? 'Ahead of the log: rebuild it first'
+          : lost ? 'Out of range: its next change event was truncated (OFFSET_OUT_OF_RANGE); rebuild it first' : null;
+    // A lag asked about does not disable the buttons that a lag of 0 would.
+    const caughtUp = x.lag ? false : c.lag === 0;
     // The consumer with the oldest commit pins the log (as the oldest
     // replication slot does), whether or not the checkpoint holds more.
-    const pins = state.log.pinned_by.consumer?.name === c.name;
+    const pins = state.log.pinned_by.consumer?.name === c.name && !m.pins;
     const binding = pins && retention(state.log).holder === 'consumer';
-    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}`, dataset: { consumer: c.name }, 'aria-label': `consumer ${c.name}` },
+    let lagLine;
+    if (x.lag) lagLine = masked('lag ', 'lag');
+    else if (lost) lagLine = h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, 'out of range: it cannot catch up');
+    // Whether it is out of range is asked: its lag without "caught up".
+    else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
+    else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'second write')} waiting in clients` : 'lag 0: no second write waiting');
+    else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
+    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
         h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
+      direct ? h('p', { class: 'feed-tag', title: 'The application writes to it itself, after its write to the database (a dual write): no change stream feeds it, so a client that crashes between the two writes leaves it without that write, and two clients can apply their writes in different orders' },
+        'fed by the application (dual write)') : null,
       h('div', { class: 'config' }, pretty(c.config)),
       h('div', { class: 'offsets', title: c.offsets === 'separate'
         ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
@@ -806,45 +1036,100 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       h('div', { class: `apply apply-${c.apply}`, title: c.apply === 'upsert'
         ? 'Keeps its own copy of the last row it applied for each key (a state store, like a Kafka Streams KTable) and subtracts that copy instead of the event\'s before image: right after compaction and after redelivery, at the cost of memory'
         : 'Applies each change event as a delta: removes what the before image contributed, adds what the after image contributes. Right only if it sees every event exactly once' },
-      c.apply === 'upsert' ? [`apply: upsert · `, h('span', { class: 'state-store' }, `state store: ${plural(c.state_store_rows, 'row')}`)] : 'apply: delta'),
+      c.apply === 'upsert' ? [`apply: upsert · `, x.store ? masked('state store: ', 'state-store') : h('span', { class: 'state-store' }, `state store: ${plural(c.state_store_rows, 'row')}`)] : 'apply: delta'),
       h('div', { class: 'position-line' },
-        h('span', { class: 'position' }, `position ${c.position}`),
-        h('span', { class: 'committed' }, `committed ${c.committed}`),
-        lost
-          ? h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, `out of range: it cannot catch up`)
-          : h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up'),
-        pins ? h('span', { class: 'pins-tag', title: `Its committed position ${c.committed} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)${binding ? '' : `. For now the checkpoint at LSN ${state.log.pinned_by.checkpoint ?? '–'} holds the log back further`}` }, 'pins the log') : null),
+        x.position ? masked('position ', 'position') : h('span', { class: 'position' }, `position ${lsnText(c.position)}`),
+        x.committed ? masked('committed ', 'committed') : h('span', { class: 'committed' }, `committed ${lsnText(c.committed)}`),
+        lagLine,
+        x.range ? masked('out of range? ', 'range') : null,
+        pins ? h('span', { class: 'pins-tag', title: `Its committed position${x.committed ? '' : ` ${lsnText(c.committed)}`} is the oldest: the log entries after it cannot be truncated without force, so the log grows while it lags (a PostgreSQL replication slot)${binding || x.lsns ? '' : `. For now the checkpoint at LSN ${state.log.pinned_by.checkpoint ?? '–'} holds the log back further`}` }, 'pins the log') : null),
       c.ahead ? h('p', { class: 'ahead-warning', role: 'alert' }, 'Ahead of the log: rebuild it. It has processed writes that the recovered database no longer has.') : null,
       lost ? h('p', { class: 'ahead-warning range-warning', role: 'alert' },
-        h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): the change event it needed next (the first after LSN ${c.position}) was removed by a truncation, and the log now starts at LSN ${state.log.start}. Flush and step are refused. `,
+        h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): the change event it needed next (the first after LSN ${lsnText(c.position)}) was removed by a truncation, and the log now starts at LSN ${lsnText(state.log.start)}. Flush and step are refused. `,
         h('strong', {}, 'Rebuild'), ' it, from a snapshot of storage, to bring it back.') : null,
       h('p', { class: 'cost' }, costLine(c), c.redelivered ? ` ${plural(c.redelivered, 'change event was', 'change events were')} delivered a second time after a crash.` : ''),
       h('div', { class: 'card-buttons' },
-        h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process exactly one pending change event' }, 'Step 1 event'),
-        h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: c.lag === 0 || cannotTake, title: why ?? 'Process every pending change event' }, 'Flush'),
-        h('button', { type: 'button', dataset: { action: 'commit' }, onclick: () => actions.commit(c.name), disabled: c.committed === c.position, title: 'Save the position now (a Kafka offset commit)' }, 'Commit'),
+        h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: caughtUp || cannotTake, title: why ?? 'Process exactly one pending change event' }, 'Step 1 event'),
+        h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: caughtUp || cannotTake, title: why ?? 'Process every pending change event' }, 'Flush'),
+        h('button', { type: 'button', dataset: { action: 'commit' }, onclick: () => actions.commit(c.name), disabled: !x.committed && c.committed === c.position, title: 'Save the position now (a Kafka offset commit)' }, 'Commit'),
         h('button', { type: 'button', dataset: { action: 'crash' }, onclick: () => actions.crash(c.name), title: 'The consumer crashes and restarts from its committed position' }, 'Crash consumer'),
-        h('button', { type: 'button', class: (lost || c.ahead) && !state.down ? 'primary' : null, dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: state.down, title: state.down ? why : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
+        h('button', { type: 'button', class: (lost || c.ahead) && !down ? 'primary' : null, dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: down, title: down ? 'The database is down: recover first' : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
         h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
       h('form', { class: 'query', onsubmit: (ev) => {
         ev.preventDefault();
         // The form on the page (the one built here may have been patched in).
         const f = ev.currentTarget.elements;
-        actions.query(c, f.query.value, f.field?.value, f.fetch?.checked ?? false);
+        actions.query(c, f.query.value, f.field?.value, f.fetch?.checked ?? false, f.min_position.value.trim());
       } },
         fieldSelect ? h('label', {}, 'Field', fieldSelect) : null,
-        h('label', {}, `Ask by ${q}`, input),
+        h('label', { class: 'query-main' }, `Ask by ${q}`, input),
+        h('label', { class: 'min-position', title: 'Read-your-writes: the LSN of your own write. The consumer answers only once its position has reached it' }, 'needs LSN',
+          h('input', { type: 'text', name: 'min_position', inputmode: 'numeric', spellcheck: 'false', placeholder: 'any', 'aria-label': `Read-your-writes: the LSN ${c.name} must have reached (optional)`,
+            value: askedNow && current.step.min_position !== undefined ? String(current.step.min_position) : null })),
         fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
       answer,
-      h('details', { class: 'state', open: true }, h('summary', {}, 'state'), stateBox(c, nav)));
+      h('details', { class: 'state', open: true }, h('summary', {}, 'state'),
+        x.state ? h('p', { class: 'masked-block' }, masked('Its state (what it would answer): ')) : stateBox(c, nav)));
   });
   patch(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
   // Each state box keeps its scroll inside the window drawn.
   for (const c of state.consumers) {
-    if (c.rows.total <= STATE_ROWS) continue;
+    if (c.rows.total <= STATE_ROWS || hiddenOf(c.name).state) continue;
     const box = el.querySelector(`article.card[data-consumer="${CSS.escape(c.name)}"] .state-scroll`);
     if (box) scrolls.push(() => keepInWindow(box, STATE_ROW_PX, c.rows.start, c.rows.items.length));
   }
+}
+
+/**
+ * The application's clients: the second writes of dual writes (a put,
+ * delete or insert with "direct": "later") waiting in each, oldest first,
+ * with what the student can do to a client (send its oldest write to the
+ * direct consumers, or crash it, losing them). Shown while any wait, and at
+ * the step that sent or lost the last of them. `actions`: {send(client),
+ * crash(client)}, or null (an embed: no buttons).
+ */
+export function renderClients(panel, el, state, current, actions) {
+  const clients = Object.entries(state.clients ?? {}).filter(([, writes]) => writes.length);
+  const step = current?.result.ok ? current.step : null;
+  const lostNow = step?.op === 'crash_client' ? { client: step.client, lost: current.result.lost } : null;
+  const sentNow = step?.op === 'direct_write' ? { client: step.client, ...current.result } : null;
+  panel.hidden = clients.length === 0 && !lostNow && !sentNow;
+  if (panel.hidden) {
+    patch(el);
+    return;
+  }
+  // A direct consumer's lag is the number of writes waiting here.
+  const m = hidden;
+  const askedDirect = m?.lag && state.consumers.some((c) => c.name === m.consumer && c.feed === 'direct');
+  const directs = state.consumers.filter((c) => c.feed === 'direct').map((c) => c.name);
+  const to = directs.length ? directs.join(', ') : 'no direct consumer';
+  const write = (w) => `LSN ${lsnText(w.lsn)}: ${w.op} ${w.key}`;
+  const parts = [];
+  if (lostNow) {
+    parts.push(h('p', { class: 'client-note bad', role: 'status' }, h('strong', {}, `Client ${lostNow.client} crashed`),
+      `: its ${plural(lostNow.lost.length, 'waiting second write')} (${lostNow.lost.map(write).join('; ')}) ${lostNow.lost.length === 1 ? 'is' : 'are'} lost. `,
+      `The log has ${lostNow.lost.length === 1 ? 'it' : 'them'}, the direct consumers never will: nothing retries a dual write.`));
+  }
+  if (sentNow) {
+    parts.push(h('p', { class: 'client-note', role: 'status' }, h('strong', {}, `Client ${sentNow.client} sent ${write(sentNow)}`),
+      sentNow.to.length ? ` to ${sentNow.to.join(', ')}` : ', but no direct consumer was there to receive it', '.'));
+  }
+  if (askedDirect) {
+    parts.push(h('p', { class: 'masked-block' }, masked('Second writes waiting: ')));
+  } else if (clients.length) {
+    parts.push(h('div', { class: 'client-list' }, clients.map(([name, writes]) => h('div', { class: 'client', dataset: { client: name } },
+      h('h3', {}, `client ${name}`, h('span', { class: 'client-count' }, ` · ${plural(writes.length, 'second write')} waiting for ${to}`)),
+      h('ol', { class: 'client-writes' }, writes.map((w) => h('li', { dataset: { lsn: w.lsn } },
+        h('span', { class: 'lsn' }, `LSN ${lsnText(w.lsn)}`), ' ', h('span', { class: 'client-op' }, w.op), ' ', h('span', { class: 'key', title: w.key }, w.key)))),
+      actions ? h('div', { class: 'card-buttons' },
+        h('button', { type: 'button', dataset: { action: 'direct-write' }, onclick: () => actions.send(name),
+          title: `Client ${name} sends its oldest waiting write to every direct consumer (${to})` }, 'Send oldest write'),
+        h('button', { type: 'button', class: 'danger', dataset: { action: 'crash-client' }, onclick: () => actions.crash(name),
+          title: `Client ${name} dies between its two writes: its waiting second writes are lost` }, 'Crash client')) : null))));
+  } else {
+    parts.push(h('p', { class: 'empty' }, 'No second write is waiting in any client.'));
+  }
+  patch(el, parts);
 }

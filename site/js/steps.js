@@ -38,22 +38,62 @@ function describeExpect(step) {
   return parts.join('; ');
 }
 
+// What a put, delete or insert did, in words: `what` names it ("put u1",
+// "insert order-"); a request id and a dual write add to it.
 function writeOutcome(step, result, what) {
-  if (!result.event) return `${what}: key absent, nothing written`;
-  const kind = { c: 'create', u: 'update', d: 'delete' }[result.event.op];
-  const base = `${what}: log entry LSN ${result.event.lsn}, change event ${result.event.op} (${kind})`;
-  if (result.crashed === 'power') {
-    return `${base}, written; then the power failed before the sync${step.torn_bytes ? ` (${plural(step.torn_bytes, 'byte')} of the unsynced tail reached the disk)` : ''}. Not acknowledged: the client does not know whether it happened.`;
+  const request = step.request_id !== undefined ? ` (request ${step.request_id})` : '';
+  if (result.duplicate) {
+    return `${what}${request}: duplicate of LSN ${result.lsn}${step.op === 'insert' ? ` (${result.key})` : ''}, nothing written; the retry gets the first write's result`;
   }
-  if (result.crashed === 'process') return `${base}, synced; then the process died before it replied. Not acknowledged: the client does not know whether it happened.`;
+  if (!result.event) return `${what}${request}: key absent, nothing written${step.direct ? ', and no second write to make' : ''}`;
+  const kind = { c: 'create', u: 'update', d: 'delete' }[result.event.op];
+  const key = result.key ?? step.key;
+  const row = step.op === 'insert' ? `, new row ${key}` : '';
+  let base;
+  if (step.direct) {
+    // A dual write: to the log, then (now, or later from a client) to the direct consumers.
+    const first = `dual write${request}: ${step.op === 'delete' ? `delete ${key}` : key} to the log at LSN ${result.event.lsn} (change event ${result.event.op}, ${kind})`;
+    if (result.direct_pending !== undefined) base = `${first}; its second write waits in client ${result.direct_pending}`;
+    else if (result.direct_to?.length) base = `${first}, and at once to ${result.direct_to.join(', ')}`;
+    else if (result.direct_to) base = `${first}; no direct consumer to write to`;
+    else base = first;
+  } else {
+    base = `${what}${request}: log entry LSN ${result.event.lsn}${row}, change event ${result.event.op} (${kind})`;
+  }
+  // A dual write whose database write crashed never made its second write.
+  const noSecond = step.direct ? ' Its second write was never made.' : '';
+  if (result.crashed === 'power') {
+    return `${base}, written; then the power failed before the sync${step.torn_bytes ? ` (${plural(step.torn_bytes, 'byte')} of the unsynced tail reached the disk)` : ''}. Not acknowledged: the client does not know whether it happened.${noSecond}`;
+  }
+  if (result.crashed === 'process') return `${base}, synced; then the process died before it replied. Not acknowledged: the client does not know whether it happened.${noSecond}`;
   if (!result.durable) return `${base}; acknowledged, but only written, not synced (async commit)`;
   return base;
+}
+
+// A consumer's query in words: "by_city for Paris" (the query field's value).
+function queryWords(s) {
+  const { op, consumer, fetch, as_of: asOf, min_position: minPosition, fallback, note, refused, ...query } = s;
+  const values = Object.entries(query);
+  if (values.length === 1 && typeof values[0][1] === 'string') return `${consumer} for ${values[0][1]}`;
+  return `${consumer} ${pretty(query)}`;
+}
+
+/** A query with min_position (read-your-writes), in words. */
+function describeReadYourWrites(s, r) {
+  const what = `query ${queryWords(s)}, needing LSN ${r.min_position}`;
+  if (!r.ready && r.answered_by === null) return `${what}: not ready — ${s.consumer} is at position ${r.position} (waiting)`;
+  if (r.answered_by === 'storage') return `${what}: ${s.consumer} is at position ${r.position}, not there yet, so storage answered: ${pretty(r.result)}`;
+  if (s.fetch) return `${what}: ready (position ${r.position}); ${plural(r.result.length, 'key')} fetched from storage, ${r.result.filter((d) => d.stale).length} stale`;
+  return `${what}: ready (position ${r.position}): ${pretty(r.result)}`;
 }
 
 /** One describer per op: (step, result) -> words. Results here are ok. */
 export const DESCRIBE = {
   put: (s, r) => writeOutcome(s, r, `put ${s.key}`),
   delete: (s, r) => writeOutcome(s, r, `delete ${s.key}`),
+  insert: (s, r) => writeOutcome(s, r, `insert under “${s.prefix}”`),
+  direct_write: (s, r) => `client ${s.client} sends LSN ${r.lsn}'s write (${r.op} ${r.key}) ${r.to.length ? `to ${r.to.join(', ')}` : 'on, but there is no direct consumer to receive it'}${r.waiting ? `; ${plural(r.waiting, 'more write')} waiting in it` : ''}`,
+  crash_client: (s, r) => `client ${s.client} crashes: lost its ${r.lost.length === 1 ? 'second write' : 'second writes'} of ${r.lost.map((w) => `LSN ${w.lsn} (${w.key})`).join(', ')}; the direct consumers will never get ${r.lost.length === 1 ? 'it' : 'them'}`,
   put_random: (s, r) => `put ${plural(r.written, 'generated document')} to keys r0…r${(s.keys ?? s.count) - 1} (seed ${s.seed ?? 1}): LSN ${r.first}–${r.last}`,
   get: (s, r) => `get ${s.key}: ${pretty(r.value)}`,
   scan: (s, r) => `scan keys starting with “${s.prefix}”: ${plural(r.rows.length, 'row')}${r.more ? ' (more not shown)' : ''} at storage LSN ${r.lsn}`,
@@ -66,13 +106,16 @@ export const DESCRIBE = {
     return `${what}: ${plural(r.delivered, 'change event')} delivered${refused}`;
   },
   step: (s, r) => `step ${s.consumer} by one change event: ${r.event ? `processed LSN ${r.event.lsn}` : 'nothing pending'}`,
-  add_consumer: (s, r) => `add consumer ${s.consumer?.name} by ${s.mode ?? 'snapshot'}: position ${r.position}`,
+  add_consumer: (s, r) => `add consumer ${s.consumer?.name} by ${s.mode ?? 'snapshot'}${s.consumer?.feed === 'direct' ? ', fed by the application (dual write)' : ''}: position ${r.position}`,
   remove_consumer: (s) => `remove consumer ${s.consumer}`,
   rebuild: (s, r) => `rebuild ${s.consumer}: position ${r.position}`,
-  query: (s, r) => (s.fetch
-    ? `query ${s.consumer} and fetch from storage: ${plural(r.result.length, 'key')}, ${r.result.filter((d) => d.stale).length} stale`
-    : `query ${s.consumer}: ${pretty(r.result)}`),
-  configure: (s, r) => `configure: commit ${r.commit}, recovery ${r.recovery}`,
+  query: (s, r) => {
+    if ('ready' in r) return describeReadYourWrites(s, r);
+    return s.fetch
+      ? `query ${s.consumer} and fetch from storage: ${plural(r.result.length, 'key')}, ${r.result.filter((d) => d.stale).length} stale`
+      : `query ${s.consumer}: ${pretty(r.result)}`;
+  },
+  configure: (s, r) => `configure: commit ${r.commit}, recovery ${r.recovery}${'dedupe_requests' in s || r.dedupe_requests ? `, retries by request id ${r.dedupe_requests ? 'deduplicated' : 'not deduplicated'}` : ''}`,
   sync: (s, r) => `sync: every written log byte is on disk; durable up to LSN ${r.durable}`,
   crash: (s, r) => (s.kind === 'process'
     ? 'crash the process: storage (in memory) is lost; the written log bytes survive in the OS cache'
@@ -137,7 +180,8 @@ export function describeRecovery(r) {
  */
 export function describeStep(step, result, answered = null) {
   if (!result.ok) {
-    const brief = { put: `put ${step.key}`, delete: `delete ${step.key}`, get: `get ${step.key}` }[step.op] ?? step.op.replace('_', ' ');
+    const brief = { put: `put ${step.key}`, delete: `delete ${step.key}`, get: `get ${step.key}`, insert: `insert under “${step.prefix}”`,
+      direct_write: `client ${step.client}'s second write`, crash_client: `crash client ${step.client}` }[step.op] ?? step.op.replace('_', ' ');
     return `${brief}: refused${step.refused ? ', as expected' : ''} (${result.error})`;
   }
   const words = DESCRIBE[step.op]?.(step, result, answered) ?? step.op;

@@ -267,3 +267,93 @@ test('in a lesson, the question and the score are in the lesson panel', async ()
     await context.close();
   }
 });
+
+// While a prediction waits for its answer, nothing else on the page may read
+// it out: the figure it asks about is replaced by a placeholder (as text,
+// titles included, so a screen reader does not read it either), everything
+// else stays, and it comes back once the student answers or asks to see it.
+test('a pending prediction hides its answer everywhere else on the page, and only that', async () => {
+  const HIDDEN = '? — answer the prediction first';
+  const file = join(TMP, 'hidden-answers.json');
+  // Keys and cities without digits, so that a number on screen is a figure.
+  const people = [['ada', 'Lisbon'], ['bo', 'Lisbon'], ['cy', 'Tromso'], ['dee', 'Tromso'], ['eve', 'Lisbon'],
+    ['fay', 'Tromso'], ['gus', 'Lisbon'], ['hal', 'Tromso'], ['ivy', 'Lisbon']];
+  const put = ([key, city]) => ({ op: 'put', key, value: { city } });
+  const steps = [
+    put(people[0]), put(people[1]), { op: 'flush' }, ...people.slice(2).map(put),
+    { op: 'predict', prompt: 'How far behind is by_city?', ask: 'lag', consumer: 'by_city', choices: [0, 2, 7], answer: 7 },
+    { op: 'predict', prompt: 'What does by_city list under Lisbon?', ask: 'result', consumer: 'by_city', query: { value: 'Lisbon' },
+      choices: [['ada', 'bo'], ['ada', 'bo', 'eve', 'gus', 'ivy']], answer: ['ada', 'bo'] },
+    { op: 'predict', prompt: 'What is the head LSN?', ask: 'head', choices: [7, 9, 10], answer: 9 },
+    { op: 'flush' },
+  ];
+  writeFileSync(file, JSON.stringify({ title: 'Hidden answers', consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }], steps }));
+  const LAG = 11, RESULT = 12, HEAD = 13;
+  const page = await openPage(env.browser, env.base, { width: 1280, height: 800 });
+  await importFile(page, file, steps.length);
+  await blur(page);
+  await page.keyboard.press('Home');
+  const forwardTo = async (n) => {
+    while (Number((await page.locator('#step-label').textContent()).split(' ')[1]) < n) await page.click('#forward');
+    assert.equal(await page.locator('#step-label').textContent(), `step ${n} of ${steps.length}`);
+  };
+  const panels = () => page.evaluate(() => ({
+    card: document.querySelector('article.card[data-consumer="by_city"]').textContent,
+    log: document.querySelector('#log-panel').textContent,
+    stream: document.querySelector('#stream').textContent,
+    storage: document.querySelector('#storage-lsn').textContent,
+    titles: Array.from(document.querySelectorAll('[title], [aria-label]'), (e) => `${e.getAttribute('title') ?? ''} ${e.getAttribute('aria-label') ?? ''}`).join('\n'),
+  }));
+  // A number as a word of its own (the log's size in bytes aside).
+  const hasNumber = (text, n) => new RegExp(`(^|[^\\d])${n}([^\\d]|$)`).test(text.replace(/\d+ bytes?/g, ''));
+
+  // The lag: the card's lag line, the track's summary and its shading are hidden.
+  await forwardTo(LAG);
+  let p = await panels();
+  assert.ok(!hasNumber(p.card, 7), `no 7 on by_city's card while its lag is asked: ${p.card}`);
+  assert.ok(p.card.includes(`lag ${HIDDEN}`), 'a placeholder stands in for the lag');
+  assert.ok(!/lag 7/.test(p.titles), 'nor in a title or label');
+  assert.equal(await page.locator('#log .cell.pending, #log .cell.done').count(), 0, 'the track does not shade what is pending');
+  assert.ok(p.card.includes('position 2') && p.card.includes('committed 2'), 'its position stays, to reason from');
+  assert.ok(p.log.includes('LSN 9'), 'the log stays as it is');
+  assert.ok(p.card.includes('ada, bo'), 'and so does the state');
+  await screenshot(page, 'predict-hidden-lag');
+  await page.click('#predict-choices button:has-text("7")');
+  p = await panels();
+  assert.ok(p.card.includes('lag 7: 7 change events pending'), 'shown once answered');
+  assert.ok(!p.card.includes(HIDDEN));
+  assert.ok(await page.locator('#log .cell.pending').count() > 0, 'the track is shaded again');
+
+  // A query's result: the card's state table is hidden (and the query field's example).
+  await forwardTo(RESULT);
+  p = await panels();
+  for (const key of ['ada', 'bo']) assert.ok(!p.card.includes(key), `${key} is not on by_city's card while its answer is asked`);
+  assert.ok(p.card.includes(`Its state (what it would answer): ${HIDDEN}`));
+  assert.ok(p.card.includes('lag 7'), 'the lag is not asked now: shown');
+  assert.equal(await page.locator('article.card[data-consumer="by_city"] input[name=query]').getAttribute('placeholder'), 'e.g. London', 'no key from its state as the example');
+  await page.click('#predict-reveal');
+  p = await panels();
+  assert.ok(p.card.includes('ada, bo'), 'the state is shown after Show answer');
+  assert.ok(!p.card.includes(HIDDEN));
+
+  // The head: every LSN on the strip, the stream and storage, the HEAD tag and the entry count.
+  await forwardTo(HEAD);
+  p = await panels();
+  assert.ok(!hasNumber(p.log, 9), `no 9 in the log panel while the head is asked: ${p.log}`);
+  assert.ok(!p.log.includes('HEAD'), 'no HEAD tag');
+  assert.ok(p.log.includes(`durable up to LSN ${HIDDEN}`) && p.log.includes(`entries: ${HIDDEN}`));
+  assert.ok(p.log.includes('LSN ?'), 'each entry is there, its LSN hidden');
+  assert.ok(!hasNumber(p.stream, 9), `nor in the change stream: ${p.stream}`);
+  assert.match(p.storage, /^storage LSN \? /, 'nor as the storage LSN');
+  assert.ok(!/LSN 9/.test(p.titles), 'nor in a title or label');
+  assert.ok(p.log.includes('ivy') && p.stream.includes('ivy'), 'the entries themselves stay');
+  await screenshot(page, 'predict-hidden-head');
+  await page.click('#predict-choices button:has-text("10")');
+  assert.ok(!(await panels()).log.includes('HEAD'), 'still hidden after a wrong try');
+  await page.click('#predict-choices button:has-text("9")');
+  p = await panels();
+  assert.ok(p.log.includes('LSN 9') && p.log.includes('HEAD'), 'shown once right');
+  assert.ok(p.log.includes('9 entries'));
+  assert.ok(p.storage.includes('LSN 9'));
+  assertClean(assert, page);
+});

@@ -313,11 +313,25 @@ test('Play does not save on each tick, only where it stops; a step that changes 
 
   // Paused midway: saved there, and a reload opens there.
   before = after;
-  await page.click('#play');
-  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 7 of 20');
-  assert.equal((await writes(page)).puts, before.puts, 'no write while Play runs');
-  await page.click('#play');
+  // Paused by the page itself the moment it shows step 7: on a loaded
+  // machine a click from here could arrive after Play had reached the end.
+  const during = await page.evaluate(() => new Promise((resolve) => {
+    const label = document.querySelector('#step-label');
+    const play = document.querySelector('#play');
+    const observer = new MutationObserver(() => {
+      if (label.textContent !== 'step 7 of 20') return;
+      observer.disconnect();
+      const puts = window.__store.puts;
+      play.click();
+      resolve(puts);
+    });
+    observer.observe(label, { childList: true, characterData: true, subtree: true });
+    play.click();
+  }));
+  assert.equal(during, before.puts, 'no write while Play runs');
+  assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'false', 'paused');
   const at = (await screenState(page)).step;
+  assert.equal(at, 'step 7 of 20');
   after = await settled(page);
   assert.equal(after.puts - before.puts, 2, 'one save where Play was paused');
   await reload(page);
