@@ -1049,11 +1049,39 @@ function renderPage() {
   save();
 }
 
+// How far back a render looks for a read still waiting (a render must not
+// cost O(history)).
+const PENDING_READ_WINDOW = 1000;
+
+/**
+ * Reads with min_position that found their consumer not ready, by consumer:
+ * {step, query, need}, for each consumer whose latest query (within the
+ * window before the cursor) was one.
+ */
+function pendingReads(state) {
+  const out = {};
+  const history = page.history;
+  const names = new Set(state.consumers.map((c) => c.name));
+  for (let n = history.cursor; n >= 1 && n > history.cursor - PENDING_READ_WINDOW && names.size; n--) {
+    const step = history.steps[n - 1];
+    if (step.op !== 'query' || !names.has(step.consumer)) continue;
+    names.delete(step.consumer);
+    // Only results already known: working one out would move the cursor.
+    const r = history.known(n) ? history.results[n - 1] : undefined;
+    if (step.min_position !== undefined && r?.ok && r.ready === false && r.answered_by === null) {
+      out[step.consumer] = { step: n, query: step, need: step.min_position };
+    }
+  }
+  return out;
+}
+
 function drawConsumers(state, current) {
-  renderConsumers($('consumers'), state, current, page.history.movedConsumers(), consumerActions, freshAnswer(state, current), page.consumerErrors, nav);
+  renderConsumers($('consumers'), state, current, page.history.movedConsumers(), consumerActions, freshAnswer(state, current), page.consumerErrors, nav, pendingReads(state));
 }
 
 const consumerActions = {
+  // The same query again (a read that was waiting, now ready).
+  ask: (query) => act({ ...query }, query.consumer),
   step: (name) => act({ op: 'step', consumer: name }, name),
   flush: (name) => act({ op: 'flush', consumer: name }, name),
   commit: (name) => act({ op: 'commit', consumer: name }, name),

@@ -930,7 +930,29 @@ function readYourWrites(c, step, r, fresh) {
  * Consumer cards. `actions` holds the callbacks the buttons call;
  * `fresh` is the answer storage would give to the current query, if any.
  */
-export function renderConsumers(el, state, current, moved, actions, fresh, errors, nav) {
+/**
+ * A read that found its consumer not ready, kept on the card after its step:
+ * still waiting while the position is before the LSN it needs, and ready,
+ * with a button to ask again, once the consumer has reached it.
+ * `read`: {step, query, need} (main.js's pendingReads).
+ */
+function waitingRead(c, read, x, actions) {
+  if (x.position || x.lag) {
+    return h('div', { class: 'answer waiting', role: 'status' },
+      h('strong', {}, `A read from step ${read.step} needs LSN ${read.need}`), ': whether it can go ahead is hidden until you answer the prediction.');
+  }
+  if (c.position < read.need) {
+    return h('div', { class: 'answer waiting', role: 'status' },
+      h('strong', {}, `A read from step ${read.step} is still waiting`),
+      `: it needs LSN ${read.need}, and ${c.name} is at position ${c.position}. Step or flush it.`);
+  }
+  return h('div', { class: 'answer ready', role: 'status' },
+    h('strong', {}, `The read from step ${read.step} can go ahead`),
+    `: ${c.name} is at position ${c.position}, which includes LSN ${read.need}. `,
+    h('button', { type: 'button', class: 'ask-again', onclick: () => actions.ask(read.query) }, 'Ask again'));
+}
+
+export function renderConsumers(el, state, current, moved, actions, fresh, errors, nav, pending = {}) {
   const t = touched(current);
   const checks = current?.step.op === 'verify' && current.result.ok
     ? Object.fromEntries(current.result.consumers.map((k) => [k.name, k])) : {};
@@ -959,6 +981,8 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const rywNow = isCurrent && current.step.op === 'query' && current.result.ok && 'ready' in current.result;
     if (rywNow && !(current.result.answered_by === 'consumer' && current.step.fetch)) {
       answer.push(readYourWrites(c, current.step, current.result, fresh));
+    } else if (pending[c.name] && !(isCurrent && current.step.op === 'query')) {
+      answer.push(waitingRead(c, pending[c.name], x, actions));
     } else if (isCurrent && current.step.op === 'query' && current.result.ok && current.step.fetch) {
       const docs = current.result.result;
       const stale = docs.filter((d) => d.stale).length;

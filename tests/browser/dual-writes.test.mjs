@@ -125,3 +125,35 @@ test('the Clients panel and a direct consumer at 390 px, and the buttons take th
   assert.match(await stepLine(page), /^Step 7: client <b>A<\/b> crashes: lost its second write of LSN 3 \(order-3\)/);
   assertClean(assert, page);
 });
+
+test('a read that waits stays on the card until its consumer reaches the LSN, then can be asked again', async () => {
+  const file = join(TMP, 'ryw.json');
+  writeFileSync(file, JSON.stringify({
+    title: 'Read your writes',
+    consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }],
+    steps: [
+      { op: 'put', key: 'u1', value: { city: 'Oslo' } },
+      { op: 'put', key: 'u2', value: { city: 'Oslo' } },
+      { op: 'query', consumer: 'by_city', value: 'Oslo', min_position: 2 },
+    ],
+  }));
+  const page = await openPage(env.browser, env.base, { width: 1280, height: 800 });
+  await page.setInputFiles('#import-file', file);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 3 of 3');
+  const by = card(page, 'by_city');
+  assert.match(await by.locator('.answer').textContent(), /^Waiting: by_city is at position 0/);
+  // One event later the read still waits: position 1 is before LSN 2.
+  await by.getByRole('button', { name: /^Step/ }).click();
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 4 of 4');
+  assert.equal(await by.locator('.answer').textContent(),
+    'A read from step 3 is still waiting: it needs LSN 2, and by_city is at position 1. Step or flush it.');
+  // Once it reaches LSN 2 the read can go ahead, and asking again answers it.
+  await by.getByRole('button', { name: /^Step/ }).click();
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 5 of 5');
+  assert.match(await by.locator('.answer').textContent(), /^The read from step 3 can go ahead: by_city is at position 2, which includes LSN 2\./);
+  await by.getByRole('button', { name: 'Ask again' }).click();
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 6 of 6');
+  assert.match(await by.locator('.answer').textContent(), /^by_city answers \(position 2, which includes LSN 2\): \["u1", "u2"\]/);
+  await screenshot(page, 'ryw-asked-again');
+  assertClean(assert, page);
+});
