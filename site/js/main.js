@@ -828,7 +828,7 @@ function renderLesson() {
   renderCompletion(script && history.cursor === lesson.scenario.steps.length && !awaitingPrediction());
   if (script) {
     const n = lesson.scenario.steps.length;
-    $('lesson-progress').textContent = history.cursor === n ? `finished (${n} steps)` : `step ${history.cursor} of ${n}`;
+    $('lesson-progress').textContent = history.cursor === n && !awaitingPrediction() ? `finished (${n} steps)` : `step ${history.cursor} of ${n}`;
     const current = history.current();
     $('lesson-note').textContent = current
       ? (current.step.note ?? '')
@@ -1088,7 +1088,7 @@ const consumerActions = {
   crash: (name) => act({ op: 'crash_consumer', consumer: name }, name),
   rebuild: (name) => act({ op: 'rebuild', consumer: name }, name),
   remove: (name) => act({ op: 'remove_consumer', consumer: name }, name),
-  query: (c, text, field, fetch, minPosition = '') => {
+  query: (c, text, field, fetch, minPosition = '', fallback = false) => {
     const step = { op: 'query', consumer: c.name };
     if (field) step.field = field;
     step[QUERY_FIELD[c.type]] = text;
@@ -1100,6 +1100,14 @@ const consumerActions = {
         return { ok: false };
       }
       step.min_position = Number(minPosition);
+    }
+    if (fallback) {
+      if (minPosition === '') {
+        page.consumerErrors[c.name] = '“else ask storage” goes with needs LSN: give the LSN of the write this read must see';
+        render();
+        return { ok: false };
+      }
+      step.fallback = 'storage';
     }
     return act(step, c.name);
   },

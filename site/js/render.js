@@ -911,7 +911,7 @@ function readYourWrites(c, step, r, fresh) {
   if (!r.ready && r.answered_by === null) {
     return h('div', { class: 'answer waiting', role: 'status' },
       h('div', {}, h('strong', {}, `Waiting: ${c.name} is at position ${r.position}`), `, before ${need}, the write this read must see.`),
-      h('div', {}, 'No answer yet: its answer would not include that write. Flush or step it, or read with the storage fallback.'));
+      h('div', {}, 'No answer yet: its answer would not include that write. Flush or step it, or ask again with “else ask storage”.'));
   }
   if (r.answered_by === 'storage') {
     return h('div', { class: 'answer by-storage', role: 'status' },
@@ -1044,7 +1044,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     else if (lost) lagLine = h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, 'out of range: it cannot catch up');
     // Whether it is out of range is asked: its lag without "caught up".
     else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
-    else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'second write')} waiting in clients` : 'lag 0: no second write waiting');
+    else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
     else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
     return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}` },
       h('header', {},
@@ -1083,13 +1083,15 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         ev.preventDefault();
         // The form on the page (the one built here may have been patched in).
         const f = ev.currentTarget.elements;
-        actions.query(c, f.query.value, f.field?.value, f.fetch?.checked ?? false, f.min_position.value.trim());
+        actions.query(c, f.query.value, f.field?.value, f.fetch?.checked ?? false, f.min_position.value.trim(), f.fallback.checked);
       } },
         fieldSelect ? h('label', {}, 'Field', fieldSelect) : null,
         h('label', { class: 'query-main' }, `Ask by ${q}`, input),
         h('label', { class: 'min-position', title: 'Read-your-writes: the LSN of your own write. The consumer answers only once its position has reached it' }, 'needs LSN',
           h('input', { type: 'text', name: 'min_position', inputmode: 'numeric', spellcheck: 'false', placeholder: 'any', 'aria-label': `Read-your-writes: the LSN ${c.name} must have reached (optional)`,
             value: askedNow && current.step.min_position !== undefined ? String(current.step.min_position) : null })),
+        h('label', { class: 'inline', title: 'Read-your-writes: if the consumer has not reached that LSN, storage answers instead (fallback: storage)' },
+          h('input', { type: 'checkbox', name: 'fallback', checked: askedNow && current.step.fallback === 'storage' }), ' else ask storage'),
         fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,
@@ -1133,7 +1135,7 @@ export function renderClients(panel, el, state, current, actions) {
   const parts = [];
   if (lostNow) {
     parts.push(h('p', { class: 'client-note bad', role: 'status' }, h('strong', {}, `Client ${lostNow.client} crashed`),
-      `: its ${plural(lostNow.lost.length, 'waiting second write')} (${lostNow.lost.map(write).join('; ')}) ${lostNow.lost.length === 1 ? 'is' : 'are'} lost. `,
+      `: its ${plural(lostNow.lost.length, 'unsent write')} (${lostNow.lost.map(write).join('; ')}) ${lostNow.lost.length === 1 ? 'is' : 'are'} lost. `,
       `The log has ${lostNow.lost.length === 1 ? 'it' : 'them'}, the direct consumers never will: nothing retries a dual write.`));
   }
   if (sentNow) {
@@ -1144,7 +1146,7 @@ export function renderClients(panel, el, state, current, actions) {
     parts.push(h('p', { class: 'masked-block' }, masked('Second writes waiting: ')));
   } else if (clients.length) {
     parts.push(h('div', { class: 'client-list' }, clients.map(([name, writes]) => h('div', { class: 'client', dataset: { client: name } },
-      h('h3', {}, `client ${name}`, h('span', { class: 'client-count' }, ` · ${plural(writes.length, 'second write')} waiting for ${to}`)),
+      h('h3', {}, `client ${name}`, h('span', { class: 'client-count' }, ` · ${plural(writes.length, 'write')} to send to ${to}`)),
       h('ol', { class: 'client-writes' }, writes.map((w) => h('li', { dataset: { lsn: w.lsn } },
         h('span', { class: 'lsn' }, `LSN ${lsnText(w.lsn)}`), ' ', h('span', { class: 'client-op' }, w.op), ' ', h('span', { class: 'key', title: w.key }, w.key)))),
       actions ? h('div', { class: 'card-buttons' },

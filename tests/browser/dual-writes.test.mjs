@@ -83,9 +83,9 @@ test('dual writes, clients, request ids and a query that waits for its write', a
   assert.ok(await page.locator('#clients-panel').isVisible());
   const client = page.locator('#clients .client');
   assert.equal(await client.count(), 1);
-  assert.equal(await client.locator('h3').textContent(), 'client <b>A</b> · 2 second writes waiting for by_app');
+  assert.equal(await client.locator('h3').textContent(), 'client <b>A</b> · 2 writes to send to by_app');
   assert.deepEqual(await client.locator('li').allTextContents(), ['LSN 2 put u2', 'LSN 3 put order-3']);
-  assert.equal(await app.locator('.lag').textContent(), 'lag 2: 2 second writes waiting in clients');
+  assert.equal(await app.locator('.lag').textContent(), 'lag 2: 2 writes to send, waiting in clients');
   await screenshot(page, 'dual-writes-clients');
 
   // Read-your-writes: not ready, then answered by storage.
@@ -101,10 +101,10 @@ test('dual writes, clients, request ids and a query that waits for its write', a
   // The client sends one, then crashes with the other.
   await goTo(page, 9);
   assert.equal(await stepLine(page), 'Step 9: client <b>A</b> sends LSN 2\'s write (put u2) to by_app; 1 more write waiting in it');
-  assert.equal(await card(page, 'by_app').locator('.lag').textContent(), 'lag 1: 1 second write waiting in clients');
+  assert.equal(await card(page, 'by_app').locator('.lag').textContent(), 'lag 1: 1 write to send, waiting in clients');
   await goTo(page, 10);
   assert.equal(await stepLine(page), 'Step 10: client <b>A</b> crashes: lost its second write of LSN 3 (order-3); the direct consumers will never get it');
-  assert.match(await page.locator('#clients').textContent(), /Client <b>A<\/b> crashed: its 1 waiting second write \(LSN 3: put order-3\) is lost/);
+  assert.match(await page.locator('#clients').textContent(), /Client <b>A<\/b> crashed: its 1 unsent write \(LSN 3: put order-3\) is lost/);
   assert.equal(await page.locator('#clients .client').count(), 0);
   assert.equal(await page.locator('#log b, #log i, #clients b, #clients i, #current-step b').count(), 0, 'names are text, never HTML');
   assertClean(assert, page);
@@ -155,5 +155,23 @@ test('a read that waits stays on the card until its consumer reaches the LSN, th
   await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 6 of 6');
   assert.match(await by.locator('.answer').textContent(), /^by_city answers \(position 2, which includes LSN 2\): \["u1", "u2"\]/);
   await screenshot(page, 'ryw-asked-again');
+  assertClean(assert, page);
+});
+
+test('"else ask storage" on a card reads from storage when the consumer has not reached the LSN', async () => {
+  const page = await openAt({ width: 1280, height: 800 });
+  const by = card(page, 'by_city');
+  await by.locator('input[name="query"]').fill('Paris');
+  await by.locator('input[name="min_position"]').fill('4');
+  await by.locator('input[name="fallback"]').check();
+  await by.getByRole('button', { name: 'Query' }).click();
+  await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, N + 1);
+  assert.match(await by.locator('.answer').textContent(), /^Answered by storage: by_city is at position 3, before LSN 4, so storage answered instead: \["u2"\]/);
+  // Without needs LSN the box is refused on the page, naming what is missing.
+  await by.locator('input[name="min_position"]').fill('');
+  await by.locator('input[name="fallback"]').check();
+  await by.getByRole('button', { name: 'Query' }).click();
+  assert.equal(await by.locator('.error').textContent(), '“else ask storage” goes with needs LSN: give the LSN of the write this read must see');
+  assert.equal(await page.locator('#step-label').textContent(), `step ${N + 1} of ${N + 1}`, 'nothing was added');
   assertClean(assert, page);
 });

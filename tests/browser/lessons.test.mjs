@@ -125,7 +125,8 @@ LESSONS.forEach((lesson, li) => {
       else await page.click('#forward');
       s = await lessonScreen(page);
       assert.equal(s.step, `step ${i} of ${n}`);
-      assert.equal(s.progress, i === n ? `finished (${n} steps)` : `step ${i} of ${n}`);
+      // Finished only once the last step is done: a last prediction must be answered first.
+      assert.equal(s.progress, i === n && steps[n - 1].op !== 'predict' ? `finished (${n} steps)` : `step ${i} of ${n}`);
       assert.equal(s.note, steps[i - 1].note ?? '', `step ${i}'s note`);
       // Only a step that shows a refusal ("refused": text) is refused, for that reason.
       if (steps[i - 1].refused) {
@@ -151,6 +152,7 @@ LESSONS.forEach((lesson, li) => {
         s = await lessonScreen(page);
         assert.ok(s.current.startsWith(`Step ${i}: predict: ${step.prompt} Answer: `) && s.current.endsWith(`(right on try ${answers.length})`), s.current);
         given.push({ step: i, answers });
+        assert.equal(s.progress, i === n ? `finished (${n} steps)` : `step ${i} of ${n}`, 'answered: finished at the last step');
       }
       if (i === middle) await screenshot(page, `lesson-${slug}-step-${i}`);
     }
