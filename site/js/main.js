@@ -839,6 +839,43 @@ function renderLesson() {
   }
 }
 
+/**
+ * Where the picture shows what the current lesson step did: a consumer's
+ * card, the Clients panel, the log, storage or the derived systems. The page
+ * is taller than a screen, so the lesson panel offers to scroll there.
+ */
+function lookTarget(current) {
+  if (!current || !current.result.ok) return null;
+  const { step } = current;
+  const cardOf = (name) => ({ label: name, selector: `article.card[data-consumer="${CSS.escape(name)}"]` });
+  if (step.op === 'predict') return step.consumer ? cardOf(step.consumer) : null;
+  if (step.op === 'direct_write' || step.op === 'crash_client' || step.direct === 'later') {
+    return { label: 'the clients', selector: '#clients-panel' };
+  }
+  const t = touched(current);
+  const name = t.consumer ?? t.consumers[0];
+  if (name) return cardOf(name);
+  if (step.op === 'verify') return { label: 'the derived systems', selector: '.consumers-panel' };
+  if (['get', 'scan', 'replay_storage'].includes(step.op)) return { label: 'storage', selector: '#storage' };
+  if (['put', 'delete', 'insert', 'put_random', 'sync', 'crash', 'recover', 'corrupt', 'checkpoint', 'truncate', 'compact'].includes(step.op)) {
+    return { label: 'the log', selector: '#log-panel' };
+  }
+  return null;
+}
+
+function renderLook(el, current) {
+  const target = lookTarget(current);
+  const found = target && document.querySelector(target.selector);
+  el.hidden = !found || found.closest('[hidden]') !== null;
+  if (el.hidden) return fill(el, []);
+  fill(el, [h('button', { type: 'button', class: 'link look-at', onclick: () => {
+    const now = document.querySelector(target.selector);
+    now?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    now?.classList.add('flash');
+    setTimeout(() => now?.classList.remove('flash'), 1200);
+  } }, `↓ Look at ${target.label}`)]);
+}
+
 // The book sections a lesson teaches (its `sources`), as text.
 function renderSources(el, sources) {
   const list = Array.isArray(sources) ? sources.filter((x) => typeof x === 'string') : [];
@@ -1027,6 +1064,9 @@ function renderPage() {
   renderStream($('stream'), state, current, nav);
   renderClients($('clients-panel'), $('clients'), state, current, page.embed ? null : clientActions);
   drawConsumers(state, current);
+  // After the picture is drawn: the lesson offers to scroll to what changed.
+  if (page.lesson && onScript() && !page.embed) renderLook($('lesson-look'), current);
+  else $('lesson-look').hidden = true;
   if (current?.step.op === 'get' && current.result.ok) {
     $('get-result').textContent = `get ${current.step.key} → ${pretty(current.result.value)}`;
   } else if (current?.step.op === 'scan' && current.result.ok) {

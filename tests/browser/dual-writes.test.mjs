@@ -175,3 +175,30 @@ test('"else ask storage" on a card reads from storage when the consumer has not 
   assert.equal(await page.locator('#step-label').textContent(), `step ${N + 1} of ${N + 1}`, 'nothing was added');
   assertClean(assert, page);
 });
+
+test('a lesson step offers to scroll to what it changed, below the fold', async () => {
+  const page = await openPage(env.browser, env.base, { width: 1280, height: 800 });
+  await page.selectOption('#lesson-picker', '01-why-not-dual-writes.json');
+  await page.waitForFunction(() => document.querySelector('#lesson-title').textContent.startsWith('1. '));
+  for (let i = 0; i < 4; i++) await page.click('#forward');  // step 4: a dual write whose second write waits
+  const look = page.locator('#lesson-look button');
+  assert.equal(await look.textContent(), '↓ Look at the clients');
+  const inView = () => page.evaluate(() => {
+    const r = document.querySelector('#clients-panel').getBoundingClientRect();
+    return r.top >= 0 && r.top < window.innerHeight;
+  });
+  assert.equal(await inView(), false, 'the Clients panel starts below the fold');
+  await look.click();
+  await page.waitForFunction(() => {
+    const r = document.querySelector('#clients-panel').getBoundingClientRect();
+    return r.top >= 0 && r.top < window.innerHeight;
+  });
+  await page.click('#forward');  // step 5: B's dual write, also to the clients
+  await page.click('#forward');  // step 6: client B sends its write to by_city_app
+  assert.equal(await look.textContent(), '↓ Look at the clients');
+  await page.click('#forward');  // step 7
+  assert.equal(await look.textContent(), '↓ Look at the clients', 'step 7: client A sends its write');
+  await page.click('#forward');  // step 8: a prediction about a storage row: no card to point at
+  assert.ok(await page.locator('#lesson-look').isHidden(), 'nothing to look at for a storage prediction');
+  assertClean(assert, page);
+});
