@@ -1053,7 +1053,9 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       direct ? h('p', { class: 'feed-tag', title: 'The application writes to it itself, after its write to the database (a dual write): no change stream feeds it, so a client that crashes between the two writes leaves it without that write, and two clients can apply their writes in different orders' },
         'fed by the application (dual write)') : null,
       h('div', { class: 'config' }, pretty(c.config)),
-      h('div', { class: 'offsets', title: c.offsets === 'separate'
+      // A direct consumer reads no log: it has no offsets to commit.
+      direct ? h('div', { class: 'offsets', title: 'The application writes to it directly, so there is no position in the log to commit; what it was sent is kept at once' },
+        'no offsets: it reads no log') : h('div', { class: 'offsets', title: c.offsets === 'separate'
         ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
         : 'State and position are committed together, atomically (a Kafka Streams or Flink checkpoint)' },
       `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`),

@@ -70,6 +70,8 @@ test('dual writes, clients, request ids and a query that waits for its write', a
   // The direct consumer: marked, and it cannot be stepped or flushed.
   const app = card(page, 'by_app');
   assert.equal(await app.locator('.feed-tag').textContent(), 'fed by the application (dual write)');
+  assert.equal(await app.locator('.offsets').textContent(), 'no offsets: it reads no log');
+  assert.match(await card(page, 'by_city').locator('.offsets').textContent(), /^offsets: with state · commits every 1 event$/);
   for (const action of ['step', 'flush']) {
     const button = app.locator(`[data-action="${action}"]`);
     assert.ok(await button.isDisabled(), `${action} is disabled on a direct consumer`);
