@@ -15,10 +15,6 @@ namespace unbundled {
 
 namespace {
 
-Status UnknownConsumer(const std::string& name) {
-  return Status::Invalid("consumer", "no consumer named '" + name + "'");
-}
-
 // A request id or client name: 1 to 64 bytes of UTF-8.
 Status ValidateName(const std::string& name, const std::string& field) {
   if (name.empty() || name.size() > kMaxRequestIdBytes || !IsValidUtf8(name)) {
@@ -45,6 +41,10 @@ Status Engine::NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem
 }
 
 Status DatabaseDown() { return Status::Invalid("database is down", "recover first"); }
+
+Status UnknownConsumer(const std::string& name) {
+  return Status::Invalid("consumer", "no consumer named '" + name + "'");
+}
 
 Status Engine::CheckFault(const WriteOptions& options, std::size_t record_size) const {
   if (options.fault == WriteFault::kBeforeSync) {

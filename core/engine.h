@@ -445,6 +445,8 @@ class Engine {
 
 // The error every step that needs the database gets while it is down.
 Status DatabaseDown();
+// The error every step that names a consumer gets when there is none.
+Status UnknownConsumer(const std::string& name);
 
 }  // namespace unbundled
 

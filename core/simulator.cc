@@ -582,17 +582,32 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
 
 // ---------------------------------------------------------------- handlers
 
-Status Simulator::DoPut(const Json& step, Json* result) {
-  std::string key;
+namespace {
+
+// put, delete and insert: the key (or prefix) in `field`, the value when
+// the op takes one, the write options, then `write`, and its result.
+template <typename Write>
+Status WriteStep(const Json& step, const char* field, bool takes_value, bool quiet, Json* result,
+                 Write write) {
+  std::string name;
   Status s;
-  if (!(s = GetString(step, "key", &key)).ok()) return s;
-  if (!step.contains("value")) return Status::Invalid("value", "is required");
+  if (!(s = GetString(step, field, &name)).ok()) return s;
+  if (takes_value && !step.contains("value")) return Status::Invalid("value", "is required");
   WriteOptions options;
   if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
   WriteResult w;
-  if (!(s = engine_.Put(key, step["value"], options, &w)).ok()) return s;
-  if (!quiet_) WriteResultJson(w, options, result);
+  if (!(s = write(name, options, &w)).ok()) return s;
+  if (!quiet) WriteResultJson(w, options, result);
   return Status::OK();
+}
+
+}  // namespace
+
+Status Simulator::DoPut(const Json& step, Json* result) {
+  return WriteStep(step, "key", true, quiet_, result,
+                   [&](const std::string& key, const WriteOptions& options, WriteResult* w) {
+                     return engine_.Put(key, step["value"], options, w);
+                   });
 }
 
 namespace {
@@ -644,28 +659,17 @@ Status Simulator::DoPutRandom(const Json& step, Json* result) {
 }
 
 Status Simulator::DoDelete(const Json& step, Json* result) {
-  std::string key;
-  Status s;
-  if (!(s = GetString(step, "key", &key)).ok()) return s;
-  WriteOptions options;
-  if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
-  WriteResult w;
-  if (!(s = engine_.Delete(key, options, &w)).ok()) return s;
-  if (!quiet_) WriteResultJson(w, options, result);
-  return Status::OK();
+  return WriteStep(step, "key", false, quiet_, result,
+                   [&](const std::string& key, const WriteOptions& options, WriteResult* w) {
+                     return engine_.Delete(key, options, w);
+                   });
 }
 
 Status Simulator::DoInsert(const Json& step, Json* result) {
-  std::string prefix;
-  Status s;
-  if (!(s = GetString(step, "prefix", &prefix)).ok()) return s;
-  if (!step.contains("value")) return Status::Invalid("value", "is required");
-  WriteOptions options;
-  if (!(s = WriteOptionsFrom(step, &options)).ok()) return s;
-  WriteResult w;
-  if (!(s = engine_.Insert(prefix, step["value"], options, &w)).ok()) return s;
-  if (!quiet_) WriteResultJson(w, options, result);
-  return Status::OK();
+  return WriteStep(step, "prefix", true, quiet_, result,
+                   [&](const std::string& prefix, const WriteOptions& options, WriteResult* w) {
+                     return engine_.Insert(prefix, step["value"], options, w);
+                   });
 }
 
 Status Simulator::DoDirectWrite(const Json& step, Json* result) {
@@ -864,7 +868,7 @@ Status Simulator::DoQuery(const Json& step, Json* result) {
   }
   if (min_position) {
     const Consumer* c = engine_.FindConsumer(consumer);
-    if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + consumer + "'");
+    if (c == nullptr) return UnknownConsumer(consumer);
     (*result)["position"] = c->position();
     (*result)["min_position"] = *min_position;
     if (c->position() < *min_position) {
@@ -1187,7 +1191,7 @@ Status Simulator::DoExpect(const Json& step, Json*) {
     std::string name;
     if (!(s = GetString(step, "consumer", &name)).ok()) return s;
     const Consumer* c = engine_.FindConsumer(name);
-    if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + name + "'");
+    if (c == nullptr) return UnknownConsumer(name);
     if (!about_consumer) {
       return Status::Invalid("consumer", "needs \"position\", \"lag\", \"committed\", "
                                          "\"consistent\", \"reason_includes\", "
@@ -1324,7 +1328,7 @@ Status Simulator::Observe(const std::string& ask, const Json& step, Json* actual
   std::string name;
   if (!(s = GetString(step, "consumer", &name)).ok()) return s;
   const Consumer* c = engine_.FindConsumer(name);
-  if (c == nullptr) return Status::Invalid("consumer", "no consumer named '" + name + "'");
+  if (c == nullptr) return UnknownConsumer(name);
   if (ask == "position") {
     *subject = "the position of '" + name + "'";
     *actual = c->position();

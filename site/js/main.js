@@ -1415,29 +1415,25 @@ function isTyping(target) {
 function wireControls() {
   $('value').addEventListener('input', checkValue);
   $('random-user').addEventListener('click', randomUser);
-  $('write-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  // A put or an insert: the key field names the key (or the prefix).
+  const writeValue = (op, field) => {
     const value = checkValue();
     if (value === undefined) {
       $('write-error').textContent = $('value-check').textContent;
       return;
     }
-    const step = withFault({ op: 'put', key: $('key').value, value });
+    const step = withFault({ op, [field]: $('key').value, value });
     if (step) act(step, $('write-error'));
+  };
+  $('write-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    writeValue('put', 'key');
   });
   $('delete').addEventListener('click', () => {
     const step = withFault({ op: 'delete', key: $('key').value });
     if (step) act(step, $('write-error'));
   });
-  $('insert').addEventListener('click', () => {
-    const value = checkValue();
-    if (value === undefined) {
-      $('write-error').textContent = $('value-check').textContent;
-      return;
-    }
-    const step = withFault({ op: 'insert', prefix: $('key').value, value });
-    if (step) act(step, $('write-error'));
-  });
+  $('insert').addEventListener('click', () => writeValue('insert', 'prefix'));
   $('write-direct').addEventListener('change', () => { $('write-client-label').hidden = $('write-direct').value !== 'later'; });
   $('dedupe-requests').addEventListener('change', () => act({ op: 'configure', dedupe_requests: $('dedupe-requests').checked }, $('write-error')));
   // A consumer fed by the application joins by snapshot: it has no log to replay.
