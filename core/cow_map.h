@@ -22,17 +22,76 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace unbundled {
 
+// The order of a CowMap's keys: operator<, except for strings, compared here
+// inline eight bytes at a time (byte-wise, as std::string compares) instead
+// of through a call to memcmp: key comparisons were a sixth of a put.
+struct CowLess {
+  template <typename K>
+  bool operator()(const K& a, const K& b) const {
+    return a < b;
+  }
+  bool operator()(const std::string& a, const std::string& b) const {
+    const std::size_t n = std::min(a.size(), b.size());
+    const char* pa = a.data();
+    const char* pb = b.data();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, pa + i, 8);
+      std::memcpy(&y, pb + i, 8);
+      if (x != y) return Swap(x) < Swap(y);
+    }
+    for (; i < n; ++i) {
+      const auto x = static_cast<unsigned char>(pa[i]), y = static_cast<unsigned char>(pb[i]);
+      if (x != y) return x < y;
+    }
+    return a.size() < b.size();
+  }
+
+ private:
+  // Big-endian order of the bytes, so integer order is byte-wise order.
+  static std::uint64_t Swap(std::uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap64(v);
+#endif
+  }
+};
+
 template <typename K, typename V>
 class CowMap {
  private:
   struct Node {
-    explicit Node(bool is_leaf) : leaf(is_leaf) {}
+    // Room for kMaxEntries + 1 entries (a node overflows by one, then
+    // splits) is reserved at once, so an insert never regrows a vector.
+    explicit Node(bool is_leaf) : leaf(is_leaf) { Reserve(); }
+    Node(const Node& o) : leaf(o.leaf), size(o.size) {
+      Reserve();
+      keys.assign(o.keys.begin(), o.keys.end());
+      if (leaf) {
+        vals.assign(o.vals.begin(), o.vals.end());
+      } else {
+        kids.assign(o.kids.begin(), o.kids.end());
+      }
+    }
+    Node& operator=(const Node&) = delete;
+    void Reserve() {
+      keys.reserve(kMaxEntries + 1);
+      if (leaf) {
+        vals.reserve(kMaxEntries + 1);
+      } else {
+        kids.reserve(kMaxEntries + 1);
+      }
+    }
     bool leaf;
     std::size_t size = 0;  // entries under this node
     // Leaf: the entries' keys. Inner: keys[i] <= every key under kids[i]
@@ -43,7 +102,7 @@ class CowMap {
 
     // The child that holds (or would hold) `key`.
     std::size_t Route(const K& key) const {
-      auto it = std::upper_bound(keys.begin() + 1, keys.end(), key);
+      auto it = std::upper_bound(keys.begin() + 1, keys.end(), key, CowLess());
       return static_cast<std::size_t>(it - keys.begin()) - 1;
     }
   };
@@ -67,8 +126,8 @@ class CowMap {
     const Node* node = root_.get();
     if (node == nullptr) return nullptr;
     while (!node->leaf) node = node->kids[node->Route(key)].get();
-    auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
-    if (it == node->keys.end() || key < *it) return nullptr;
+    auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key, CowLess());
+    if (it == node->keys.end() || CowLess()(key, *it)) return nullptr;
     return &node->vals[static_cast<std::size_t>(it - node->keys.begin())];
   }
   bool contains(const K& key) const { return find(key) != nullptr; }
@@ -125,7 +184,7 @@ class CowMap {
       node = node->kids[i].get();
     }
     return rank + static_cast<std::size_t>(
-                      std::lower_bound(node->keys.begin(), node->keys.end(), key) -
+                      std::lower_bound(node->keys.begin(), node->keys.end(), key, CowLess()) -
                       node->keys.begin());
   }
 
@@ -211,9 +270,9 @@ class CowMap {
   static V* Insert(NodePtr* ptr, const K& key, bool* added, Split* split) {
     Node* node = Own(ptr);
     if (node->leaf) {
-      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
+      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key, CowLess());
       std::size_t i = static_cast<std::size_t>(it - node->keys.begin());
-      if (it != node->keys.end() && !(key < *it)) return &node->vals[i];
+      if (it != node->keys.end() && !(CowLess()(key, *it))) return &node->vals[i];
       node->keys.insert(it, key);
       node->vals.insert(node->vals.begin() + static_cast<std::ptrdiff_t>(i), V());
       *added = true;
@@ -274,8 +333,8 @@ class CowMap {
     Node* node = Own(ptr);
     --node->size;
     if (node->leaf) {
-      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key);
-      assert(it != node->keys.end() && !(key < *it));
+      auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key, CowLess());
+      assert(it != node->keys.end() && !(CowLess()(key, *it)));
       const auto i = it - node->keys.begin();
       node->keys.erase(it);
       node->vals.erase(node->vals.begin() + i);

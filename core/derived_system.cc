@@ -49,18 +49,23 @@ std::vector<std::string> Tokenize(const std::string& text) {
 }
 
 void AppendTokens(const std::string& text, std::vector<std::string>* tokens) {
-  std::string current;
-  for (unsigned char c : text) {
-    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (alnum || c >= 0x80) {
-      current.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a')
-                                             : static_cast<char>(c));
-    } else if (!current.empty()) {
-      tokens->push_back(std::move(current));
-      current.clear();
+  auto in_token = [](unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c >= 0x80;
+  };
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    while (i < n && !in_token(static_cast<unsigned char>(text[i]))) ++i;
+    const std::size_t start = i;
+    while (i < n && in_token(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start) break;
+    // Each run is copied once, then lower-cased in place.
+    std::string& token = tokens->emplace_back(text, start, i - start);
+    for (char& c : token) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
   }
-  if (!current.empty()) tokens->push_back(std::move(current));
 }
 
 namespace {
@@ -462,6 +467,7 @@ class FullTextIndex final : public DerivedSystem {
   // The document's tokens, sorted and unique.
   std::vector<std::string> TokensOf(const Document& doc) const {
     std::vector<std::string> tokens;
+    tokens.reserve(8);
     auto add = [&tokens](const Json& v) {
       if (v.is_string()) AppendTokens(v.get_ref<const std::string&>(), &tokens);
     };

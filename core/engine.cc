@@ -317,6 +317,7 @@ Status Engine::FlushAll(std::size_t* delivered,
                         std::size_t limit, bool* more) {
   if (down_) return DatabaseDown();
   std::vector<Consumer*> ready;
+  ready.reserve(consumers_.size());
   for (auto& c : consumers_) {
     if (c->spec().direct) continue;  // not fed by the log
     Status s = CanDeliver(*c);

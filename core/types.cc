@@ -1,5 +1,6 @@
 #include "core/types.h"
 
+#include "core/json_writer.h"
 #include "core/status.h"
 
 namespace unbundled {
@@ -72,9 +73,7 @@ Status ValidateValue(const Document& value, const std::string& field, std::strin
                                       value.type_name() + ")");
   }
   std::string compact;
-  try {
-    compact = value.dump();
-  } catch (const Json::exception&) {
+  if (!AppendCompactJson(value, &compact)) {
     return Status::Invalid(field, "contains a string that is not valid UTF-8");
   }
   if (compact.size() > kMaxValueBytes) {

@@ -1,0 +1,150 @@
+#include "core/json_writer.h"
+
+#include <charconv>
+#include <cstdint>
+
+namespace unbundled {
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence at p (whose first byte is
+// >= 0x80), or 0: overlong forms, surrogates and code points past U+10FFFF
+// are not well formed, as for IsValidUtf8 and nlohmann's decoder.
+std::size_t Utf8SequenceAt(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = *p;
+  std::size_t extra;
+  std::uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    extra = 1;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    extra = 2;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    extra = 3;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) <= extra) return 0;
+  for (std::size_t i = 1; i <= extra; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return extra + 1;
+}
+
+// Appends `s` as a JSON string literal, escaping as nlohmann's serializer
+// does with ensure_ascii off: the two-character escapes for ", \, \b, \f,
+// \n, \r and \t, \u00xx (lower-case hex) for the other control characters,
+// every other code point as its UTF-8 bytes. False when `s` is not UTF-8.
+bool AppendString(const std::string& s, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  const auto* run = p;  // start of bytes still to copy as they are
+  auto flush = [&](const unsigned char* upto) {
+    out->append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(upto - run));
+  };
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x80) {
+      const std::size_t n = Utf8SequenceAt(p, end);
+      if (n == 0) return false;
+      p += n;
+      continue;
+    }
+    const char* escape = nullptr;
+    switch (c) {
+      case '"': escape = "\\\""; break;
+      case '\\': escape = "\\\\"; break;
+      case '\b': escape = "\\b"; break;
+      case '\f': escape = "\\f"; break;
+      case '\n': escape = "\\n"; break;
+      case '\r': escape = "\\r"; break;
+      case '\t': escape = "\\t"; break;
+      default: break;
+    }
+    if (escape == nullptr && c >= 0x20) {
+      ++p;
+      continue;
+    }
+    flush(p);
+    if (escape != nullptr) {
+      out->append(escape, 2);
+    } else {
+      const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      out->append(u, 6);
+    }
+    run = ++p;
+  }
+  flush(p);
+  out->push_back('"');
+  return true;
+}
+
+template <typename T>
+void AppendInteger(T v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+}  // namespace
+
+bool AppendCompactJson(const Json& value, std::string* out) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [name, item] : value.get_ref<const Json::object_t&>()) {
+        if (!first) out->push_back(',');
+        first = false;
+        if (!AppendString(name, out)) return false;
+        out->push_back(':');
+        if (!AppendCompactJson(item, out)) return false;
+      }
+      out->push_back('}');
+      return true;
+    }
+    case Json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_ref<const Json::array_t&>()) {
+        if (!first) out->push_back(',');
+        first = false;
+        if (!AppendCompactJson(item, out)) return false;
+      }
+      out->push_back(']');
+      return true;
+    }
+    case Json::value_t::string:
+      return AppendString(value.get_ref<const std::string&>(), out);
+    case Json::value_t::number_integer:
+      AppendInteger(value.get<std::int64_t>(), out);
+      return true;
+    case Json::value_t::number_unsigned:
+      AppendInteger(value.get<std::uint64_t>(), out);
+      return true;
+    case Json::value_t::boolean:
+      out->append(value.get<bool>() ? "true" : "false");
+      return true;
+    case Json::value_t::null:
+      out->append("null");
+      return true;
+    default:
+      // Floating-point numbers (nlohmann's shortest round-trip form) and
+      // the kinds a parse never makes: its own serializer.
+      try {
+        out->append(value.dump());
+      } catch (const Json::exception&) {
+        return false;
+      }
+      return true;
+  }
+}
+
+}  // namespace unbundled

@@ -1,0 +1,107 @@
+// The compact writer must write exactly what nlohmann's dump() writes: the
+// log's records hold that text, and tools compare their bytes.
+#include "core/json_writer.h"
+
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace unbundled {
+namespace {
+
+std::string Dumped(const Json& value) {
+  std::string out;
+  EXPECT_TRUE(AppendCompactJson(value, &out));
+  return out;
+}
+
+TEST(JsonWriter, WritesWhatDumpWritesForEveryKind) {
+  const Json cases[] = {
+      Json::parse(R"({})"),
+      Json::parse(R"({"a":[],"b":{},"c":null,"d":true,"e":false})"),
+      Json::parse(R"({"n":-9223372036854775808,"u":18446744073709551615,"z":0,"m":-1})"),
+      Json::parse(R"({"f":[0.1,1e100,-0.0,1.5e-7,3.0,2.5,123456789.125,1e-300]})"),
+      Json::parse(R"({"s":"quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f"})"),
+      Json::parse(R"({"c":"\u0000\u0001\u001f\u007f \u00e9 \u20ac \ud83d\ude00"})"),
+      Json::parse(R"({"k\u0007ey":{"nested":[[1,[2,{"x":"y"}]]]}})"),
+  };
+  for (const Json& value : cases) EXPECT_EQ(Dumped(value), value.dump()) << value.dump();
+}
+
+// Random documents: every kind of value, strings drawn from bytes that need
+// escaping, ASCII and multi-byte characters, nested a few levels deep.
+class Generator {
+ public:
+  explicit Generator(unsigned seed) : rng_(seed) {}
+
+  Json Value(int depth) {
+    switch (Pick(depth > 3 ? 5 : 7)) {
+      case 0: return nullptr;
+      case 1: return Pick(2) == 0;
+      case 2: return static_cast<std::int64_t>(rng_()) - (1ll << 31) * Pick(3);
+      case 3: return static_cast<std::uint64_t>(rng_()) << 32 | rng_();
+      case 4: return Pick(2) ? Json(String()) : Json(Double());
+      case 5: {
+        Json a = Json::array();
+        for (int i = Pick(4); i > 0; --i) a.push_back(Value(depth + 1));
+        return a;
+      }
+      default: {
+        Json o = Json::object();
+        for (int i = Pick(4); i > 0; --i) o[String()] = Value(depth + 1);
+        return o;
+      }
+    }
+  }
+
+ private:
+  int Pick(int n) { return static_cast<int>(rng_() % static_cast<unsigned>(n)); }
+  double Double() {
+    std::uniform_real_distribution<double> d(-1e6, 1e6);
+    double x = d(rng_);
+    return Pick(3) == 0 ? x * 1e-200 : x;
+  }
+  std::string String() {
+    static const char* kPieces[] = {"a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r",
+                                    "\t", std::string(1, '\0').c_str(), "\x01", "\x1f", "\x7f",
+                                    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "0", "~"};
+    std::string s;
+    for (int i = Pick(8); i > 0; --i) {
+      const int k = Pick(20);
+      if (k == 11) {
+        s.push_back('\0');
+      } else {
+        s += kPieces[k];
+      }
+    }
+    return s;
+  }
+  std::mt19937 rng_;
+};
+
+TEST(JsonWriter, MatchesDumpOnRandomDocuments) {
+  for (unsigned seed = 0; seed < 3000; ++seed) {
+    Generator g(seed);
+    Json doc = Json::object();
+    for (int i = 0; i < 4; ++i) doc["f" + std::to_string(i)] = g.Value(0);
+    ASSERT_EQ(Dumped(doc), doc.dump()) << "seed " << seed;
+  }
+}
+
+TEST(JsonWriter, RefusesWhatDumpRefuses) {
+  const std::string bad[] = {
+      "\xff", "\xc3", "a\xc3(", "\xe2\x82", "\xed\xa0\x80" /* a surrogate */,
+      "\xc0\x80" /* overlong NUL */, "\xf4\x90\x80\x80" /* past U+10FFFF */, "\x80",
+  };
+  for (const std::string& s : bad) {
+    for (const Json& value : {Json{{"v", s}}, Json{{s, 1}}, Json{{"a", Json::array({1, s})}}}) {
+      std::string out;
+      EXPECT_FALSE(AppendCompactJson(value, &out)) << testing::PrintToString(s);
+      EXPECT_THROW(value.dump(), Json::exception);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace unbundled
