@@ -1,6 +1,7 @@
 #include "core/scenario.h"
 
 #include "core/ops.h"
+#include "core/user_json.h"
 
 namespace unbundled {
 
@@ -17,9 +18,17 @@ Status ValidateScenario(const Json& scenario) {
   if (title == scenario.end() || !title->is_string() || title->get<std::string>().empty()) {
     return Status::Invalid("title", "must be a non-empty string");
   }
+  if (title->get_ref<const std::string&>().size() > kMaxTitleBytes) {
+    return Status::Invalid("title", "must be at most " + std::to_string(kMaxTitleBytes) +
+                                        " bytes (got " + std::to_string(title->get_ref<const std::string&>().size()) + ")");
+  }
   auto description = scenario.find("description");
   if (description != scenario.end() && !description->is_string()) {
     return Status::Invalid("description", "must be a string");
+  }
+  if (description != scenario.end() && description->get_ref<const std::string&>().size() > kMaxNoteBytes) {
+    return Status::Invalid("description", "must be at most " + std::to_string(kMaxNoteBytes) + " bytes (got " +
+                                              std::to_string(description->get_ref<const std::string&>().size()) + ")");
   }
   // The book sections a lesson teaches, as text the page shows.
   auto sources = scenario.find("sources");
@@ -30,11 +39,19 @@ Status ValidateScenario(const Json& scenario) {
       if (!one.is_string() || one.get<std::string>().empty()) {
         return Status::Invalid("sources[" + std::to_string(i) + "]", "must be a non-empty string");
       }
+      if (one.get_ref<const std::string&>().size() > kMaxTitleBytes) {
+        return Status::Invalid("sources[" + std::to_string(i) + "]",
+                               "must be at most " + std::to_string(kMaxTitleBytes) + " bytes");
+      }
     }
   }
   auto consumers = scenario.find("consumers");
   if (consumers != scenario.end()) {
     if (!consumers->is_array()) return Status::Invalid("consumers", "must be an array");
+    if (consumers->size() > kMaxConsumers) {
+      return Status::Invalid("consumers", "may list at most " + std::to_string(kMaxConsumers) +
+                                              " consumers (got " + std::to_string(consumers->size()) + ")");
+    }
     for (std::size_t i = 0; i < consumers->size(); ++i) {
       ConsumerSpec spec;
       Status s = ParseConsumerSpec((*consumers)[i], "consumers[" + std::to_string(i) + "]", &spec);
@@ -45,9 +62,14 @@ Status ValidateScenario(const Json& scenario) {
   if (steps == scenario.end() || !steps->is_array()) {
     return Status::Invalid("steps", "must be an array of steps");
   }
+  // Each step's shape, then the session's length and work, counted from
+  // the steps before any of them runs.
+  SessionMeter meter;
   for (std::size_t i = 0; i < steps->size(); ++i) {
-    Status s = ValidateStep((*steps)[i], "steps[" + std::to_string(i) + "]");
+    const std::string at = "steps[" + std::to_string(i) + "]";
+    Status s = ValidateStep((*steps)[i], at);
     if (!s.ok()) return s;
+    if (!(s = meter.Add((*steps)[i], at)).ok()) return s;
   }
   return Status::OK();
 }
@@ -58,6 +80,15 @@ Status ValidateStep(const Json& step, const std::string& at) {
   if (op == step.end() || !op->is_string()) return Status::Invalid(at + ".op", "must be a string");
   if (FindOp(op->get<std::string>()) == nullptr) {
     return Status::Invalid(at + ".op", "unknown op '" + op->get<std::string>() + "'");
+  }
+  for (const char* text : {"note", "refused", "prompt", "why"}) {
+    auto it = step.find(text);
+    if (it == step.end() || !it->is_string()) continue;
+    if (it->get_ref<const std::string&>().size() > kMaxNoteBytes) {
+      return Status::Invalid(at + "." + text, "must be at most " + std::to_string(kMaxNoteBytes) +
+                                                  " bytes (got " +
+                                                  std::to_string(it->get_ref<const std::string&>().size()) + ")");
+    }
   }
   auto note = step.find("note");
   if (note != step.end() && !note->is_string()) {
@@ -70,38 +101,21 @@ Status ValidateStep(const Json& step, const std::string& at) {
   return Status::OK();
 }
 
-namespace {
-
-// Parses `text`, handing every element of the top-level "steps" array to
-// `each` and leaving it out of the result.
-Json ParseWithoutSteps(const std::string& text, const std::function<void(const Json&)>& each) {
-  std::string top_key;
-  return Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
-    if (depth == 1 && event == Json::parse_event_t::key) top_key = parsed.get<std::string>();
-    const bool element = depth == 2 && (event == Json::parse_event_t::object_end ||
-                                        event == Json::parse_event_t::array_end ||
-                                        event == Json::parse_event_t::value);
-    if (element && top_key == "steps") {
-      each(parsed);
-      return false;  // not kept
-    }
-    return true;
-  });
-}
-
-}  // namespace
-
 Status StreamedScenario::Open(const std::string& text) {
   Status first = Status::OK();
   std::size_t n = 0;
-  try {
-    header_ = ParseWithoutSteps(text, [&](const Json& step) {
-      if (first.ok()) first = ValidateStep(step, "steps[" + std::to_string(n) + "]");
-      ++n;
-    });
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
-    bad_json_ = true;
-    return Status::Invalid("scenario", std::string("not valid JSON: ") + e.what());
+  SessionMeter meter;
+  // Read under the limits (core/user_json.h): a value nested 100,000 deep
+  // is refused here, naming its step, before anything recurses.
+  Status parsed = ParseUserJsonEach(text, "steps", [&](const Json& step) {
+    const std::string at = "steps[" + std::to_string(n) + "]";
+    if (first.ok()) first = ValidateStep(step, at);
+    if (first.ok()) first = meter.Add(step, at);
+    ++n;
+  }, &header_);
+  if (!parsed.ok()) {
+    bad_json_ = parsed.message().find("not valid JSON") != std::string::npos;
+    return parsed;
   }
   // The rest of the file is checked as a whole (the steps are an empty array
   // now, whose elements were checked one by one above).
@@ -116,8 +130,8 @@ Status StreamedScenario::Open(const std::string& text) {
 
 Status StreamedScenario::Run(const std::function<void(std::size_t, const Json&)>& on_step) const {
   std::size_t i = 0;
-  ParseWithoutSteps(*text_, [&](const Json& step) { on_step(i++, step); });
-  return Status::OK();
+  Json header;
+  return ParseUserJsonEach(*text_, "steps", [&](const Json& step) { on_step(i++, step); }, &header);
 }
 
 Status RunScenario(const Json& scenario, Simulator* sim, ScenarioRun* run,

@@ -10,6 +10,7 @@
 #include "core/crc32c.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
+#include "core/user_json.h"
 
 namespace unbundled {
 
@@ -373,6 +374,22 @@ Status ParseConsumerSpec(const Json& spec, const std::string& field, ConsumerSpe
   }
   parsed.name = name->get<std::string>();
   parsed.type = type->get<std::string>();
+  // The fields a derived system reads are field names of values, so they
+  // share a value's field-name limit (a longer one could never match).
+  for (const char* config : {"field", "fields", "group_by", "sum"}) {
+    auto it = spec.find(config);
+    if (it == spec.end()) continue;
+    const bool list = it->is_array();
+    for (std::size_t i = 0; i < (list ? it->size() : 1); ++i) {
+      const Json& one = list ? (*it)[i] : *it;
+      if (one.is_string() && one.get_ref<const std::string&>().size() > kMaxFieldNameBytes) {
+        return Status::Invalid(field + "." + config + (list ? "[" + std::to_string(i) + "]" : ""),
+                               "must be at most " + std::to_string(kMaxFieldNameBytes) +
+                                   " bytes, the limit for a field name (got " +
+                                   std::to_string(one.get_ref<const std::string&>().size()) + ")");
+      }
+    }
+  }
   Status s;
   if (spec.contains("offsets")) {
     std::string offsets;
@@ -534,20 +551,14 @@ bool Simulator::Replay(const Json& step) {
 
 std::string Simulator::Apply(const std::string& step_json) {
   Json step;
-  try {
-    step = Json::parse(step_json);
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999 (found by fuzz_step)
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
-    // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
-    auto pos = what.find("parse error");
-    if (pos == std::string::npos && (pos = what.find("] ")) != std::string::npos) pos += 2;
-    // The parser's message quotes the bytes it choked on, which need not be
-    // UTF-8: replace those rather than fail to serialize (found by fuzz_step).
-    return Json{{"ok", false},
-                {"error", "step: not valid JSON (" +
-                              (pos == std::string::npos ? what : what.substr(pos)) + ")"}}
-        .dump(-1, ' ', false, Json::error_handler_t::replace);
+  // Read under the limits (core/user_json.h): nothing deeper than
+  // kMaxJsonDepth reaches the handlers, whose dump and copy recurse.
+  Status parsed = ParseUserJson(step_json, "step", &step);
+  if (!parsed.ok()) {
+    // A key quoted in the message need not be UTF-8: replace those bytes
+    // rather than fail to serialize (found by fuzz_step).
+    return Json{{"ok", false}, {"error", parsed.message()}}.dump(-1, ' ', false,
+                                                                  Json::error_handler_t::replace);
   }
   return Apply(step).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -564,6 +575,10 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
   if (step.contains("note") && !step["note"].is_string()) {
     return Status::Invalid("note", "must be a string");
   }
+  if (step.contains("note") && step["note"].get_ref<const std::string&>().size() > kMaxNoteBytes) {
+    return Status::Invalid("note", "must be at most " + std::to_string(kMaxNoteBytes) + " bytes (got " +
+                                       std::to_string(step["note"].get_ref<const std::string&>().size()) + ")");
+  }
   // A lesson step that shows a refusal says so: the text its error must
   // contain. The step runs as any other (a refused step changes nothing);
   // the scenario runner checks the refusal.
@@ -577,7 +592,13 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
     if (!known) return Status::Invalid(field, "unknown field for op '" + name + "'");
   }
   if (op->needs_database && engine_.down()) return DatabaseDown();
-  return (this->*(op->handler))(step, result);
+  // The session's length and work (core/limits.h), counted as a file's or
+  // link's steps are counted before they run, so that any session this
+  // simulator holds can be opened again.
+  if (!(s = meter_.Check(step, "session")).ok()) return s;
+  if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
+  meter_.Charge(step);
+  return s;
 }
 
 // ---------------------------------------------------------------- handlers
@@ -792,6 +813,10 @@ Status Simulator::DoAddConsumer(const Json& step, Json* result) {
     } else if (m != "snapshot") {
       return Status::Invalid("mode", "must be \"snapshot\" or \"replay\" (got " + m.dump() + ")");
     }
+  }
+  if (engine_.consumers().size() >= kMaxConsumers) {
+    return Status::Invalid("consumer", "there are already " + std::to_string(kMaxConsumers) +
+                                           " consumers, the most a session may have: remove one first");
   }
   std::vector<ChangeEvent> snapshot;
   Lsn position = 0;
@@ -1615,9 +1640,7 @@ Json Simulator::View(const Json& request) const {
 
 std::string Simulator::View(const std::string& request_json) const {
   Json request;
-  try {
-    request = Json::parse(request_json);
-  } catch (const Json::exception&) {
+  if (!ParseUserJson(request_json, "view", &request).ok()) {
     return Json{{"ok", false}, {"error", "view: not valid JSON"}}.dump();
   }
   return View(request).dump(-1, ' ', false, Json::error_handler_t::replace);

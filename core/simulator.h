@@ -18,6 +18,7 @@
 #include "core/ops.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "core/user_json.h"
 
 namespace unbundled {
 
@@ -69,7 +70,10 @@ class Simulator {
     return copy;
   }
   // Restores a checkpoint into this simulator.
-  void CopyFrom(const Simulator& other) { engine_.CopyFrom(other.engine_); }
+  void CopyFrom(const Simulator& other) {
+    engine_.CopyFrom(other.engine_);
+    meter_ = other.meter_;
+  }
 
   // One log record as bytes, for a bytes view: its header fields, its payload,
   // and whether its checksum still holds. An error result for an LSN that is
@@ -131,6 +135,8 @@ class Simulator {
                  std::string* subject) const;
 
   Engine engine_;
+  // The session's steps and work so far, against core/limits.h.
+  SessionMeter meter_;
   // Set while Replay runs: handlers skip building the parts of a result
   // that cost (change events with their documents).
   bool quiet_ = false;

@@ -1,5 +1,8 @@
 #include "core/types.h"
 
+#include <utility>
+#include <vector>
+
 #include "core/json_writer.h"
 #include "core/status.h"
 
@@ -71,6 +74,41 @@ Status ValidateValue(const Document& value, const std::string& field, std::strin
   if (!value.is_object()) {
     return Status::Invalid(field, std::string("must be a JSON object (got ") +
                                       value.type_name() + ")");
+  }
+  // Depth, field names and integers first, without recursing: a document
+  // built in C++ (not parsed from text, which ParseUserJson bounds) may be
+  // of any depth, and dump() below recurses once per level.
+  std::vector<std::pair<const Document*, std::size_t>> pending{{&value, 1}};
+  while (!pending.empty()) {
+    auto [doc, depth] = pending.back();
+    pending.pop_back();
+    if (doc->is_structured() && depth > kMaxValueDepth) {
+      return Status::Invalid(field, "is nested more than " + std::to_string(kMaxValueDepth) +
+                                        " levels deep (the limit for a value)");
+    }
+    if (doc->is_number_integer()) {
+      const bool exact = doc->is_number_unsigned()
+                             ? doc->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExactInteger)
+                             : doc->get<std::int64_t>() >= -kMaxExactInteger &&
+                                   doc->get<std::int64_t>() <= kMaxExactInteger;
+      if (!exact) {
+        return Status::Invalid(field, "holds the integer " + doc->dump() +
+                                          ", beyond 9007199254740991 (2^53 - 1) in magnitude, the "
+                                          "largest a web page keeps exactly: write it as a string");
+      }
+    }
+    if (doc->is_object()) {
+      for (const auto& [name, item] : doc->items()) {
+        if (name.size() > kMaxFieldNameBytes) {
+          return Status::Invalid(field, "has a field name of " + std::to_string(name.size()) +
+                                            " bytes; a field name may have at most " +
+                                            std::to_string(kMaxFieldNameBytes));
+        }
+        pending.emplace_back(&item, depth + 1);
+      }
+    } else if (doc->is_array()) {
+      for (const auto& item : *doc) pending.emplace_back(&item, depth + 1);
+    }
   }
   std::string compact;
   if (!AppendCompactJson(value, &compact)) {

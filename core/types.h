@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/limits.h"
+
 namespace unbundled {
 
 using Json = nlohmann::json;
@@ -27,11 +29,7 @@ inline DocRef MakeDoc(Document doc) { return std::make_shared<const Document>(st
 // Log sequence number. The first log entry has LSN 1; 0 means "nothing yet".
 using Lsn = std::uint64_t;
 
-constexpr std::size_t kMaxKeyBytes = 256;
-// An end-to-end request id (DDIA ch. 12): 1..kMaxRequestIdBytes bytes.
-constexpr std::size_t kMaxRequestIdBytes = 64;
-constexpr std::size_t kMaxValueBytes = 64 * 1024;  // compact serialization
-constexpr std::size_t kMaxConsumerNameBytes = 64;
+// kMaxKeyBytes, kMaxValueBytes and the other limits: core/limits.h.
 
 enum class LogOp { kPut, kDelete };
 
@@ -66,7 +64,9 @@ Json ToJson(const ChangeEvent& event);
 class Status;
 Status ValidateKey(const std::string& key, const std::string& field);
 // Checks a value: a JSON object whose compact serialization (valid UTF-8) is at
-// most kMaxValueBytes bytes.
+// most kMaxValueBytes bytes, nested at most kMaxValueDepth levels, with field
+// names of at most kMaxFieldNameBytes bytes and integers of at most
+// kMaxExactInteger in magnitude.
 // When `compact` is not null it receives that serialization.
 Status ValidateValue(const Document& value, const std::string& field,
                      std::string* compact = nullptr);

@@ -116,9 +116,8 @@ TEST_F(SimulatorTest, PositionsSummarizeHeadAndEveryConsumersPosition) {
 
 TEST_F(SimulatorTest, MalformedStepsAreRejectedAndChangeNothing) {
   Walkthrough();
-  Fails("{not json", "step: not valid JSON (parse error at line 1, column 3: syntax error while "
-                     "parsing object key - invalid literal; last read: '{no'; expected string "
-                     "literal)");
+  Fails("{not json", "step: not valid JSON (line 1, column 3: unexpected text: names and strings "
+                     "need \"double quotes\")");
   Fails("[1,2]", "step: must be a JSON object");
   Fails(R"({"key":"u1"})", "op: is required");
   Fails(R"({"op":7})", "op: must be a string (got number)");
@@ -198,8 +197,7 @@ TEST_F(SimulatorTest, TextThatIsNotUtf8IsAnErrorResultNotACrash) {
   const std::string out = sim_.Apply(std::string("{\"op\":\"crash_con\xffvmer\",\"consumer\":\"v\"}"));
   Json r = Json::parse(out);
   EXPECT_EQ(r["ok"], false);
-  EXPECT_EQ(r["error"].get<std::string>().rfind("step: not valid JSON (parse error at line 1, column 17", 0), 0u)
-      << r["error"];
+  EXPECT_EQ(r["error"], "step: not valid JSON (line 1, column 17: a string holds bytes that are not UTF-8 text)");
   EXPECT_EQ(sim_.StateJson(), before);
 }
 
@@ -208,7 +206,7 @@ TEST_F(SimulatorTest, ANumberTooLargeForADoubleIsAnErrorResultNotACrash) {
   const std::string before = sim_.StateJson();
   Json r = Json::parse(sim_.Apply(std::string(R"({"op":"put","key":"k","value":{"n":1e999}})")));
   EXPECT_EQ(r["ok"], false);
-  EXPECT_EQ(r["error"], "step: not valid JSON (number overflow parsing '1e999')");
+  EXPECT_EQ(r["error"], "step: not valid JSON (a number is too large to keep: the largest is about 1.8e308)");
   EXPECT_EQ(sim_.StateJson(), before);
 }
 
