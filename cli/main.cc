@@ -4,6 +4,9 @@
 //   unbundled dump FILE
 //   unbundled recover [--compact] [--recovery MODE] FILE
 //   unbundled ops [--markdown]
+//   unbundled import --from wal2json|debezium [--consumers SPEC.json] [--key F,...] [--out FILE] FILE
+//   unbundled export --to debezium [--out FILE] SCENARIO
+//   unbundled follow --dsn DSN --slot NAME --consumers SPEC.json [--record FILE] ...
 //
 // run prints {"results": [one result per step], "state": {...}} as JSON; with
 // --stream it prints each step's result as one line as soon as the step is
@@ -23,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "cli/file_log_sink.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
@@ -43,6 +47,10 @@ int Usage() {
          "       unbundled dump FILE\n"
          "       unbundled recover [--compact] [--recovery MODE] FILE\n"
          "       unbundled ops [--markdown]\n"
+         "       unbundled import --from wal2json|debezium [--consumers SPEC.json] [--key F,...] [--out FILE] FILE\n"
+         "       unbundled export --to debezium [--out FILE] SCENARIO\n"
+         "       unbundled follow --dsn DSN --slot NAME --consumers SPEC.json [--record FILE]\n"
+         "                        [--create-slot] [--until-idle SECONDS] [--max-changes N] [--json]\n"
          "  run      runs a scenario file and prints its results and final state as JSON\n"
          "    --compact  one line of JSON\n"
          "    --strict   any refused step fails the run (exit 1), as for lessons, except a\n"
@@ -55,7 +63,13 @@ int Usage() {
          "  recover  reads a log file as the database's recovery does, replays it into\n"
          "           storage and prints {\"result\", \"state\"}; MODE is point_in_time\n"
          "           (default), absolute or skip. The file is not changed.\n"
-         "  ops      prints the table of ops as JSON (or as the README's Markdown)\n";
+         "  ops      prints the table of ops as JSON (or as the README's Markdown)\n"
+         "  import   turns PostgreSQL's logical decoding (wal2json, format-version 2) or\n"
+         "           Debezium change events (one a line) into a scenario; nothing is written\n"
+         "           if the input is bad\n"
+         "  export   runs a scenario and writes its change events as Debezium envelopes\n"
+         "  follow   streams a PostgreSQL wal2json replication slot into the engine live,\n"
+         "           confirming to the slot what every consumer has processed\n";
   return kExitBadInput;
 }
 
@@ -423,5 +437,8 @@ int main(int argc, char** argv) {
   if (command == "dump") return Dump(args);
   if (command == "recover") return Recover(args);
   if (command == "ops") return Ops(args);
+  if (command == "import") return unbundled::cli::Import(args);
+  if (command == "export") return unbundled::cli::Export(args);
+  if (command == "follow") return unbundled::cli::Follow(args);
   return Usage();
 }
