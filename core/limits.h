@@ -42,8 +42,11 @@ constexpr std::size_t kMaxJsonBytes = 16 * 1024 * 1024;
 // in a few tens of milliseconds (about 50,000 small steps); a longer session
 // travels as a file. A decompression bomb stops here.
 constexpr std::size_t kMaxLinkBytes = 4 * 1024 * 1024;
-// Steps in one session (a file, a link, or a session built by hand).
-constexpr std::size_t kMaxSessionSteps = 100000;
+// Steps in one session (a file, a link, or a session built by hand),
+// counting the add_consumer steps of a scenario's consumers: room for a
+// 100,000-step scenario (the scale the page is built for), its consumers,
+// and the student's own steps after it.
+constexpr std::size_t kMaxSessionSteps = 110000;
 // Work of one session, in rows copied: snapshots, rebuilds, replays,
 // recoveries and checkpoints each re-read what storage (or the log) can
 // hold by then, each row counted as 1 + its bytes / 1 KiB. Writes are not

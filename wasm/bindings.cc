@@ -9,6 +9,9 @@
 //   sim.record(lsn)     -> one log record's bytes and header fields
 //   sim.replay(stepsJson) -> applies a JSON array of steps, returning how many
 //                          were applied (results are not built: for time travel)
+//   sim.replayRefused(stepsJson) -> as replay, with the steps refused and why:
+//                          {"applied": n, "refused": [[index, error], ...]} |
+//                          {"ok": false, "error"} | null (out of memory)
 //   sim.applyMany(stepsJson) -> [[result, positions | null], ...]: applies a JSON
 //                          array of steps in one call; positions (as positions())
 //                          after each step that moved a consumer, else null
@@ -20,6 +23,14 @@
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
 //   Module.validateSteps(stepsJson, first) -> the same for steps[first], ...
 //                          of a scenario whose other fields were checked
+//   Module.limits()     -> the limits table of core/limits.h: {"key_bytes": 256, ...}
+//   Module.checkValue(text) -> {"ok": true} | {"ok": false, "error"}: a value's
+//                          text checked exactly as put checks it (the live check)
+//   Module.checkJson(text, what) -> the same for any JSON text a user hands the
+//                          page (a link, a file), read under the limits
+//   Module.debeziumNdjson(scenarioJson) -> {"ok": true, "ndjson"} | {"ok": false, "error"}:
+//                          the scenario's change events as Debezium envelopes, one a
+//                          line (core/interop; the native `export --to debezium`)
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
 //   Module.heapBytes()  -> bytes of the module's heap in use (malloc's count):
@@ -35,9 +46,11 @@
 #include <new>
 #include <string>
 
+#include "core/interop.h"
 #include "core/ops.h"
 #include "core/scenario.h"
 #include "core/simulator.h"
+#include "core/user_json.h"
 
 namespace {
 
@@ -119,7 +132,8 @@ class SimulatorBinding {
 
   int replay(const std::string& steps_json) {
     try {
-      const unbundled::Json steps = unbundled::Json::parse(steps_json);
+      unbundled::Json steps;
+      if (!unbundled::ParseUserJson(steps_json, "steps", &steps).ok()) return -1;
       if (!steps.is_array()) return -1;
       int applied = 0;
       for (const auto& step : steps) {
@@ -135,9 +149,47 @@ class SimulatorBinding {
     }
   }
 
+  // As replay, and says which steps the engine refused and why (an import
+  // lists them before it replaces anything): {"applied": n, "refused":
+  // [[index, error], ...]}, {"ok": false, "error"} for text that is not an
+  // array of steps, or null when memory ran out. A refused step
+  // changed nothing, so applying it once more only builds its error.
+  std::string replayRefused(const std::string& steps_json) {
+    try {
+      unbundled::Json steps;
+      unbundled::Status parsed = unbundled::ParseUserJson(steps_json, "steps", &steps);
+      if (parsed.ok() && !steps.is_array()) parsed = unbundled::Status::Invalid("steps", "must be an array");
+      if (!parsed.ok()) {
+        return unbundled::Json{{"ok", false}, {"error", parsed.message()}}.dump(
+            -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      }
+      unbundled::Json refused = unbundled::Json::array();
+      int applied = 0;
+      for (const auto& step : steps) {
+        if (!sim_.Replay(step)) {
+          const unbundled::Json r = sim_.Apply(step);
+          refused.push_back(unbundled::Json::array({applied, r.value("error", std::string("refused"))}));
+        }
+        ++applied;
+      }
+      return unbundled::Json{{"applied", applied}, {"refused", std::move(refused)}}.dump(
+          -1, ' ', false, unbundled::Json::error_handler_t::replace);
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(sim_);
+      return "null";
+    } catch (...) {
+      return "null";
+    }
+  }
+
   std::string applyMany(const std::string& steps_json) {
     try {
-      const unbundled::Json steps = unbundled::Json::parse(steps_json);
+      unbundled::Json steps;
+      unbundled::Status parsed = unbundled::ParseUserJson(steps_json, "steps", &steps);
+      if (!parsed.ok()) {
+        return unbundled::Json{{"ok", false}, {"error", parsed.message()}}.dump(
+            -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      }
       if (!steps.is_array()) return InternalError("applyMany takes an array of steps");
       unbundled::Json out = unbundled::Json::array();
       for (const auto& step : steps) {
@@ -196,24 +248,58 @@ class SimulatorBinding {
   unbundled::Simulator sim_;
 };
 
+// {"ok": true}, or the status's error (bytes that are not UTF-8 replaced).
+std::string StatusJson(const unbundled::Status& s) {
+  if (s.ok()) return R"({"ok":true})";
+  return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump(
+      -1, ' ', false, unbundled::Json::error_handler_t::replace);
+}
+
 std::string ValidateScenario(const std::string& text) {
   try {
-    unbundled::Status s = unbundled::ValidateScenario(unbundled::Json::parse(text));
-    if (s.ok()) return R"({"ok":true})";
-    return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump();
-  } catch (const unbundled::Json::exception&) {  // parse_error, or out_of_range for 1e999
-    return R"({"ok":false,"error":"scenario: not valid JSON"})";
+    unbundled::Json scenario;
+    unbundled::Status s = unbundled::ParseUserJson(text, "scenario", &scenario);
+    if (s.ok()) s = unbundled::ValidateScenario(scenario);
+    return StatusJson(s);
+  } catch (const std::bad_alloc&) {
+    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
   } catch (...) {
     return R"({"ok":false,"error":"scenario: internal error"})";
   }
 }
+
+std::string CheckValue(const std::string& text) {
+  try {
+    unbundled::Json value;
+    unbundled::Status s = unbundled::ParseUserJson(text, "value", &value);
+    if (s.ok()) s = unbundled::ValidateValue(value, "value");
+    return StatusJson(s);
+  } catch (...) {
+    return R"({"ok":false,"error":"value: internal error"})";
+  }
+}
+
+std::string CheckJson(const std::string& text, const std::string& what) {
+  try {
+    unbundled::Json parsed;
+    return StatusJson(unbundled::ParseUserJson(text, what, &parsed));
+  } catch (const std::bad_alloc&) {
+    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+  } catch (...) {
+    return R"({"ok":false,"error":"internal error"})";
+  }
+}
+
+std::string Limits() { return unbundled::LimitsJson().dump(); }
 
 // Checks the shape of steps[first], steps[first + 1], ... of a scenario
 // whose other fields were checked already (an import checks its steps in
 // slices, as it loads them).
 std::string ValidateSteps(const std::string& text, int first) {
   try {
-    const unbundled::Json steps = unbundled::Json::parse(text);
+    unbundled::Json steps;
+    unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
+    if (!parsed.ok()) return StatusJson(parsed);
     if (!steps.is_array() || first < 0) return R"({"ok":false,"error":"steps: internal error"})";
     for (std::size_t k = 0; k < steps.size(); ++k) {
       unbundled::Status s = unbundled::ValidateStep(
@@ -234,6 +320,22 @@ double HeapBytes() { return static_cast<double>(mallinfo().uordblks); }
 
 std::string Ops() { return unbundled::OpsJson().dump(); }
 
+// A scenario's change events as Debezium envelopes, one a line, as the native
+// `unbundled export --to debezium` writes them: {"ok": true, "ndjson": "..."}.
+std::string DebeziumNdjson(const std::string& scenario_text) {
+  try {
+    std::string ndjson;
+    const unbundled::Status s = unbundled::interop::ExportDebezium(scenario_text, &ndjson);
+    if (!s.ok()) return StatusJson(s);
+    return unbundled::Json{{"ok", true}, {"ndjson", ndjson}}.dump(
+        -1, ' ', false, unbundled::Json::error_handler_t::replace);
+  } catch (const std::bad_alloc&) {
+    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+  } catch (...) {
+    return R"({"ok":false,"error":"export: internal error"})";
+  }
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(unbundled) {
@@ -243,6 +345,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("state", &SimulatorBinding::state)
       .function("view", &SimulatorBinding::view)
       .function("replay", &SimulatorBinding::replay)
+      .function("replayRefused", &SimulatorBinding::replayRefused)
       .function("applyMany", &SimulatorBinding::applyMany)
       .function("clone", &SimulatorBinding::clone, emscripten::allow_raw_pointers())
       .function("copyFrom", &SimulatorBinding::copyFrom)
@@ -251,6 +354,10 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("validateSteps", &ValidateSteps);
   emscripten::function("ops", &Ops);
+  emscripten::function("debeziumNdjson", &DebeziumNdjson);
+  emscripten::function("limits", &Limits);
+  emscripten::function("checkValue", &CheckValue);
+  emscripten::function("checkJson", &CheckJson);
   emscripten::function("version", &Version);
   emscripten::function("heapBytes", &HeapBytes);
 }

@@ -10,9 +10,22 @@ export function loadModule() {
     if (typeof globalThis.createUnbundled !== 'function') {
       return Promise.reject(new Error('unbundled.js did not load (is the site built?)'));
     }
-    modulePromise = globalThis.createUnbundled();
+    // The offline page (unbundled-offline.html) carries the wasm binary
+    // inline, gzipped and in base64, since a page opened from disk cannot
+    // fetch it.
+    const inline = globalThis.document?.getElementById('offline-wasm');
+    modulePromise = inline
+      ? inlineWasm(inline).then((wasmBinary) => globalThis.createUnbundled({ wasmBinary }))
+      : globalThis.createUnbundled();
   }
   return modulePromise;
+}
+
+async function inlineWasm(block) {
+  const bytes = Uint8Array.from(atob(block.textContent.trim()), (c) => c.charCodeAt(0));
+  if (block.dataset.encoding !== 'gzip') return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** One engine instance. Results are objects; call dispose() when done. */
@@ -52,6 +65,10 @@ export class Simulator {
   replayText(text) {
     return this.handle.replay(text);
   }
+  /** As replayText, with the steps refused: {applied, refused: [[index in text, error], ...]}, or null (out of memory). */
+  replayRefused(text) {
+    return JSON.parse(this.handle.replayRefused(text));
+  }
   /** A checkpoint: a new Simulator in this one's state (null: out of memory). */
   clone() {
     const handle = this.handle.clone();
@@ -73,6 +90,43 @@ export class Simulator {
 
 /** Checks a scenario object's shape; returns null or the error message. */
 export function scenarioError(module, scenario) {
-  const r = JSON.parse(module.validateScenario(JSON.stringify(scenario)));
+  if (scenario === undefined) return 'scenario: missing';
+  let text;
+  try {
+    text = JSON.stringify(scenario);
+  } catch {
+    // Only a scenario that never passed engineCheck can be this deep.
+    return `scenario: nested more than ${limits(module).json_depth} levels deep (the limit for JSON input)`;
+  }
+  const r = JSON.parse(module.validateScenario(text));
+  return r.ok ? null : r.error;
+}
+
+const limitsOf = new WeakMap();
+/**
+ * The engine's limits (core/limits.h), from the module, so the page's live
+ * checks use the engine's numbers: {key_bytes, value_bytes, value_depth,
+ * json_depth, json_bytes, field_name_bytes, session_steps, session_work,
+ * consumers, title_bytes, note_bytes, exact_integer, ...}.
+ */
+export function limits(module) {
+  let table = limitsOf.get(module);
+  if (!table) limitsOf.set(module, table = Object.freeze(JSON.parse(module.limits())));
+  return table;
+}
+
+/**
+ * Reads JSON text from outside (a link, a file) as the engine does, under
+ * its limits, before the page parses it: null, or the error, which names
+ * `what` or the place and the limit.
+ */
+export function engineCheck(module, text, what) {
+  const r = JSON.parse(module.checkJson(text, what));
+  return r.ok ? null : r.error;
+}
+
+/** A value's text checked exactly as a put checks it: null, or the error. */
+export function valueError(module, text) {
+  const r = JSON.parse(module.checkValue(text));
   return r.ok ? null : r.error;
 }

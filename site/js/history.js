@@ -93,9 +93,10 @@ export class History {
    * their results: a step's result, and the positions around it, are worked
    * out when the cursor first reaches it (known()). With `validate`, each
    * slice of steps is checked first (Module.validateSteps): a malformed step
-   * throws an Error naming it.
+   * throws an Error naming it. With `refusals` (an array), each step the
+   * engine refused is added to it as {step: its number, error}.
    */
-  async load(onProgress, signal, { sliceMs = 20, validate = false } = {}) {
+  async load(onProgress, signal, { sliceMs = 20, validate = false, refusals = null } = {}) {
     const steps = this.pending;
     this.pending = [];
     let i = 0, batch = 16;
@@ -113,7 +114,14 @@ export class History {
           if (!checked.ok) throw new Error(checked.error);
         }
         const t0 = performance.now();
-        if (this.sim.replayText(text) < 0) throw new Error(this.outOfMemory());
+        if (refusals) {
+          const r = this.sim.replayRefused(text);
+          if (r === null) throw new Error(this.outOfMemory());
+          if (r.ok === false) throw new Error(r.error);
+          for (const [k, error] of r.refused) refusals.push({ step: i + k + 1, error });
+        } else if (this.sim.replayText(text) < 0) {
+          throw new Error(this.outOfMemory());
+        }
         const ms = performance.now() - t0;
         for (const step of part) {
           this.steps.push(step);

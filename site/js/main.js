@@ -1,6 +1,6 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
-import { loadModule, Simulator } from './engine.js';
+import { loadModule, Simulator, valueError } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
@@ -10,9 +10,13 @@ import {
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
 import {
-  encodeSession, decodeSession, readScenarioFile, debeziumNdjson, download, SLOT_CURRENT, SLOT_SANDBOX,
+  encodeSession, decodeSession, readScenarioFile, parseScenarioFile, download, SLOT_CURRENT, SLOT_SANDBOX,
 } from './share.js';
 import * as store from './store.js';
+import { recordLags, renderOperator } from './operator.js';
+import {
+  SLOT_OPENED, shownRecord, markOwnShown, markOpenedShown, clearShown, restoreShown, narrated, renderSessionBanner, renderRefusals,
+} from './sessions.js';
 import {
   sameJson, outcome, rightFirstTime, predictionRecord, summarize, scoreText, renderSummary, MAX_STUDENT_CHARS,
 } from './completion.js';
@@ -36,15 +40,20 @@ const page = {
   leftLessonAt: null,  // the step at which the student left the lesson's script
   fork: null,          // {at, discarded} after the last fork
   playing: null,       // interval id
-  consumerErrors: {},
+  consumerErrors: Object.create(null),  // by consumer name: user text, so no prototype
   embed: false,
   lessons: [],
   ops: {},             // the engine's op table by name: {fields, needs_database, summary, result}
   recordLsn: null,     // the log entry whose bytes are shown, if any
   holdSave: false,     // after a damaged link: keep the saved work until the student acts
+  // Where the session on screen came from, if from outside (a share or
+  // completion link, an imported file, a lesson file): {from, name?}. Such
+  // a session is saved in a slot of its own, never over the student's work.
+  opened: null,
+  undoReset: null,     // what Reset replaced, while "Undo reset" is offered
   // The windows drawn: null follows the newest entries and events (or what
   // the current step touched); numbers are where the student paged to.
-  win: { wal: null, events: null, storage: 0, rows: {}, at: null },
+  win: { wal: null, events: null, storage: 0, rows: Object.create(null), at: null },  // rows: by consumer name
   focusLsn: null,
   showRemoved: false,  // the log strip lists the entries retention removed too (view's wal.full)
   // The student's answers to predict steps, by step object (the same objects
@@ -72,7 +81,7 @@ function notice(text, kind = 'info') {
 
 function clearErrors() {
   for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error']) $(id).textContent = '';
-  page.consumerErrors = {};
+  page.consumerErrors = Object.create(null);
   for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones']) $(id).removeAttribute('aria-invalid');
 }
 
@@ -80,17 +89,21 @@ function clearErrors() {
 
 function clearNotices() {
   $('notices').replaceChildren();
+  dropUndoReset();
 }
 
-function openSession(scenario, cursor, lesson = null, loaded = null) {
+function openSession(scenario, cursor, lesson = null, loaded = null, opened = null) {
   hideSummary();
-  page.win = { wal: null, events: null, storage: 0, rows: {}, at: null };
+  page.win = { wal: null, events: null, storage: 0, rows: Object.create(null), at: null };
   page.showRemoved = false;
   page.fresh = null;
   page.full = null;
   document.getElementById('out-of-memory')?.remove();
   stopPlaying();
   flushSave(true);  // the session being replaced, if a save of it is still due
+  page.opened = opened;
+  // An opened session is recorded as shown once it is saved (flushSave).
+  if (!opened && !page.embed) markOwnShown();
   $('share-box').hidden = true;
   page.history?.dispose();
   page.history = loaded ?? new History(page.module, scenario);
@@ -110,7 +123,7 @@ function openSession(scenario, cursor, lesson = null, loaded = null) {
   page.recordLsn = null;
   clearErrors();
   $('get-result').textContent = '';
-  $('lesson-picker').value = lesson?.file ?? '';
+  renderPicker();
   // Offer the session's own kind of document in the write form.
   const example = scenario.steps.find((s) => s.op === 'put' && typeof s.key === 'string');
   $('key').value = example ? example.key : 'u1';
@@ -120,9 +133,25 @@ function openSession(scenario, cursor, lesson = null, loaded = null) {
 }
 
 async function fetchJson(url) {
+  // The offline page carries the lessons inline (wasm/offline.mjs).
+  const offline = offlineFiles();
+  if (offline) {
+    if (!Object.hasOwn(offline, url)) throw new Error(`${url}: not in the offline page`);
+    return structuredClone(offline[url]);
+  }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return res.json();
+}
+
+let offlineFilesCache;
+/** The files the offline page carries ({path: JSON}), or null on the served site. */
+function offlineFiles() {
+  if (offlineFilesCache === undefined) {
+    const block = document.getElementById('offline-files');
+    offlineFilesCache = block ? JSON.parse(block.textContent) : null;
+  }
+  return offlineFilesCache;
 }
 
 /**
@@ -138,12 +167,65 @@ function findLesson(lessons, name) {
     ?? lessons.find((l) => slug(l.file) === slug(name));
 }
 
-async function openLesson(file, step = 0, scenario = null) {
+async function openLesson(file, step = 0, scenario = null, opened = null) {
   const entry = findLesson(page.lessons, file);
   if (!entry) throw new Error(`lesson: no lesson named '${file}'`);
   scenario ??= await fetchJson(`lessons/${entry.file}`);
   openSession(scenario, Math.min(step, scenario.steps.length),
-    { file: entry.file, title: scenario.title, description: scenario.description ?? '', scenario });
+    { file: entry.file, title: scenario.title, description: scenario.description ?? '', scenario }, null, opened);
+}
+
+// The largest lesson file ?lesson= fetches (a lesson is a few KB).
+const MAX_LESSON_FILE_BYTES = 2_000_000;
+
+/** Whether ?lesson= names a file by its address (a path or an http(s) URL) rather than a site's lesson. */
+function isLessonAddress(name) {
+  return /^https?:\/\//i.test(name) || name.includes('/') || /\.json$/i.test(name);
+}
+
+/**
+ * Opens an instructor's own lesson file, `?lesson=URL`: from this site's
+ * origin, or another that allows it (CORS). It is checked as any scenario
+ * from outside, and opened beside the student's own work, as a lesson.
+ * Throws an Error (with `lessonFile`) saying what went wrong, in words.
+ */
+async function openLessonFile(address, step) {
+  const fail = (what) => Object.assign(new Error(`The lesson file ${address} could not be opened: ${what}.`), { lessonFile: true });
+  let url;
+  try {
+    url = new URL(address, location.href);
+  } catch {
+    throw fail('that is not a web address');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('only http and https addresses can be opened');
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch {
+    throw fail(url.origin === location.origin
+      ? 'the server could not be reached'
+      : `the server could not be reached, or it does not let this page read the file (it must send the header Access-Control-Allow-Origin for ${location.origin})`);
+  }
+  if (!res.ok) throw fail(`the server answered HTTP ${res.status}${res.status === 404 ? ' (no such file)' : ''}`);
+  const text = await res.text();
+  if (text.length > MAX_LESSON_FILE_BYTES) throw fail(`it is larger than ${MAX_LESSON_FILE_BYTES.toLocaleString('en')} bytes`);
+  let scenario;
+  try {
+    scenario = parseScenarioFile(page.module, text);
+  } catch (e) {
+    throw fail(`it is not a lesson file (${e.message})`);
+  }
+  openSession(scenario, Math.min(step, scenario.steps.length), customLesson(scenario), null, { from: 'lesson file', name: url.href });
+}
+
+/**
+ * A lesson that is not one of the site's: a scenario from outside (a file,
+ * a link, an instructor's lesson file) whose steps carry narration. It is
+ * played as a lesson (its notes, its predictions, the lesson panel), with
+ * its own steps as the script.
+ */
+function customLesson(scenario) {
+  return { file: null, title: scenario.title, description: scenario.description ?? '', scenario };
 }
 
 function sameSteps(a, b) {
@@ -180,7 +262,7 @@ const saving = { mark: null, timer: null, writing: 0, last: -Infinity, stepsSave
 // cursor and the answers (store.saveCursor) covers.
 function saveMark() {
   const { history } = page;
-  return [history, history.steps.length, history.cursor, history.steps[history.steps.length - 1], history.consumers, page.lesson, page.answers];
+  return [history, history.steps.length, history.cursor, history.steps[history.steps.length - 1], history.consumers, page.lesson, page.answers, page.opened];
 }
 const PLACE_ONLY = new Set([2, 6]);
 
@@ -211,13 +293,18 @@ function flushSave(now) {
   saving.last = performance.now();
   const { scenario, cursor } = page.history.toSession();
   const session = { scenario, cursor };
-  if (page.lesson && onScript()) session.lesson = page.lesson.file;
+  if (page.lesson?.file && onScript()) session.lesson = page.lesson.file;
   const answers = predictionRecord(page.history.steps, page.predictions);
   if (answers.length) session.predictions = answers;
+  const { opened } = page;
+  if (opened) session.opened = opened;
   // The text is built from the history's cached step texts: a long session
   // is not serialized again for each save.
-  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson, session.predictions);
-  const slots = page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
+  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson, session.predictions, session.opened);
+  // A session opened from outside has a slot of its own: the student's own
+  // (the session they had on screen, and their sandbox) is never written over.
+  const slots = opened ? [SLOT_OPENED] : page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
+  const title = page.lesson?.title ?? page.history.title;
   let writes;
   if (cursorOnly) {
     writes = slots.map((slot) => store.saveCursor(slot, session, textOf));
@@ -233,6 +320,8 @@ function flushSave(now) {
     // Cursor-only writes may follow once the newest steps are saved.
     if (!cursorOnly && generation === saving.generation) saving.stepsSaved = results.every((r) => r.ok);
     showSaveFailure(results.find((r) => !r.ok)?.error ?? null);
+    // Saved: a reload shows this opened session again (unless another is on screen by now).
+    if (opened && page.opened === opened && results.every((r) => r.ok)) markOpenedShown(title, opened.from);
   });
 }
 
@@ -240,11 +329,76 @@ window.addEventListener('beforeunload', () => flushSave(true));
 window.addEventListener('pagehide', () => flushSave(true));
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushSave(true); });
 
-/** Forgets both saved slots (Reset); the session on screen is not written back. */
-function forgetSaved() {
-  if (page.history) saving.mark = saveMark();
-  store.remove(SLOT_CURRENT);
-  store.remove(SLOT_SANDBOX);
+// Reset: an empty sandbox, and every saved session forgotten. What it
+// replaced (the session on screen, in memory, and what each slot held) is
+// kept until the student's next action, so one "Undo reset" brings it all
+// back; a reload in the meantime finds the empty sandbox.
+const RESET_SLOTS = [SLOT_CURRENT, SLOT_SANDBOX, SLOT_OPENED];
+
+function reset() {
+  if (page.busy) return;
+  stopPlaying();
+  flushSave(true);  // what is due of the session on screen, so the slots hold all of it
+  // Each slot's records, read before they are removed (IndexedDB runs the
+  // transactions in the order they are made: after the save above).
+  const raws = Promise.all(RESET_SLOTS.map((slot) => store.exportRaw(slot)));
+  const kept = {
+    history: page.history, lesson: page.lesson, opened: page.opened, leftLessonAt: page.leftLessonAt,
+    predictions: new Map(page.predictions), raws, shown: clearShown(),
+  };
+  if (page.history) saving.mark = saveMark();  // the session on screen is not written back
+  clearNotices();
+  history.replaceState(null, '', location.pathname + location.search);
+  page.history = null;  // kept (not disposed) for the undo
+  // The empty sandbox at once; saved only once the slots are read and forgotten.
+  page.holdSave = true;
+  openSession(SANDBOX, 0);
+  page.undoReset = kept;
+  // Once the slots are forgotten, what is on screen is saved (the empty
+  // sandbox, or what the student did since): written again even if a save
+  // of it began before the removal.
+  kept.cleared = raws.then(() => Promise.all(RESET_SLOTS.map((slot) => store.remove(slot)))).then(() => {
+    if (page.undoReset === kept) page.holdSave = false;
+    saving.mark = null;
+    save();
+  });
+  const el = h('div', { class: 'notice info undo-reset', id: 'undo-reset-notice', role: 'status' },
+    h('span', {}, 'Reset: an empty sandbox, and your saved sessions are forgotten. Changed your mind? Undo it now, before your next action. '),
+    h('button', { type: 'button', id: 'undo-reset', class: 'primary', onclick: undoReset }, 'Undo reset'));
+  $('notices').append(el);
+  $('undo-reset').focus();
+}
+
+async function undoReset() {
+  const kept = page.undoReset;
+  if (!kept) return;
+  page.undoReset = null;
+  stopPlaying();
+  if (page.history) saving.mark = saveMark();  // the empty sandbox is not saved over what comes back
+  clearTimeout(saving.timer);
+  saving.timer = null;
+  page.holdSave = false;
+  const raws = await kept.raws;
+  await kept.cleared;  // Reset's own removal first
+  await Promise.all(RESET_SLOTS.map((slot, i) => store.restoreRaw(slot, raws[i])));
+  restoreShown(kept.shown);
+  clearNotices();
+  if (page.history) saving.mark = saveMark();  // the empty sandbox is not written over what came back
+  page.predictions = kept.predictions;
+  page.answers++;
+  const { scenario } = kept.history.toSession();
+  openSession(scenario, kept.history.cursor, kept.lesson, kept.history, kept.opened);
+  page.leftLessonAt = kept.leftLessonAt;
+  render();
+  notice('Reset undone: your session and your saved work are back.');
+  $('reset').focus();
+}
+
+// The next action ends the offer to undo a reset.
+function dropUndoReset() {
+  if (!page.undoReset) return;
+  page.undoReset.history?.dispose();
+  page.undoReset = null;
 }
 
 /** Shows (or, with null, takes away) the notice that the session is not saved, with an export button. */
@@ -318,6 +472,30 @@ function act(step, errorEl) {
   if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
   render();
   return result;
+}
+
+/**
+ * Lists the steps of an import the engine refused, with its reasons, and
+ * waits for Open anyway (true) or Cancel (false). Nothing is replaced
+ * before the answer.
+ */
+function reviewRefusals(name, scenario, refusals) {
+  const el = $('import-review');
+  const brief = (step) => {
+    const who = typeof step.consumer === 'string' ? step.consumer : step.consumer?.name;
+    return [step.op, step.key ?? step.prefix, who].filter((x) => typeof x === 'string').join(' ');
+  };
+  return new Promise((resolve) => {
+    const finish = (answer) => {
+      el.hidden = true;
+      fill(el);
+      resolve(answer);
+    };
+    renderRefusals(el, { name, title: scenario.title, total: scenario.steps.length, refusals, steps: scenario.steps }, brief,
+      { open: () => finish(true), cancel: () => finish(false) });
+    el.scrollIntoView({ block: 'nearest' });
+    $('import-open').focus();
+  });
 }
 
 // Long work (an import, a bulk step) runs in slices; after half a second a
@@ -714,7 +892,7 @@ function viewRequest() {
     wal: walWindow(win.wal === null ? { count: n.wal } : { start: win.wal, count: n.wal }),
     events: win.events === null ? { count: n.events } : { start: win.events, count: n.events },
     storage: { start: win.storage, count: n.storage },
-    rows: {},
+    rows: Object.create(null),  // by consumer name: "__proto__" is a name like any other
   };
   const positions = history.positions[history.cursor] ?? {};
   for (const name of Object.keys(positions)) {
@@ -792,9 +970,10 @@ function renderTimeline() {
     cs.className = `current-step${current.result.ok ? '' : current.step.refused ? ' refused expected-refusal' : ' refused'}`;
     cs.title = page.ops[current.step.op]?.summary ?? '';
   } else {
-    cs.textContent = page.lesson || page.history.steps.length
-      ? 'Step 0: the beginning, before any step.'
-      : 'Step 0: an empty sandbox. New here? Pick “1. The log is the source of truth” from the Lesson menu, or put a document.';
+    // An embed has neither the Lesson menu nor the write form.
+    cs.textContent = page.lesson || page.history.steps.length ? 'Step 0: the beginning, before any step.'
+      : page.embed ? 'Step 0: an empty session.'
+        : 'Step 0: an empty sandbox. New here? Pick “1. The log is the source of truth” from the Lesson menu, or put a document.';
     cs.className = 'current-step';
   }
   const fork = $('fork-notice');
@@ -836,6 +1015,38 @@ function renderLesson() {
   } else {
     $('lesson-progress').textContent = `paused at step ${page.leftLessonAt ?? 0}`;
     $('lesson-note').textContent = 'Your own steps are in the history too: step back and forward through them as usual.';
+  }
+  renderStepList(script);
+}
+
+// The lesson's steps as a list (in the lesson panel, the embed's too): each
+// step's note, the current one marked; a click goes to that step.
+function renderStepList(script) {
+  const box = $('lesson-steps');
+  const { lesson, history } = page;
+  box.hidden = !script;
+  if (!script) return;
+  const list = $('lesson-step-list');
+  // A later step's note could answer a prediction before it: only the steps
+  // reached so far are listed with their notes, the rest by number.
+  lesson.reached = Math.max(lesson.reached ?? 0, history.cursor);
+  if (list.__lesson !== lesson.scenario || list.__reached !== lesson.reached) {
+    list.__lesson = lesson.scenario;
+    list.__reached = lesson.reached;
+    const steps = lesson.scenario.steps;
+    fill(list, steps.map((step, i) => {
+      const reached = i + 1 <= lesson.reached;
+      const text = !reached ? 'not reached yet' : typeof step.note === 'string' && step.note ? step.note
+        : step.op === 'predict' ? `Predict: ${step.prompt}` : step.op.replace(/_/g, ' ');
+      return h('li', {}, h('button', { type: 'button', class: `link step-jump${reached ? '' : ' later'}`, dataset: { step: String(i + 1) },
+        disabled: !reached, onclick: () => { stopPlaying(); goTo(i + 1); } },
+      h('span', { class: 'step-no' }, `${i + 1}. `), text.length > 140 ? `${text.slice(0, 139)}…` : text));
+    }));
+    $('lesson-steps-summary').textContent = `The lesson's ${plural(steps.length, 'step')}: ${lesson.reached} reached`;
+  }
+  for (const b of list.querySelectorAll('button.step-jump')) {
+    if (Number(b.dataset.step) === history.cursor) b.setAttribute('aria-current', 'step');
+    else b.removeAttribute('aria-current');
   }
 }
 
@@ -904,7 +1115,7 @@ function renderCompletion(finished) {
   $('completion-url').value = '';
   $('completion-status').textContent = 'Making the link…';
   const session = page.history.toSession();
-  session.lesson = page.lesson.file;
+  if (page.lesson.file) session.lesson = page.lesson.file;
   const record = predictionRecord(page.history.steps, page.predictions);
   if (record.length) session.predictions = record;
   session.completion = { score: { right: summary.right, of: summary.of } };
@@ -1053,6 +1264,7 @@ function renderPage() {
   // hidden everywhere it is drawn (render.js concealment).
   conceal(concealment(awaitingPrediction()?.step));
   renderTimeline();
+  renderBanner();
   renderLesson();
   renderPrediction();
   renderReport(state, current);
@@ -1064,6 +1276,13 @@ function renderPage() {
   renderStream($('stream'), state, current, nav);
   renderClients($('clients-panel'), $('clients'), state, current, page.embed ? null : clientActions);
   drawConsumers(state, current);
+  // The operator's view: the consumer-group table and lag over the steps.
+  recordLags(history, state);
+  if (!page.embed) {
+    const t0 = performance.now();
+    renderOperator($('operator'), state, history);
+    performance.measure('unbundled:operator', { start: t0 });
+  }
   // After the picture is drawn: the lesson offers to scroll to what changed.
   if (page.lesson && onScript() && !page.embed) renderLook($('lesson-look'), current);
   else $('lesson-look').hidden = true;
@@ -1099,7 +1318,7 @@ const PENDING_READ_WINDOW = 1000;
  * window before the cursor) was one.
  */
 function pendingReads(state) {
-  const out = {};
+  const out = Object.create(null);  // by consumer name
   const history = page.history;
   const names = new Set(state.consumers.map((c) => c.name));
   for (let n = history.cursor; n >= 1 && n > history.cursor - PENDING_READ_WINDOW && names.size; n--) {
@@ -1284,32 +1503,40 @@ function wholeNumber(id, errorEl, label) {
 
 // ---------------------------------------------------------------- controls
 
-// A number JSON.parse turns into Infinity would be stored as null.
-function hasHugeNumber(v) {
-  if (typeof v === 'number') return !Number.isFinite(v);
-  if (v && typeof v === 'object') return Object.values(v).some(hasHugeNumber);
-  return false;
+// An error's message for a student: the browser's own (a stack overflow,
+// an engine trap) goes to the console, and the student reads what to do.
+function studentText(e) {
+  if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError || typeof e === 'number') {
+    return 'the page could not read it (it is too large or too deeply nested)';
+  }
+  return e?.message ?? String(e);
 }
 
+// The value's text is checked by the engine exactly as put checks it
+// (size, nesting, field names, integers beyond 2^53, lone surrogates), so
+// the live check and Put never disagree; only then does the page parse it.
 function checkValue() {
   const el = $('value-check');
   try {
+    const text = $('value').value;
+    const refused = page.module ? valueError(page.module, text) : null;
+    // The engine's message names the place ("value: …", "value.a: …").
+    if (refused) throw Object.assign(new Error(refused), { named: true });
     let v;
     try {
-      v = JSON.parse($('value').value);
+      v = JSON.parse(text);
     } catch (e) {
       const hint = /property name|Unexpected token|Bad control/.test(e.message)
         ? ' (names and strings need "double quotes")' : '';
       throw new Error(`${e.message}${hint}`);
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('must be a JSON object, like {"name": "Ada"}');
-    if (hasHugeNumber(v)) throw new Error('a number is too large to store (it would become null)');
     el.textContent = '✓ a valid JSON object';
     el.className = 'check ok';
     $('value').removeAttribute('aria-invalid');
     return v;
   } catch (e) {
-    el.textContent = `value: ${e.message}`;
+    el.textContent = e.named ? e.message : `value: ${e.message}`;
     el.className = 'check bad';
     $('value').setAttribute('aria-invalid', 'true');
     return undefined;
@@ -1343,7 +1570,19 @@ function renderConfigFields() {
   fill($('config-fields'), CONFIG_FIELDS[type].map(([name, value, label]) => (typeof value === 'boolean'
     ? h('label', { class: 'inline' }, h('input', { type: 'checkbox', name, checked: value, dataset: { config: name } }), ` ${label}`)
     : h('label', {}, label, h('input', { type: 'text', name, value, spellcheck: 'false', dataset: { config: name } })))));
-  const suggested = { secondary_index: 'users_by_age', materialized_view: 'age_stats', full_text: 'search' }[type];
+  suggestConsumerName();
+}
+
+// A name for the new consumer that fits what the form says it derives: an
+// index by its field(s), a view by its grouping.
+function suggestConsumerName() {
+  const type = $('consumer-type').value;
+  const config = (name) => $('config-fields').querySelector(`[data-config="${name}"]`)?.value ?? '';
+  const words = (text) => text.split(',').map((w) => w.trim().replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')).filter(Boolean);
+  const field = words(config(type === 'materialized_view' ? 'group_by' : 'field')).join('_and_').slice(0, 40);
+  // Full-text search names no field, so "search" fits whatever it indexes.
+  const suggested = type === 'secondary_index' ? (field ? `users_by_${field}` : 'users_index')
+    : type === 'materialized_view' ? (field ? `${field}_stats` : 'stats') : 'search';
   const names = new Set(Object.keys(page.history?.positions[page.history.cursor] ?? {}));
   let name = suggested;
   for (let i = 2; names.has(name); i++) name = `${suggested}_${i}`;
@@ -1507,6 +1746,8 @@ function wireControls() {
   $('flush-all').addEventListener('click', flushAll);
   $('bulk-form').addEventListener('submit', (ev) => { ev.preventDefault(); bulkPut(); });
   $('consumer-type').addEventListener('change', renderConfigFields);
+  // The suggested name follows the field it names (a name the student typed stays).
+  $('config-fields').addEventListener('input', suggestConsumerName);
   $('consumer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const mode = document.querySelector('input[name=mode]:checked').value;
@@ -1523,13 +1764,43 @@ function wireControls() {
   $('slider').addEventListener('input', () => { stopPlaying(); goTo(Number($('slider').value)); });
   $('speed').addEventListener('change', () => { if (page.playing !== null) { stopPlaying(); togglePlay(); } });
 
-  $('lesson-picker').addEventListener('change', async () => {
+  // The keyboard moves through the picker without opening anything (on a
+  // closed select, Chromium fires change at every arrow key): Enter opens
+  // the lesson chosen, and leaving the picker puts back the one shown. A
+  // choice made with the mouse, or in the opened list, opens at once.
+  let pickedByKey = false;
+  const picker = $('lesson-picker');
+  picker.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+      if (pickedByKey) {
+        ev.preventDefault();
+        pickedByKey = false;
+        picker.dispatchEvent(new Event('change'));
+      }
+    } else if (!ev.altKey && ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown'].includes(ev.key)) {
+      pickedByKey = true;
+    }
+  });
+  picker.addEventListener('mousedown', () => { pickedByKey = false; });
+  picker.addEventListener('blur', () => {
+    if (pickedByKey) {
+      pickedByKey = false;
+      renderPicker();
+    }
+  });
+  picker.addEventListener('change', async () => {
+    if (pickedByKey) return;  // chosen with the arrows: Enter opens it
     const file = $('lesson-picker').value;
     page.holdSave = false;
     clearNotices();
     try {
-      if (file) await openLesson(file);
-      else await openSandbox();
+      if (file === '#opened') {
+        if (!await openOpened()) await openSandbox();
+      } else if (file) {
+        await openLesson(file);
+      } else {
+        await openSandbox();
+      }
     } catch (e) {
       notice(`Could not open the lesson: ${e.message}`, 'error');
     }
@@ -1539,22 +1810,24 @@ function wireControls() {
   $('lesson-return').addEventListener('click', () => {
     const at = page.leftLessonAt ?? 0;
     const lesson = page.lesson;
-    openSession(lesson.scenario, at, lesson);
+    openSession(lesson.scenario, at, lesson, null, page.opened);
   });
 
-  $('reset').addEventListener('click', () => {
-    forgetSaved();
-    clearNotices();
-    page.holdSave = false;
-    history.replaceState(null, '', location.pathname + location.search);
-    openSession(SANDBOX, 0);
-  });
+  $('reset').addEventListener('click', reset);
   $('share').addEventListener('click', async () => {
     const session = page.history.toSession();
-    if (page.lesson && onScript()) session.lesson = page.lesson.file;
+    if (page.lesson?.file && onScript()) session.lesson = page.lesson.file;
     const record = predictionRecord(page.history.steps, page.predictions);
     if (record.length) session.predictions = record;
-    const url = `${location.origin}${location.pathname}#s=${await encodeSession(session)}`;
+    let url;
+    try {
+      url = `${location.origin}${location.pathname}#s=${await encodeSession(session, page.module)}`;
+    } catch (e) {
+      $('share-box').hidden = false;
+      $('share-url').value = '';
+      $('share-status').textContent = e.message;  // too long for a link: export a file
+      return;
+    }
     $('share-box').hidden = false;
     $('share-url').value = url;
     $('share-url').select();
@@ -1573,7 +1846,16 @@ function wireControls() {
     renderLesson();
   });
   $('export-ndjson').addEventListener('click', () => {
-    download('change-stream.ndjson', debeziumNdjson(page.history.state().events, Date.now()), 'application/x-ndjson');
+    // The engine converts (core/interop), as `unbundled export --to debezium`
+    // does: the stream of the steps up to the one on screen; ts_ms is the
+    // index of the step that wrote each entry.
+    const { scenario, cursor } = page.history.toSession();
+    const r = JSON.parse(page.module.debeziumNdjson(JSON.stringify({ ...scenario, steps: scenario.steps.slice(0, cursor) })));
+    if (!r.ok) {
+      notice(`The change stream could not be exported: ${r.error}`, 'error');
+      return;
+    }
+    download('change-stream.ndjson', r.ndjson, 'application/x-ndjson');
   });
   $('import-file').addEventListener('change', async (ev) => {
     const file = $('import-file').files[0];
@@ -1591,15 +1873,27 @@ function wireControls() {
       // replaces the session.
       loaded = new History(page.module, { ...scenario, steps: [] });
       loaded.pending = scenario.steps;
-      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { validate: true }));
-      if (!done) {
+      const refusals = [];
+      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { validate: true, refusals }));
+      // Steps the engine refused are listed before anything is replaced (a
+      // lesson's step marked "refused" with the text it is refused with is
+      // expected, and not listed).
+      const unexpected = refusals.filter(({ step, error }) => {
+        const marked = scenario.steps[step - 1]?.refused;
+        return !(typeof marked === 'string' && error.includes(marked));
+      });
+      if (!done || (unexpected.length && !await reviewRefusals(file.name, scenario, unexpected))) {
         loaded.dispose();
         notice(`Import of “${scenario.title}” cancelled: nothing was changed.`);
         return;
       }
       page.holdSave = false;
-      openSession(scenario, scenario.steps.length, null, loaded);
-      notice(`Imported “${scenario.title}” (${scenario.steps.length} steps).`);
+      // Opened as a session of its own, beside the student's own work; a
+      // file with narration (notes, predictions) is played as a lesson.
+      const opened = { from: 'file', name: file.name };
+      openSession(scenario, scenario.steps.length, narrated(scenario) ? customLesson(scenario) : null, loaded, opened);
+      const refusedText = unexpected.length ? `, ${plural(unexpected.length, 'step')} refused by the engine` : '';
+      notice(`Imported “${scenario.title}” (${scenario.steps.length} steps${refusedText}).`);
       // For the browser tests' figures: from choosing the file to the
       // imported session drawn.
       performance.measure('unbundled:import', { start: ev.timeStamp });
@@ -1608,10 +1902,18 @@ function wireControls() {
       $('import-error').textContent = `Could not import ${file.name}: ${e.message}. Nothing was changed.`;
     }
   });
+  // An embed has no header: its A+ sits on the timeline.
+  if (page.embed) {
+    document.querySelector('.timeline').append(h('button', { type: 'button', id: 'embed-text-size', 'aria-pressed': 'false',
+      title: 'Larger text for projectors', onclick: () => $('text-size').click() }, 'A+'));
+  }
   const setLarge = (on) => {
     document.documentElement.classList.toggle('large', on);
-    $('text-size').setAttribute('aria-pressed', String(on));
-    $('text-size').textContent = on ? 'A−' : 'A+';
+    for (const id of ['text-size', 'embed-text-size']) {
+      if (!$(id)) continue;
+      $(id).setAttribute('aria-pressed', String(on));
+      $(id).textContent = on ? 'A−' : 'A+';
+    }
   };
   try { setLarge(localStorage.getItem('unbundled.large') === '1'); } catch { /* no storage */ }
   $('text-size').addEventListener('click', () => {
@@ -1680,8 +1982,36 @@ async function start() {
   wireControls();
   renderConfigFields();
 
-  // Which session to open: a share link, an embed, the saved one, or a sandbox.
+  // Which session to open: a share link, an embed, the session opened from
+  // outside if it was on screen last, the student's own, or a sandbox.
   if (await openFromLink()) return;
+  if (!page.embed && shownRecord().shown === 'opened' && await openOpened()) return;
+  await openOwn();
+}
+
+/**
+ * Opens a checked {scenario, cursor, lesson?, predictions?}: as the lesson if
+ * it is still its script, with the answers. `from`: 'saved' or 'link', for
+ * the notice if the answers cannot be read. Resolves to the site's copy of
+ * the lesson it names, if there is one.
+ */
+async function openSaved(s, from = 'saved', opened = null) {
+  const entry = s.lesson && findLesson(page.lessons, s.lesson);
+  let lesson = null;
+  if (entry) lesson = await fetchJson(`lessons/${entry.file}`);
+  if (lesson && sameSteps(lesson.steps, s.scenario.steps)) await openLesson(entry.file, s.cursor, lesson, opened);
+  // A session from outside keeps its narration (notes, predictions).
+  else if (opened && narrated(s.scenario)) openSession(s.scenario, s.cursor, customLesson(s.scenario), null, opened);
+  else openSession(s.scenario, s.cursor, null, null, opened);
+  takeAnswers(s, from);
+  return lesson;
+}
+
+/**
+ * Opens the student's own work: the session they last had on screen (a
+ * lesson or their sandbox), or else their sandbox.
+ */
+async function openOwn() {
   let saved = null;
   try {
     saved = await store.load(SLOT_CURRENT, page.module);
@@ -1700,20 +2030,62 @@ async function start() {
   await openSandbox();
 }
 
-/**
- * Opens a checked {scenario, cursor, lesson?, predictions?}: as the lesson if
- * it is still its script, with the answers. `from`: 'saved' or 'link', for
- * the notice if the answers cannot be read. Resolves to the site's copy of
- * the lesson it names, if there is one.
- */
-async function openSaved(s, from = 'saved') {
-  const entry = s.lesson && findLesson(page.lessons, s.lesson);
-  let lesson = null;
-  if (entry) lesson = await fetchJson(`lessons/${entry.file}`);
-  if (lesson && sameSteps(lesson.steps, s.scenario.steps)) await openLesson(entry.file, s.cursor, lesson);
-  else openSession(s.scenario, s.cursor);
-  takeAnswers(s, from);
-  return lesson;
+/** Opens the session last opened from outside, kept in its own slot; false if there is none. */
+async function openOpened() {
+  let saved = null;
+  try {
+    saved = await store.load(SLOT_OPENED, page.module);
+  } catch (e) {
+    notice(unreadable('opened session', e), 'error');
+  }
+  if (!saved) return false;
+  try {
+    await openSaved(saved, 'saved', saved.opened ?? { from: 'share link' });
+    return true;
+  } catch (e) {
+    store.remove(SLOT_OPENED);
+    notice(`The session you had opened could not be read (${e.message}) and was discarded.`, 'error');
+    return false;
+  }
+}
+
+// The banner over a session from outside: which it is, and the way back to
+// the student's own work. Drawn again only when the session changes.
+function renderBanner() {
+  const el = $('session-banner');
+  const opened = page.embed ? null : page.opened;
+  const title = page.lesson?.title ?? page.history.title;
+  const key = opened ? `${opened.from}/${opened.name ?? ''}/${title}` : '';
+  if (el.__key === key) return;
+  el.__key = key;
+  renderSessionBanner(el, opened, title, 'your own work', backToOwn);
+}
+
+async function backToOwn() {
+  stopPlaying();
+  clearNotices();
+  page.holdSave = false;
+  await openOwn();
+  $('forward').disabled ? $('slider').focus() : $('forward').focus();
+}
+
+// The lesson picker: the site's lessons, the sandbox, and the session last
+// opened from outside (if one is kept), showing which is on screen.
+function renderPicker() {
+  const picker = $('lesson-picker');
+  const kept = shownRecord().opened;
+  const title = page.opened ? (page.lesson?.title ?? page.history?.title) : kept?.title;
+  let option = picker.querySelector('option[value="#opened"]');
+  if (title !== undefined && title !== null) {
+    if (!option) {
+      option = h('option', { value: '#opened' });
+      picker.options[0].after(option);
+    }
+    option.textContent = `Opened: ${title}`;
+  } else {
+    option?.remove();
+  }
+  picker.value = page.lesson?.file ?? (page.opened ? '#opened' : '');
 }
 
 // The answers saved or shared with a session just opened; a malformed
@@ -1733,9 +2105,21 @@ function takeAnswers(s, from) {
  * that a reload keeps the student's own later steps. Returns true if the link
  * decided what to show (including an empty session for a damaged link).
  */
+// The share link's code in the fragment (#s=CODE), or null. Read by hand:
+// URLSearchParams took half a second over a 600 KB fragment, before the
+// link's own size could be checked. A code is base64url: nothing to decode.
+function linkCode() {
+  const hash = location.hash;
+  let at = hash.startsWith('#s=') ? 3 : hash.indexOf('&s=');
+  if (at < 0) return null;
+  if (at !== 3) at += 3;
+  const end = hash.indexOf('&', at);
+  return hash.slice(at, end < 0 ? undefined : end);
+}
+
 async function openFromLink() {
   const params = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.slice(1));
+  const code = linkCode();
   const clean = () => {
     if (page.embed) return;
     params.delete('lesson');
@@ -1743,17 +2127,25 @@ async function openFromLink() {
     const q = params.toString();
     history.replaceState(null, '', location.pathname + (q ? `?${q}` : ''));
   };
-  if (hash.has('s')) {
+  if (code !== null) {
+    // Off the address bar before anything of it runs, and nothing saved
+    // until it has opened: a link that fails (or hangs, or crashes the tab)
+    // does not fail again on reload, and never replaces what was saved.
+    if (!page.embed) history.replaceState(null, '', location.pathname + location.search);
+    page.holdSave = true;
     try {
-      const s = await decodeSession(page.module, hash.get('s'));
-      const lesson = await openSaved(s, 'link');
+      const s = await decodeSession(page.module, code);
+      // Opened beside the student's own work, never over it.
+      const lesson = await openSaved(s, 'link', { from: 'completion' in s ? 'completion link' : 'share link' });
       // A completion link: its record, worked out again here.
       if ('completion' in s) showSummary(s, lesson);
+      page.holdSave = false;
       clean();
     } catch (e) {
       clean();
       history.replaceState(null, '', location.pathname + location.search);
-      notice(`This share link is damaged or was changed (${e.message}), so an empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
+      console.warn('share link refused:', e);
+      notice(`This share link cannot be opened: ${studentText(e)}. An empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
       page.holdSave = true;
       openSession(SANDBOX, 0);
     }
@@ -1761,11 +2153,18 @@ async function openFromLink() {
   }
   if (params.has('lesson')) {
     const step = Number.parseInt(params.get('step') ?? '0', 10);
+    const name = params.get('lesson');
+    const at = Number.isFinite(step) && step > 0 ? step : 0;
     try {
-      await openLesson(params.get('lesson'), Number.isFinite(step) && step > 0 ? step : 0);
+      // A site's lesson by its name, or else an instructor's lesson file by its address.
+      if (!findLesson(page.lessons, name) && isLessonAddress(name)) await openLessonFile(name, at);
+      else await openLesson(name, at);
     } catch (e) {
       const names = page.lessons.map((l) => l.file.replace(/\.json$/, '')).join(', ');
-      notice(`${e.message}. The lessons are: ${names}. Showing an empty session instead.`, 'error');
+      // An embed has no lesson menu: its page's embed code names the lesson.
+      const fix = page.embed ? 'Check the lesson= part of this embed\'s address.' : 'Pick a lesson from the Lesson menu.';
+      notice(e.lessonFile ? `${e.message} Showing an empty session instead.`
+        : `${e.message}. The lessons are: ${names}. ${fix} Showing an empty session instead.`, 'error');
       page.holdSave = true;
       openSession(SANDBOX, 0);
     }
@@ -1778,7 +2177,7 @@ async function openFromLink() {
 // Pasting a share link into the address bar of an open page changes only the
 // fragment: load it as if the page had been opened with it.
 window.addEventListener('hashchange', async () => {
-  if (!page.module || !new URLSearchParams(location.hash.slice(1)).has('s')) return;
+  if (!page.module || linkCode() === null) return;
   clearNotices();
   await openFromLink();
 });

@@ -4,16 +4,41 @@
 // taking each part in holds the page only briefly. The page checks it all
 // (share.js, Module.validateSteps) as it does any scenario.
 //
-//   in:  a File
+//   in:  {file: a File, maxDepth, valueDepth: the engine's nesting limits}
 //   out: {error} | {header, count} then {steps} ... then {done: true}
 //        (count null: the file is not an object with a steps array; the
 //        page's check says what is wrong with `header`)
 const CHUNK = 5000;
 
-self.onmessage = async ({ data: file }) => {
+// The deepest nesting of brackets outside strings, stopping past `max`:
+// a loop, so that text nested a million deep is measured, not recursed into
+// (JSON.parse and structured cloning would then recurse over it).
+function deeperThan(text, max) {
+  let depth = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;  // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+self.onmessage = async ({ data: { file, maxDepth, valueDepth } }) => {
   let data;
   try {
     const text = await file.text();
+    if (deeperThan(text, maxDepth)) {
+      self.postMessage({ error: `it is nested more than ${maxDepth} levels deep (the limit for JSON input; a value may nest ${valueDepth})` });
+      return;
+    }
     try {
       data = JSON.parse(text);
     } catch (e) {

@@ -360,7 +360,9 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
   const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
-                          role: 'table', 'aria-label': 'Write-ahead log and consumer positions', 'aria-colcount': m.entries ? null : total });
+                          // A group, not a table: the strip is a CSS grid of
+                          // cells with no row elements, which a table role needs.
+                          role: 'group', 'aria-label': `Write-ahead log (${plural(total, 'log entry', 'log entries')}) and consumer positions` });
   // Gaps, the log's start and the checkpoint: a line across the strip at
   // each, labelled in a row of their own above the entries. Lines and labels
   // are placed on the grid's columns without taking cells of their own.
@@ -383,7 +385,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
           m.notes.map((n) => h('span', { class: `mark-note ${n.kind}` }, n.text))));
     }
   }
-  grid.append(h('div', { class: 'log-label', role: 'rowheader' }, 'log entry'),
+  grid.append(h('div', { class: 'log-label' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
     grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
@@ -401,7 +403,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
         ? 'a truncation removed it (it was before the log\'s start)'
         : `compaction removed it${e.op === 'delete' ? ' (a tombstone dropped after its retention)' : ' (a newer entry of the same key supersedes it)'}`;
       const asked = m.entry === e.lsn;
-      grid.append(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed }, role: 'cell',
+      grid.append(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed },
         title: asked ? `LSN ${e.lsn}: ${HIDDEN_TITLE}.` : `LSN ${L(e.lsn)}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },
       h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${L(e.lsn)}`), m.start || asked ? null : h('span', { class: 'removed-tag' }, how)),
       asked ? h('div', { class: 'entry-op' }, masked()) : [
@@ -412,7 +414,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     }
     if (m.entry === e.lsn) {
       // The entry asked about: where it is, not what it holds.
-      grid.append(h('div', { class: `entry masked-entry${e.synced ? '' : ' unsynced'}`, dataset: { lsn: e.lsn }, role: 'cell', title: `LSN ${e.lsn}: ${HIDDEN_TITLE}.` },
+      grid.append(h('div', { class: `entry masked-entry${e.synced ? '' : ' unsynced'}`, dataset: { lsn: e.lsn }, title: `LSN ${e.lsn}: ${HIDDEN_TITLE}.` },
         h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), e.lsn === state.head ? h('span', { class: 'head-tag' }, 'HEAD') : null),
         h('div', { class: 'entry-op' }, masked())));
       continue;
@@ -426,10 +428,10 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const what = e.damaged ? `LSN ${L(e.lsn)}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${L(e.lsn)}: put ${e.key} = ${json(e.value)}` : `LSN ${L(e.lsn)}: delete ${e.key}`;
     grid.append(h('div', {
       class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`,
-      dataset: { lsn: e.lsn }, role: 'cell', tabindex: onEntry ? '0' : null,
+      dataset: { lsn: e.lsn }, role: onEntry ? 'button' : null, tabindex: onEntry ? '0' : null,
       title: `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}). Click to see its bytes.`,
       onclick: onEntry ? () => onEntry(e.lsn) : null,
-      onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter') onEntry(e.lsn); } : null,
+      onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onEntry(e.lsn); } } : null,
     },
     h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${L(e.lsn)}`), isHead ? h('span', { class: 'head-tag' }, 'HEAD') : null),
     h('div', { class: 'entry-op' }, e.op, e.synced ? null : h('span', { class: 'sync-tag', title: 'written to the OS cache, not yet synced to disk' }, ' not synced'),
@@ -447,7 +449,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     grid.append(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
   }
   if (state.log.tail) {
-    grid.append(h('div', { class: 'entry torn', role: 'cell', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
+    grid.append(h('div', { class: 'entry torn', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
       h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, 'torn')),
       h('div', { class: 'entry-op' }, plural(state.log.tail.bytes, 'byte')),
       h('div', { class: 'entry-value' }, `at byte ${state.log.tail.offset}`)));
@@ -472,7 +474,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     if (direct) about.push('fed by the application (a dual write), not by the log: the log cannot tell which writes reached it');
     if (c.ahead) about.push('ahead of the log: rebuild it');
     else if (lost) about.push('out of range: its next change event was truncated, rebuild it');
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, role: 'rowheader', dataset: renew(moved.has(c.name), current) },
+    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: renew(moved.has(c.name), current) },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
       h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: about.join('; ') },
         `pos ${posText}${trouble ? `, ${trouble}` : ''}${direct ? ', fed by the app' : ''}`)));
@@ -802,7 +804,7 @@ export function renderStream(el, state, current, nav) {
   const spacer = (n, where) => spacerRow('li', n, where, STREAM_ROW_PX);
   el.classList.toggle('virtual', virtual);
   patch(el, items.length
-    ? h('ol', { class: 'events', 'aria-rowcount': total }, virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
+    ? h('ol', { class: 'events', 'aria-label': plural(total, 'change event') }, virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
     : h('p', { class: 'empty' }, 'No change events yet.'));
   scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
@@ -862,8 +864,10 @@ function stateBox(c, nav) {
   const virtual = c.rows.total > STATE_ROWS;
   return h('div', {
     class: 'state-scroll',
-    tabindex: virtual ? '0' : null,
-    'aria-label': virtual ? `State of ${c.name}: scroll, or use the arrow and Page keys` : null,
+    // Focusable whenever it may scroll (a long state overflows its box even
+    // before it is a virtual list), so the keyboard can scroll it.
+    tabindex: '0', role: 'group',
+    'aria-label': `State of ${c.name}${virtual ? ': scroll, or use the arrow and Page keys' : ''}`,
     onscroll: virtual ? onVirtualScroll(STATE_ROW_PX, (first, visible) => nav.rowsAt(c.name, first, visible)) : null,
   }, stateTable(c, nav));
 }
@@ -883,6 +887,17 @@ function verifyBox(c, check) {
     c.offsets === 'separate' && c.redelivered > 0
       ? h('p', {}, `${plural(c.redelivered, 'change event was', 'change events were')} delivered again after a crash, and this consumer's state is not rolled back with its position (offsets: separate).`)
       : null);
+}
+
+// A query answered as storage would: "up to date" only when nothing is
+// pending (lag 0); a lagging consumer can give the same answer when the
+// events it has not processed do not change it. While a prediction asks the
+// lag (x.lag), neither is said.
+function sameAnswerText(c, x) {
+  if (x.lag) return 'The same answer as storage.';
+  if (c.lag === 0) return 'Up to date: the same answer as storage.';
+  if (c.feed === 'direct') return `The same answer as storage, although ${plural(c.lag, 'write waits', 'writes wait')} in clients for it: they do not change this answer.`;
+  return `The same answer as storage, although it lags by ${plural(c.lag, 'change event')}: those it has not processed do not change this answer.`;
 }
 
 // How the consumer caught up: the cost of snapshot against replay.
@@ -954,8 +969,9 @@ function waitingRead(c, read, x, actions) {
 
 export function renderConsumers(el, state, current, moved, actions, fresh, errors, nav, pending = {}) {
   const t = touched(current);
-  const checks = current?.step.op === 'verify' && current.result.ok
-    ? Object.fromEntries(current.result.consumers.map((k) => [k.name, k])) : {};
+  // By consumer name: a Map, so that a consumer named "constructor" is a name like any other.
+  const checks = new Map(current?.step.op === 'verify' && current.result.ok
+    ? current.result.consumers.map((k) => [k.name, k]) : []);
   const m = hidden ?? {};
   const cards = state.consumers.map((c) => {
     const colour = colourOf(c.name);
@@ -1000,7 +1016,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         state.down ? h('div', { class: 'down-flag' }, 'The database is down, so there is no fresh answer from storage to compare: this derived system answers on its own, possibly stale.')
           : fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
         state.down ? null : stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`)
-          : h('div', { class: 'fresh-flag' }, 'Up to date: the same answer as storage.')));
+          : h('div', { class: 'fresh-flag' }, sameAnswerText(c, x))));
     }
     if (isCurrent && current.step.op === 'expect' && current.step.query) {
       answer.push(h('div', { class: 'answer checked', role: 'status' },
@@ -1015,7 +1031,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
           c.offsets === 'separate' ? 'Its state lives in an external store and was not rolled back: redelivered events will be applied a second time.'
             : 'Its state went back to the last commit together with its position, so redelivered events count once.'));
     }
-    if (checks[c.name]) answer.push(verifyBox(c, checks[c.name]));
+    if (checks.has(c.name)) answer.push(verifyBox(c, checks.get(c.name)));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
         h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`),
@@ -1023,7 +1039,8 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
     // A flush that could not deliver to this consumer says why, in the engine's words.
-    const refusedNow = current?.step.op === 'flush' && current.result.ok ? current.result.refused?.[c.name] : undefined;
+    const refused = current?.step.op === 'flush' && current.result.ok ? current.result.refused : undefined;
+    const refusedNow = refused && Object.hasOwn(refused, c.name) ? refused[c.name] : undefined;  // a name may be "constructor"
     const err = errors[c.name] ?? refusedNow;
     const lost = c.out_of_range && !x.range;
     // While the database's state is asked, buttons do not tell it either.
@@ -1101,7 +1118,9 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       h('details', { class: 'state', open: true }, h('summary', {}, 'state'),
         x.state ? h('p', { class: 'masked-block' }, masked('Its state (what it would answer): ')) : stateBox(c, nav)));
   });
-  patch(el, cards.length ? cards : h('p', { class: 'empty' }, 'No derived systems yet. Add a consumer below.'));
+  // An embed shows no form to add one with.
+  patch(el, cards.length ? cards : h('p', { class: 'empty' }, document.body.classList.contains('embed')
+    ? 'No derived systems yet.' : 'No derived systems yet. Add one with the “Add a consumer” form.'));
   // Each state box keeps its scroll inside the window drawn.
   for (const c of state.consumers) {
     if (c.rows.total <= STATE_ROWS || hiddenOf(c.name).state) continue;

@@ -1,8 +1,8 @@
-// Sessions outside the page: share links, files, and the
-// change stream as Debezium-style NDJSON. Everything read back from outside is
+// Sessions outside the page: share links and files (the change stream as
+// Debezium NDJSON is the engine's: core/interop). Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
-import { scenarioError } from './engine.js';
+import { scenarioError, limits, engineCheck } from './engine.js';
 import { checkPredictions, checkCompletion } from './completion.js';
 
 export const LINK_VERSION = 1;
@@ -11,6 +11,12 @@ export const LINK_VERSION = 1;
 export const SLOT_CURRENT = 'unbundled.session.v1';
 export const SLOT_SANDBOX = 'unbundled.sandbox.v1';
 export const MAX_LINK_CHARS = 1_000_000;
+// The fields a session (a link, a saved session) may have: like a step's,
+// an unknown one is refused, so that nothing rides along unread.
+const SESSION_FIELDS = ['v', 'scenario', 'cursor', 'lesson', 'predictions', 'completion'];
+
+const MIB = 1024 * 1024;
+const size = (bytes) => (bytes >= MIB ? `${Math.round(bytes / MIB)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 
 function toBase64Url(bytes) {
   let bin = '';
@@ -21,7 +27,11 @@ function toBase64Url(bytes) {
 function fromBase64Url(text) {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('it contains characters a share link never has');
   const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  // A plain loop: Uint8Array.from with a mapping function took 0.5 s for a
+  // 500 KB link here.
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
 }
 
 async function pipe(bytes, stream) {
@@ -29,13 +39,62 @@ async function pipe(bytes, stream) {
   return new Uint8Array(await new Response(out).arrayBuffer());
 }
 
+/**
+ * Inflates `bytes` a chunk at a time, counting, and stops at `max` bytes: a
+ * small link that inflates to gigabytes (a decompression bomb) is refused
+ * as soon as it passes the limit, without ever holding more.
+ */
+async function inflate(bytes, max) {
+  // The compressed bytes go in 1 KiB at a time, as the output is read: the
+  // decompressor inflates each input chunk whole (deflate inflates at most
+  // 1032 times), so one big chunk would be inflated to gigabytes before any
+  // of it could be counted.
+  let at = 0;
+  const input = new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) controller.close();
+      else controller.enqueue(bytes.subarray(at, at += 1024));
+    },
+  }, { highWaterMark: 0 });
+  const reader = input.pipeThrough(new DecompressionStream(FORMAT)).getReader();
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new Error('it is not a compressed session (was it cut short or edited?)');
+    }
+    if (chunk.done) break;
+    total += chunk.value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw new Error(`it holds more than ${size(max)} of session text, the limit for a link (a longer session travels as an exported file)`);
+    }
+    parts.push(chunk.value);
+  }
+  const out = new Uint8Array(total);
+  let to = 0;
+  for (const part of parts) { out.set(part, to); to += part.length; }
+  return out;
+}
+
 // zlib's 'deflate' format, not 'deflate-raw': its Adler-32 checksum makes an
 // edited link fail to decode instead of decoding to a different session.
 const FORMAT = 'deflate';
 
-/** Encodes {scenario, cursor, ...} compactly for a URL fragment: zlib deflate + base64url. */
-export async function encodeSession(session) {
+/**
+ * Encodes {scenario, cursor, ...} compactly for a URL fragment: zlib deflate
+ * + base64url. Given the module, a session over the engine's link limit is
+ * refused with a message (it would be refused when opened).
+ */
+export async function encodeSession(session, module = null) {
   const json = JSON.stringify({ v: LINK_VERSION, ...session });
+  const max = module ? limits(module).link_bytes : Infinity;
+  if (json.length > max) {
+    throw new Error(`This session is ${size(json.length)} of text, more than a link holds (${size(max)}): export it as a file to share it.`);
+  }
   const packed = await pipe(new TextEncoder().encode(json), new CompressionStream(FORMAT));
   return toBase64Url(packed);
 }
@@ -45,14 +104,20 @@ export async function encodeSession(session) {
  * Throws an Error whose message says what is wrong.
  */
 export async function decodeSession(module, text) {
-  if (text.length > MAX_LINK_CHARS) throw new Error('it is too long');
+  if (text.length > MAX_LINK_CHARS) {
+    throw new Error(`it is ${text.length.toLocaleString('en')} characters long; a share link may have at most ${MAX_LINK_CHARS.toLocaleString('en')}`);
+  }
   let json;
   try {
-    const bytes = await pipe(fromBase64Url(text), new DecompressionStream(FORMAT));
+    const bytes = await inflate(fromBase64Url(text), limits(module).link_bytes);
     json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (e) {
     throw new Error(e.message.startsWith('it ') ? e.message : 'it is not a compressed session (was it cut short or edited?)');
   }
+  // The engine reads the text first, under its limits (nesting, names,
+  // integers): nothing too deep for JavaScript's own recursion gets parsed.
+  const error = engineCheck(module, json, 'link');
+  if (error) throw new Error(error);
   let data;
   try {
     data = JSON.parse(json);
@@ -70,9 +135,20 @@ export async function decodeSession(module, text) {
  */
 export function checkSession(module, data, what) {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`the ${what} is not a session`);
-  if (data.v !== LINK_VERSION) throw new Error(`v: unsupported ${what} version ${JSON.stringify(data.v)}`);
+  for (const field of Object.keys(data)) {
+    if (!SESSION_FIELDS.includes(field)) {
+      throw new Error(`${field.length > 40 ? `${field.slice(0, 40)}…` : field}: unknown field (a ${what} holds ${SESSION_FIELDS.join(', ')})`);
+    }
+  }
+  if (data.v !== LINK_VERSION) throw new Error(`v: unsupported ${what} version ${JSON.stringify(data.v)?.slice(0, 40)}`);
+  if (!('scenario' in data)) throw new Error(`scenario: missing (a ${what} holds a scenario and a cursor)`);
+  if ('lesson' in data && (typeof data.lesson !== 'string' || data.lesson.length > limits(module).title_bytes)) {
+    throw new Error(`lesson: must be a lesson's name, at most ${limits(module).title_bytes} characters`);
+  }
   const error = scenarioError(module, data.scenario);
-  if (error) throw new Error(`scenario.${error}`);
+  // The engine's errors name a place inside the scenario ("steps[3].op: …"),
+  // or the scenario itself ("scenario: …"), which is not named twice.
+  if (error) throw new Error(error.startsWith('scenario') ? error : `scenario.${error}`);
   const n = data.scenario.steps.length;
   if (!Number.isInteger(data.cursor) || data.cursor < 0 || data.cursor > n) {
     throw new Error(`cursor: must be a whole number from 0 to ${n}`);
@@ -100,8 +176,15 @@ export function checkSession(module, data, what) {
  * message. Where workers cannot run, it parses here.
  */
 export function readScenarioFile(module, file) {
+  const max = limits(module).json_bytes;
+  if (file.size > max) {
+    return Promise.reject(new Error(`the file is ${size(file.size)}; a scenario file may have at most ${size(max)}`));
+  }
   let worker;
   try {
+    // A page opened from disk (the offline page) may not start a worker
+    // from a file: it reads the file here.
+    if (globalThis.location?.protocol === 'file:') throw new Error('no workers from file://');
     worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module' });
   } catch {
     return file.text().then((text) => parseScenarioFile(module, text, { steps: false }));
@@ -117,13 +200,14 @@ export function readScenarioFile(module, file) {
       if (data.steps) { parts.push(data.steps); return undefined; }
       return finish(() => {
         const scenario = count === null ? header : { ...header, steps: parts.flat() };
-        const outline = count === null ? header : { ...header, steps: [] };
-        const error = scenarioError(module, outline);
+        // The whole scenario, steps included: its length and work
+        // (core/limits.h) are counted before any step runs.
+        const error = scenarioError(module, scenario);
         if (error) reject(new Error(error));
         else resolve(scenario);
       });
     };
-    worker.postMessage(file);
+    worker.postMessage({ file, maxDepth: limits(module).json_depth, valueDepth: limits(module).value_depth });
   });
 }
 
@@ -134,6 +218,8 @@ export function readScenarioFile(module, file) {
  * them (History.load with `validate`).
  */
 export function parseScenarioFile(module, text, { steps = true } = {}) {
+  const checked = engineCheck(module, text, 'file');
+  if (checked) throw new Error(checked);
   let data;
   try {
     data = JSON.parse(text);
@@ -144,25 +230,6 @@ export function parseScenarioFile(module, text, { steps = true } = {}) {
   const error = scenarioError(module, outline);
   if (error) throw new Error(error);
   return data;
-}
-
-/**
- * The change stream as newline-delimited JSON in Debezium's envelope. Storage
- * is modelled as one table, documents(key, value), so each row image is
- * {"key": ..., "value": {...}}, as a Debezium connector would emit it.
- */
-export function debeziumNdjson(events, tsMs) {
-  const row = (key, doc) => (doc === null ? null : { key, value: doc });
-  return events.map((e) => JSON.stringify({
-    before: row(e.key, e.before),
-    after: row(e.key, e.after),
-    source: {
-      version: 'unbundled-0.1.0', connector: 'unbundled', name: 'unbundled', ts_ms: tsMs,
-      snapshot: e.op === 'r' ? 'true' : 'false', db: 'unbundled', table: 'documents', lsn: e.lsn,
-    },
-    op: e.op,
-    ts_ms: tsMs,
-  })).join('\n') + (events.length ? '\n' : '');
 }
 
 /** Offers `text` as a file download. */

@@ -15,6 +15,7 @@
 // there is newer than what IndexedDB holds for the slot.
 import { checkSession, LINK_VERSION } from './share.js';
 import { checkPredictions } from './completion.js';
+import { checkOpened } from './sessions.js';
 
 const DB_NAME = 'unbundled';
 const STORE_NAME = 'sessions';
@@ -100,9 +101,10 @@ function failure(e, text) {
  * The text save() writes for {scenario, cursor, lesson?, predictions?},
  * given the scenario's JSON text (History.scenarioText(), which caches it).
  */
-export function sessionText(scenarioText, cursor, lesson, predictions) {
+export function sessionText(scenarioText, cursor, lesson, predictions, opened) {
   let tail = lesson === undefined ? '' : `,"lesson":${JSON.stringify(lesson)}`;
   if (predictions !== undefined) tail += `,"predictions":${JSON.stringify(predictions)}`;
+  if (opened !== undefined) tail += `,"opened":${JSON.stringify(opened)}`;
   return `{"v":${JSON.stringify(LINK_VERSION)},"scenario":${scenarioText},"cursor":${JSON.stringify(cursor)}${tail}}`;
 }
 
@@ -180,7 +182,16 @@ export async function load(slot, module) {
   let session;
   try {
     if (typeof text !== 'string') throw new Error('it is not text');
-    session = checkSession(module, JSON.parse(text), 'saved session');
+    // Where a session opened from outside came from (sessions.js) is the
+    // store's own field: checked here, not by checkSession.
+    const data = JSON.parse(text);
+    let opened;
+    if (data && typeof data === 'object' && 'opened' in data) {
+      opened = checkOpened(data.opened);
+      delete data.opened;
+    }
+    session = checkSession(module, data, 'saved session');
+    if (opened) session.opened = opened;
   } catch (e) {
     await remove(slot);
     throw e;
@@ -231,5 +242,43 @@ export async function remove(slot) {
     });
   } catch {
     // nothing more to do: a failed delete leaves the old session
+  }
+}
+
+/**
+ * The raw records of `slot` (the session's text and its cursor record), to
+ * be put back by restoreRaw(): Reset keeps them until its undo is no longer
+ * offered. Resolves to {text, place} (each null when absent).
+ */
+export async function exportRaw(slot) {
+  const local = localGet(slot);
+  const db = await database();
+  if (!db || local !== null) return { text: local, place: null, local: true };
+  try {
+    const [text, place] = await Promise.all([
+      run(db, 'readonly', (store) => store.get(slot)),
+      run(db, 'readonly', (store) => store.get(placeSlot(slot))),
+    ]);
+    return { text: text ?? null, place: place ?? null, local: false };
+  } catch {
+    return { text: null, place: null, local: false };
+  }
+}
+
+/** Puts back what exportRaw() read from `slot` (nothing, if it held nothing). */
+export async function restoreRaw(slot, raw) {
+  if (raw.text === null) return;
+  const db = await database();
+  try {
+    if (!db || raw.local) {
+      localStorage.setItem(slot, raw.text);
+      return;
+    }
+    await run(db, 'readwrite', (store) => {
+      if (raw.place !== null) store.put(raw.place, placeSlot(slot));
+      return store.put(raw.text, slot);
+    });
+  } catch {
+    // the undo brings the session back on screen; its next save writes it
   }
 }

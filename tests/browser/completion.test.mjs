@@ -237,7 +237,11 @@ test('a completion link whose claims were edited says what does not match', asyn
   assert.deepEqual(s.problems, ['Steps: step 3 differs from step 3 of the lesson “Predicting a lesson” (the session is not the lesson\'s)']);
   assert.equal(s.score, 'Predictions: 1 of 3 right first time');
   assert.equal(s.rows[1][2], 'What is the head LSN? (easy)', 'the prompt the replay asked');
-  assert.ok(await teacher.locator('#lesson').isHidden(), 'opened as a session of its own, not as the lesson');
+  // Opened as a session of its own, not as the site's lesson; it keeps its
+  // own narration (issue 13 §5), so the lesson panel plays the link's steps.
+  assert.equal(await teacher.locator('#lesson-picker').inputValue(), '#opened', 'opened as a session of its own, not as the lesson');
+  assert.match(await teacher.locator('#session-banner').textContent(), /opened from a completion link/);
+  assert.equal(await teacher.locator('#lesson-note').textContent(), steps.scenario.steps[steps.cursor - 1].note ?? '', 'with the link\'s own notes');
   assertClean(assert, teacher);
 
   // A malformed record: reported, naming the field; the session replays all the same.

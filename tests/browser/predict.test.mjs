@@ -45,7 +45,8 @@ function predictScreen(page) {
       actual: q('#predict-actual')?.textContent ?? null,
       why: q('#predict-why')?.textContent ?? null,
       result: q('#predict-result')?.textContent ?? null,
-      score: q('#predict-score')?.textContent ?? null,
+      // Beside the step line, or (a lesson, an imported file with narration) in the lesson panel's head.
+      score: q('#predict-score')?.textContent ?? document.querySelector('#lesson-score:not([hidden])')?.textContent ?? null,
       nextDisabled: document.querySelector('#forward').disabled,
       nextTitle: document.querySelector('#forward').title,
       bold: document.querySelectorAll('.predict b, .predict img, .predict script').length,
@@ -66,7 +67,7 @@ test('a prediction is asked, retried, answered, scored and kept when stepping ba
   let s = await predictScreen(page);
   assert.equal(s.step, `step ${AT} of ${N}`, 'Play paused at the prediction');
   assert.ok(s.shown, 'the question is shown');
-  assert.equal(s.where, 'predict', 'beside the step line (not a lesson)');
+  assert.equal(s.where, 'lesson-predict', 'an imported file keeps its narration: it is played as a lesson (issue 13 §5)');
   assert.equal(s.prompt, `Predict: ${PREDICT.prompt}`);
   assert.deepEqual(s.choices.map((c) => c.text), ['["u3"]', '["u1", "u2", "u3"]']);
   assert.equal(s.actual, null, 'the answer is not shown');

@@ -17,6 +17,8 @@ import { start, closePages, openPage, assertClean, screenState, put, blur, scree
 
 const TMP = mkdtempSync(join(tmpdir(), 'unbundled-saving-'));
 const SLOTS = ['unbundled.session.v1', 'unbundled.sandbox.v1'];
+// An imported file (or a link) is kept in a slot of its own, never over the student's work.
+const OPENED = 'unbundled.opened.v1';
 
 let env;
 before(async () => { env = await start(); });
@@ -64,7 +66,7 @@ function openHooked(url, { fail = false, noIndexedDB = false, lesson = null, clo
   const browser = {
     async newContext(options) {
       const context = await env.browser.newContext(options);
-      await context.addInitScript(storeHook, { fail, noIndexedDB, slots: SLOTS });
+      await context.addInitScript(storeHook, { fail, noIndexedDB, slots: [...SLOTS, OPENED] });
       if (lesson) {
         await context.route('**/lessons/index.json', (route) => route.fulfill({ json: [{ file: 'demo.json', title: lesson.title }] }));
         await context.route('**/lessons/demo.json', (route) => route.fulfill({ json: lesson }));
@@ -170,13 +172,17 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   const w = await settled(page);
   assert.equal(w.failed, 0, 'no write failed');
   const stored = await idbContents(page);
-  assert.deepEqual(Object.keys(stored).sort(), SLOTS.flatMap((s) => [s, `${s}:cursor`]).sort(),
-    'the session and the sandbox slot are in IndexedDB, each with its cursor beside it');
-  assert.equal(stored['unbundled.session.v1'], JSON.stringify({ v: 1, scenario, cursor: N }).length,
+  assert.deepEqual(Object.keys(stored).sort(), [...SLOTS, OPENED].flatMap((s) => [s, `${s}:cursor`]).sort(),
+    'the imported session in its own slot, beside the session and the sandbox slot, in IndexedDB, each with its cursor beside it');
+  assert.equal(stored[OPENED], JSON.stringify({ v: 1, scenario, cursor: N, opened: { from: 'file', name: 'long.json' } }).length,
     'the whole session, written once when it was imported');
+  for (const slot of SLOTS) {
+    assert.ok(stored[slot] < 1000, `${slot}: the student's own (empty) sandbox, not overwritten by the import`);
+    assert.deepEqual(stored[`${slot}:cursor`], { cursor: 0, steps: 0 }, `${slot}: its cursor`);
+  }
   // Stepping back wrote only where the reader is, not the 5 MB again.
-  for (const slot of SLOTS) assert.deepEqual(stored[`${slot}:cursor`], { cursor: N - 5, steps: N }, `${slot}: the cursor`);
-  assert.deepEqual(await page.evaluate((slots) => slots.map((s) => localStorage.getItem(s)), SLOTS), [null, null],
+  assert.deepEqual(stored[`${OPENED}:cursor`], { cursor: N - 5, steps: N }, 'the imported session\'s cursor');
+  assert.deepEqual(await page.evaluate((slots) => slots.map((s) => localStorage.getItem(s)), [...SLOTS, OPENED]), [null, null, null],
     'nothing in localStorage');
 
   await reload(page);
@@ -186,25 +192,26 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   assert.equal(await page.locator('#notices .notice, #save-failed').count(), 0, 'no notice');
 
   // A cursor that does not belong to the saved steps (another length, or
-  // out of range) is ignored: the session opens at its own cursor.
+  // out of range) is ignored: the session opens at its own cursor. (The
+  // imported session is the one in its own slot.)
   await settled(page);
-  const own = await page.evaluate(() => new Promise((ok) => {
+  const own = await page.evaluate((slot) => new Promise((ok) => {
     const open = indexedDB.open('unbundled');
     open.onsuccess = () => {
-      const get = open.result.transaction('sessions').objectStore('sessions').get('unbundled.session.v1');
+      const get = open.result.transaction('sessions').objectStore('sessions').get(slot);
       get.onsuccess = () => { open.result.close(); ok(JSON.parse(get.result).cursor); };
     };
-  }));
+  }), OPENED);
   for (const place of [{ cursor: 7, steps: N + 1 }, { cursor: N + 1, steps: N }, { cursor: 'x', steps: N }]) {
-    await page.evaluate((place) => new Promise((ok, fail) => {
+    await page.evaluate(({ place, slot }) => new Promise((ok, fail) => {
       const open = indexedDB.open('unbundled');
       open.onsuccess = () => {
         const tx = open.result.transaction('sessions', 'readwrite');
-        tx.objectStore('sessions').put(place, 'unbundled.session.v1:cursor');
+        tx.objectStore('sessions').put(place, `${slot}:cursor`);
         tx.oncomplete = () => { open.result.close(); ok(); };
         tx.onerror = () => fail(tx.error);
       };
-    }), place);
+    }), { place, slot: OPENED });
     await reload(page);
     assert.equal((await screenState(page)).step, `step ${own} of ${N}`, `${JSON.stringify(place)} is ignored`);
   }
@@ -280,7 +287,7 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   await page.keyboard.press('Home');
   await page.clock.runFor(10);
   await page.waitForFunction((n) => window.__store.puts > n, before.puts);
-  assert.equal((await writes(page)).puts - before.puts, 2, 'the first move is saved at once: the session and the sandbox');
+  assert.equal((await writes(page)).puts - before.puts, 1, 'the first move is saved at once: the imported session\'s slot (its own, issue 13 §1)');
   await page.keyboard.press('End');
   await page.clock.runFor(10);
   await page.keyboard.press('Home');
@@ -291,7 +298,7 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   await page.clock.resume();
   after = await settled(page);
   assert.equal((await screenState(page)).step, 'step 0 of 20');
-  assert.ok(after.puts - before.puts <= 4, 'at most two saves for three moves within the gap between saves');
+  assert.ok(after.puts - before.puts <= 2, 'at most two saves for three moves within the gap between saves');
   before = after;
 
   // Play from the start to the end: 20 ticks, one save at the end.
@@ -301,7 +308,7 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 10_000 });
   assert.equal((await screenState(page)).step, 'step 20 of 20');
   after = await settled(page);
-  assert.equal(after.puts - before.puts, 2, 'one save where Play stopped: the session and the sandbox');
+  assert.equal(after.puts - before.puts, 1, 'one save where Play stopped: the imported session\'s slot');
 
   // Played from the end back to the end: the same session, nothing to save.
   before = after;
@@ -333,7 +340,7 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   const at = (await screenState(page)).step;
   assert.equal(at, 'step 7 of 20');
   after = await settled(page);
-  assert.equal(after.puts - before.puts, 2, 'one save where Play was paused');
+  assert.equal(after.puts - before.puts, 1, 'one save where Play was paused (the imported session\'s slot)');
   await reload(page);
   assert.equal((await screenState(page)).step, at);
   assertClean(assert, page);

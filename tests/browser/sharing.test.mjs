@@ -164,7 +164,7 @@ test('a damaged or edited share link gives a notice and an empty session, never 
 
   for (const [what, bad] of Object.entries(variants)) {
     const other = await openPage(env.browser, `${prefix}#s=${bad}`);
-    await assertEmptySandboxWithNotice(other, /share link is damaged or was changed/);
+    await assertEmptySandboxWithNotice(other, /This share link cannot be opened: /);
     if (what === 'unknown op') assert.match(await other.locator('#notices').textContent(), /unknown op 'putt'/);
     if (what === 'cursor out of range') assert.match(await other.locator('#notices').textContent(), /cursor/);
     assert.ok(!other.url().includes('#s='), `${what}: the damaged fragment is removed from the address`);
@@ -192,7 +192,7 @@ test('a share link edited anywhere is refused, not loaded as a different session
     const c = payload[i] === 'A' ? 'B' : 'A';
     const candidate = payload.slice(0, i) + c + payload.slice(i + 1);
     const other = await openPage(env.browser, `${prefix}#s=${candidate}`);
-    await assertEmptySandboxWithNotice(other, /share link is damaged or was changed/);
+    await assertEmptySandboxWithNotice(other, /This share link cannot be opened: it is not a compressed session/);
     assertClean(assert, other);
     await other.context().close();
   }
@@ -430,5 +430,15 @@ test('the change stream exports as Debezium NDJSON, one envelope per line', asyn
     assert.equal(e.source.snapshot, 'false');
   });
   assert.deepEqual(stream.map((e) => e[1]), ['c', 'c', 'u', 'c', 'd']);
+  // ts_ms is the index of the step that wrote the entry (the engine's
+  // export, as `unbundled export --to debezium`): the first three puts.
+  assert.deepEqual(lines.slice(0, 3).map((l) => JSON.parse(l).ts_ms), [0, 1, 2]);
+  // Stepped back, the download is the stream on screen then.
+  for (let i = 0; i < 4; i += 1) await page.click('#back');
+  const earlier = (await screenState(page)).stream;
+  assert.ok(earlier.length < stream.length, 'stepping back shortens the stream');
+  const again = await download(page, '#export-ndjson');
+  assert.deepEqual(again.text.trimEnd().split('\n').map((l) => { const e = JSON.parse(l); return [String(e.source.lsn), e.op]; }),
+    earlier.map((e) => [e[0], e[1]]));
   assertClean(assert, page);
 });

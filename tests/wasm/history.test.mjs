@@ -100,3 +100,36 @@ test('the saved text of a session is JSON.stringify of it, as it grows and forks
   same('after growing past a chunk again');
   history.dispose();
 });
+
+test('a load that lists refusals names exactly the steps the engine refuses, with its errors, and ends in the same state', async () => {
+  // Valid shapes the engine refuses: consumers that do not exist, a
+  // truncation with no checkpoint, a get of an empty key.
+  const all = steps(3000, 23);
+  const bad = [
+    [5, { op: 'flush', consumer: 'nope' }],
+    [700, { op: 'step', consumer: 'ghost' }],
+    [1800, { op: 'truncate', before: 2 }],
+    [2999, { op: 'get', key: '' }],
+  ];
+  for (const [at, step] of bad) all.splice(at, 0, step);
+  // What applying every step one by one refuses.
+  const sim = new Simulator(Module);
+  for (const spec of CONSUMERS) sim.apply({ op: 'add_consumer', mode: 'replay', consumer: spec });
+  const want = [];
+  all.forEach((s, i) => {
+    const r = sim.apply(s);
+    if (!r.ok) want.push({ step: i + 1, error: r.error });
+  });
+  const state = sim.state();
+  sim.dispose();
+  assert.ok(want.length >= bad.length, `the engine refuses the planted steps (${want.length} refused)`);
+  for (const [at] of bad) assert.ok(want.some((w) => w.step === at + 1), `step ${at + 1} is refused`);
+
+  const history = new History(Module, { title: 'refusals', consumers: CONSUMERS, steps: [] });
+  history.pending = all;
+  const refusals = [];
+  assert.equal(await history.load(null, null, { validate: true, refusals }), true);
+  assert.deepEqual(refusals, want);
+  assert.deepEqual(history.state(), state, 'the same state as applying them one by one');
+  history.dispose();
+});

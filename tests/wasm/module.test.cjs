@@ -112,7 +112,27 @@ test('validateScenario names what is wrong with a scenario', () => {
   assert.deepEqual(JSON.parse(Module.validateScenario('{"title":"t","steps":[{"op":"x"}]}')),
     { ok: false, error: "steps[0].op: unknown op 'x'" });
   assert.deepEqual(JSON.parse(Module.validateScenario('{oops')),
-    { ok: false, error: 'scenario: not valid JSON' });
+    { ok: false, error: 'scenario: not valid JSON (line 1, column 2: unexpected text: names and strings need "double quotes")' });
+});
+
+test('the limits table, and text checked under it, without a stack overflow at any depth', () => {
+  const limits = JSON.parse(Module.limits());
+  assert.equal(limits.value_depth, 32);
+  assert.equal(limits.link_bytes, 4 * 1024 * 1024);
+  const deep = (n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+  assert.deepEqual(JSON.parse(Module.checkValue(deep(32))), { ok: true });
+  assert.deepEqual(JSON.parse(Module.checkValue(deep(33))),
+    { ok: false, error: 'value: is nested more than 32 levels deep (the limit for a value)' });
+  assert.match(JSON.parse(Module.checkValue(deep(200000))).error, /^value\.a\.a\.a\.a\.a\.a…: is nested more than 48 levels deep/);
+  assert.match(JSON.parse(Module.checkJson(`{"v":1,"scenario":{"steps":[${deep(200000)}]}}`, 'link')).error,
+    /^scenario\.steps\[0\]\.a\.a\.a…: is nested more than 48 levels deep/);
+  assert.match(JSON.parse(Module.checkValue('{"n": 9007199254740993}')).error, /^value\.n: holds the integer 9007199254740993, beyond/);
+  // A deep step through apply is refused as a result, not a trap.
+  const sim = new Module.Simulator();
+  const r = JSON.parse(sim.apply(`{"op":"put","key":"d","value":${deep(100000)}}`));
+  assert.equal(r.ok, false);
+  assert.match(r.error, /^value\.a\.a\.a\.a\.a…: is nested more than 48 levels deep/);
+  sim.delete();
 });
 
 test('version matches package.json', () => {
