@@ -43,10 +43,11 @@ constexpr std::size_t kMaxJsonBytes = 16 * 1024 * 1024;
 // travels as a file. A decompression bomb stops here.
 constexpr std::size_t kMaxLinkBytes = 4 * 1024 * 1024;
 // Steps in one session (a file, a link, or a session built by hand),
-// counting the add_consumer steps of a scenario's consumers: room for a
-// 100,000-step scenario (the scale the page is built for), its consumers,
-// and the student's own steps after it.
-constexpr std::size_t kMaxSessionSteps = 110000;
+// counting the add_consumer steps of a scenario's consumers: room for the
+// largest scenarios the project runs, a 100,000-step import on the page
+// and an 80,000 put + flush file (160,000 steps) for `unbundled run`, and
+// the student's own steps after them.
+constexpr std::size_t kMaxSessionSteps = 200000;
 // Work of one session, in rows copied: snapshots, rebuilds, replays,
 // recoveries and checkpoints each re-read what storage (or the log) can
 // hold by then, each row counted as 1 + its bytes / 1 KiB. Writes are not

@@ -205,7 +205,7 @@ TEST(ScenarioLimits, TooManyStepsAreRefused) {
   text += "}";
   StreamedScenario scenario;
   EXPECT_EQ(scenario.Open(text).message(),
-            "steps[110000]: a session may have at most 110,000 steps (the session-length limit): "
+            "steps[200000]: a session may have at most 200,000 steps (the session-length limit): "
             "export it and start a new session");
 }
 
