@@ -7,35 +7,6 @@ namespace unbundled {
 
 namespace {
 
-// Length of the well-formed UTF-8 sequence at p (whose first byte is
-// >= 0x80), or 0: overlong forms, surrogates and code points past U+10FFFF
-// are not well formed, as for IsValidUtf8 and nlohmann's decoder.
-std::size_t Utf8SequenceAt(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = *p;
-  std::size_t extra;
-  std::uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    extra = 1;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    extra = 2;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    extra = 3;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) <= extra) return 0;
-  for (std::size_t i = 1; i <= extra; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return extra + 1;
-}
-
 // Appends `s` as a JSON string literal, escaping as nlohmann's serializer
 // does with ensure_ascii off: the two-character escapes for ", \, \b, \f,
 // \n, \r and \t, \u00xx (lower-case hex) for the other control characters,
@@ -52,7 +23,7 @@ bool AppendString(const std::string& s, std::string* out) {
   while (p < end) {
     const unsigned char c = *p;
     if (c >= 0x80) {
-      const std::size_t n = Utf8SequenceAt(p, end);
+      const std::size_t n = Utf8SequenceLength(p, end);
       if (n == 0) return false;
       p += n;
       continue;

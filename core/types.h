@@ -72,6 +72,9 @@ Status ValidateValue(const Document& value, const std::string& field,
                      std::string* compact = nullptr);
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(const std::string& s);
+// Length of the well-formed UTF-8 sequence at p (p < end), or 0 when it is
+// not one: overlong forms, surrogates and code points past U+10FFFF are not.
+std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end);
 
 }  // namespace unbundled
 
