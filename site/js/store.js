@@ -13,6 +13,7 @@
 // first and moved into IndexedDB (then removed from localStorage): where
 // IndexedDB works this module writes nothing to localStorage, so an entry
 // there is newer than what IndexedDB holds for the slot.
+import { limits } from './engine.js';
 import { checkSession, LINK_VERSION } from './share.js';
 import { checkPredictions } from './completion.js';
 import { checkOpened } from './sessions.js';
@@ -182,6 +183,12 @@ export async function load(slot, module) {
   let session;
   try {
     if (typeof text !== 'string') throw new Error('it is not text');
+    // The same size limit as an imported file, before parsing. The page
+    // never saves a larger one (it could not be exported or imported).
+    const max = limits(module).json_bytes;
+    if (text.length > max || (text.length * 3 > max && new TextEncoder().encode(text).length > max)) {
+      throw new Error(`it is larger than ${Math.round(max / (1024 * 1024))} MB, the limit for a session's JSON`);
+    }
     // Where a session opened from outside came from (sessions.js) is the
     // store's own field: checked here, not by checkSession.
     const data = JSON.parse(text);

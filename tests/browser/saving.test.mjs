@@ -365,7 +365,7 @@ test('without IndexedDB the session is kept in localStorage, and a quota there i
   assertClean(assert, page);
 });
 
-test('an old localStorage save is moved to IndexedDB; a corrupt one there is discarded with a notice', async () => {
+test('an old localStorage save is moved to IndexedDB; a corrupt one there, or one over the size limit, is discarded with a notice', async () => {
   const page = await openHooked(env.base);
   await settled(page);
   const old = { v: 1, scenario: { title: 'Old', consumers: [], steps: [{ op: 'put', key: 'kept', value: { city: 'Oslo' } }, { op: 'get', key: 'kept' }] }, cursor: 1 };
@@ -399,6 +399,23 @@ test('an old localStorage save is moved to IndexedDB; a corrupt one there is dis
   assert.equal(s.step, 'step 1 of 2', 'the sandbox slot, which kept the same session');
   await reload(page);
   assert.equal(await page.locator('#notices .notice').count(), 0, 'discarded: the next reload is quiet');
+
+  // Over the size limit of a session's JSON (an imported file's): refused
+  // before it is parsed, and discarded, the kept sandbox opens.
+  await settled(page);
+  const limitMb = await page.evaluate(() => new Promise((resolve) => {
+    const pad = 'x'.repeat(17 * 1024 * 1024);
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(`{"v": 1, "cursor": 0, "scenario": {"title": "${pad}", "steps": []}}`, 'unbundled.session.v1');
+      tx.oncomplete = () => { open.result.close(); resolve(16); };
+    };
+  }));
+  await reload(page);
+  assert.equal(await notice.count(), 1);
+  assert.match(await notice.textContent(), new RegExp(`saved session could not be read \\(it is larger than ${limitMb} MB, the limit for a session's JSON\\) and was discarded`));
+  assert.equal((await screenState(page)).step, 'step 1 of 2', 'the sandbox slot opens instead');
   assertClean(assert, page);
 });
 
