@@ -4,7 +4,7 @@ import { loadModule, Simulator, valueError } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
-  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls,
+  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, followLogDetail,
   discardScrolls, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
@@ -20,6 +20,7 @@ import {
 import {
   sameJson, outcome, rightFirstTime, predictionRecord, summarize, scoreText, renderSummary, MAX_STUDENT_CHARS,
 } from './completion.js';
+import { openLabSheet, closeLabSheet } from './labsheet.js';
 
 const $ = (id) => document.getElementById(id);
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
@@ -94,6 +95,7 @@ function clearNotices() {
 
 function openSession(scenario, cursor, lesson = null, loaded = null, opened = null) {
   hideSummary();
+  closeLabSheet({ focus: false });
   page.win = { wal: null, events: null, storage: 0, rows: Object.create(null), at: null };
   page.showRemoved = false;
   page.fresh = null;
@@ -999,6 +1001,7 @@ function undoFork() {
 function renderLesson() {
   const { lesson, history } = page;
   $('lesson').hidden = !lesson;
+  document.body.classList.toggle('in-lesson', Boolean(lesson));
   if (!lesson) return;
   $('lesson-title').textContent = lesson.title;
   renderSources($('lesson-sources'), lesson.scenario.sources);
@@ -1183,6 +1186,13 @@ function hideSummary() {
   document.body.classList.remove('has-summary');
 }
 
+// The open lesson's lab sheet (labsheet.js): printing then prints it alone.
+function openSheet() {
+  if (!page.lesson) return;
+  hideSummary();
+  openLabSheet(page.module, page.lesson, $('lab-sheet-open'));
+}
+
 // Re-rendering replaces the consumer cards; keep the keyboard focus on the
 // equivalent control, and off controls that became disabled.
 function focusKey() {
@@ -1197,15 +1207,67 @@ function restoreFocus(key) {
     const card = [...document.querySelectorAll('article.card')].find((c) => c.dataset.consumer === key.consumer);
     const el = card && (key.action ? card.querySelector(`[data-action="${key.action}"]`) : card.querySelector(`[name="${key.name}"]`));
     if (el && !el.disabled) return el.focus();
-    if (card) return card.querySelector('button:not(:disabled)')?.focus();
+    // The control became disabled (Flush with nothing left to flush): the
+    // card itself takes the focus, so Tab goes on from where the student
+    // was instead of the focus jumping to another button.
+    if (card) return card.focus({ preventScroll: true });
   }
   if (document.activeElement?.disabled) $('slider').focus();
+}
+
+// ---------------------------------------------------------------- presentation mode
+// For a lecture projector (1024×768 and up): the lesson, the timeline, the
+// log with every position and the consumers on one screen, nothing to
+// scroll. The controls are set aside (a lesson's steps do the work), and the
+// type is as large as fits: from 22 px down to 14 px (the built-in lessons
+// measure 14.75–22 px at 1024×768: tests/browser/layout.test.mjs). Past
+// that the page scrolls rather than shrink further.
+const PRESENT_PX = { max: 22, min: 14 };
+const presenting = () => document.documentElement.classList.contains('present');
+
+function setPresenting(on, remember = true) {
+  keepLogView($('log'), () => {
+    document.documentElement.classList.toggle('present', on);
+    $('present').setAttribute('aria-pressed', String(on));
+    $('present').textContent = on ? 'Exit presentation' : 'Present';
+    fitPresentation();
+  });
+  if (remember) {
+    // In the address, so that a reload (or the instructor's bookmark) stays in it.
+    const url = new URL(location.href);
+    if (on) url.searchParams.set('present', '1');
+    else url.searchParams.delete('present');
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  }
+}
+
+/** The largest type, to a quarter pixel, at which the page fits the window without scrolling. */
+function fitPresentation() {
+  const root = document.documentElement;
+  if (!presenting()) {
+    root.style.removeProperty('--present-px');
+    return;
+  }
+  const fits = (px) => {
+    root.style.setProperty('--present-px', `${px}px`);
+    return root.scrollHeight <= window.innerHeight && root.scrollWidth <= window.innerWidth;
+  };
+  let lo = PRESENT_PX.min, hi = PRESENT_PX.max;
+  if (fits(hi)) return;
+  while (hi - lo > 0.25) {
+    const mid = Math.round((lo + hi) * 2) / 4;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  fits(lo);
 }
 
 function render() {
   const t0 = performance.now();
   const focus = focusKey();
   renderPage();
+  // The type changes size after the strip was scrolled to its step's entry.
+  if (presenting()) keepLogView($('log'), fitPresentation);
   restoreFocus(focus);
   // For the browser tests' figures (and anyone profiling): how long drawing took.
   performance.measure('unbundled:render', { start: t0 });
@@ -1918,14 +1980,24 @@ function wireControls() {
   try { setLarge(localStorage.getItem('unbundled.large') === '1'); } catch { /* no storage */ }
   $('text-size').addEventListener('click', () => {
     const on = !document.documentElement.classList.contains('large');
-    setLarge(on);
+    // Larger text widens every log entry: the strip keeps its head (or the
+    // entries it showed) in view.
+    keepLogView($('log'), () => setLarge(on));
     try { localStorage.setItem('unbundled.large', on ? '1' : '0'); } catch { /* no storage */ }
   });
+  $('present').addEventListener('click', () => setPresenting(!presenting()));
+  // Presenting, the header is set aside: the way out is on the timeline.
+  document.querySelector('.timeline').append(h('button', { type: 'button', id: 'present-exit', class: 'present-only',
+    title: 'Leave presentation mode (P or Esc)', onclick: () => { setPresenting(false); $('present').focus(); } }, 'Exit presentation'));
+  if (new URLSearchParams(location.search).get('present') === '1' && !page.embed) setPresenting(true, false);
+  window.addEventListener('resize', () => { if (presenting()) keepLogView($('log'), fitPresentation); });
+  followLogDetail($('log'), $('log-detail'));
 
   const help = $('help');
   const openHelp = () => { help.hidden = false; $('help-close').focus(); };
   const closeHelp = () => { help.hidden = true; $('help-button').focus(); };
   $('help-button').addEventListener('click', openHelp);
+  $('lab-sheet-open').addEventListener('click', openSheet);
   $('help-close').addEventListener('click', closeHelp);
   help.addEventListener('click', (ev) => { if (ev.target === help) closeHelp(); });
 
@@ -1935,7 +2007,7 @@ function wireControls() {
       if (ev.key === 'Tab') { ev.preventDefault(); $('help-close').focus(); }  // the dialog is modal
       return;
     }
-    if (ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target) || !page.history) return;
     const onButton = ev.target instanceof HTMLElement && ev.target.matches('button, summary, a, label.button');
     const keys = {
       ArrowLeft: () => { stopPlaying(); goTo(page.history.cursor - 1); },
@@ -1945,6 +2017,8 @@ function wireControls() {
       ' ': onButton ? null : togglePlay,
       '?': openHelp,
       f: page.embed ? null : () => act({ op: 'flush' }, $('flush-error')),
+      p: page.embed ? null : () => setPresenting(!presenting()),
+      Escape: presenting() ? () => setPresenting(false) : null,
     };
     const fn = keys[ev.key];
     if (fn) {
@@ -2124,6 +2198,7 @@ async function openFromLink() {
     if (page.embed) return;
     params.delete('lesson');
     params.delete('step');
+    params.delete('sheet');
     const q = params.toString();
     history.replaceState(null, '', location.pathname + (q ? `?${q}` : ''));
   };
@@ -2159,6 +2234,8 @@ async function openFromLink() {
       // A site's lesson by its name, or else an instructor's lesson file by its address.
       if (!findLesson(page.lessons, name) && isLessonAddress(name)) await openLessonFile(name, at);
       else await openLesson(name, at);
+      // ?sheet=1: the lesson's lab sheet at once (an instructor printing many).
+      if (params.get('sheet') === '1') openSheet();
     } catch (e) {
       const names = page.lessons.map((l) => l.file.replace(/\.json$/, '')).join(', ');
       // An embed has no lesson menu: its page's embed code names the lesson.

@@ -359,7 +359,8 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (virtual) columns.push(spacerWidth(after), 'var(--cell-w)');
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
-  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}`, dataset: { start: lo },
+  // --cols: for the print stylesheet, which turns the strip on its side (style.css, print).
+  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}; --cols: ${columns.length}`, dataset: { start: lo },
                           // A group, not a table: the strip is a CSS grid of
                           // cells with no row elements, which a table role needs.
                           role: 'group', 'aria-label': `Write-ahead log (${plural(total, 'log entry', 'log entries')}) and consumer positions` });
@@ -428,8 +429,10 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const what = e.damaged ? `LSN ${L(e.lsn)}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${L(e.lsn)}: put ${e.key} = ${json(e.value)}` : `LSN ${L(e.lsn)}: delete ${e.key}`;
     grid.append(h('div', {
       class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`,
-      dataset: { lsn: e.lsn }, role: onEntry ? 'button' : null, tabindex: onEntry ? '0' : null,
-      title: `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}). Click to see its bytes.`,
+      // Its whole value, for the line under the strip (hover and focus).
+      dataset: { lsn: e.lsn, full: `${what}${flags.length ? ` (${flags.join('; ')})` : ''}` },
+      role: onEntry ? 'button' : null, tabindex: '0',
+      title: `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}).${onEntry ? ' Click to see its bytes.' : ''}`,
       onclick: onEntry ? () => onEntry(e.lsn) : null,
       onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onEntry(e.lsn); } } : null,
     },
@@ -500,10 +503,15 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const labels = (col) => {
       const parts = [];
       if (col === posCol) {
-        const where = col === 'beyond' ? ' (ahead)' : col === 'earlier' ? ' (earlier)' : col === 'later' ? ' (later)' : '';
+        const where = col === 'beyond' ? ' (ahead)' : '';
         const missing = gone(c.position) || goneAtStart(c.position) || (!later && c.position > lastShown && c.position <= limit);
-        parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : null },
-          direct && c.position === 0 ? '▲ no write yet' : `${c.position === covered && c.position > 0 ? '▲ snapshot ' : direct ? '▲ newest ' : '▲ position '}${L(c.position)}${where}`));
+        // In an edge column (a position among the entries not drawn) the
+        // arrow says which way it is, in a cell's width.
+        const word = c.position === covered && c.position > 0 ? 'snapshot ' : direct ? 'newest ' : 'position ';
+        const text = direct && c.position === 0 ? '▲ no write yet'
+          : col === 'earlier' ? `◀ ${word}${L(c.position)}` : col === 'later' ? `${word}${L(c.position)} ▶` : `▲ ${word}${L(c.position)}${where}`;
+        const edgeTitle = col === 'earlier' || col === 'later' ? `${c.name} is at position ${L(c.position)}, among the ${col} entries` : null;
+        parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : edgeTitle }, text));
       }
       if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ committed ${L(c.committed)}`));
       return parts;
@@ -626,6 +634,36 @@ function logRange(el) {
   const a = entries[0].getBoundingClientRect();
   const pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
   return { first: lo + Math.floor((left - a.left) / pitch), visible: Math.max(1, Math.ceil((right - left) / pitch)), left, right };
+}
+
+/**
+ * Runs `change` (text grows or shrinks, the layout changes) keeping the log
+ * strip's view on the same entries: on the head if it was at the end, else
+ * on the entry that was first on the left.
+ */
+export function keepLogView(el, change) {
+  const atEnd = el.scrollLeft + el.clientWidth >= el.scrollWidth - 2;
+  const range = logRange(el);
+  const first = range && [...el.querySelectorAll('.log-grid > .entry[data-lsn]')].find((e) => e.getBoundingClientRect().right > range.left + 1);
+  change();
+  if (atEnd) {
+    el.scrollLeft = el.scrollWidth;
+  } else if (first?.isConnected) {
+    const now = logRange(el);
+    if (now) el.scrollLeft += first.getBoundingClientRect().left - now.left;
+  }
+  showEdges(el);
+}
+
+/** The line under the log strip: the whole of the entry pointed at or focused. */
+export function followLogDetail(el, line) {
+  const idle = line.textContent;
+  const show = (entry) => { line.textContent = entry ? entry.dataset.full ?? entry.title : idle; };
+  const focused = () => el.contains(document.activeElement) ? document.activeElement.closest('.entry') : null;
+  el.addEventListener('pointerover', (ev) => { const entry = ev.target.closest?.('.entry'); if (entry) show(entry); });
+  el.addEventListener('pointerleave', () => show(focused()));
+  el.addEventListener('focusin', (ev) => show(ev.target.closest?.('.entry')));
+  el.addEventListener('focusout', (ev) => { if (!el.contains(ev.relatedTarget)) show(null); });
 }
 
 // A consumer whose position is in the window drawn but off screen gets an
@@ -875,17 +913,18 @@ function stateBox(c, nav) {
 // What verify found for this consumer, in words, naming the rows that differ.
 function verifyBox(c, check) {
   if (check.consistent) {
-    return h('div', { class: 'answer verify ok', role: 'status' }, h('strong', {}, '✓ Consistent: '),
-      'the same state as a fresh consumer of the same kind built from a snapshot of storage as it stood at this consumer\'s position.');
+    // The explanation is left out in presentation mode (the lesson's note says it).
+    return h('div', { class: 'answer verify ok', role: 'status' }, h('strong', {}, '✓ Consistent'),
+      h('span', { class: 'explain' }, ': the same state as a fresh consumer of the same kind built from a snapshot of storage as it stood at this consumer\'s position.'));
   }
   return h('div', { class: 'answer verify bad', role: 'status' },
-    h('strong', {}, '✗ Not consistent'), check.reason ? `: ${check.reason}.` : '.',
+    h('strong', {}, '✗ Not consistent'), h('span', { class: 'explain' }, check.reason ? `: ${check.reason}.` : '.'),
     check.differences.length ? h('table', { class: 'differences' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'row'), h('th', { scope: 'col' }, 'expected'), h('th', { scope: 'col' }, 'actual'))),
       h('tbody', {}, check.differences.map((d) => h('tr', { dataset: { row: d.key } }, h('td', { class: 'key' }, d.key),
         h('td', {}, pretty(d.expected)), h('td', {}, pretty(d.actual)))))) : null,
     c.offsets === 'separate' && c.redelivered > 0
-      ? h('p', {}, `${plural(c.redelivered, 'change event was', 'change events were')} delivered again after a crash, and this consumer's state is not rolled back with its position (offsets: separate).`)
+      ? h('p', { class: 'explain' }, `${plural(c.redelivered, 'change event was', 'change events were')} delivered again after a crash, and this consumer's state is not rolled back with its position (offsets: separate).`)
       : null);
 }
 
@@ -1034,7 +1073,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (checks.has(c.name)) answer.push(verifyBox(c, checks.get(c.name)));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
-        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`),
+        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`)),
         h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
     }
@@ -1063,7 +1102,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
     else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
     else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
-    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}` },
+    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}`, tabindex: '-1' },
       h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
         h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
@@ -1072,7 +1111,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       h('div', { class: 'config' }, pretty(c.config)),
       // A direct consumer reads no log: it has no offsets to commit.
       direct ? h('div', { class: 'offsets', title: 'The application writes to it directly, so there is no position in the log to commit; what it was sent is kept at once' },
-        'no offsets: it reads no log') : h('div', { class: 'offsets', title: c.offsets === 'separate'
+        'no offsets: it reads no log') : h('div', { class: `offsets offsets-${c.offsets}`, title: c.offsets === 'separate'
         ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
         : 'State and position are committed together, atomically (a Kafka Streams or Flink checkpoint)' },
       `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`),

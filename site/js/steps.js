@@ -147,6 +147,70 @@ export const DESCRIBE = {
   },
 };
 
+/**
+ * What a step asks for, without what came of it: the printed lab sheet
+ * (labsheet.js) lists the steps this way, so that reading ahead on paper
+ * does not answer the questions before them.
+ */
+export function instruction(s) {
+  const words = INSTRUCT[s.op]?.(s) ?? String(s.op).replace(/_/g, ' ');
+  return s.refused ? `${words} (the lesson expects the engine to refuse it)` : words;
+}
+
+// What an expect step checks, without the values it expects.
+function expectedWhat(s) {
+  const of = s.consumer ? `${s.consumer}'s ` : '';
+  const names = {
+    down: 'whether the database is up', head: 'the head LSN', position: `${of}position`, committed: `${of}committed position`,
+    lag: `${of}lag`, consistent: `whether ${s.consumer} is consistent`, query: `${of}answer to ${pretty(s.query)}`,
+    reason_includes: `what verify says of ${s.consumer}`, out_of_range: `whether ${s.consumer} is out of range`,
+    state_store_rows: `${of}state store`, log_entries: 'how many entries the log holds', log_start: 'where the log starts',
+    pinned_by: 'what pins the log', key: `storage's ${s.key}`, entry: `log entry LSN ${s.lsn}`, event: `change event LSN ${s.lsn}`,
+  };
+  const parts = Object.keys(names).filter((k) => k in s).map((k) => names[k]);
+  return parts.length ? parts.join(', ') : 'what the lesson expects';
+}
+
+// A write's request id, dual write and crash on the way, in words.
+function writeExtras(s) {
+  const parts = [];
+  if (s.request_id !== undefined) parts.push(`request id ${s.request_id}`);
+  if (s.direct) parts.push(`a dual write: client ${s.client ?? 'app'} also writes to the direct consumers${s.direct === 'later' ? ', later' : ''}`);
+  if (s.crash) parts.push(s.crash === 'before_sync' ? 'the power fails before its sync' : 'the process dies after its sync, before it replies');
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+const INSTRUCT = {
+  put: (s) => `put ${s.key} = ${pretty(s.value)}${writeExtras(s)}`,
+  delete: (s) => `delete ${s.key}${writeExtras(s)}`,
+  insert: (s) => `insert ${pretty(s.value)} under a new key starting “${s.prefix}”${writeExtras(s)}`,
+  direct_write: (s) => `client ${s.client} sends its next waiting write to the direct consumers`,
+  crash_client: (s) => `crash client ${s.client}`,
+  put_random: (s) => `put ${plural(s.count, 'generated document')} to keys r0…r${(s.keys ?? s.count) - 1}`,
+  get: (s) => `get ${s.key}`,
+  scan: (s) => `scan keys starting with “${s.prefix}”`,
+  replay_storage: () => 'replay storage from the log',
+  flush: (s) => (s.consumer ? `flush ${s.consumer}` : 'flush all consumers'),
+  step: (s) => `step ${s.consumer} by one change event`,
+  add_consumer: (s) => `add consumer ${s.consumer?.name} (${s.consumer?.type?.replace(/_/g, ' ')}) by ${s.mode ?? 'snapshot'}${s.consumer?.feed === 'direct' ? ', fed by the application (dual write)' : ''}`,
+  remove_consumer: (s) => `remove consumer ${s.consumer}`,
+  rebuild: (s) => `rebuild ${s.consumer} from a snapshot of storage`,
+  query: (s) => `query ${queryWords(s)}${s.min_position !== undefined ? `, needing LSN ${s.min_position}` : ''}${s.fallback === 'storage' ? ', else ask storage' : ''}${s.fetch ? ', and fetch from storage' : ''}`,
+  configure: (s) => `configure: ${Object.entries(s).filter(([k]) => k !== 'op' && k !== 'note').map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  sync: () => 'sync: make every written log byte durable',
+  crash: (s) => (s.kind === 'process' ? 'crash the process' : `crash the power${s.torn_bytes ? ` (${plural(s.torn_bytes, 'torn byte')} reach the disk)` : ''}`),
+  recover: (s) => `recover${s.recovery ? ` (${s.recovery})` : ''}`,
+  corrupt: (s) => `corrupt LSN ${s.lsn} on disk${s.byte !== undefined ? ` (flip byte ${s.byte} of its record)` : ''}`,
+  checkpoint: () => 'checkpoint: write a storage image',
+  truncate: (s) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}`,
+  compact: (s) => `compact the log up to LSN ${s.upto}${s.tombstones_before ? `, dropping tombstones before LSN ${s.tombstones_before}` : ''}`,
+  commit: (s) => `commit ${s.consumer}'s position`,
+  crash_consumer: (s) => `crash ${s.consumer} (it restarts from its committed position)`,
+  verify: () => 'check consistency',
+  expect: (s) => `check ${expectedWhat(s)}`,
+  predict: (s) => `predict: ${s.prompt}`,
+};
+
 /** What a truncation or compaction removed, in words. */
 function removedWords(r) {
   if (!r.removed.length) return 'nothing to remove';

@@ -1,0 +1,201 @@
+// Projector, phone and keyboard (issue 13 §4), at 1024×768, 1280×800 and
+// 390×844:
+// - presentation mode: at every step of every built-in lesson the lesson,
+//   the timeline, the log with every consumer's position and every consumer
+//   are on one screen, nothing scrolls, and the type is never under 14 px
+//   (the figures are printed: the smallest and largest type per lesson);
+// - a phone: no page wider than the screen, and with the log in view, Next
+//   is on the same screen, at every step of every lesson;
+// - the log strip shows an entry's whole value on hover and on focus, and
+//   keeps its head in view when the text grows (A+);
+// - the focus stays where the student was when a control becomes disabled.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, closePages, openPage, put, card, assertClean, screenshotViewport, SITE_DIR } from './harness.mjs';
+
+const LESSONS = JSON.parse(readFileSync(join(SITE_DIR, 'lessons', 'index.json'), 'utf8'))
+  .map((l) => ({ name: l.file.replace(/\.json$/, ''), steps: JSON.parse(readFileSync(join(SITE_DIR, 'lessons', l.file), 'utf8')).steps }));
+
+const PROJECTOR = { width: 1024, height: 768 };
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+let env;
+before(async () => { env = await start(); });
+afterEach(closePages);
+after(async () => { await env?.close(); });
+
+/** Steps forward, answering a waiting prediction by revealing it. False at the end. */
+async function next(page) {
+  if (await page.locator('#predict-reveal:visible').count()) await page.click('#predict-reveal');
+  if (await page.locator('#forward').isDisabled()) return false;
+  const before = await page.textContent('#step-label');
+  await page.click('#forward');
+  await page.waitForFunction((b) => document.querySelector('#step-label').textContent !== b, before);
+  return true;
+}
+
+/** What presentation mode must show, measured on the screen. */
+function presentation(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const inView = (el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= -0.5 && r.left >= -0.5 && r.bottom <= innerHeight + 0.5 && r.right <= innerWidth + 0.5;
+    };
+    const log = document.querySelector('#log');
+    const strip = log.getBoundingClientRect();
+    const labelRight = log.querySelector('.log-label')?.getBoundingClientRect().right ?? strip.left;
+    const fresh = log.querySelector('.entry.fresh');
+    const f = fresh?.getBoundingClientRect();
+    return {
+      step: document.querySelector('#step-label').textContent,
+      scroll: { height: root.scrollHeight, width: root.scrollWidth, innerHeight, innerWidth },
+      px: Number.parseFloat(getComputedStyle(root).fontSize),
+      hidden: ['.controls', '.top', '.legend', '#operator-panel'].filter((s) => document.querySelector(s)?.checkVisibility()),
+      lesson: inView(document.querySelector('#lesson')),
+      timeline: inView(document.querySelector('#forward')) && inView(document.querySelector('#back')),
+      log: inView(document.querySelector('#log-panel')),
+      // Each consumer's track (its name and position) under the log, and its card.
+      tracks: [...log.querySelectorAll('.track-label')].filter((t) => !inView(t)).map((t) => t.textContent),
+      cards: [...document.querySelectorAll('#consumers article.card')].filter((c) => !inView(c) || c.scrollHeight > c.clientHeight + 1).map((c) => c.dataset.consumer),
+      // The entry the step wrote is in the strip's visible part.
+      fresh: fresh ? f.left >= labelRight - 1 && f.right <= strip.right + 1 : true,
+    };
+  });
+}
+
+for (const lesson of LESSONS) {
+  test(`presentation mode at 1024×768: every step of ${lesson.name} on one screen`, async () => {
+    const page = await openPage(env.browser, `${env.base}?lesson=${lesson.name}&present=1`, PROJECTOR);
+    await page.waitForFunction(() => document.documentElement.classList.contains('present') && !document.querySelector('#lesson').hidden);
+    const sizes = [];
+    do {
+      const p = await presentation(page);
+      const where = `${lesson.name}, ${p.step}`;
+      assert.ok(p.scroll.height <= p.scroll.innerHeight && p.scroll.width <= p.scroll.innerWidth,
+        `${where}: nothing scrolls (the page is ${p.scroll.width}×${p.scroll.height})`);
+      assert.ok(p.px >= 14, `${where}: type at ${p.px} px`);
+      assert.deepEqual(p.hidden, [], `${where}: the controls, header, legend and operator's table are set aside`);
+      assert.ok(p.lesson && p.timeline && p.log, `${where}: the lesson, Back and Next, and the log are on screen`);
+      assert.deepEqual(p.tracks, [], `${where}: every consumer's position under the log is on screen`);
+      assert.deepEqual(p.cards, [], `${where}: every consumer's card is whole on screen`);
+      assert.ok(p.fresh, `${where}: the entry the step wrote is in view in the strip`);
+      sizes.push(p.px);
+    } while (await next(page));
+    assert.equal(await page.textContent('#step-label'), `step ${lesson.steps.length} of ${lesson.steps.length}`);
+    console.log(`# presentation ${lesson.name}: type ${Math.min(...sizes)}–${Math.max(...sizes)} px over ${sizes.length} steps`);
+    if (lesson.name.startsWith('08')) await screenshotViewport(page, 'present-1024-lesson-08-end');
+    assertClean(assert, page);
+  });
+}
+
+test('presentation mode: the button, P and Esc, the address, and a larger screen', async () => {
+  const lesson = LESSONS[10];
+  const page = await openPage(env.browser, `${env.base}?lesson=${lesson.name}&step=8`, LAPTOP);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollHeight > innerHeight), true, 'the ordinary page scrolls');
+  await page.click('#present');
+  await page.waitForFunction(() => document.documentElement.classList.contains('present'));
+  assert.equal(new URL(page.url()).searchParams.get('present'), '1', 'the address keeps it, for a reload');
+  let p = await presentation(page);
+  assert.ok(p.scroll.height <= p.scroll.innerHeight, `fits 1280×800 (${p.scroll.height})`);
+  assert.ok(p.px >= 16, `larger type on a larger screen: ${p.px} px`);
+  await screenshotViewport(page, 'present-1280-lesson-11-step-8');
+  // Keys: Esc leaves it, P comes back, the timeline's button leaves it again.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.documentElement.classList.contains('present'));
+  assert.equal(new URL(page.url()).searchParams.has('present'), false);
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.classList.contains('present'));
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.classList.contains('present') && !document.querySelector('#lesson').hidden);
+  p = await presentation(page);
+  assert.ok(p.scroll.height <= p.scroll.innerHeight, 'still presenting, and fitting, after a reload');
+  await page.click('#present-exit');
+  await page.waitForFunction(() => !document.documentElement.classList.contains('present'));
+  assert.equal(await page.locator('.controls').isVisible(), true, 'the controls are back');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'present', 'the focus is on the header\'s Present button');
+  assertClean(assert, page);
+});
+
+test('a phone at 390×844: every step of every lesson fits the width, and Next is on screen with the log', async () => {
+  for (const lesson of LESSONS) {
+    const page = await openPage(env.browser, `${env.base}?lesson=${lesson.name}`, PHONE);
+    await page.waitForFunction(() => !document.querySelector('#lesson').hidden);
+    do {
+      const m = await page.evaluate(() => {
+        const log = document.querySelector('#log');
+        log.scrollIntoView({ block: 'end' });
+        const r = (el) => el.getBoundingClientRect();
+        const next = r(document.querySelector('#forward')), strip = r(log);
+        return {
+          step: document.querySelector('#step-label').textContent,
+          width: document.documentElement.scrollWidth,
+          next: next.top >= -1 && next.bottom <= innerHeight + 1,
+          log: strip.top >= -1 && strip.bottom <= innerHeight + 1,
+          apart: next.bottom <= strip.top + 1 || next.top >= strip.bottom - 1,
+        };
+      });
+      const where = `${lesson.name}, ${m.step}`;
+      assert.ok(m.width <= PHONE.width, `${where}: the page is ${m.width} px wide`);
+      assert.ok(m.next && m.log && m.apart, `${where}: Next and the log strip are both on screen, side by side (${JSON.stringify(m)})`);
+    } while (await next(page));
+    if (lesson.name.startsWith('04')) await screenshotViewport(page, 'phone-390-lesson-04-end');
+    assertClean(assert, page);
+    await page.context().close();
+  }
+});
+
+for (const viewport of [PROJECTOR, LAPTOP, PHONE]) {
+  test(`the log strip at ${viewport.width}×${viewport.height}: whole values on hover and focus, the head in view after A+`, async () => {
+    const page = await openPage(env.browser, env.base, viewport);
+    const long = { bio: 'wrote the first published algorithm for a machine that did not exist yet', city: 'London', name: 'Ada Lovelace' };  // the engine keeps keys sorted
+    await put(page, 'u1', long);
+    await page.fill('#bulk-count', '30');
+    await page.click('#bulk-put');
+    await page.waitForFunction(() => document.querySelector('#log .entry.head')?.dataset.lsn === '31');
+    const entry = page.locator('#log .entry[data-lsn="1"]');
+    assert.ok(await entry.evaluate((e) => e.querySelector('.entry-value').scrollWidth > e.querySelector('.entry-value').clientWidth), 'the entry itself cuts the value short');
+    await page.evaluate(() => { document.querySelector('#log').scrollLeft = 0; });
+    await entry.hover();
+    assert.equal(await page.textContent('#log-detail'), `LSN 1: put u1 = ${JSON.stringify(long)}`, 'hover: the whole value');
+    // Focus, by keyboard, another entry.
+    await page.locator('#log .entry[data-lsn="2"]').focus();
+    const second = await page.textContent('#log-detail');
+    assert.match(second, /^LSN 2: put r\d+ = \{"age":\d+,"city":"[^"]+","name":"[^"]+"\}$/, 'focus: that entry whole');
+
+    // The head in view, with the text larger and back again.
+    const headInView = () => page.evaluate(() => {
+      const log = document.querySelector('#log');
+      const head = log.querySelector('.entry.head').getBoundingClientRect();
+      const left = log.querySelector('.log-label').getBoundingClientRect().right;
+      return head.left >= left - 1 && head.right <= log.getBoundingClientRect().right + 1;
+    });
+    await page.evaluate(() => { const log = document.querySelector('#log'); log.scrollLeft = log.scrollWidth; });
+    assert.equal(await headInView(), true, 'the head is in view');
+    const size = () => page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+    const small = await size();
+    await page.click('#text-size');
+    assert.notEqual(await size(), small, 'A+ made the text larger');
+    assert.equal(await headInView(), true, 'A+: the head is still in view');
+    await page.click('#text-size');
+    assert.equal(await headInView(), true, 'A−: the head is still in view');
+    assertClean(assert, page);
+  });
+}
+
+test('a control that becomes disabled leaves the focus on its card, not on another button', async () => {
+  const page = await openPage(env.browser, env.base, LAPTOP);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  const flush = card(page, 'users_by_city').locator('button[data-action="flush"]');
+  await flush.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('article.card[data-consumer="users_by_city"] button[data-action="flush"]').disabled);
+  const focused = await page.evaluate(() => ({ tag: document.activeElement.tagName, consumer: document.activeElement.dataset.consumer, action: document.activeElement.dataset.action ?? null }));
+  assert.deepEqual(focused, { tag: 'ARTICLE', consumer: 'users_by_city', action: null }, 'the card holds the focus (Flush is disabled: nothing to flush)');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('article.card')?.dataset.consumer), 'users_by_city', 'Tab goes on inside the same card');
+  assertClean(assert, page);
+});
