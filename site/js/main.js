@@ -818,16 +818,18 @@ function renderPrediction() {
 
 // ---------------------------------------------------------------- rendering
 
-// What a consumer with no lag would answer to the current query: the engine
-// derives it from storage (query "as_of": "storage"). Asked once per point.
+// The other answer to the current query: what a consumer with no lag would
+// answer (the engine derives it from storage: query "as_of": "storage"), or,
+// for a query asked as of storage, what the consumer itself answers at its
+// position. Asked once per point.
 function freshAnswer(state, current) {
   if (!current || current.step.op !== 'query' || !current.result.ok || current.step.fetch || state.down) return undefined;
   const key = `${page.history.cursor}/${page.history.steps.length}`;
   if (page.fresh?.key !== key) {
     // The same question of storage (read-your-writes' min_position and
     // fallback go with a consumer's answer, not storage's).
-    const { note, min_position: minPosition, fallback, ...step } = current.step;
-    const r = page.history.ask({ ...step, as_of: 'storage' });
+    const { note, min_position: minPosition, fallback, as_of: asOf, ...step } = current.step;
+    const r = page.history.ask(asOf === 'storage' ? step : { ...step, as_of: 'storage' });
     page.fresh = { key, answer: r.ok ? r.result : undefined };
   }
   return page.fresh.answer;
@@ -1220,7 +1222,7 @@ function restoreFocus(key) {
 // log with every position and the consumers on one screen, nothing to
 // scroll. The controls are set aside (a lesson's steps do the work), and the
 // type is as large as fits: from 22 px down to 14 px (the built-in lessons
-// measure 14.75–22 px at 1024×768: tests/browser/layout.test.mjs). Past
+// measure 14.25–22 px at 1024×768: tests/browser/layout.test.mjs). Past
 // that the page scrolls rather than shrink further.
 const PRESENT_PX = { max: 22, min: 14 };
 const presenting = () => document.documentElement.classList.contains('present');
@@ -1241,18 +1243,26 @@ function setPresenting(on, remember = true) {
   }
 }
 
+// The type only shrinks while one lesson is presented in one window (the
+// layout would jump at every step otherwise); a new session, a resize or
+// presenting again starts from the largest.
+const presentFit = { key: null, px: PRESENT_PX.max };
+
 /** The largest type, to a quarter pixel, at which the page fits the window without scrolling. */
 function fitPresentation() {
   const root = document.documentElement;
   if (!presenting()) {
     root.style.removeProperty('--present-px');
+    presentFit.key = null;
     return;
   }
+  const key = `${window.innerWidth}×${window.innerHeight}/${page.lesson?.title ?? page.history?.title ?? ''}`;
+  if (presentFit.key !== key) Object.assign(presentFit, { key, px: PRESENT_PX.max });
   const fits = (px) => {
     root.style.setProperty('--present-px', `${px}px`);
     return root.scrollHeight <= window.innerHeight && root.scrollWidth <= window.innerWidth;
   };
-  let lo = PRESENT_PX.min, hi = PRESENT_PX.max;
+  let lo = PRESENT_PX.min, hi = presentFit.px;
   if (fits(hi)) return;
   while (hi - lo > 0.25) {
     const mid = Math.round((lo + hi) * 2) / 4;
@@ -1260,6 +1270,7 @@ function fitPresentation() {
     else hi = mid;
   }
   fits(lo);
+  presentFit.px = lo;
 }
 
 function render() {
@@ -2222,6 +2233,8 @@ async function openFromLink() {
       console.warn('share link refused:', e);
       notice(`This share link cannot be opened: ${studentText(e)}. An empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
       page.holdSave = true;
+      // The refusal is on screen first; the empty session is drawn after it.
+      await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
       openSession(SANDBOX, 0);
     }
     return true;

@@ -1048,6 +1048,17 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
           h('td', {}, d.stale ? '✗ stale: storage no longer matches' : '✓ matches'))))) : null,
         stale ? h('div', { class: 'stale-flag' }, `Stale index read: ${plural(stale, 'document no longer matches', 'documents no longer match')} what the index said. It lags by ${plural(c.lag, 'change event')}.`)
           : h('div', { class: 'fresh-flag' }, 'Every fetched document matches what the index said.')));
+    } else if (isCurrent && current.step.op === 'query' && current.step.as_of === 'storage') {
+      // Asked as of storage: the answer is a fresh derivation's, and `fresh`
+      // is what the consumer itself answers at its position.
+      const differ = fresh !== undefined && json(fresh) !== json(current.result.result);
+      answer.push(h('div', { class: `answer by-storage${differ ? ' stale' : ''}`, role: 'status' },
+        h('div', {}, h('strong', {}, 'Asked as of storage'), ` (a fresh ${TYPE_NAMES[c.type] ?? c.type} derived from storage at LSN ${state.storage.lsn}): `,
+          h('code', { class: 'fresh-result' }, pretty(current.result.result))),
+        fresh !== undefined ? h('div', {}, h('strong', {}, `${c.name} itself`), ` (as of position ${lsnText(c.position)}): `, h('code', { class: 'result' }, pretty(fresh))) : null,
+        fresh === undefined ? null : differ
+          ? h('div', { class: 'stale-flag' }, `${c.name}'s own answer is older: it lags by ${plural(c.lag, 'change event')}.`)
+          : h('div', { class: 'fresh-flag' }, sameAnswerText(c, x))));
     } else if (isCurrent && current.step.op === 'query') {
       const stale = fresh !== undefined && json(fresh) !== json(current.result.result);
       answer.push(h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },

@@ -111,6 +111,7 @@ export const DESCRIBE = {
   rebuild: (s, r) => `rebuild ${s.consumer}: position ${r.position}`,
   query: (s, r) => {
     if ('ready' in r) return describeReadYourWrites(s, r);
+    if (s.as_of === 'storage') return `query ${queryWords(s)} as of storage (a fresh derivation, not ${s.consumer} itself): ${pretty(r.result)}`;
     return s.fetch
       ? `query ${s.consumer} and fetch from storage: ${plural(r.result.length, 'key')}, ${r.result.filter((d) => d.stale).length} stale`
       : `query ${s.consumer}: ${pretty(r.result)}`;
@@ -195,7 +196,7 @@ const INSTRUCT = {
   add_consumer: (s) => `add consumer ${s.consumer?.name} (${s.consumer?.type?.replace(/_/g, ' ')}) by ${s.mode ?? 'snapshot'}${s.consumer?.feed === 'direct' ? ', fed by the application (dual write)' : ''}`,
   remove_consumer: (s) => `remove consumer ${s.consumer}`,
   rebuild: (s) => `rebuild ${s.consumer} from a snapshot of storage`,
-  query: (s) => `query ${queryWords(s)}${s.min_position !== undefined ? `, needing LSN ${s.min_position}` : ''}${s.fallback === 'storage' ? ', else ask storage' : ''}${s.fetch ? ', and fetch from storage' : ''}`,
+  query: (s) => `query ${queryWords(s)}${s.min_position !== undefined ? `, needing LSN ${s.min_position}` : ''}${s.fallback === 'storage' ? ', else ask storage' : ''}${s.fetch ? ', and fetch from storage' : ''}${s.as_of === 'storage' ? ', as of storage (a fresh derivation)' : ''}`,
   configure: (s) => `configure: ${Object.entries(s).filter(([k]) => k !== 'op' && k !== 'note').map(([k, v]) => `${k} ${v}`).join(', ')}`,
   sync: () => 'sync: make every written log byte durable',
   crash: (s) => (s.kind === 'process' ? 'crash the process' : `crash the power${s.torn_bytes ? ` (${plural(s.torn_bytes, 'torn byte')} reach the disk)` : ''}`),

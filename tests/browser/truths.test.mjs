@@ -76,3 +76,20 @@ test('the suggested consumer name fits the field chosen', async () => {
   assert.equal(await card(page, 'country_stats').locator('.config').textContent(), '{"group_by": "country", "sum": "age"}');
   assertClean(assert, page);
 });
+
+test('a query asked as of storage is labelled as storage\'s fresh answer, beside the consumer\'s own older one', async () => {
+  // Lesson 8, step 14: item_search, at position 2, still lists the red
+  // teapot o2 (deleted at LSN 5); asked as of storage, a fresh derivation
+  // lists only o4 (the blue teapot, LSN 6). The card once printed storage's
+  // answer as item_search's own and called the two the same.
+  const page = await openPage(env.browser, `${env.base}?lesson=08-one-consumer-far-behind&step=14`, { width: 1280, height: 800 });
+  const answer = card(page, 'item_search').locator('.answer');
+  await answer.waitFor();
+  const text = await answer.textContent();
+  assert.match(text, /Asked as of storage \(a fresh full-text search derived from storage at LSN 6\): \["o4"\]/);
+  assert.match(text, /item_search itself \(as of position 2\): \["o2"\]/);
+  assert.match(text, /item_search's own answer is older: it lags by 4 change events/);
+  assert.doesNotMatch(text, /same answer/i);
+  assert.match(await page.textContent('#current-step'), /as of storage \(a fresh derivation, not item_search itself\): \["o4"\]/);
+  assertClean(assert, page);
+});
