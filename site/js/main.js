@@ -421,22 +421,26 @@ function exportScenario() {
   download('unbundled-session.json', `${JSON.stringify(page.history.toSession().scenario, null, 2)}\n`, 'application/json');
 }
 
-/** The notice for a saved session that could not be loaded. */
-function unreadable(what, e) {
-  if (e.kept) page.holdSave = true;  // do not overwrite what may still be there
-  return e.kept
-    ? `Your saved ${what} could not be loaded (${e.message}). It was left as it is: reload to try again.`
-    : `Your saved ${what} could not be read (${e.message}) and was discarded.`;
+/**
+ * The session saved in `slot`, or null: one that cannot be loaded gets a
+ * notice naming `what` ("sandbox", "session"), and is either discarded
+ * (unreadable) or left as it is (the store could not be read).
+ */
+async function loadSaved(slot, what) {
+  try {
+    return await store.load(slot, page.module);
+  } catch (e) {
+    if (e.kept) page.holdSave = true;  // do not overwrite what may still be there
+    notice(e.kept
+      ? `Your saved ${what} could not be loaded (${e.message}). It was left as it is: reload to try again.`
+      : `Your saved ${what} could not be read (${e.message}) and was discarded.`, 'error');
+    return null;
+  }
 }
 
 /** Opens the saved sandbox, or a fresh one. */
 async function openSandbox() {
-  let saved = null;
-  try {
-    saved = await store.load(SLOT_SANDBOX, page.module);
-  } catch (e) {
-    notice(unreadable('sandbox', e), 'error');
-  }
+  const saved = await loadSaved(SLOT_SANDBOX, 'sandbox');
   try {
     if (saved) {
       openSession(saved.scenario, saved.cursor);
@@ -2097,12 +2101,7 @@ async function openSaved(s, from = 'saved', opened = null) {
  * lesson or their sandbox), or else their sandbox.
  */
 async function openOwn() {
-  let saved = null;
-  try {
-    saved = await store.load(SLOT_CURRENT, page.module);
-  } catch (e) {
-    notice(unreadable('session', e), 'error');
-  }
+  const saved = await loadSaved(SLOT_CURRENT, 'session');
   if (saved) {
     try {
       await openSaved(saved);
@@ -2117,12 +2116,7 @@ async function openOwn() {
 
 /** Opens the session last opened from outside, kept in its own slot; false if there is none. */
 async function openOpened() {
-  let saved = null;
-  try {
-    saved = await store.load(SLOT_OPENED, page.module);
-  } catch (e) {
-    notice(unreadable('opened session', e), 'error');
-  }
+  const saved = await loadSaved(SLOT_OPENED, 'opened session');
   if (!saved) return false;
   try {
     await openSaved(saved, 'saved', saved.opened ?? { from: 'share link' });

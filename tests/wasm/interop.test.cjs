@@ -2,31 +2,17 @@
 // `unbundled export --to debezium`: byte for byte, for every shipped
 // scenario, and an error (nothing else) for a malformed one.
 //
-// Environment (set by CTest): UNBUNDLED_SITE_DIR, UNBUNDLED_CLI, UNBUNDLED_SCENARIOS.
+// Environment (set by CTest): see harness.cjs.
 'use strict';
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const path = require('node:path');
 
-const siteDir = path.resolve(process.env.UNBUNDLED_SITE_DIR);
-const cli = process.env.UNBUNDLED_CLI;
-const scenariosDir = path.resolve(process.env.UNBUNDLED_SCENARIOS);
+const { cli, scenariosDir, loadModule, scenarioFiles } = require('./harness.cjs');
 
 let Module;
-before(async () => {
-  const wasm = path.join(siteDir, 'unbundled.wasm');
-  assert.ok(fs.existsSync(wasm), `${wasm} is missing: build the wasm module first (scripts/build)`);
-  const factory = require(path.join(siteDir, 'unbundled.js'));
-  Module = await factory({ wasmBinary: fs.readFileSync(wasm) });
-});
-
-function scenarioFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? scenarioFiles(path.join(dir, e.name))
-      : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []);
-}
+before(async () => { Module = await loadModule(); });
 
 test('the module exports every scenario\'s change stream exactly as the native program does', () => {
   let events = 0;

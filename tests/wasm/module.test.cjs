@@ -2,8 +2,7 @@
 // The module must give byte-for-byte the same results and state as the native
 // program for every shipped scenario: a difference is a bug.
 //
-// Environment (set by CTest): UNBUNDLED_SITE_DIR (holds unbundled.js/.wasm),
-// UNBUNDLED_CLI (the native program), UNBUNDLED_SCENARIOS (scenarios folder).
+// Environment (set by CTest): see harness.cjs.
 'use strict';
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -11,24 +10,10 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const siteDir = path.resolve(process.env.UNBUNDLED_SITE_DIR);
-const cli = process.env.UNBUNDLED_CLI;
-const scenariosDir = path.resolve(process.env.UNBUNDLED_SCENARIOS);
+const { cli, scenariosDir, loadModule, scenarioFiles } = require('./harness.cjs');
 
 let Module;
-before(async () => {
-  const wasm = path.join(siteDir, 'unbundled.wasm');
-  assert.ok(fs.existsSync(wasm), `${wasm} is missing: build the wasm module first (scripts/build)`);
-  const factory = require(path.join(siteDir, 'unbundled.js'));
-  // Debian's Emscripten 3.1.6 cannot fetch a file path under Node: hand it the bytes.
-  Module = await factory({ wasmBinary: fs.readFileSync(wasm) });
-});
-
-function scenarioFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? scenarioFiles(path.join(dir, e.name))
-      : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []);
-}
+before(async () => { Module = await loadModule(); });
 
 // Runs a scenario step by step through the module, as the page does.
 function runInWasm(scenario) {
