@@ -28,6 +28,9 @@
 //                          text checked exactly as put checks it (the live check)
 //   Module.checkJson(text, what) -> the same for any JSON text a user hands the
 //                          page (a link, a file), read under the limits
+//   Module.checkSession(text, what) -> checkJson's reading of a session's text,
+//                          then its scenario validated in the same pass:
+//                          {"ok": true, "scenario_error"?} | {"ok": false, "error"}
 //   Module.debeziumNdjson(scenarioJson) -> {"ok": true, "ndjson"} | {"ok": false, "error"}:
 //                          the scenario's change events as Debezium envelopes, one a
 //                          line (core/interop; the native `export --to debezium`)
@@ -290,6 +293,35 @@ std::string CheckJson(const std::string& text, const std::string& what) {
   }
 }
 
+// A session's text (a share link) read once: under the limits, as
+// CheckJson reads it, and then its "scenario" validated as
+// ValidateScenario does, without the page turning it back into text for a
+// second parse. {"ok": false, "error"} refuses the text itself; otherwise
+// {"ok": true} with "scenario_error" when the scenario is not one (the
+// page checks the session's own fields first, then reports it).
+std::string CheckSession(const std::string& text, const std::string& what) {
+  try {
+    unbundled::Json session;
+    unbundled::Status parsed = unbundled::ParseUserJson(text, what, &session);
+    if (!parsed.ok()) return StatusJson(parsed);
+    if (session.is_object()) {
+      auto scenario = session.find("scenario");
+      if (scenario != session.end()) {
+        unbundled::Status s = unbundled::ValidateScenario(*scenario);
+        if (!s.ok()) {
+          return unbundled::Json{{"ok", true}, {"scenario_error", s.message()}}.dump(
+              -1, ' ', false, unbundled::Json::error_handler_t::replace);
+        }
+      }
+    }
+    return R"({"ok":true})";
+  } catch (const std::bad_alloc&) {
+    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+  } catch (...) {
+    return R"({"ok":false,"error":"internal error"})";
+  }
+}
+
 std::string Limits() { return unbundled::LimitsJson().dump(); }
 
 // Checks the shape of steps[first], steps[first + 1], ... of a scenario
@@ -358,6 +390,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::function("limits", &Limits);
   emscripten::function("checkValue", &CheckValue);
   emscripten::function("checkJson", &CheckJson);
+  emscripten::function("checkSession", &CheckSession);
   emscripten::function("version", &Version);
   emscripten::function("heapBytes", &HeapBytes);
 }

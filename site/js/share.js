@@ -2,7 +2,7 @@
 // Debezium NDJSON is the engine's: core/interop). Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
-import { scenarioError, limits, engineCheck } from './engine.js';
+import { scenarioError, limits, engineCheck, engineCheckSession } from './engine.js';
 import { checkPredictions, checkCompletion } from './completion.js';
 
 export const LINK_VERSION = 1;
@@ -116,7 +116,8 @@ export async function decodeSession(module, text) {
   }
   // The engine reads the text first, under its limits (nesting, names,
   // integers): nothing too deep for JavaScript's own recursion gets parsed.
-  const error = engineCheck(module, json, 'link');
+  // It validates the scenario in the same pass (one parse, not two).
+  const { error, scenarioError: checked } = engineCheckSession(module, json, 'link');
   if (error) throw new Error(error);
   let data;
   try {
@@ -124,16 +125,17 @@ export async function decodeSession(module, text) {
   } catch {
     throw new Error('its contents are not valid JSON');
   }
-  return checkSession(module, data, 'link');
+  return checkSession(module, data, 'link', checked);
 }
 
 /**
  * Checks a parsed {v, scenario, cursor, lesson?, predictions?, completion?}
  * object. A malformed record of answers (predictions, completion: see
  * completion.js) does not refuse the session: it is left out, and
- * `recordError` names the field.
+ * `recordError` names the field. `checked`: what engineCheckSession already
+ * said of its scenario (null: valid), if it read the text.
  */
-export function checkSession(module, data, what) {
+export function checkSession(module, data, what, checked = undefined) {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`the ${what} is not a session`);
   for (const field of Object.keys(data)) {
     if (!SESSION_FIELDS.includes(field)) {
@@ -145,7 +147,7 @@ export function checkSession(module, data, what) {
   if ('lesson' in data && (typeof data.lesson !== 'string' || data.lesson.length > limits(module).title_bytes)) {
     throw new Error(`lesson: must be a lesson's name, at most ${limits(module).title_bytes} characters`);
   }
-  const error = scenarioError(module, data.scenario);
+  const error = checked === undefined ? scenarioError(module, data.scenario) : checked;
   // The engine's errors name a place inside the scenario ("steps[3].op: …"),
   // or the scenario itself ("scenario: …"), which is not named twice.
   if (error) throw new Error(error.startsWith('scenario') ? error : `scenario.${error}`);

@@ -120,6 +120,30 @@ test('the limits table, and text checked under it, without a stack overflow at a
   sim.delete();
 });
 
+test('checkSession reads a session once: the text under the limits, then its scenario as validateScenario does', () => {
+  const check = (session) => JSON.parse(Module.checkSession(typeof session === 'string' ? session : JSON.stringify(session), 'link'));
+  const scenario = { title: 't', steps: [{ op: 'put', key: 'a', value: { n: 1 } }] };
+  assert.deepEqual(check({ v: 1, scenario, cursor: 1 }), { ok: true });
+  // The text itself refused: as checkJson says, naming the place.
+  assert.deepEqual(check('{"v":1,"scenario":'), JSON.parse(Module.checkJson('{"v":1,"scenario":', 'link')));
+  assert.match(check('{"v":1,"scenario":{"title":"t","steps":[{"op":"put","key":"n","value":{"n":9007199254740993}}]}}').error,
+    /^scenario\.steps\[0\]\.value\.n: holds the integer 9007199254740993/);
+  // A readable session whose scenario is not one: the same words as validateScenario.
+  for (const bad of [{ title: 't', steps: [{ op: 'putt' }] }, { steps: [] }, [1]]) {
+    const r = check({ v: 1, scenario: bad, cursor: 0 });
+    assert.equal(r.ok, true);
+    assert.equal(r.scenario_error, JSON.parse(Module.validateScenario(JSON.stringify(bad))).error);
+  }
+  // Over the work limit, named at the step that passes it.
+  const steps = [{ op: 'add_consumer', consumer: { name: 's', type: 'full_text' } }];
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'put', key: `k${i}`, value: { text: 'x' } });
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'rebuild', consumer: 's' });
+  assert.match(check({ v: 1, scenario: { title: 't', steps }, cursor: 0 }).scenario_error,
+    /^steps\[\d+\]: this step would bring the session's work to [\d,]+ rows copied, over the limit of 1,000,000/);
+  // The session's own fields are the page's to check; a session without a scenario reads as text.
+  assert.deepEqual(check({ v: 1 }), { ok: true });
+});
+
 test('version matches package.json', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
   assert.equal(Module.version(), pkg.version);
