@@ -52,10 +52,10 @@ void FileLogSink::Sync() {
   if (::fdatasync(fd_) != 0) Panic("fdatasync");
 }
 
-void FileLogSink::Replace(std::string_view bytes) {
+void FileLogSink::Replace(const LogBytes& bytes) {
   if (::ftruncate(fd_, 0) != 0) Panic("ftruncate");
   size_ = 0;
-  Append(bytes.data(), bytes.size());
+  bytes.ForEachPiece([this](std::string_view piece) { Append(piece.data(), piece.size()); });
   Sync();
 }
 

@@ -24,7 +24,7 @@ class FileLogSink final : public LogSink {
 
   void Append(const char* data, std::size_t n) override;
   void Sync() override;
-  void Replace(std::string_view bytes) override;
+  void Replace(const LogBytes& bytes) override;
   void Overwrite(std::size_t offset, char byte) override;
 
  private:

@@ -104,7 +104,7 @@ bool KeyOf(std::string_view record, std::string_view* key) {
   return true;
 }
 
-Reader::Reader(std::string_view data, Reporter reporter, bool skip_corruption)
+Reader::Reader(LogBytes data, Reporter reporter, bool skip_corruption)
     : data_(data), reporter_(std::move(reporter)), skip_corruption_(skip_corruption) {}
 
 void Reader::Report(const Problem& problem) const {
@@ -115,7 +115,7 @@ Reader::Outcome Reader::Parse(std::size_t offset, Record* record, std::string* r
                               std::optional<Lsn>* claimed_lsn) const {
   const std::size_t left = data_.size() - offset;
   if (left < kHeaderSize) return Outcome::kTornTail;
-  const char* p = data_.data() + offset;
+  const char* p = data_.View(offset, kHeaderSize, &scratch_).data();
   const std::uint32_t length = DecodeFixed32(p + kLengthOffset);
   const std::uint8_t type = static_cast<std::uint8_t>(p[kTypeOffset]);
   const Lsn lsn = DecodeFixed64(p + kLsnOffset);
@@ -129,6 +129,7 @@ Reader::Outcome Reader::Parse(std::size_t offset, Record* record, std::string* r
     return Outcome::kCorruption;
   }
   if (kHeaderSize + length > left) return Outcome::kTornTail;
+  p = data_.View(offset, kHeaderSize + length, &scratch_).data();
   const std::uint32_t stored = DecodeFixed32(p + kChecksumOffset);
   const std::uint32_t actual = crc32c::Value(p + kTypeOffset, 1 + 8 + length);
   if (crc32c::Unmask(stored) != actual) {

@@ -20,7 +20,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "core/log_file.h"
 #include "core/types.h"
 
 namespace unbundled {
@@ -50,7 +52,9 @@ class Reader {
   // `data` must remain live while this Reader is in use. `reporter` may be
   // empty. With `skip_corruption`, reading resumes at the next valid record
   // after corruption; without it, corruption ends the log.
-  Reader(std::string_view data, Reporter reporter, bool skip_corruption);
+  Reader(LogBytes data, Reporter reporter, bool skip_corruption);
+  Reader(std::string_view data, Reporter reporter, bool skip_corruption)
+      : Reader(LogBytes(data), std::move(reporter), skip_corruption) {}
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
@@ -69,7 +73,8 @@ class Reader {
                 std::optional<Lsn>* claimed_lsn) const;
   void Report(const Problem& problem) const;
 
-  std::string_view data_;
+  LogBytes data_;
+  mutable std::string scratch_;  // a record that crosses from one segment into the next
   Reporter reporter_;
   bool skip_corruption_;
   std::size_t offset_ = 0;

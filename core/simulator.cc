@@ -1858,8 +1858,9 @@ Json Simulator::Record(Lsn lsn) const {
     return {{"ok", false}, {"error", "lsn: no log record with LSN " + std::to_string(lsn) +
                                          " in the file"}};
   }
-  std::string_view bytes = wal.file().bytes();
-  const char* p = bytes.data() + r->offset;
+  std::string scratch;
+  const std::string_view bytes = wal.file().bytes().View(r->offset, r->size, &scratch);  // the record's
+  const char* p = bytes.data();
   const std::uint32_t stored = log::DecodeFixed32(p + log::kChecksumOffset);
   const std::uint32_t length = log::DecodeFixed32(p + log::kLengthOffset);
   const std::size_t covered = r->size - log::kTypeOffset;
@@ -1869,9 +1870,7 @@ Json Simulator::Record(Lsn lsn) const {
   const std::uint32_t first =
       r->size >= log::kHeaderSize + 4 ? log::DecodeFixed32(p + log::kHeaderSize) : 0;
   std::string_view key;
-  const std::uint32_t key_len =
-      log::KeyOf(bytes.substr(r->offset, r->size), &key) ? static_cast<std::uint32_t>(key.size())
-                                                         : 0;
+  const std::uint32_t key_len = log::KeyOf(bytes, &key) ? static_cast<std::uint32_t>(key.size()) : 0;
   auto hex32 = [](std::uint32_t v) {
     std::string b(4, '\0');
     for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
@@ -1882,7 +1881,7 @@ Json Simulator::Record(Lsn lsn) const {
           {"offset", r->offset},
           {"size", r->size},
           {"synced", r->offset + r->size <= wal.file().synced()},
-          {"hex", Hex(bytes, r->offset, r->size)},
+          {"hex", Hex(bytes, 0, r->size)},
           {"fields",
            {{"checksum", hex32(stored)},
             {"length", length},

@@ -44,12 +44,12 @@ std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, const std::s
 }
 
 std::string_view WriteAheadLog::Bytes(const RecordInfo& record, std::string* scratch) const {
-  std::string_view bytes = file_.bytes();
+  const LogBytes bytes = file_.bytes();
   if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) return {};
-  std::string_view view(bytes.data() + record.offset, record.size);
+  std::string_view view = bytes.View(record.offset, record.size, scratch);
   auto it = buffered_.lower_bound(record.offset);
   if (it == buffered_.end() || it->first >= record.offset + record.size) return view;
-  scratch->assign(view);
+  if (view.data() != scratch->data()) scratch->assign(view);
   for (; it != buffered_.end() && it->first < record.offset + record.size; ++it) {
     (*scratch)[it->first - record.offset] = it->second;
   }
@@ -90,12 +90,13 @@ const RecordInfo* WriteAheadLog::Find(Lsn lsn) const {
 }
 
 bool WriteAheadLog::Read(const RecordInfo& record, LogEntry* entry, std::string* why) const {
-  std::string_view bytes = file_.bytes();
+  const LogBytes bytes = file_.bytes();
   if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) {
     *why = "record is not in the file";
     return false;
   }
-  const char* p = bytes.data() + record.offset;
+  std::string scratch;
+  const char* p = bytes.View(record.offset, record.size, &scratch).data();
   if (!log::DecodePayload(static_cast<std::uint8_t>(p[log::kTypeOffset]),
                           std::string_view(p + log::kHeaderSize, record.size - log::kHeaderSize),
                           entry, why)) {
@@ -156,7 +157,7 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
     for (const auto& r : good) {
       rebuilt.push_back({r.entry.lsn, bytes.size(), static_cast<std::uint32_t>(r.size), kNoRecord,
                          r.entry.op, acknowledged(r.entry.lsn)});
-      bytes.append(file_.bytes(), r.offset, r.size);
+      file_.bytes().AppendTo(r.offset, r.size, &bytes);
     }
     file_.Rewrite(std::move(bytes));
   } else {
@@ -198,7 +199,7 @@ std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove
     }
     // Bytes between records (none while the database is up) stay with the
     // record after them.
-    bytes.append(file_.bytes().substr(next, r.offset + r.size - next));
+    file_.bytes().AppendTo(next, r.offset + r.size - next, &bytes);
     for (auto it = buffered_.lower_bound(r.offset);
          it != buffered_.end() && it->first < r.offset + r.size; ++it) {
       buffered.emplace(it->first - removed_bytes, it->second);
@@ -210,7 +211,7 @@ std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove
     if (i < durable_count_) ++kept_durable;
     next = r.offset + r.size;
   }
-  bytes.append(file_.bytes().substr(std::min(next, file_.size())));
+  if (next < file_.size()) file_.bytes().AppendTo(next, file_.size() - next, &bytes);
   for (auto& r : kept) r.prev = r.prev == kNoRecord ? kNoRecord : map[r.prev];
   const std::size_t synced = file_.synced() - removed_bytes;
   file_.Rewrite(std::move(bytes), synced);

@@ -3,7 +3,9 @@
 // with tiny helpers, in the manner of LevelDB's log_test.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -99,7 +101,7 @@ TEST(LogFormat, TypesOneAndTwoAreUnchangedByteForByte) {
   // And so does the log, when a write has no request id.
   WriteAheadLog wal;
   wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord);
-  EXPECT_EQ(wal.file().bytes(), log::EncodeRecord(LogOp::kPut, 1, "u1", R"({"a":1})"));
+  EXPECT_EQ(wal.file().bytes().str(), log::EncodeRecord(LogOp::kPut, 1, "u1", R"({"a":1})"));
 }
 
 TEST(LogFormat, APutWithARequestIdIsType3WithTheIdBeforeTheKey) {
@@ -216,7 +218,7 @@ std::string SmallLog(int entries) {
   bool deleted;
   ChangeEvent e;
   EXPECT_TRUE(engine.Delete("k1", &deleted, &e).ok());
-  return std::string(engine.wal().file().bytes());
+  return engine.wal().file().bytes().str();
 }
 
 void IncrementByte(std::string* s, std::size_t offset, int delta) {
@@ -366,7 +368,7 @@ std::string LogWithRequestIds() {
   wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1");
   wal.Append(LogOp::kPut, "u2", R"({"b":2})", kNoRecord);
   wal.Append(LogOp::kDelete, "u1", "", 0, "req-3");
-  return std::string(wal.file().bytes());
+  return wal.file().bytes().str();
 }
 
 TEST(LogReader, ReadsRequestIdsBackFromTypes3And4) {
@@ -456,7 +458,7 @@ TEST(LogReader, AType3RecordCutShortAtTheTailIsATornTail) {
   wal.Append(LogOp::kPut, "u0", R"({"z":0})", kNoRecord);
   const std::size_t first = wal.file().size();
   wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord, "req-1");
-  const std::string bytes(wal.file().bytes());
+  const std::string bytes = wal.file().bytes().str();
   // Every cut inside the type 3 record, even inside its request id.
   for (std::size_t cut = first + 1; cut < bytes.size(); ++cut) {
     Read r = ReadAll(bytes.substr(0, cut), false);
@@ -490,7 +492,7 @@ TEST(WriteAheadLogRequestIds, RecoverReturnsEntriesWithTheirRequestIds) {
   wal.Sync();
   // A fourth write torn at the tail: recovery cuts it.
   wal.Append(LogOp::kPut, "u3", R"({"c":3})", kNoRecord, "req-4");
-  std::string bytes(wal.file().bytes());
+  std::string bytes = wal.file().bytes().str();
   bytes.resize(bytes.size() - 3);
   WriteAheadLog reopened;
   reopened.Load(bytes);
@@ -609,7 +611,7 @@ TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {
   EXPECT_EQ(s.message().rfind("recovery: corrupt record at byte offset 0 (claims LSN 1): checksum "
                               "mismatch", 0), 0u) << s.message();
   EXPECT_TRUE(engine.down());
-  EXPECT_EQ(engine.wal().file().bytes(), bytes);
+  EXPECT_EQ(engine.wal().file().bytes().str(), bytes);
 }
 
 }  // namespace
@@ -617,6 +619,12 @@ TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {
 
 namespace unbundled {
 namespace {
+
+// Where a file's first byte lies in memory: the same for files that share it.
+const char* First(const LogFile& f) {
+  std::string scratch;
+  return f.bytes().View(0, 1, &scratch).data();
+}
 
 // A copy of a LogFile (a checkpoint) shares its bytes; no change to one may
 // show in the other.
@@ -626,28 +634,28 @@ TEST(LogFileCopy, CopiesShareBytesYetNeverSeeEachOthersChanges) {
   a.Sync();
   LogFile b;
   b.CopyFrom(a);
-  EXPECT_EQ(b.bytes().data(), a.bytes().data()) << "the copy shares the buffer";
+  EXPECT_EQ(First(b), First(a)) << "the copy shares the segment";
   a.Append(" world");  // in place: b still reads its own 5 bytes
-  EXPECT_EQ(a.bytes(), "hello world");
-  EXPECT_EQ(b.bytes(), "hello");
+  EXPECT_EQ(a.bytes().str(), "hello world");
+  EXPECT_EQ(b.bytes().str(), "hello");
   b.Append("!");  // the buffer has moved on past b's end: b gets its own
-  EXPECT_EQ(b.bytes(), "hello!");
-  EXPECT_EQ(a.bytes(), "hello world");
+  EXPECT_EQ(b.bytes().str(), "hello!");
+  EXPECT_EQ(a.bytes().str(), "hello world");
   LogFile c;
   c.CopyFrom(a);
   a.FlipByte(0);
-  EXPECT_EQ(c.bytes(), "hello world");
-  EXPECT_NE(a.bytes(), "hello world");
+  EXPECT_EQ(c.bytes().str(), "hello world");
+  EXPECT_NE(a.bytes().str(), "hello world");
   LogFile d;
   d.CopyFrom(c);
   c.Truncate(2);
   c.Append("LP");
-  EXPECT_EQ(c.bytes(), "heLP");
-  EXPECT_EQ(d.bytes(), "hello world");
+  EXPECT_EQ(c.bytes().str(), "heLP");
+  EXPECT_EQ(d.bytes().str(), "hello world");
   EXPECT_EQ(d.synced(), 5u);
   d.LosePower(3);  // synced 5 bytes, plus 3 torn bytes
-  EXPECT_EQ(d.bytes(), "hello wo");
-  EXPECT_EQ(c.bytes(), "heLP");
+  EXPECT_EQ(d.bytes().str(), "hello wo");
+  EXPECT_EQ(c.bytes().str(), "heLP");
 }
 
 // Time travel restores a checkpoint and replays the same steps, which write
@@ -663,13 +671,134 @@ TEST(LogFileCopy, AppendingTheBytesTheSharedBufferHoldsCopiesNothing) {
   later.CopyFrom(live);  // a later checkpoint, reading all three
   live.CopyFrom(checkpoint);  // back to "one;"
   live.Append("two;");
-  EXPECT_EQ(live.bytes(), "one;two;");
-  EXPECT_EQ(live.bytes().data(), later.bytes().data()) << "the same bytes: still shared";
+  EXPECT_EQ(live.bytes().str(), "one;two;");
+  EXPECT_EQ(First(live), First(later)) << "the same bytes: still shared";
   live.Append("TWO;");  // a fork: other bytes, so a buffer of its own
-  EXPECT_EQ(live.bytes(), "one;two;TWO;");
-  EXPECT_NE(live.bytes().data(), later.bytes().data());
-  EXPECT_EQ(later.bytes(), "one;two;three;");
-  EXPECT_EQ(checkpoint.bytes(), "one;");
+  EXPECT_EQ(live.bytes().str(), "one;two;TWO;");
+  EXPECT_NE(First(live), First(later));
+  EXPECT_EQ(later.bytes().str(), "one;two;three;");
+  EXPECT_EQ(checkpoint.bytes().str(), "one;");
+}
+
+// The bytes lie in segments. A growing file never moves what it holds, and
+// a record that crosses from one segment into the next reads back whole.
+TEST(LogFileSegments, AGrowingFileNeverMovesItsBytesAndRecordsAcrossSegmentsReadWhole) {
+  LogFile f;
+  std::string model;
+  std::vector<std::string> keys;
+  for (int i = 0; f.size() < 3 * LogFile::kSegmentBytes + 100; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    const std::string record = log::EncodeRecord(LogOp::kPut, static_cast<Lsn>(i + 1), keys.back(),
+                                                 R"({"text":")" + std::string(static_cast<std::size_t>(i % 700), 'x') + R"("})");
+    const char* first = f.size() > 0 ? First(f) : nullptr;
+    f.Append(record);
+    model += record;
+    if (first != nullptr) ASSERT_EQ(First(f), first) << "the first segment never moved";
+  }
+  EXPECT_EQ(f.bytes().str(), model);
+  int crossing = 0;
+  std::size_t n = 0;
+  log::Reader reader(f.bytes(), [](const log::Problem& p) { ADD_FAILURE() << p.reason; }, false);
+  log::Record r;
+  while (reader.ReadRecord(&r)) {
+    ASSERT_LT(n, keys.size());
+    EXPECT_EQ(r.entry.key, keys[n]);
+    EXPECT_EQ(r.entry.lsn, n + 1);
+    if (r.offset / LogFile::kSegmentBytes != (r.offset + r.size - 1) / LogFile::kSegmentBytes) ++crossing;
+    ++n;
+  }
+  EXPECT_EQ(n, keys.size());
+  EXPECT_GE(crossing, 3) << "records crossed each segment boundary";
+}
+
+// Copies, forks, cuts, flipped bytes and torn tails across segment
+// boundaries, against a plain string per file (a differential test).
+TEST(LogFileSegments, CopiesAndChangesAcrossSegmentsMatchAModel) {
+  struct Slot {
+    LogFile file;
+    std::string bytes;
+    std::size_t synced = 0;
+  };
+  std::vector<Slot> slots(4);
+  std::mt19937 rng(20261205);
+  std::size_t largest = 0;
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  for (int step = 0; step < 3000; ++step) {
+    Slot& s = slots[pick(slots.size())];
+    switch (pick(7)) {
+      case 0:
+      case 1: {  // append up to 40 KB
+        std::string data(1 + pick(40000), static_cast<char>('a' + pick(26)));
+        s.file.Append(data);
+        s.bytes += data;
+        break;
+      }
+      case 2: {  // a checkpoint: another slot becomes a copy of this one
+        Slot& t = slots[pick(slots.size())];
+        if (&t == &s) break;
+        t.file.CopyFrom(s.file);
+        t.bytes = s.bytes;
+        t.synced = s.synced;
+        break;
+      }
+      case 3:
+        s.file.Sync();
+        s.synced = s.bytes.size();
+        break;
+      case 4:
+        if (!s.bytes.empty()) {
+          const std::size_t at = pick(s.bytes.size());
+          s.file.FlipByte(at);
+          s.bytes[at] = static_cast<char>(~static_cast<unsigned char>(s.bytes[at]));
+        }
+        break;
+      case 5: {  // a cut, usually near the end
+        const std::size_t to = s.bytes.size() - std::min(s.bytes.size(), pick(3 * LogFile::kSegmentBytes));
+        s.file.Truncate(to);
+        if (to < s.bytes.size()) {
+          s.bytes.resize(to);
+          s.synced = std::min(s.synced, to);
+        }
+        break;
+      }
+      case 6: {
+        const std::size_t torn = pick(s.bytes.size() - s.synced + 1);
+        s.file.LosePower(torn);
+        s.bytes.resize(s.synced + torn);
+        s.synced = s.bytes.size();
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      ASSERT_EQ(slots[i].file.size(), slots[i].bytes.size()) << "step " << step << ", slot " << i;
+      ASSERT_TRUE(slots[i].file.bytes() == slots[i].bytes) << "step " << step << ", slot " << i;
+      ASSERT_EQ(slots[i].file.synced(), slots[i].synced) << "step " << step << ", slot " << i;
+      largest = std::max(largest, slots[i].bytes.size());
+    }
+  }
+  EXPECT_GT(largest, 4 * LogFile::kSegmentBytes) << "the files spanned several segments";
+}
+
+// Time travel's replay of the same bytes takes them as they are, across a
+// segment boundary too.
+TEST(LogFileSegments, ReplayingTheSameBytesAcrossASegmentBoundaryCopiesNothing) {
+  LogFile live;
+  live.Append(std::string(LogFile::kSegmentBytes - 10, 'a'));
+  LogFile checkpoint;
+  checkpoint.CopyFrom(live);
+  const std::string across(30, 'b');  // 10 bytes in the first segment, 20 in the second
+  live.Append(across);
+  LogFile later;
+  later.CopyFrom(live);
+  live.CopyFrom(checkpoint);
+  live.Append(across);
+  std::string s1, s2;
+  EXPECT_EQ(live.bytes().View(LogFile::kSegmentBytes, 1, &s1).data(),
+            later.bytes().View(LogFile::kSegmentBytes, 1, &s2).data())
+      << "the second segment is shared, not copied";
+  live.Append("c");
+  EXPECT_EQ(later.size(), LogFile::kSegmentBytes + 20);
+  EXPECT_EQ(live.bytes().str(), std::string(LogFile::kSegmentBytes - 10, 'a') + across + "c");
 }
 
 }  // namespace
@@ -683,7 +812,7 @@ TEST(SharedVectorCopy, CopiesShareElementsYetNeverSeeEachOthersChanges) {
   a.push_back(1);
   a.push_back(2);
   SharedVector<int> b = a;
-  EXPECT_EQ(b.begin(), a.begin());
+  EXPECT_EQ(&b[0], &a[0]) << "the copy shares the chunk";
   a.push_back(3);
   EXPECT_EQ(b.size(), 2u);
   b.push_back(9);  // the buffer moved on past b's end: b gets its own
@@ -704,12 +833,72 @@ TEST(SharedVectorCopy, AppendingTheElementTheSharedBufferHoldsCopiesNothing) {
   const SharedVector<int> later = live;
   live = checkpoint;
   live.push_back(2);  // what the buffer holds there: shared still
-  EXPECT_EQ(live.begin(), later.begin());
+  EXPECT_EQ(&live[0], &later[0]);
   live.push_back(5);  // a fork: a buffer of its own
-  EXPECT_NE(live.begin(), later.begin());
+  EXPECT_NE(&live[0], &later[0]);
   EXPECT_EQ(std::vector<int>(live.begin(), live.end()), (std::vector<int>{1, 2, 5}));
   EXPECT_EQ(std::vector<int>(later.begin(), later.end()), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(std::vector<int>(checkpoint.begin(), checkpoint.end()), (std::vector<int>{1}));
+}
+
+// Copies, forks and changes across chunk boundaries, against a plain vector
+// per copy (a differential test).
+TEST(SharedVectorCopy, CopiesAndChangesAcrossChunksMatchAModel) {
+  constexpr std::size_t kChunk = SharedVector<int>::kChunk;
+  struct Slot {
+    SharedVector<int> v;
+    std::vector<int> model;
+  };
+  std::vector<Slot> slots(4);
+  std::mt19937 rng(20261205);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  std::size_t largest = 0;
+  for (int step = 0; step < 2000; ++step) {
+    Slot& s = slots[pick(slots.size())];
+    switch (pick(4)) {
+      case 0:
+      case 1: {  // append a run, usually the same values as a copy holds (a replay)
+        const std::size_t n = 1 + pick(3 * kChunk);
+        const int base = static_cast<int>(pick(2));
+        for (std::size_t i = 0; i < n; ++i) {
+          const int x = base + static_cast<int>((s.model.size() * 7) % 1000);
+          s.v.push_back(x);
+          s.model.push_back(x);
+        }
+        break;
+      }
+      case 2: {
+        Slot& t = slots[pick(slots.size())];
+        t.v = s.v;
+        t.model = s.model;
+        break;
+      }
+      case 3:
+        if (!s.model.empty()) {
+          const std::size_t at = pick(s.model.size());
+          s.v.mutable_at(at) = -1;
+          s.model[at] = -1;
+        }
+        break;
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      ASSERT_EQ(std::vector<int>(slots[i].v.begin(), slots[i].v.end()), slots[i].model) << "step " << step << ", slot " << i;
+      largest = std::max(largest, slots[i].model.size());
+    }
+    if (largest > 40 * kChunk) {  // keep it quick: start the slots again
+      for (Slot& t : slots) t = Slot();
+    }
+  }
+  EXPECT_GT(largest, 4 * kChunk);
+  // Growing never moves a full chunk's elements.
+  SharedVector<int> grown;
+  grown.push_back(0);
+  for (int i = 1; i < static_cast<int>(kChunk); ++i) grown.push_back(i);
+  const int* first = &grown[0];
+  for (int i = 0; i < static_cast<int>(5 * kChunk); ++i) grown.push_back(i);
+  EXPECT_EQ(&grown[0], first);
+  const SharedVector<int> v(std::vector<int>{5, 1, 9});
+  EXPECT_EQ(std::lower_bound(v.begin(), v.begin() + 1, 5) - v.begin(), 0);
 }
 
 }  // namespace
