@@ -23,6 +23,9 @@
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
 //   Module.validateSteps(stepsJson, first) -> the same for steps[first], ...
 //                          of a scenario whose other fields were checked
+//   new Module.ScenarioCheck().add(stepsJson, first) -> validateScenario's
+//                          check of steps[first], ..., the session's work
+//                          counted on from the slices before (delete() it)
 //   Module.limits()     -> the limits table of core/limits.h: {"key_bytes": 256, ...}
 //   Module.checkValue(text) -> {"ok": true} | {"ok": false, "error"}: a value's
 //                          text checked exactly as put checks it (the live check)
@@ -324,6 +327,43 @@ std::string CheckSession(const std::string& text, const std::string& what) {
 
 std::string Limits() { return unbundled::LimitsJson().dump(); }
 
+// A scenario's steps checked a slice at a time, as ValidateScenario checks
+// them all at once: each step's shape, and the session's length and work,
+// the meter kept between slices. So a long imported file is checked in
+// tasks the page can yield between, before any step of it runs.
+class ScenarioCheckBinding {
+ public:
+  // steps[first], steps[first + 1], ...: {"ok": true} or the first error,
+  // named by the step's place in the whole scenario; "unread": true when
+  // the slice's text itself is refused (its error names a place in the
+  // slice, not in the scenario).
+  std::string add(const std::string& text, int first) {
+    try {
+      unbundled::Json steps;
+      unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
+      if (!parsed.ok()) {
+        return unbundled::Json{{"ok", false}, {"unread", true}, {"error", parsed.message()}}.dump(
+            -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      }
+      if (!steps.is_array() || first < 0) return R"({"ok":false,"error":"steps: internal error"})";
+      for (std::size_t k = 0; k < steps.size(); ++k) {
+        const std::string at = "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]";
+        unbundled::Status s = unbundled::ValidateStep(steps[k], at);
+        if (s.ok()) s = meter_.Add(steps[k], at);
+        if (!s.ok()) return StatusJson(s);
+      }
+      return R"({"ok":true})";
+    } catch (const std::bad_alloc&) {
+      return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    } catch (...) {
+      return R"({"ok":false,"error":"steps: internal error"})";
+    }
+  }
+
+ private:
+  unbundled::SessionMeter meter_;
+};
+
 // Checks the shape of steps[first], steps[first + 1], ... of a scenario
 // whose other fields were checked already (an import checks its steps in
 // slices, as it loads them).
@@ -383,6 +423,9 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("copyFrom", &SimulatorBinding::copyFrom)
       .function("positions", &SimulatorBinding::positions)
       .function("record", &SimulatorBinding::record);
+  emscripten::class_<ScenarioCheckBinding>("ScenarioCheck")
+      .constructor<>()
+      .function("add", &ScenarioCheckBinding::add);
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("validateSteps", &ValidateSteps);
   emscripten::function("ops", &Ops);

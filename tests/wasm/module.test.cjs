@@ -144,6 +144,36 @@ test('checkSession reads a session once: the text under the limits, then its sce
   assert.deepEqual(check({ v: 1 }), { ok: true });
 });
 
+test('ScenarioCheck checks steps in slices as validateScenario checks them at once, the work counted across slices', () => {
+  const steps = [{ op: 'add_consumer', consumer: { name: 's', type: 'full_text' } }];
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'put', key: `k${i}`, value: { text: 'x' } });
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'rebuild', consumer: 's' });
+  const inSlices = (all, size) => {
+    const check = new Module.ScenarioCheck();
+    try {
+      for (let i = 0; i < all.length; i += size) {
+        const r = JSON.parse(check.add(JSON.stringify(all.slice(i, i + size)), i));
+        if (!r.ok) return r;
+      }
+      return { ok: true };
+    } finally {
+      check.delete();
+    }
+  };
+  const whole = (all) => JSON.parse(Module.validateScenario(JSON.stringify({ title: 't', steps: all })));
+  // Over the work limit only with the slices before counted.
+  assert.equal(whole(steps).ok, false);
+  assert.deepEqual(inSlices(steps, 500), whole(steps));
+  assert.deepEqual(inSlices(steps.slice(0, 2400), 500), { ok: true });
+  // A bad step, named by its place in the whole scenario.
+  const bad = [...steps.slice(0, 1200), { op: 'putt' }];
+  assert.deepEqual(inSlices(bad, 500), whole(bad));
+  assert.match(inSlices(bad, 500).error, /^steps\[1200\]\.op: unknown op 'putt'/);
+  // A slice whose text is refused says so.
+  const r = JSON.parse(new Module.ScenarioCheck().add('[{"op":', 0));
+  assert.equal(r.unread, true);
+});
+
 test('version matches package.json', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
   assert.equal(Module.version(), pkg.version);
