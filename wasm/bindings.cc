@@ -254,6 +254,10 @@ class SimulatorBinding {
   unbundled::Simulator sim_;
 };
 
+// What a check answers when the module's memory ran out.
+constexpr const char* kOutOfMemoryJson =
+    R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+
 // {"ok": true}, or the status's error (bytes that are not UTF-8 replaced).
 std::string StatusJson(const unbundled::Status& s) {
   if (s.ok()) return R"({"ok":true})";
@@ -268,7 +272,7 @@ std::string ValidateScenario(const std::string& text) {
     if (s.ok()) s = unbundled::ValidateScenario(scenario);
     return StatusJson(s);
   } catch (const std::bad_alloc&) {
-    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    return kOutOfMemoryJson;
   } catch (...) {
     return R"({"ok":false,"error":"scenario: internal error"})";
   }
@@ -290,7 +294,7 @@ std::string CheckJson(const std::string& text, const std::string& what) {
     unbundled::Json parsed;
     return StatusJson(unbundled::ParseUserJson(text, what, &parsed));
   } catch (const std::bad_alloc&) {
-    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    return kOutOfMemoryJson;
   } catch (...) {
     return R"({"ok":false,"error":"internal error"})";
   }
@@ -319,13 +323,34 @@ std::string CheckSession(const std::string& text, const std::string& what) {
     }
     return R"({"ok":true})";
   } catch (const std::bad_alloc&) {
-    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    return kOutOfMemoryJson;
   } catch (...) {
     return R"({"ok":false,"error":"internal error"})";
   }
 }
 
 std::string Limits() { return unbundled::LimitsJson().dump(); }
+
+// steps[first], steps[first + 1], ... of `text` checked as ValidateScenario
+// checks a scenario's steps: each one's shape, and, given a meter, the
+// session's length and work, counted on from the steps it has seen. Errors
+// name a step by its place in the whole scenario; *unread says the text
+// itself was refused (its error then names a place in this slice).
+unbundled::Status CheckSteps(const std::string& text, int first, unbundled::SessionMeter* meter,
+                             bool* unread) {
+  unbundled::Json steps;
+  unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
+  *unread = !parsed.ok();
+  if (!parsed.ok()) return parsed;
+  if (!steps.is_array() || first < 0) return unbundled::Status::Invalid("steps", "internal error");
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const std::string at = "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]";
+    unbundled::Status s = unbundled::ValidateStep(steps[k], at);
+    if (s.ok() && meter != nullptr) s = meter->Add(steps[k], at);
+    if (!s.ok()) return s;
+  }
+  return unbundled::Status::OK();
+}
 
 // A scenario's steps checked a slice at a time, as ValidateScenario checks
 // them all at once: each step's shape, and the session's length and work,
@@ -339,22 +364,13 @@ class ScenarioCheckBinding {
   // slice, not in the scenario).
   std::string add(const std::string& text, int first) {
     try {
-      unbundled::Json steps;
-      unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
-      if (!parsed.ok()) {
-        return unbundled::Json{{"ok", false}, {"unread", true}, {"error", parsed.message()}}.dump(
-            -1, ' ', false, unbundled::Json::error_handler_t::replace);
-      }
-      if (!steps.is_array() || first < 0) return R"({"ok":false,"error":"steps: internal error"})";
-      for (std::size_t k = 0; k < steps.size(); ++k) {
-        const std::string at = "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]";
-        unbundled::Status s = unbundled::ValidateStep(steps[k], at);
-        if (s.ok()) s = meter_.Add(steps[k], at);
-        if (!s.ok()) return StatusJson(s);
-      }
-      return R"({"ok":true})";
+      bool unread = false;
+      const unbundled::Status s = CheckSteps(text, first, &meter_, &unread);
+      if (!unread) return StatusJson(s);
+      return unbundled::Json{{"ok", false}, {"unread", true}, {"error", s.message()}}.dump(
+          -1, ' ', false, unbundled::Json::error_handler_t::replace);
     } catch (const std::bad_alloc&) {
-      return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+      return kOutOfMemoryJson;
     } catch (...) {
       return R"({"ok":false,"error":"steps: internal error"})";
     }
@@ -369,18 +385,10 @@ class ScenarioCheckBinding {
 // slices, as it loads them).
 std::string ValidateSteps(const std::string& text, int first) {
   try {
-    unbundled::Json steps;
-    unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
-    if (!parsed.ok()) return StatusJson(parsed);
-    if (!steps.is_array() || first < 0) return R"({"ok":false,"error":"steps: internal error"})";
-    for (std::size_t k = 0; k < steps.size(); ++k) {
-      unbundled::Status s = unbundled::ValidateStep(
-          steps[k], "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]");
-      if (!s.ok()) return unbundled::Json{{"ok", false}, {"error", s.message()}}.dump();
-    }
-    return R"({"ok":true})";
+    bool unread = false;
+    return StatusJson(CheckSteps(text, first, nullptr, &unread));
   } catch (const std::bad_alloc&) {
-    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    return kOutOfMemoryJson;
   } catch (...) {
     return R"({"ok":false,"error":"steps: internal error"})";
   }
@@ -402,7 +410,7 @@ std::string DebeziumNdjson(const std::string& scenario_text) {
     return unbundled::Json{{"ok", true}, {"ndjson", ndjson}}.dump(
         -1, ' ', false, unbundled::Json::error_handler_t::replace);
   } catch (const std::bad_alloc&) {
-    return R"({"ok":false,"out_of_memory":true,"error":"out of memory: export and start a new session"})";
+    return kOutOfMemoryJson;
   } catch (...) {
     return R"({"ok":false,"error":"export: internal error"})";
   }
