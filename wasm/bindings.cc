@@ -39,8 +39,9 @@
 //                          line (core/interop; the native `export --to debezium`)
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
-//   Module.heapBytes()  -> bytes of the module's heap in use (malloc's count):
-//                          what the page's checkpoints are budgeted against
+//   Module.heapBytes()  -> bytes the engine's allocations hold in the module's heap
+//                          (wasm/heap_count.cc): what the page's checkpoints are
+//                          budgeted against
 //
 // Strings (JSON) cross the boundary, nothing finer: one call is one whole
 // step. No exception may escape to JavaScript (3.1.6 would hand it over as a
@@ -48,7 +49,6 @@
 #include <emscripten/bind.h>
 
 #include <cstdlib>
-#include <malloc.h>
 #include <new>
 #include <string>
 
@@ -57,6 +57,7 @@
 #include "core/scenario.h"
 #include "core/simulator.h"
 #include "core/user_json.h"
+#include "wasm/heap_count.h"
 
 namespace {
 
@@ -396,7 +397,7 @@ std::string ValidateSteps(const std::string& text, int first) {
 
 std::string Version() { return UNBUNDLED_VERSION; }
 
-double HeapBytes() { return static_cast<double>(mallinfo().uordblks); }
+double HeapBytes() { return static_cast<double>(unbundled_wasm::HeapBytesInUse()); }
 
 std::string Ops() { return unbundled::OpsJson().dump(); }
 
