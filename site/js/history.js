@@ -26,7 +26,10 @@ const HEAP_CHECK_EVERY = 32;
 const HEAVY_STEP_MS = 50;
 // Results worked out at once when the cursor reaches a loaded step.
 const KNOWN_AHEAD = 16;
-const STEP_CHUNK = 1024;
+// Steps per cached chunk of the saved text (scenarioParts): a save writes the
+// chunk being filled again, so its size bounds what one more step costs to
+// save (128 steps of 2 KB documents: 250 KB).
+const STEP_CHUNK = 128;
 
 // Whether a step may have moved a consumer's position (its result says
 // which consumers it touched; adding or removing one changes the set).
@@ -47,7 +50,7 @@ export class History {
     this.sources = session.sources ?? [];  // the book sections a lesson teaches
     this.consumers = session.consumers ?? [];
     this.steps = [];
-    this.stepChunks = [];  // JSON texts of steps, STEP_CHUNK a chunk (scenarioText)
+    this.stepChunks = [];  // JSON texts of steps, STEP_CHUNK a chunk (scenarioParts)
     this.results = [];
     this.positions = [];   // positions[i]: {name: position} after step i (index 0: before any)
     this.cursor = 0;
@@ -131,10 +134,15 @@ export class History {
         i += part.length;
         this.liveAt = this.cursor = this.steps.length;
         this.settle(ms);
+        // The saved text's chunks, a slice's worth at a time: the first save
+        // after an import does not serialize the whole history at once.
+        this.extendChunks();
         // Batches of about one checkpoint spacing: settle() can take a
         // checkpoint after each, so a jump replays at most about that much.
         const target = Math.min(sliceMs, this.spacing);
         batch = Math.max(16, Math.min(4096, Math.round(batch * (ms < target / 2 ? 2 : ms > target * 2 ? 0.5 : 1))));
+        // Another batch like this one would run past the slice: yield now.
+        if (performance.now() - start + ms > sliceMs) break;
       }
       onProgress?.(i, steps.length);
     }
@@ -456,19 +464,36 @@ export class History {
   }
 
   /**
-   * JSON.stringify(this.toSession().scenario), built from cached texts of
-   * the steps in chunks of STEP_CHUNK: a save after one more step (or after
-   * only moving the cursor) serializes at most one chunk again.
+   * JSON.stringify(this.toSession().scenario), in parts whose concatenation
+   * is that text: the scenario's fields up to its steps, then one part per
+   * STEP_CHUNK steps (cached, and the same string each time), then the steps
+   * after the last whole chunk and the closing brackets. A save after one more
+   * step (or after only moving the cursor) serializes at most one chunk
+   * again, and writes only the parts that changed (store.js).
    */
-  scenarioText() {
-    const chunks = this.stepChunks;
-    const full = Math.floor(this.steps.length / STEP_CHUNK);
-    const text = (from, to) => this.steps.slice(from, to).map((step) => JSON.stringify(step)).join(',');
-    while (chunks.length < full) chunks.push(text(chunks.length * STEP_CHUNK, (chunks.length + 1) * STEP_CHUNK));
-    const rest = text(full * STEP_CHUNK, this.steps.length);
+  scenarioParts() {
+    this.extendChunks();
+    const full = this.stepChunks.length;
+    const rest = this.stepsText(full * STEP_CHUNK, this.steps.length);
     const { steps, ...meta } = this.toSession().scenario;
     const head = JSON.stringify(meta).slice(0, -1);
-    return `${head}${head.length > 1 ? ',' : ''}"steps":[${(rest ? [...chunks, rest] : chunks).join(',')}]}`;
+    return [`${head}${head.length > 1 ? ',' : ''}"steps":[`, ...this.stepChunks,
+      `${full > 0 && rest ? ',' : ''}${rest}]}`];
+  }
+
+  // The steps from..to as JSON texts joined by commas.
+  stepsText(from, to) {
+    return this.steps.slice(from, to).map((step) => JSON.stringify(step)).join(',');
+  }
+
+  // Caches the text of every whole chunk of steps (after the first, with the
+  // comma before it).
+  extendChunks() {
+    const chunks = this.stepChunks;
+    while (chunks.length < Math.floor(this.steps.length / STEP_CHUNK)) {
+      const i = chunks.length;
+      chunks.push(`${i > 0 ? ',' : ''}${this.stepsText(i * STEP_CHUNK, (i + 1) * STEP_CHUNK)}`);
+    }
   }
 
   /** The session as a scenario file (whole history) plus the cursor. */

@@ -280,11 +280,15 @@ function save() {
   saving.timer = setTimeout(() => flushSave(false), Math.max(0, saving.last + SAVE_GAP - performance.now()));
 }
 
-/** Writes the session now if it changed; `now`: the page or the session is being left, write even during Play or another write. */
-function flushSave(now) {
+/**
+ * Writes the session now if it changed; `now`: the page or the session is
+ * being left, write even during Play or another write. `leaving`: the page
+ * is, and a write still being handed over is written again, at once.
+ */
+function flushSave(now, leaving = false) {
   clearTimeout(saving.timer);
   saving.timer = null;
-  if (!unsaved()) return;
+  if (!unsaved() && !(leaving && store.writesUnsent())) return;
   if (!now && (page.playing !== null || saving.writing)) {
     if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
     return;
@@ -301,9 +305,10 @@ function flushSave(now) {
   if (answers.length) session.predictions = answers;
   const { opened } = page;
   if (opened) session.opened = opened;
-  // The text is built from the history's cached step texts: a long session
-  // is not serialized again for each save.
-  const textOf = () => store.sessionText(page.history.scenarioText(), cursor, session.lesson, session.predictions, session.opened);
+  // The text is built from the history's cached step texts, in parts: a
+  // long session is not serialized again for each save, and only the parts
+  // that changed are written.
+  const textOf = () => store.sessionParts(page.history.scenarioParts(), cursor, session.lesson, session.predictions, session.opened);
   // A session opened from outside has a slot of its own: the student's own
   // (the session they had on screen, and their sandbox) is never written over.
   const slots = opened ? [SLOT_OPENED] : page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
@@ -314,7 +319,7 @@ function flushSave(now) {
   } else {
     const text = textOf();
     saving.stepsSaved = false;
-    writes = slots.map((slot) => store.save(slot, session, text));
+    writes = slots.map((slot) => store.save(slot, session, text, { now }));
   }
   const generation = ++saving.generation;
   saving.writing++;
@@ -328,9 +333,9 @@ function flushSave(now) {
   });
 }
 
-window.addEventListener('beforeunload', () => flushSave(true));
-window.addEventListener('pagehide', () => flushSave(true));
-document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushSave(true); });
+window.addEventListener('beforeunload', () => flushSave(true, true));
+window.addEventListener('pagehide', () => flushSave(true, true));
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushSave(true, true); });
 
 // Reset: an empty sandbox, and every saved session forgotten. What it
 // replaced (the session on screen, in memory, and what each slot held) is
@@ -1966,6 +1971,8 @@ function wireControls() {
         return;
       }
       page.holdSave = false;
+      // Drawn in a task of its own, not after the last slice of steps.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       // Opened as a session of its own, beside the student's own work; a
       // file with narration (notes, predictions) is played as a lesson.
       const opened = { from: 'file', name: file.name };

@@ -4,7 +4,8 @@
 // of the disk, so a long session fits; localStorage holds about 5 MB.
 //
 // A session is kept as the JSON text the page has always saved,
-// {"v": 1, "scenario", "cursor", "lesson"?, "predictions"?}, and checked as
+// {"v": 1, "scenario", "cursor", "lesson"?, "predictions"?} (in IndexedDB,
+// in parts: see writeParts), and checked as
 // share.js checks any session from outside when it is read back: a corrupt
 // one is discarded and reported, never half-loaded (a malformed record of
 // the student's answers is left out and reported, the session kept).
@@ -91,7 +92,7 @@ function localRemove(slot) {
 /** Why a write failed, in words; names the quota when that is the reason. */
 function failure(e, text) {
   if (e?.name === 'QuotaExceededError' || e?.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e?.code === 22) {
-    const n = text?.length ?? 0;
+    const n = Array.isArray(text) ? text.reduce((k, p) => k + p.length, 0) : text?.length ?? 0;
     const size = n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.ceil(n / 1e3)} KB`;
     return `quota exceeded: the browser's storage for this site is full (this session is ${size})`;
   }
@@ -100,38 +101,187 @@ function failure(e, text) {
 
 /**
  * The text save() writes for {scenario, cursor, lesson?, predictions?},
- * given the scenario's JSON text (History.scenarioText(), which caches it).
+ * in parts whose concatenation is that text, given the scenario's parts
+ * (History.scenarioParts(), whose whole chunks are cached strings).
  */
-export function sessionText(scenarioText, cursor, lesson, predictions, opened) {
+export function sessionParts(scenarioParts, cursor, lesson, predictions, opened) {
   let tail = lesson === undefined ? '' : `,"lesson":${JSON.stringify(lesson)}`;
   if (predictions !== undefined) tail += `,"predictions":${JSON.stringify(predictions)}`;
   if (opened !== undefined) tail += `,"opened":${JSON.stringify(opened)}`;
-  return `{"v":${JSON.stringify(LINK_VERSION)},"scenario":${scenarioText},"cursor":${JSON.stringify(cursor)}${tail}}`;
+  const parts = scenarioParts.slice();
+  parts[0] = `{"v":${JSON.stringify(LINK_VERSION)},"scenario":${parts[0]}`;
+  parts[parts.length - 1] += `,"cursor":${JSON.stringify(cursor)}${tail}}`;
+  return parts;
+}
+
+// In IndexedDB a session is kept in parts: under the slot's own key a head,
+// {parts: n, bytes, writer}, and the text's parts under `${slot}:part:NNNNNN`
+// (0 to n - 1), all written in one transaction, so a reload finds either the
+// old session or the new one whole. A save writes only the parts that differ
+// from what this page last wrote there (in a long session, after one more
+// step: the first and the last part), and hands the parts to the browser a
+// few at a time, each from the last one's success callback, so a first save
+// of a 9 MB session is not one long task. `writer` names the page and the
+// write: when another tab wrote the slot since, every part is written again.
+// A head that is a string is a session saved whole, by earlier versions of
+// the page (and by restoreRaw); it is read as before.
+const PART_DIGITS = 6;
+const MAX_PARTS = 10 ** PART_DIGITS - 1;
+const partKey = (slot, i) => `${slot}:part:${String(i).padStart(PART_DIGITS, '0')}`;
+const partsFrom = (slot, i) => IDBKeyRange.bound(partKey(slot, i), partKey(slot, MAX_PARTS));
+// What this page last wrote in each slot: {writer, parts}.
+const written = new Map();
+const PAGE_ID = Math.random().toString(36).slice(2);
+let writes = 0;
+let unsent = 0;  // writes not yet wholly handed to the browser
+// About this many characters of parts are handed over per task.
+const TASK_CHARS = 256 * 1024;
+
+/**
+ * Writes `parts` and `place` in `slot`, in one transaction. `now`: hand
+ * every part over at once (the page is being left).
+ */
+function writeParts(db, slot, parts, place, now) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE_NAME, 'readwrite');
+    const store = tx.objectStore(STORE_NAME);
+    const last = written.get(slot);
+    written.delete(slot);  // unknown until this write is done
+    const writer = `${PAGE_ID}:${++writes}`;
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    unsent++;
+    let sent = false;
+    const allSent = () => {
+      if (!sent) unsent--;
+      sent = true;
+    };
+    const fail = (e) => {
+      allSent();
+      try { tx.abort(); } catch { /* already finished */ }
+      reject(e);
+    };
+    tx.oncomplete = () => {
+      allSent();
+      written.set(slot, { writer, parts });
+      resolve();
+    };
+    tx.onabort = () => {
+      allSent();
+      reject(tx.error ?? new DOMException('the write was cancelled', 'AbortError'));
+    };
+    // The head, the place, and the parts that differ from `last` (every part
+    // when `same` is false); the parts a few per task unless `now`. Committed
+    // once every request is made, which hands the write to the browser.
+    const begin = (same) => {
+      const todo = parts.map((p, i) => i).filter((i) => !same || last.parts[i] !== parts[i]);
+      store.delete(partsFrom(slot, parts.length));
+      store.put(place, placeSlot(slot));
+      store.put({ parts: parts.length, bytes, writer }, slot);
+      let k = 0;
+      const next = () => {
+        try {
+          let chars = 0, request = null;
+          while (k < todo.length && (now || chars < TASK_CHARS)) {
+            const i = todo[k++];
+            chars += parts[i].length;
+            request = store.put(parts[i], partKey(slot, i));
+          }
+          if (k < todo.length) {
+            request.onsuccess = next;
+          } else {
+            allSent();
+            tx.commit?.();
+          }
+        } catch (e) {
+          fail(e);
+        }
+      };
+      next();
+    };
+    try {
+      if (now || !last) {
+        begin(false);  // every part: nothing to compare with, or no time to read
+      } else {
+        // Whether this page's last write is still what the slot holds: when
+        // another tab wrote it since, every part is written again.
+        const head = store.get(slot);
+        head.onsuccess = () => {
+          try {
+            begin(typeof head.result === 'object' && head.result?.writer === last.writer);
+          } catch (e) {
+            fail(e);
+          }
+        };
+      }
+    } catch (e) {
+      fail(e);
+    }
+  });
 }
 
 /**
- * Saves a {scenario, cursor, lesson?} session in `slot`, as `text` when
- * given (sessionText() of it). Never throws: resolves to {ok: true} or
- * {ok: false, error}.
+ * Whether a save has requests not yet handed to the browser (it reads the
+ * slot first, or hands its parts over a few at a time): a page being left
+ * must save again with `now`, or that write is lost with the page.
  */
-export async function save(slot, session, text = texts.get(session)) {
+export function writesUnsent() {
+  return unsent > 0;
+}
+
+/**
+ * Saves a {scenario, cursor, lesson?} session in `slot`, as `parts` when
+ * given (sessionParts() of it; one string is one part). `now`: the page is
+ * being left, hand the whole write to the browser in this task. Never
+ * throws: resolves to {ok: true} or {ok: false, error}.
+ */
+export async function save(slot, session, parts = texts.get(session), { now = false } = {}) {
+  if (typeof parts === 'string') parts = [parts];
   try {
-    if (text === undefined) texts.set(session, text = JSON.stringify({ v: LINK_VERSION, ...session }));
-    else texts.set(session, text);
+    if (parts === undefined) texts.set(session, parts = [JSON.stringify({ v: LINK_VERSION, ...session })]);
+    else texts.set(session, parts);
     const db = await database();
     if (db) {
-      await run(db, 'readwrite', (store) => {
-        store.put(placeOf(session), placeSlot(slot));
-        return store.put(text, slot);
-      });
+      await writeParts(db, slot, parts, placeOf(session), now);
       if (lingering.delete(slot)) localRemove(slot);
     } else {
-      localStorage.setItem(slot, text);
+      localStorage.setItem(slot, parts.join(''));
     }
     return { ok: true };
   } catch (e) {
-    return { ok: false, error: failure(e, text) };
+    return { ok: false, error: failure(e, parts) };
   }
+}
+
+/**
+ * The text kept in `slot` (joined from its parts), null when there is none,
+ * or {bad: why} when its head or parts are not a session's. Remembers what
+ * it read as this page's own last write there.
+ */
+async function readText(db, slot) {
+  const [head, parts] = await new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE_NAME, 'readonly');
+    const store = tx.objectStore(STORE_NAME);
+    const out = [null, []];
+    const h = store.get(slot);
+    h.onsuccess = () => {
+      out[0] = h.result ?? null;
+      const n = out[0]?.parts;
+      if (Number.isInteger(n) && n >= 1 && n <= MAX_PARTS) {
+        const all = store.getAll(IDBKeyRange.bound(partKey(slot, 0), partKey(slot, n - 1)));
+        all.onsuccess = () => { out[1] = all.result; };
+      }
+    };
+    tx.oncomplete = () => resolve(out);
+    tx.onabort = () => reject(tx.error ?? new DOMException('the read was cancelled', 'AbortError'));
+  });
+  if (head === null || typeof head === 'string') return head;
+  const n = head?.parts;
+  if (typeof head !== 'object' || !Number.isInteger(n) || n < 1 || n > MAX_PARTS) return { bad: 'its record is not a saved session' };
+  if (parts.length !== n || !parts.every((p) => typeof p === 'string')) {
+    return { bad: `${n - parts.length} of its ${n} parts are missing` };
+  }
+  if (typeof head.writer === 'string') written.set(slot, { writer: head.writer, parts });
+  return parts.join('');
 }
 
 // Where a saved session's reader is, and the student's answers to its
@@ -174,7 +324,7 @@ export async function load(slot, module) {
   const legacy = db !== null && text !== null;
   if (text === null && db) {
     try {
-      text = (await run(db, 'readonly', (store) => store.get(slot))) ?? null;
+      text = await readText(db, slot);
     } catch (e) {
       throw Object.assign(new Error(`the browser's storage could not be read: ${e?.message || e}`), { kept: true });
     }
@@ -182,6 +332,7 @@ export async function load(slot, module) {
   if (text === null) return null;
   let session;
   try {
+    if (text?.bad) throw new Error(text.bad);
     if (typeof text !== 'string') throw new Error('it is not text');
     // The same size limit as an imported file, before parsing. The page
     // never saves a larger one (it could not be exported or imported).
@@ -239,12 +390,14 @@ export async function load(slot, module) {
 /** Forgets the session saved in `slot`, wherever it is. */
 export async function remove(slot) {
   lingering.delete(slot);
+  written.delete(slot);
   localRemove(slot);
   const db = await database();
   if (!db) return;
   try {
     await run(db, 'readwrite', (store) => {
       store.delete(placeSlot(slot));
+      store.delete(partsFrom(slot, 0));
       return store.delete(slot);
     });
   } catch {
@@ -263,10 +416,10 @@ export async function exportRaw(slot) {
   if (!db || local !== null) return { text: local, place: null, local: true };
   try {
     const [text, place] = await Promise.all([
-      run(db, 'readonly', (store) => store.get(slot)),
+      readText(db, slot),
       run(db, 'readonly', (store) => store.get(placeSlot(slot))),
     ]);
-    return { text: text ?? null, place: place ?? null, local: false };
+    return { text: typeof text === 'string' ? text : null, place: place ?? null, local: false };
   } catch {
     return { text: null, place: null, local: false };
   }
@@ -281,9 +434,11 @@ export async function restoreRaw(slot, raw) {
       localStorage.setItem(slot, raw.text);
       return;
     }
+    written.delete(slot);
     await run(db, 'readwrite', (store) => {
       if (raw.place !== null) store.put(raw.place, placeSlot(slot));
-      return store.put(raw.text, slot);
+      store.delete(partsFrom(slot, 0));
+      return store.put(raw.text, slot);  // whole, as earlier pages saved it
     });
   } catch {
     // the undo brings the session back on screen; its next save writes it

@@ -27,7 +27,8 @@ after(async () => { await env?.close(); });
 
 /** Runs in every page before the site's scripts. */
 function storeHook({ fail, noIndexedDB, slots }) {
-  const s = { puts: 0, done: 0, failed: 0 };
+  // chars: characters of text handed to IndexedDB; largest: the most in one put.
+  const s = { puts: 0, done: 0, failed: 0, chars: 0, largest: 0 };
   window.__store = s;
   window.__failSaves = fail;
   if (noIndexedDB) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
@@ -37,6 +38,10 @@ function storeHook({ fail, noIndexedDB, slots }) {
     if (window.__failSaves) {
       s.failed++;
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    }
+    if (typeof args[0] === 'string') {
+      s.chars += args[0].length;
+      s.largest = Math.max(s.largest, args[0].length);
     }
     const request = put.apply(this, args);
     this.transaction.addEventListener('complete', () => { s.done++; });
@@ -119,8 +124,30 @@ async function importFile(page, path, n) {
   await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, n, { timeout: 120_000 });
 }
 
-/** What the browser's IndexedDB holds: {key: text length}. */
-function idbContents(page) {
+/**
+ * What the browser's IndexedDB holds: {key: text length, or the record}. A
+ * session kept in parts (a head {parts: n, ...} and its parts) is given as
+ * the length of its whole text, under the slot's key.
+ */
+async function idbContents(page) {
+  const raw = await idbRecords(page);
+  const out = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (/:part:\d+$/.test(key)) continue;
+    if (value && typeof value === 'object' && Number.isInteger(value.parts)) {
+      const parts = Object.keys(raw).filter((k) => k.startsWith(`${key}:part:`)).sort();
+      assert.equal(parts.length, value.parts, `${key}: as many parts as its head says`);
+      out[key] = parts.reduce((n, k) => n + raw[k].length, 0);
+      assert.equal(out[key], value.bytes, `${key}: its parts are the length its head says`);
+    } else {
+      out[key] = typeof value === 'string' ? value.length : value;
+    }
+  }
+  return out;
+}
+
+/** Every record of the browser's IndexedDB: {key: value}. */
+function idbRecords(page) {
   return page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('unbundled');
     open.onerror = () => reject(open.error);
@@ -132,11 +159,18 @@ function idbContents(page) {
       cursor.onsuccess = () => {
         const c = cursor.result;
         if (!c) { db.close(); return resolve(out); }
-        out[c.key] = typeof c.value === 'string' ? c.value.length : c.value;
+        out[c.key] = c.value;
         c.continue();
       };
     };
   }));
+}
+
+/** The text of the session kept in `slot`, joined from its parts. */
+async function idbText(page, slot) {
+  const raw = await idbRecords(page);
+  if (typeof raw[slot] === 'string') return raw[slot];
+  return Object.keys(raw).filter((k) => k.startsWith(`${slot}:part:`)).sort().map((k) => raw[k]).join('');
 }
 
 async function download(page, selector) {
@@ -195,13 +229,7 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   // out of range) is ignored: the session opens at its own cursor. (The
   // imported session is the one in its own slot.)
   await settled(page);
-  const own = await page.evaluate((slot) => new Promise((ok) => {
-    const open = indexedDB.open('unbundled');
-    open.onsuccess = () => {
-      const get = open.result.transaction('sessions').objectStore('sessions').get(slot);
-      get.onsuccess = () => { open.result.close(); ok(JSON.parse(get.result).cursor); };
-    };
-  }), OPENED);
+  const own = JSON.parse(await idbText(page, OPENED)).cursor;
   for (const place of [{ cursor: 7, steps: N + 1 }, { cursor: N + 1, steps: N }, { cursor: 'x', steps: N }]) {
     await page.evaluate(({ place, slot }) => new Promise((ok, fail) => {
       const open = indexedDB.open('unbundled');
@@ -215,7 +243,87 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
     await reload(page);
     assert.equal((await screenState(page)).step, `step ${own} of ${N}`, `${JSON.stringify(place)} is ignored`);
   }
+
+  // Kept in parts: a put at the end of the long session writes the parts
+  // that changed (the scenario's fields and its last steps), not the whole
+  // session again, and the reload finds the new step.
+  const parts = await idbRecords(page);
+  const head = parts[OPENED];
+  assert.equal(head.parts, Math.floor(N / 128) + 2, 'the fields, a part per 128 steps, and the rest');
+  const size = (await idbContents(page))[OPENED];
+  await page.keyboard.press('End');
+  const before = await settled(page);
+  await put(page, 'fresh', { name: 'New', city: 'Oslo', age: 30 });
+  await page.waitForFunction((s) => document.querySelector('#step-label').textContent === s, `step ${N + 1} of ${N + 1}`);
+  const after = await settled(page);
+  assert.equal(after.failed, 0);
+  const chars = after.chars - before.chars;
+  assert.ok(chars > 0 && chars < size / 4, `a put wrote ${chars} characters of a ${size}-character session`);
+  const grown = await idbText(page, OPENED);
+  assert.ok(grown.includes('"key":"fresh"'), 'the new step is saved');
+  assert.equal(JSON.parse(grown).scenario.steps.length, N + 1);
+  await reload(page);
+  assert.equal((await screenState(page)).step, `step ${N + 1} of ${N + 1}`, 'the new step survives a reload');
+  // The first save of the imported session handed its parts over a few at a
+  // time: no single put held more than a part.
+  // (A part of 128 steps of this file's 1.9 KB documents is about 250 KB.)
+  assert.ok(after.largest < 300 * 1000, `the largest single put: ${after.largest} characters`);
   assertClean(assert, page);
+});
+
+test('a session whose saved parts are missing is discarded with a notice, and the sandbox opens', async () => {
+  const { path } = generated(1500, 'parts.json');
+  const page = await openHooked(env.base);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  await importFile(page, path, 1500);
+  await settled(page);
+  const records = await idbRecords(page);
+  assert.equal(records[OPENED].parts, 13, 'the fields, 11 parts of 128 steps, and the rest');
+  // One part lost (as a store cleared halfway would leave it).
+  await page.evaluate((key) => new Promise((ok) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').delete(key);
+      tx.oncomplete = () => { open.result.close(); ok(); };
+    };
+  }), `${OPENED}:part:000001`);
+  await reload(page);
+  const notice = page.locator('#notices .notice.error');
+  assert.equal(await notice.count(), 1);
+  assert.match(await notice.textContent(), /could not be read \(1 of its 13 parts are missing\) and was discarded/);
+  assert.equal((await screenState(page)).step, 'step 1 of 1', 'the student\'s own session opens instead');
+  const left = await idbRecords(page);
+  assert.deepEqual(Object.keys(left).filter((k) => k.startsWith(OPENED)), [], 'the broken session and its parts are gone');
+  assertClean(assert, page);
+});
+
+test('two tabs saving the same slot: the last write is whole, never parts of both', async () => {
+  // Each tab writes only the parts it changed since its own last write,
+  // unless another tab wrote the slot since: then it writes every part.
+  const x = generated(300, 'tab-x.json');
+  const y = { ...x.scenario, title: 'Tab Y', steps: x.scenario.steps.map((s) => (s.key ? { ...s, key: `y-${s.key}` } : s)) };
+  const yPath = join(TMP, 'tab-y.json');
+  writeFileSync(yPath, JSON.stringify(y));
+  const a = await openHooked(env.base);
+  const b = await a.context().newPage();
+  await b.goto(env.base);
+  await b.waitForFunction(() => document.querySelector('#log').childElementCount > 0);
+  await importFile(a, x.path, 300);
+  await settled(a);
+  await importFile(b, yPath, 300);
+  await settled(b);
+  assert.equal(JSON.parse(await idbText(a, OPENED)).scenario.title, 'Tab Y', 'tab B wrote the slot last');
+  // Tab A takes one more step: its save must not keep tab B's parts.
+  await put(a, 'fresh', { name: 'New' });
+  await a.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 301 of 301');
+  await settled(a);
+  const saved = JSON.parse(await idbText(a, OPENED));
+  assert.equal(saved.scenario.title, x.scenario.title);
+  assert.deepEqual(saved.scenario.steps, [...x.scenario.steps, { op: 'put', key: 'fresh', value: { name: 'New' } }],
+    'tab A\'s steps, every one: none of tab B\'s');
+  await b.close();
+  assertClean(assert, a);
 });
 
 test('a failing store shows a notice with an export button, and changes nothing else', async () => {

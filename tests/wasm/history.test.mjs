@@ -84,8 +84,18 @@ test('the saved text of a session is JSON.stringify of it, as it grows and forks
   const all = steps(2600, 11);
   const history = new History(Module, { title: 'text "quoted"', description: 'd', consumers: CONSUMERS, steps: all });
   assert.equal(await history.load(), true);
-  const same = (what) => assert.equal(history.scenarioText(), JSON.stringify(history.toSession().scenario), what);
+  const same = (what) => assert.equal(history.scenarioParts().join(''), JSON.stringify(history.toSession().scenario), what);
   same('after loading 2,600 steps (two whole chunks and a part)');
+  // The whole chunks are the same strings from one save to the next: only
+  // the first part (the scenario's fields) and the last change.
+  const parts = history.scenarioParts();
+  assert.equal(parts.length, 22, 'the fields, 20 chunks of 128 steps, and the rest');
+  history.act({ op: 'flush' });
+  const next = history.scenarioParts();
+  assert.ok(next.slice(1, 21).every((p, i) => p === parts[i + 1]), 'the whole chunks are reused');
+  assert.notEqual(next[21], parts[21], 'the last part has the new step');
+  same('after one more step');
+  history.goTo(2600);
   history.goTo(1500);
   const r = history.act({ op: 'put', key: 'new', value: { name: 'fork' } });
   assert.equal(r.result.ok, true);
@@ -99,6 +109,13 @@ test('the saved text of a session is JSON.stringify of it, as it grows and forks
   for (const s of steps(700, 3)) history.act(s);
   same('after growing past a chunk again');
   history.dispose();
+  // No steps, fewer than a chunk, and exactly a chunk (no steps after it).
+  for (const n of [0, 5, 128, 256, 1024]) {
+    const h = new History(Module, { title: 't', consumers: CONSUMERS, steps: steps(n, 5) });
+    assert.equal(await h.load(), true);
+    assert.equal(h.scenarioParts().join(''), JSON.stringify(h.toSession().scenario), `${n} steps`);
+    h.dispose();
+  }
 });
 
 test('a load that lists refusals names exactly the steps the engine refuses, with its errors, and ends in the same state', async () => {
