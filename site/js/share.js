@@ -189,7 +189,13 @@ export function readScenarioFile(module, file) {
     if (globalThis.location?.protocol === 'file:') throw new Error('no workers from file://');
     worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module' });
   } catch {
-    return file.text().then((text) => parseScenarioFile(module, text, { steps: false }));
+    // Checked whole as the worker's result is: the steps' length and work
+    // before any step runs.
+    return file.text().then(async (text) => {
+      const scenario = parseScenarioFile(module, text, { steps: false });
+      await checkScenario(module, scenario);
+      return scenario;
+    });
   }
   return new Promise((resolve, reject) => {
     let header = null, count = null;

@@ -81,6 +81,28 @@ test('the offline page imports a scenario file without a worker', async () => {
   assertClean(assert, page);
 });
 
+test('the offline page refuses a file over the work limit before any step runs, changing nothing', async () => {
+  // 2,000 puts then 2,000 rebuilds of a full-text consumer (browser.hardening
+  // refuses the same file on the served page).
+  const steps = [{ op: 'add_consumer', consumer: { name: 'search', type: 'full_text' } }];
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'put', key: `k${i}`, value: { text: `graph database ${i}` } });
+  for (let i = 0; i < 2000; i++) steps.push({ op: 'rebuild', consumer: 'search' });
+  const dir = mkdtempSync(join(tmpdir(), 'unbundled-offline-'));
+  const file = join(dir, 'rebuilds.json');
+  writeFileSync(file, JSON.stringify({ title: 'Rebuilds', steps }));
+  const page = await openPage(browser, OFFLINE_URL);
+  await put(page, 'u1', { city: 'Oslo' });
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+  const shown = await screenState(page);
+  await page.setInputFiles('#import-file', file);
+  await page.waitForFunction(() => document.querySelector('#import-error').textContent !== '');
+  assert.match(await page.locator('#import-error').textContent(),
+    /Could not import rebuilds\.json: steps\[\d+\]: this step would bring the session's work to [\d,]+ rows copied, over the limit of 1,000,000.*Nothing was changed\./);
+  assert.ok(await page.locator('#progress').isHidden(), 'refused before the steps began to replay');
+  assert.deepEqual(await screenState(page), shown, 'the session on screen is as it was');
+  assertClean(assert, page);
+});
+
 test('the multi-file site opened from disk says to open the offline page or serve the folder', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
