@@ -1103,8 +1103,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     // A lag asked about does not disable the buttons that a lag of 0 would.
     const caughtUp = x.lag ? false : c.lag === 0;
     // The consumer with the oldest commit pins the log (as the oldest
-    // replication slot does), whether or not the checkpoint holds more.
-    const pins = state.log.pinned_by.consumer?.name === c.name && !m.pins;
+    // replication slot does), whether or not the checkpoint holds more; so
+    // does every consumer tied with it (the engine names one of them).
+    const pinner = state.log.pinned_by.consumer;
+    const pins = Boolean(pinner) && (pinner.name === c.name || (!c.out_of_range && !direct && c.committed === pinner.committed)) && !m.pins;
     const binding = pins && retention(state.log).holder === 'consumer';
     let lagLine;
     if (x.lag) lagLine = masked('lag ', 'lag');

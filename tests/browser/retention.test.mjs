@@ -124,6 +124,10 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   await page.click('#flush-all');
   await put(page, 'u4', { name: 'u4', city: 'Oslo', age: 30 });
   await put(page, 'u5', { name: 'u5', city: 'Lima', age: 30 });
+  // Both committed at 3: each pins the log, as two replication slots would.
+  for (const name of ['users_by_city', 'city_stats']) {
+    assert.match(await card(page, name).locator('.pins-tag').textContent(), /pins the log/, `${name}, tied`);
+  }
   await card(page, 'users_by_city').getByRole('button', { name: 'Flush' }).click();
   // city_stats is stuck at its committed position 3.
   assert.match(await card(page, 'city_stats').locator('.committed').textContent(), /committed 3/);
