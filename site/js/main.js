@@ -687,10 +687,15 @@ function notePrediction() {
   }
 }
 
+// The score so far, in the summary's words: a prediction waiting for its
+// first answer is named as not answered, not counted as a wrong one.
 function predictionScore() {
-  let right = 0;
-  for (const p of page.predictions.values()) if (rightFirstTime(p)) right++;
-  return `Predictions: ${right} of ${page.predictions.size} right first time`;
+  let right = 0, unanswered = 0;
+  for (const p of page.predictions.values()) {
+    if (rightFirstTime(p)) right++;
+    else if (p.answers.length === 0 && !p.revealed) unanswered++;
+  }
+  return scoreText({ right, of: page.predictions.size, unanswered });
 }
 
 function answerPrediction(value) {

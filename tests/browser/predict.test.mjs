@@ -76,7 +76,7 @@ test('a prediction is asked, retried, answered, scored and kept when stepping ba
   assert.equal(s.current, `Step ${AT}: predict: ${PREDICT.prompt}`, 'the step line does not give the answer away');
   assert.ok(s.nextDisabled, 'Next waits for the answer');
   assert.match(s.nextTitle, /Answer the prediction first/);
-  assert.equal(s.score, 'Predictions: 0 of 1 right first time');
+  assert.equal(s.score, 'Predictions: 0 of 1 right first time (1 not answered)', 'waiting: not counted as wrong');
   // → does not step past it either, nor does Play.
   await blur(page);
   await page.keyboard.press('ArrowRight');
@@ -237,7 +237,7 @@ test('in a lesson, the question and the score are in the lesson panel', async ()
     assert.equal(s.where, 'lesson-predict', 'the question is in the lesson panel');
     assert.ok(await page.locator('#predict').isHidden(), 'not beside the step line as well');
     assert.equal(s.actual, null);
-    assert.equal(await page.locator('#lesson-score').textContent(), 'Predictions: 0 of 1 right first time');
+    assert.equal(await page.locator('#lesson-score').textContent(), 'Predictions: 0 of 1 right first time (1 not answered)');
     // An action of the student's own at the question leaves the script; returning asks it again.
     await page.click('#flush-all');
     assert.ok(await page.locator('#lesson-offscript').isVisible(), 'off the script');
