@@ -146,6 +146,13 @@ export class History {
       }
       onProgress?.(i, steps.length);
     }
+    // The results of the last steps, where the cursor stands, in a task of
+    // their own rather than in the first drawing of the session.
+    if (steps.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (signal?.aborted) return false;
+      this.goToInner(this.steps.length);
+    }
     return true;
   }
 

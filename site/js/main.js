@@ -1953,8 +1953,9 @@ function wireControls() {
     clearNotices();
     let loaded = null;
     try {
-      // Read and parsed on a worker; the steps are checked as they load, in
-      // slices (a long file never holds the page for long).
+      // Read and parsed on a worker, then checked whole (each step, the
+      // session's length and work) before any step runs; checked and
+      // replayed in slices (a long file never holds the page for long).
       const scenario = await readScenarioFile(page.module, file);
       // Its consumers first (throws if one cannot be added), then its steps
       // in slices, with progress and Cancel; only a finished import
@@ -1962,7 +1963,8 @@ function wireControls() {
       loaded = new History(page.module, { ...scenario, steps: [] });
       loaded.pending = scenario.steps;
       const refusals = [];
-      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { validate: true, refusals }));
+      // (Each step's shape was checked with the whole file, by readScenarioFile.)
+      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { refusals }));
       // Steps the engine refused are listed before anything is replaced (a
       // lesson's step marked "refused" with the text it is refused with is
       // expected, and not listed).

@@ -66,6 +66,11 @@ test('going to any step through checkpoints gives the state a fresh replay gives
   const history = new History(Module, { title: 'checkpoints', consumers: CONSUMERS, steps: all });
   assert.equal(await history.load(), true);
   assert.ok(history.checkpoints.length > 3, `checkpoints were taken (${history.checkpoints.length})`);
+  // Where a load leaves the cursor, at the end, the last steps' results are
+  // worked out already (in a task of their own, not the first drawing's).
+  assert.ok(history.known(4000) && history.known(3990), 'the results at the end are known');
+  assert.deepEqual(history.current().result, fresh(all).result, 'the last step\'s result');
+  assert.equal(history.known(2000), false, 'a step in the middle is worked out when reached');
   for (const i of [0, 3999, 1, 2500, 2499, 4000, 17, 1234, 3000, 2999]) {
     history.goTo(i);
     const f = fresh(all.slice(0, i));
