@@ -72,10 +72,14 @@ class CowMap {
  private:
   struct Node {
     // Room for kMaxEntries + 1 entries (a node overflows by one, then
-    // splits) is reserved at once, so an insert never regrows a vector.
-    explicit Node(bool is_leaf) : leaf(is_leaf) { Reserve(); }
+    // splits) is reserved at once, so an insert never regrows a vector;
+    // except in a tree's first leaf, which starts with room for kFirstRoom
+    // and doubles it as it fills (Grow): many trees hold a few entries (a
+    // full-text index holds a posting list per distinct token, most of one
+    // key), and full room would cost them 33 keys each.
+    Node(bool is_leaf, std::size_t room = kMaxEntries + 1) : leaf(is_leaf) { Reserve(room); }
     Node(const Node& o) : leaf(o.leaf), size(o.size) {
-      Reserve();
+      Reserve(leaf ? o.keys.capacity() : kMaxEntries + 1);
       keys.assign(o.keys.begin(), o.keys.end());
       if (leaf) {
         vals.assign(o.vals.begin(), o.vals.end());
@@ -84,13 +88,19 @@ class CowMap {
       }
     }
     Node& operator=(const Node&) = delete;
-    void Reserve() {
-      keys.reserve(kMaxEntries + 1);
+    void Reserve(std::size_t room) {
+      keys.reserve(room);
       if (leaf) {
-        vals.reserve(kMaxEntries + 1);
+        vals.reserve(room);
       } else {
-        kids.reserve(kMaxEntries + 1);
+        kids.reserve(room);
       }
+    }
+    // A leaf with no room left for one more entry doubles its room, up to
+    // the full room.
+    void Grow() {
+      if (keys.size() < keys.capacity()) return;
+      Reserve(std::min(kMaxEntries + 1, std::max(kFirstRoom, 2 * keys.capacity())));
     }
     bool leaf;
     std::size_t size = 0;  // entries under this node
@@ -110,6 +120,7 @@ class CowMap {
 
  public:
   static constexpr std::size_t kMaxEntries = 32;
+  static constexpr std::size_t kFirstRoom = 2;
 
   CowMap() = default;
   CowMap(const CowMap&) = default;             // O(1): shares every node
@@ -136,7 +147,7 @@ class CowMap {
   // (*inserted says which, if not null). Copies the shared nodes on its path.
   V& operator[](const K& key) { return Upsert(key, nullptr); }
   V& Upsert(const K& key, bool* inserted) {
-    if (!root_) root_ = std::make_shared<Node>(true);
+    if (!root_) root_ = std::make_shared<Node>(true, kFirstRoom);
     Split split;
     bool added = false;
     V* value = Insert(&root_, key, &added, &split);
@@ -273,7 +284,8 @@ class CowMap {
       auto it = std::lower_bound(node->keys.begin(), node->keys.end(), key, CowLess());
       std::size_t i = static_cast<std::size_t>(it - node->keys.begin());
       if (it != node->keys.end() && !(CowLess()(key, *it))) return &node->vals[i];
-      node->keys.insert(it, key);
+      node->Grow();
+      node->keys.insert(node->keys.begin() + static_cast<std::ptrdiff_t>(i), key);
       node->vals.insert(node->vals.begin() + static_cast<std::ptrdiff_t>(i), V());
       *added = true;
       ++node->size;
