@@ -277,9 +277,8 @@ async function readText(db, slot) {
   if (head === null || typeof head === 'string') return head;
   const n = head?.parts;
   if (typeof head !== 'object' || !Number.isInteger(n) || n < 1 || n > MAX_PARTS) return { bad: 'its record is not a saved session' };
-  if (parts.length !== n || !parts.every((p) => typeof p === 'string')) {
-    return { bad: `${n - parts.length} of its ${n} parts are missing` };
-  }
+  if (parts.length !== n) return { bad: `${n - parts.length} of its ${n} parts are missing` };
+  if (!parts.every((p) => typeof p === 'string')) return { bad: 'its parts are not text' };
   if (typeof head.writer === 'string') written.set(slot, { writer: head.writer, parts });
   return parts.join('');
 }

@@ -295,6 +295,21 @@ test('a session whose saved parts are missing is discarded with a notice, and th
   assert.equal((await screenState(page)).step, 'step 1 of 1', 'the student\'s own session opens instead');
   const left = await idbRecords(page);
   assert.deepEqual(Object.keys(left).filter((k) => k.startsWith(OPENED)), [], 'the broken session and its parts are gone');
+
+  // A part that is not text: discarded the same way.
+  await importFile(page, path, 1500);
+  await settled(page);
+  await page.evaluate((key) => new Promise((ok) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(42, key);
+      tx.oncomplete = () => { open.result.close(); ok(); };
+    };
+  }), `${OPENED}:part:000002`);
+  await reload(page);
+  assert.match(await notice.textContent(), /could not be read \(its parts are not text\) and was discarded/);
+  assert.equal((await screenState(page)).step, 'step 1 of 1');
   assertClean(assert, page);
 });
 
@@ -610,7 +625,7 @@ test('a malformed saved record of answers is reported, naming the field, and cha
   await page.click('#forward');
   const shown = await screenState(page);
   const lesson = await lessonState(page);
-  assert.equal(lesson.score, 'Predictions: 1 of 2 right first time');
+  assert.equal(lesson.score, 'Predictions: 1 of 2 right first time (1 not answered)', 'the second is asked');
   await settled(page);
 
   for (const [predictions, error] of [
@@ -628,7 +643,7 @@ test('a malformed saved record of answers is reported, naming the field, and cha
     const s = await lessonState(page);
     assert.equal(s.progress, lesson.progress);
     assert.equal(s.asking, true, 'the prediction at this step is asked afresh');
-    assert.equal(s.score, 'Predictions: 0 of 1 right first time', 'no answers counted');
+    assert.equal(s.score, 'Predictions: 0 of 1 right first time (1 not answered)', 'no answers counted');
     await settled(page);
   }
   // Discarded: the next save wrote the page's own record, and a reload is quiet.
