@@ -184,3 +184,12 @@ export function valueError(module, text) {
   const r = JSON.parse(module.checkValue(text));
   return r.ok ? null : r.error;
 }
+
+/**
+ * Resolves in a task of its own: long engine work (an import, a bulk step,
+ * a large flush, a whole-file check) awaits it between slices, so the page
+ * draws frames and takes input in between.
+ */
+export function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

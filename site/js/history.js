@@ -16,7 +16,7 @@
 //
 // We keep, for every step, its result and each consumer's position after it,
 // so that what a step changed can be highlighted without old states.
-import { Simulator } from './engine.js';
+import { Simulator, nextTask } from './engine.js';
 
 export const CHECKPOINT_MS = 2;
 export const MAX_CHECKPOINTS = 4096;
@@ -105,7 +105,7 @@ export class History {
     let i = 0, batch = 16;
     while (i < steps.length) {
       // Yield first: each slice is a task of its own, with frames between.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
       if (signal?.aborted) return false;
       const start = performance.now();
       // Slices of about sliceMs: as many steps per engine call as fit.
@@ -149,7 +149,7 @@ export class History {
     // The results of the last steps, where the cursor stands, in a task of
     // their own rather than in the first drawing of the session.
     if (steps.length > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
       if (signal?.aborted) return false;
       this.goToInner(this.steps.length);
     }
@@ -332,7 +332,7 @@ export class History {
       first ??= r.first;
       last = r.last;
       onProgress?.(Math.min(count, done + part), count);
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
     }
     if (signal?.aborted) {
       this.rewindLive();
@@ -362,7 +362,7 @@ export class History {
       delivered += r.delivered;
       onProgress?.(delivered, total);
       if (!r.more) break;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
     }
     const after = this.sim.positions().positions;
     const moved = Object.keys(after).filter((n) => before[n] !== after[n]);

@@ -1,6 +1,6 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
-import { loadModule, Simulator, valueError, warmReaders } from './engine.js';
+import { loadModule, Simulator, valueError, warmReaders, nextTask } from './engine.js';
 import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
@@ -1979,7 +1979,7 @@ function wireControls() {
       }
       page.holdSave = false;
       // Drawn in a task of its own, not after the last slice of steps.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
       // Opened as a session of its own, beside the student's own work; a
       // file with narration (notes, predictions) is played as a lesson.
       const opened = { from: 'file', name: file.name };

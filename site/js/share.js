@@ -2,7 +2,7 @@
 // Debezium NDJSON is the engine's: core/interop). Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
-import { scenarioError, limits, engineCheck, engineCheckSession } from './engine.js';
+import { scenarioError, limits, engineCheck, engineCheckSession, nextTask } from './engine.js';
 import { checkPredictions, checkCompletion } from './completion.js';
 
 export const LINK_VERSION = 1;
@@ -235,7 +235,7 @@ async function checkScenario(module, scenario, slice = 2000) {
   const check = new module.ScenarioCheck();
   try {
     for (let i = 0; i < steps.length; i += slice) {
-      if (i > 0) await new Promise((next) => setTimeout(next, 0));
+      if (i > 0) await nextTask();
       const r = JSON.parse(check.add(JSON.stringify(steps.slice(i, i + slice)), i));
       // A slice whose text is refused (a field name over the limit) names a
       // place in the slice: the whole check names it in the scenario.
