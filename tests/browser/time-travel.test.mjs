@@ -127,14 +127,20 @@ test('Play runs to the end through every step; Space plays and pauses', async ()
   await page.locator('#slider').fill('0');
   await page.selectOption('#speed', '100'); // very fast
   // Record every step label the screen shows while playing.
+  // And what the Play button said while it ran: at this speed the four
+  // steps can be over before the test reads the button back.
   await page.evaluate(() => {
     window.__labels = [];
     new MutationObserver(() => window.__labels.push(document.querySelector('#step-label').textContent))
       .observe(document.querySelector('#step-label'), { childList: true, characterData: true, subtree: true });
+    const play = document.querySelector('#play');
+    window.__play = [];
+    new MutationObserver(() => window.__play.push(`${play.getAttribute('aria-pressed')} ${play.textContent}`))
+      .observe(play, { attributes: true, childList: true, characterData: true, subtree: true });
   });
   await page.click('#play');
-  assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'true');
-  assert.match(await page.locator('#play').textContent(), /Pause/);
+  const running = await page.evaluate(() => window.__play);
+  assert.ok(running.some((s) => /^true .*Pause/.test(s)), `pressed, and says Pause, while it plays (${JSON.stringify(running)})`);
   await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 5000 });
   assert.equal(await label(page), 'step 4 of 4');
   assert.match(await page.locator('#play').textContent(), /Play/);
