@@ -3,6 +3,7 @@
 #include "core/cow_map.h"
 
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,7 +17,8 @@ using Map = CowMap<std::string, int>;
 using Model = std::map<std::string, int>;
 
 // Every observable of `map` equals `model`'s: size, find, order, At, Rank.
-void ExpectSame(const Map& map, const Model& model) {
+template <typename M, typename Mod>
+void ExpectSame(const M& map, const Mod& model) {
   ASSERT_EQ(map.size(), model.size());
   std::size_t n = 0;
   auto it = map.begin();
@@ -24,7 +26,7 @@ void ExpectSame(const Map& map, const Model& model) {
     ASSERT_NE(it, map.end());
     EXPECT_EQ(it.key(), key);
     EXPECT_EQ(it.value(), value);
-    const int* found = map.find(key);
+    const auto* found = map.find(key);
     ASSERT_NE(found, nullptr) << key;
     EXPECT_EQ(*found, value);
     EXPECT_EQ(map.Rank(key), n);
@@ -138,6 +140,120 @@ TEST(CowMap, ACopyIsUnchangedByLaterChangesToTheOriginal) {
   map["new"] = after["new"] = 1;
   ExpectSame(copy, before);
   ExpectSame(map, after);
+}
+
+// Keys longer than the eight bytes a node compares first, sharing long
+// prefixes (so most comparisons go past them), with zero bytes and bytes
+// above 0x7f, in a map and in a set.
+TEST(CowMap, LongKeysSharingPrefixesAgreeWithStdMap) {
+  const std::vector<std::string> prefixes = {
+      "", "a", "abcdefg", "abcdefgh", std::string("abcdefgh\0", 9), std::string("abc\0\0", 5),
+      "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe", "user", "user:000000000000"};
+  for (int seed = 0; seed < 4; ++seed) {
+    std::mt19937 rng(100 + seed);
+    Map map;
+    Model model;
+    CowSet<std::string> set;
+    std::map<std::string, Nothing> set_model;
+    for (int step = 0; step < 20000; ++step) {
+      const auto& prefix =
+          prefixes[std::uniform_int_distribution<std::size_t>(0, prefixes.size() - 1)(rng)];
+      std::string key = prefix;
+      const int tail = std::uniform_int_distribution<int>(0, 3)(rng);
+      if (tail > 0) key += std::to_string(std::uniform_int_distribution<int>(0, 999)(rng));
+      if (tail == 3) key.push_back('\0');
+      if (std::uniform_int_distribution<int>(0, 3)(rng) == 0) {
+        EXPECT_EQ(map.erase(key), model.erase(key) == 1) << key;
+        EXPECT_EQ(set.erase(key), set_model.erase(key) == 1) << key;
+      } else {
+        map[key] = step;
+        model[key] = step;
+        bool inserted = false;
+        set.Upsert(key, &inserted);
+        EXPECT_EQ(inserted, set_model.emplace(key, Nothing()).second) << key;
+      }
+    }
+    ExpectSame(map, model);
+    ASSERT_EQ(set.size(), set_model.size());
+    auto it = set.begin();
+    for (const auto& entry : set_model) {
+      ASSERT_NE(it, set.end());
+      EXPECT_EQ(it.key(), entry.first);
+      ++it;
+    }
+    for (const auto& prefix : prefixes) {
+      const auto expected = static_cast<std::size_t>(
+          std::distance(model.begin(), model.lower_bound(prefix)));
+      EXPECT_EQ(map.Rank(prefix), expected);
+    }
+  }
+}
+
+// Keys that arrive in order (as LSNs do) are cut off at the end of a full
+// node rather than in halves; a map filled so, then thinned and copied,
+// still agrees with std::map.
+TEST(CowMap, KeysArrivingInOrderAgreeWithStdMap) {
+  CowMap<std::uint64_t, int> map;
+  std::map<std::uint64_t, int> model;
+  for (std::uint64_t lsn = 1; lsn <= 50000; ++lsn) {
+    map[lsn] = static_cast<int>(lsn);
+    model[lsn] = static_cast<int>(lsn);
+  }
+  ExpectSame(map, model);
+  const CowMap<std::uint64_t, int> copy = map;
+  const auto copy_model = model;
+  for (std::uint64_t lsn = 1; lsn <= 50000; lsn += 3) {
+    map.erase(lsn);
+    model.erase(lsn);
+  }
+  // In between, and in order again past the end.
+  for (std::uint64_t lsn = 2; lsn <= 60000; lsn += 7) {
+    map[lsn] = -1;
+    model[lsn] = -1;
+  }
+  ExpectSame(map, model);
+  ExpectSame(copy, copy_model);
+  // Strings that arrive in order, as a numbered key does within a decade.
+  Map strings;
+  Model string_model;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string key = "user" + std::to_string(i);
+    strings[key] = i;
+    string_model[key] = i;
+  }
+  ExpectSame(strings, string_model);
+}
+
+// Values that own memory (shared documents, and sets inside a map, as a
+// full-text index keeps them) are released exactly once: by the last map
+// that holds them, through erases, splits, copies and overwrites.
+TEST(CowMap, ValuesAreReleasedByTheLastMapHoldingThem) {
+  auto doc = std::make_shared<const std::string>("document");
+  {
+    std::mt19937 rng(3);
+    CowMap<std::string, std::shared_ptr<const std::string>> docs;
+    CowMap<std::string, CowSet<std::string>> postings;
+    std::vector<CowMap<std::string, std::shared_ptr<const std::string>>> copies;
+    for (int step = 0; step < 20000; ++step) {
+      const std::string key = KeyOf(&rng, 3000) + "-long-enough-to-tie";
+      if (std::uniform_int_distribution<int>(0, 3)(rng) == 0) {
+        docs.erase(key);
+        postings.erase(key.substr(0, 3));
+      } else {
+        docs[key] = doc;
+        postings[key.substr(0, 3)][key];
+      }
+      if (step % 2500 == 0) copies.push_back(docs);
+    }
+    EXPECT_GT(doc.use_count(), 1);
+    std::size_t in_sets = 0;
+    for (const auto& [term, keys] : postings) in_sets += keys.size();
+    EXPECT_GT(in_sets, 0u);
+    // Each copy holds exactly its own entries' references.
+    copies.clear();
+    EXPECT_EQ(static_cast<std::size_t>(doc.use_count()), docs.size() + 1);
+  }
+  EXPECT_EQ(doc.use_count(), 1);
 }
 
 TEST(CowMap, EraseEverythingThenReuse) {
