@@ -7,6 +7,16 @@ namespace unbundled {
 
 namespace {
 
+// Bytes written as they are: printable ASCII other than " and \.
+struct PlainBytes {
+  bool plain[256] = {};
+  constexpr PlainBytes() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+  constexpr bool operator[](unsigned char c) const { return plain[c]; }
+};
+constexpr PlainBytes kPlain;
+
 // Appends `s` as a JSON string literal, escaping as nlohmann's serializer
 // does with ensure_ascii off: the two-character escapes for ", \, \b, \f,
 // \n, \r and \t, \u00xx (lower-case hex) for the other control characters,
@@ -21,6 +31,10 @@ bool AppendString(const std::string& s, std::string* out) {
     out->append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(upto - run));
   };
   while (p < end) {
+    // Most bytes are printable ASCII, copied as they are: skip them by
+    // a table lookup each.
+    while (p < end && kPlain[*p]) ++p;
+    if (p == end) break;
     const unsigned char c = *p;
     if (c >= 0x80) {
       const std::size_t n = Utf8SequenceLength(p, end);
@@ -38,10 +52,6 @@ bool AppendString(const std::string& s, std::string* out) {
       case '\r': escape = "\\r"; break;
       case '\t': escape = "\\t"; break;
       default: break;
-    }
-    if (escape == nullptr && c >= 0x20) {
-      ++p;
-      continue;
     }
     flush(p);
     if (escape != nullptr) {

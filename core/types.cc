@@ -75,47 +75,78 @@ Status ValidateKey(const std::string& key, const std::string& field) {
   return Status::OK();
 }
 
+namespace {
+
+// Depth, field names and integers, recursing once per level and refusing a
+// level past kMaxValueDepth before looking inside it (a document built in
+// C++, not parsed from text, which ParseUserJson bounds, may be of any
+// depth). An object's field names are checked before its fields, and
+// fields and items are visited last first: the order in which the first
+// error is found is that of the explicit stack this replaced, which
+// allocated on every put.
+Status CheckShape(const Document& doc, std::size_t depth, const std::string& field) {
+  switch (doc.type()) {
+    case Json::value_t::object:
+    case Json::value_t::array:
+      if (depth > kMaxValueDepth) {
+        return Status::Invalid(field, "is nested more than " + std::to_string(kMaxValueDepth) +
+                                          " levels deep (the limit for a value)");
+      }
+      break;
+    case Json::value_t::number_integer:
+      if (doc.get<std::int64_t>() >= -kMaxExactInteger &&
+          doc.get<std::int64_t>() <= kMaxExactInteger) {
+        return Status::OK();
+      }
+      break;
+    case Json::value_t::number_unsigned:
+      if (doc.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExactInteger)) {
+        return Status::OK();
+      }
+      break;
+    default:
+      return Status::OK();
+  }
+  if (doc.is_number_integer()) {
+    return Status::Invalid(field, "holds the integer " + doc.dump() +
+                                      ", beyond 9007199254740991 (2^53 - 1) in magnitude, the "
+                                      "largest a web page keeps exactly: write it as a string");
+  }
+  if (doc.is_object()) {
+    const auto& fields = doc.get_ref<const Json::object_t&>();
+    for (const auto& [name, item] : fields) {
+      if (name.size() > kMaxFieldNameBytes) {
+        return Status::Invalid(field, "has a field name of " + std::to_string(name.size()) +
+                                          " bytes; a field name may have at most " +
+                                          std::to_string(kMaxFieldNameBytes));
+      }
+    }
+    for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+      Status s = CheckShape(it->second, depth + 1, field);
+      if (!s.ok()) return s;
+    }
+  } else {
+    const auto& items = doc.get_ref<const Json::array_t&>();
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+      Status s = CheckShape(*it, depth + 1, field);
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ValidateValue(const Document& value, const std::string& field, std::string* out) {
   if (!value.is_object()) {
     return Status::Invalid(field, std::string("must be a JSON object (got ") +
                                       value.type_name() + ")");
   }
-  // Depth, field names and integers first, without recursing: a document
-  // built in C++ (not parsed from text, which ParseUserJson bounds) may be
-  // of any depth, and dump() below recurses once per level.
-  std::vector<std::pair<const Document*, std::size_t>> pending{{&value, 1}};
-  while (!pending.empty()) {
-    auto [doc, depth] = pending.back();
-    pending.pop_back();
-    if (doc->is_structured() && depth > kMaxValueDepth) {
-      return Status::Invalid(field, "is nested more than " + std::to_string(kMaxValueDepth) +
-                                        " levels deep (the limit for a value)");
-    }
-    if (doc->is_number_integer()) {
-      const bool exact = doc->is_number_unsigned()
-                             ? doc->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExactInteger)
-                             : doc->get<std::int64_t>() >= -kMaxExactInteger &&
-                                   doc->get<std::int64_t>() <= kMaxExactInteger;
-      if (!exact) {
-        return Status::Invalid(field, "holds the integer " + doc->dump() +
-                                          ", beyond 9007199254740991 (2^53 - 1) in magnitude, the "
-                                          "largest a web page keeps exactly: write it as a string");
-      }
-    }
-    if (doc->is_object()) {
-      for (const auto& [name, item] : doc->items()) {
-        if (name.size() > kMaxFieldNameBytes) {
-          return Status::Invalid(field, "has a field name of " + std::to_string(name.size()) +
-                                            " bytes; a field name may have at most " +
-                                            std::to_string(kMaxFieldNameBytes));
-        }
-        pending.emplace_back(&item, depth + 1);
-      }
-    } else if (doc->is_array()) {
-      for (const auto& item : *doc) pending.emplace_back(&item, depth + 1);
-    }
-  }
+  Status s = CheckShape(value, 1, field);
+  if (!s.ok()) return s;
   std::string compact;
+  // Room for a small document at once, instead of growing three times.
+  compact.reserve(128);
   if (!AppendCompactJson(value, &compact)) {
     return Status::Invalid(field, "contains a string that is not valid UTF-8");
   }
