@@ -464,10 +464,11 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  private:
-  // The document's tokens, sorted and unique.
-  std::vector<std::string> TokensOf(const Document& doc) const {
-    std::vector<std::string> tokens;
-    tokens.reserve(8);
+  // The document's tokens, sorted and unique, in a vector reused from one
+  // document to the next (valid until the next call).
+  const std::vector<std::string>& TokensOf(const Document& doc) {
+    std::vector<std::string>& tokens = scratch_;
+    tokens.clear();
     auto add = [&tokens](const Json& v) {
       if (v.is_string()) AppendTokens(v.get_ref<const std::string&>(), &tokens);
     };
@@ -486,6 +487,7 @@ class FullTextIndex final : public DerivedSystem {
 
   std::vector<std::string> fields_;
   Postings postings_;
+  std::vector<std::string> scratch_;  // TokensOf's
 };
 
 // A non-empty list of distinct, non-empty field names.
