@@ -5,7 +5,7 @@
 // a window: nav.wal(start | null), nav.walTo(lsn), and, for the virtual
 // lists, nav.storageAt / nav.eventsAt(first, visible) and
 // nav.rowsAt(consumer, first, visible) with the rows under view.
-import { h, fill, patch, json } from './dom.js';
+import { h, fill, patch, json, keyed, list, stale } from './dom.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
@@ -364,6 +364,9 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
                           // A group, not a table: the strip is a CSS grid of
                           // cells with no row elements, which a table role needs.
                           role: 'group', 'aria-label': `Write-ahead log (${plural(total, 'log entry', 'log entries')}) and consumer positions` });
+  // The grid's cells, matched against the page's by patch(): entries and
+  // the cells under them are keyed, so a window one entry over keeps them.
+  const items = [];
   // Gaps, the log's start and the checkpoint: a line across the strip at
   // each, labelled in a row of their own above the entries. Lines and labels
   // are placed on the grid's columns without taking cells of their own.
@@ -374,28 +377,28 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const leftNotes = new Map(marks.filter((m) => m.side === 'left').map((m) => [m.col, m.notes.length]));
     const below = (m) => (m.side === 'right' ? leftNotes.get(m.col) ?? 0 : 0);
     const lines = Math.max(...marks.map((m) => m.notes.length + below(m)));
-    grid.append(h('div', { class: 'log-label marks-label', 'aria-hidden': 'true' }),
+    items.push(h('div', { class: 'log-label marks-label', 'aria-hidden': 'true' }),
       h('div', { class: 'marks-row', style: `grid-column: 2 / -1; min-height: calc(${lines} * 1.1rem + 4px)`, 'aria-hidden': 'true' }));
     const rows = 2 + state.consumers.length;
     for (const m of marks) {
       const kinds = m.notes.map((n) => n.kind);
       const kind = ['checkpoint', 'start', 'pin', 'gap'].find((k) => kinds.includes(k));
       const title = m.notes.map((n) => n.title).join(' ');
-      grid.append(h('div', { class: `log-cut ${kind} ${m.side}`, style: `grid-column: ${m.col}; grid-row: 1 / span ${rows}`, 'aria-hidden': 'true' }),
+      items.push(h('div', { class: `log-cut ${kind} ${m.side}`, style: `grid-column: ${m.col}; grid-row: 1 / span ${rows}`, 'aria-hidden': 'true' }),
         h('div', { class: `log-mark ${m.side} ${kind}`, style: `grid-column: ${m.col}; grid-row: 1${below(m) ? `; top: ${1.1 * below(m)}rem` : ''}`, title },
           m.notes.map((n) => h('span', { class: `mark-note ${n.kind}` }, n.text))));
     }
   }
-  grid.append(h('div', { class: 'log-label' }, 'log entry'),
+  items.push(h('div', { class: 'log-label' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
-    grid.append(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
+    items.push(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
       onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, m.entries ? '◀ earlier entries' : `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
   } else if (virtual) {
-    grid.append(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
+    items.push(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
   }
   const spacer = (n, where, extra = {}) => h('div', { class: `log-spacer ${extra.class ?? ''}`, 'aria-hidden': 'true', dataset: { where, entries: n }, style: extra.style ?? null });
-  if (virtual) grid.append(spacer(lo, 'before'));
+  if (virtual) items.push(spacer(lo, 'before'));
   for (const e of shown) {
     if (e.removed) {
       // In the full view: an entry retention removed, greyed and struck.
@@ -404,7 +407,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
         ? 'a truncation removed it (it was before the log\'s start)'
         : `compaction removed it${e.op === 'delete' ? ' (a tombstone dropped after its retention)' : ' (a newer entry of the same key supersedes it)'}`;
       const asked = m.entry === e.lsn;
-      grid.append(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed },
+      items.push(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed },
         title: asked ? `LSN ${e.lsn}: ${HIDDEN_TITLE}.` : `LSN ${L(e.lsn)}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },
       h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${L(e.lsn)}`), m.start || asked ? null : h('span', { class: 'removed-tag' }, how)),
       asked ? h('div', { class: 'entry-op' }, masked()) : [
@@ -415,7 +418,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     }
     if (m.entry === e.lsn) {
       // The entry asked about: where it is, not what it holds.
-      grid.append(h('div', { class: `entry masked-entry${e.synced ? '' : ' unsynced'}`, dataset: { lsn: e.lsn }, title: `LSN ${e.lsn}: ${HIDDEN_TITLE}.` },
+      items.push(h('div', { class: `entry masked-entry${e.synced ? '' : ' unsynced'}`, dataset: { lsn: e.lsn }, title: `LSN ${e.lsn}: ${HIDDEN_TITLE}.` },
         h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, `LSN ${e.lsn}`), e.lsn === state.head ? h('span', { class: 'head-tag' }, 'HEAD') : null),
         h('div', { class: 'entry-op' }, masked())));
       continue;
@@ -427,12 +430,16 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     if (e.damaged) flags.push(`damaged on disk: ${e.damaged}`);
     if (e.request_id !== undefined) flags.push(`request id ${e.request_id}`);
     const what = e.damaged ? `LSN ${L(e.lsn)}: ${e.op}, bytes damaged` : e.op === 'put' ? `LSN ${L(e.lsn)}: put ${e.key} = ${json(e.value)}` : `LSN ${L(e.lsn)}: delete ${e.key}`;
-    grid.append(h('div', {
-      class: `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`,
+    const cls = `entry op-${e.op}${e.lsn === t.lsn ? ' fresh' : ''}${isHead ? ' head' : ''}${e.synced ? '' : ' unsynced'}${e.damaged ? ' damaged' : ''}`;
+    const full = `${what}${flags.length ? ` (${flags.join('; ')})` : ''}`;
+    const title = `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}).${onEntry ? ' Click to see its bytes.' : ''}`;
+    // Its title and class name everything it shows (and its LSN, what a click opens).
+    items.push(keyed(JSON.stringify(['entry', e.lsn, Boolean(onEntry), cls, full, title]), () => h('div', {
+      class: cls,
       // Its whole value, for the line under the strip (hover and focus).
-      dataset: { lsn: e.lsn, full: `${what}${flags.length ? ` (${flags.join('; ')})` : ''}` },
+      dataset: { lsn: e.lsn, full },
       role: onEntry ? 'button' : null, tabindex: '0',
-      title: `${what} (bytes ${e.offset}–${e.offset + e.size - 1}${flags.length ? `; ${flags.join('; ')}` : ''}).${onEntry ? ' Click to see its bytes.' : ''}`,
+      title,
       onclick: onEntry ? () => onEntry(e.lsn) : null,
       onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onEntry(e.lsn); } } : null,
     },
@@ -442,22 +449,22 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     h('div', { class: 'entry-key' }, e.damaged ? '(damaged)' : e.key),
     e.op === 'put' && !e.damaged ? h('div', { class: 'entry-value' }, json(e.value)) : null,
     // The client's end-to-end request id, written in the record (a type 3 or 4 record).
-    e.request_id !== undefined && !e.damaged ? h('div', { class: 'entry-req', title: `request id ${e.request_id}: the client's own id for this write, kept in the log record so that a retry can be recognised` }, `req ${e.request_id}`) : null));
+    e.request_id !== undefined && !e.damaged ? h('div', { class: 'entry-req', title: `request id ${e.request_id}: the client's own id for this write, kept in the log record so that a retry can be recognised` }, `req ${e.request_id}`) : null)));
   }
-  if (virtual) grid.append(spacer(after, 'after'));
+  if (virtual) items.push(spacer(after, 'after'));
   if (later) {
-    grid.append(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
+    items.push(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
       onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, m.entries ? 'later entries ▶' : `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
   } else if (virtual) {
-    grid.append(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
+    items.push(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
   }
   if (state.log.tail) {
-    grid.append(h('div', { class: 'entry torn', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
+    items.push(h('div', { class: 'entry torn', title: `the first ${state.log.tail.bytes} bytes of a record the crash cut short: recovery will drop them` },
       h('div', { class: 'entry-top' }, h('span', { class: 'lsn' }, 'torn')),
       h('div', { class: 'entry-op' }, plural(state.log.tail.bytes, 'byte')),
       h('div', { class: 'entry-value' }, `at byte ${state.log.tail.offset}`)));
   }
-  if (beyond) grid.append(h('div', { class: 'log-fold beyond' }, 'not in the log'));
+  if (beyond) items.push(h('div', { class: 'log-fold beyond' }, 'not in the log'));
   for (const c of state.consumers) {
     const colour = colourOf(c.name);
     const x = hiddenOf(c.name);
@@ -477,7 +484,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     if (direct) about.push('fed by the application (a dual write), not by the log: the log cannot tell which writes reached it');
     if (c.ahead) about.push('ahead of the log: rebuild it');
     else if (lost) about.push('out of range: its next change event was truncated, rebuild it');
-    grid.append(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: renew(moved.has(c.name), current) },
+    items.push(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: renew(moved.has(c.name), current) },
       h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
       h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: about.join('; ') },
         `pos ${posText}${trouble ? `, ${trouble}` : ''}${direct ? ', fed by the app' : ''}`)));
@@ -516,8 +523,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ committed ${L(c.committed)}`));
       return parts;
     };
-    const cell = (col, lsn) => {
-      const marks = labels(col);
+    const cell = (col, lsn, under = false) => {
       let cls = 'cell pending', title = `LSN ${L(lsn)} is pending for ${c.name}`;
       if (col === 'start') { cls = 'cell start'; title = ''; }
       else if (col === 'beyond') { cls = 'cell beyond'; title = `${c.name} has processed LSNs the recovered log no longer has`; }
@@ -535,13 +541,16 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       const at = col === posCol;
       // A position outside the window is an edge indicator: it jumps there.
       const edge = at && (col === 'earlier' || col === 'later');
-      return h(edge ? 'button' : 'div', {
+      const build = () => h(edge ? 'button' : 'div', {
         type: edge ? 'button' : null,
-        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol && !direct ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}`,
+        class: `${cls} ${colour}${at ? ' at' : ''}${at && moved.has(c.name) ? ' moved' : ''}${col === commitCol && !direct ? ' committed' : ''}${edge ? ' edge' : ''}${col === 'earlier' ? ' edge-left' : col === 'later' ? ' edge-right' : ''}${under ? ' under-removed' : ''}`,
         dataset: { ...(at ? { consumer: c.name, position: c.position, ...renew(moved.has(c.name), current) } : {}), ...(edge || col === 'earlier' || col === 'later' ? { track: c.name } : {}) },
         title: edge ? `${c.name} is at LSN ${L(c.position)}, outside the entries shown: click to go there` : title,
         onclick: edge ? () => nav.walTo(c.position) : null,
-      }, marks);
+      }, labels(col));
+      // A cell under an entry, with no marker in it, is the same node while
+      // its class and title are (its consumer and LSN are in the key).
+      return typeof col === 'number' && !at && col !== commitCol ? keyed(JSON.stringify(['cell', lsn, c.name, cls, colour, under, title]), build) : build();
     };
     // The entries a spacer stands for that this consumer has processed
     // (located: how many entries have an LSN up to its position).
@@ -550,21 +559,18 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       const done = upTo === undefined ? 0 : Math.max(0, Math.min(n, upTo - first));
       return spacer(n, where, { class: `cell band ${colour}${neutral ? ' neutral' : ''}`, style: `--done: ${n ? (100 * done) / n : 0}%` });
     };
-    grid.append(cell('start', 0));
-    if (earlier) grid.append(cell('earlier', firstShown - 1));
-    else if (virtual) grid.append(h('div', { class: `cell start edge-left blank ${colour}`, dataset: { track: c.name } }));
-    if (virtual) grid.append(band(0, lo, 'before'));
-    for (const e of shown) {
-      const under = cell(e.lsn, e.lsn);
-      if (e.removed) under.classList.add('under-removed');
-      grid.append(under);
-    }
-    if (virtual) grid.append(band(lo + shown.length, after, 'after'));
-    if (later) grid.append(cell('later', lastShown + 1));
-    else if (virtual) grid.append(h('div', { class: `cell start edge-right blank ${colour}`, dataset: { track: c.name } }));
-    if (state.log.tail) grid.append(cell('torn', 0));
-    if (beyond) grid.append(cell('beyond', lastLsn + 1));
+    items.push(cell('start', 0));
+    if (earlier) items.push(cell('earlier', firstShown - 1));
+    else if (virtual) items.push(h('div', { class: `cell start edge-left blank ${colour}`, dataset: { track: c.name } }));
+    if (virtual) items.push(band(0, lo, 'before'));
+    for (const e of shown) items.push(cell(e.lsn, e.lsn, Boolean(e.removed)));
+    if (virtual) items.push(band(lo + shown.length, after, 'after'));
+    if (later) items.push(cell('later', lastShown + 1));
+    else if (virtual) items.push(h('div', { class: `cell start edge-right blank ${colour}`, dataset: { track: c.name } }));
+    if (state.log.tail) items.push(cell('torn', 0));
+    if (beyond) items.push(cell('beyond', lastLsn + 1));
   }
+  list(grid, items);
   const next = (state.head ?? 0) + 1;
   patch(el, logSummary(state), retentionLine(state), total === 0 && state.consumers.length === 0 && !state.log.tail
     ? h('p', { class: 'empty' }, next === 1
@@ -723,8 +729,9 @@ export function renderStorage(el, lsnEl, state, current, nav) {
     h('td', { class: 'key', title: k }, k), h('td', { class: 'value' }, masked()));
   const rows = page.filter(({ key: k }) => k !== asked).map(({ key: k, value }) => {
     const text = pretty(value);
-    return h('tr', { class: k === t.key ? 'fresh' : null, dataset: { key: k }, style: height },
-      h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: virtual ? text : null }, text));
+    const fresh = k === t.key;
+    return keyed(JSON.stringify([k, text, fresh, virtual]), () => h('tr', { class: fresh ? 'fresh' : null, dataset: { key: k }, style: height },
+      h('td', { class: 'key', title: k }, k), h('td', { class: 'value', title: virtual ? text : null }, text)));
   });
   if (asked !== null) {
     // In key order among the rows drawn (first when it sorts before them all).
@@ -737,7 +744,7 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   patch(el, rows.length
     ? h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'key-col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
-      h('tbody', {}, spacer(start, 'before'), rows, spacer(after, 'after')))
+      list(h('tbody'), spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
   scrollsAsList(el, 'Storage rows', STORAGE_ROW_PX, (first, visible) => nav.storageAt(first, visible));
   const fresh = el.querySelector('tr.fresh');
@@ -820,6 +827,11 @@ export function renderStream(el, state, current, nav) {
   const images = (e) => h('dl', { class: 'images' },
     h('dt', {}, 'before'), h('dd', {}, askedKey !== undefined && e.key === askedKey && e.lsn > m.entry ? masked() : pretty(e.before)),
     h('dt', {}, 'after'), h('dd', {}, pretty(e.after)));
+  // A <details> the student opens or closes is no longer what its key says.
+  if (!el.__toggles) {
+    el.__toggles = true;
+    el.addEventListener('toggle', (ev) => stale(ev.target.closest?.('li')), true);
+  }
   const items = shown.map((e) => {
     if (e.lsn === askedLsn) {
       return h('li', { class: 'masked-event', dataset: { lsn: e.lsn } },
@@ -827,22 +839,26 @@ export function renderStream(el, state, current, nav) {
     }
     const open = e.lsn === t.lsn && e.op !== 'c';
     const pending = e.lsn > state.log.durable;
-    const details = h('details', {
-      open,
-      ontoggle: open ? null : (ev) => {
-        const d = ev.currentTarget;
-        if (d.open && d.childElementCount === 1) d.append(images(e));
+    const beforeHidden = askedKey !== undefined && e.key === askedKey && e.lsn > m.entry;
+    // Keyed by what it shows and what opening it shows (its images).
+    return keyed(JSON.stringify([e.lsn, lsnText(e.lsn), e.op, e.key, e.lsn === t.lsn, open, pending, beforeHidden, e.before, e.after]), () => {
+      const details = h('details', {
+        open,
+        ontoggle: open ? null : (ev) => {
+          const d = ev.currentTarget;
+          if (d.open && d.childElementCount === 1) d.append(images(e));
+        },
       },
-    },
-    h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${lsnText(e.lsn)}`), ' ', h('span', { class: 'key', title: e.key }, e.key),
-      pending ? h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet') : null),
-    open ? images(e) : null);
-    return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
+      h('summary', {}, opBadge(e.op), h('span', { class: 'lsn' }, `LSN ${lsnText(e.lsn)}`), ' ', h('span', { class: 'key', title: e.key }, e.key),
+        pending ? h('span', { class: 'sync-tag', title: 'its log record is not on disk yet, so no consumer can have this event' }, ' not on disk yet') : null),
+      open ? images(e) : null);
+      return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
+    });
   });
   const spacer = (n, where) => spacerRow('li', n, where, STREAM_ROW_PX);
   el.classList.toggle('virtual', virtual);
   patch(el, items.length
-    ? h('ol', { class: 'events', 'aria-label': plural(total, 'change event') }, virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
+    ? list(h('ol', { class: 'events', 'aria-label': plural(total, 'change event') }), virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
     : h('p', { class: 'empty' }, 'No change events yet.'));
   scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
@@ -884,17 +900,23 @@ function stateTable(c, nav) {
     columns.push(c.config.group_by, 'count');
     if (hasSum) columns.push(`sum(${c.config.sum})`);
     if (hasList) columns.push('keys, in arrival order');
-    rows = entries.map(([g, v, , size]) => h('tr', { dataset: { group: g } }, cell(g), h('td', { class: 'num' }, v.count),
-      hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? cell(keysText(v.list, size)) : null));
+    rows = entries.map(([g, v, , size]) => {
+      const keys = hasList ? keysText(v.list, size) : null;
+      return keyed(JSON.stringify([virtual, g, v.count, hasSum, hasSum ? v.sum : null, hasList, keys]), () => h('tr', { dataset: { group: g } }, cell(g), h('td', { class: 'num' }, v.count),
+        hasSum ? h('td', { class: 'num' }, v.sum) : null, hasList ? cell(keys) : null));
+    });
   } else {
     if (multi) columns.push('field');
     columns.push(c.type === 'full_text' ? 'token' : multi ? 'value' : c.config.field, 'keys');
-    rows = entries.map(([term, keys, field, size]) => h('tr', {}, multi ? cell(field) : null, cell(term), cell(keysText(keys, size))));
+    rows = entries.map(([term, keys, field, size]) => {
+      const text = keysText(keys, size);
+      return keyed(JSON.stringify([virtual, multi, multi ? field : null, term, text]), () => h('tr', {}, multi ? cell(field) : null, cell(term), cell(text)));
+    });
   }
   const spacer = (n, where) => spacerRow('tr', n, where, STATE_ROW_PX);
   return h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
     h('thead', {}, h('tr', {}, columns.map((name) => h('th', { scope: 'col' }, name)))),
-    h('tbody', {}, virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
+    list(h('tbody'), virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
 }
 
 // The card's box that scrolls through the state (a virtual list when long).
@@ -1115,23 +1137,25 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
     else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
     else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
-    return h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}`, tabindex: '-1' },
-      h('header', {},
+    // The parts of a card that seldom change are keyed by what they show
+    // (their handlers use only the consumer's name and `actions`, the page's one set).
+    return list(h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}`, tabindex: '-1' }),
+      keyed(JSON.stringify(['header', c.name, c.type]), () => h('header', {},
         h('h3', {}, h('span', { class: 'swatch' }), h('span', { class: 'card-name' }, c.name)),
-        h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type)),
+        h('span', { class: 'type' }, TYPE_NAMES[c.type] ?? c.type))),
       direct ? h('p', { class: 'feed-tag', title: 'The application writes to it itself, after its write to the database (a dual write): no change stream feeds it, so a client that crashes between the two writes leaves it without that write, and two clients can apply their writes in different orders' },
         'fed by the application (dual write)') : null,
-      h('div', { class: 'config' }, pretty(c.config)),
+      keyed(JSON.stringify(['config', pretty(c.config)]), () => h('div', { class: 'config' }, pretty(c.config))),
       // A direct consumer reads no log: it has no offsets to commit.
-      direct ? h('div', { class: 'offsets', title: 'The application writes to it directly, so there is no position in the log to commit; what it was sent is kept at once' },
+      keyed(JSON.stringify(['offsets', direct, c.offsets, c.commit_every]), () => (direct ? h('div', { class: 'offsets', title: 'The application writes to it directly, so there is no position in the log to commit; what it was sent is kept at once' },
         'no offsets: it reads no log') : h('div', { class: `offsets offsets-${c.offsets}`, title: c.offsets === 'separate'
         ? 'Only the position is committed; the state lives in an external store and is not rolled back on a crash (Kafka auto-commit)'
         : 'State and position are committed together, atomically (a Kafka Streams or Flink checkpoint)' },
-      `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`),
-      h('div', { class: `apply apply-${c.apply}`, title: c.apply === 'upsert'
+      `offsets: ${c.offsets === 'separate' ? 'separate (position only)' : 'with state'} · commits every ${plural(c.commit_every, 'event')}`))),
+      keyed(JSON.stringify(['apply', c.apply, Boolean(x.store), c.apply === 'upsert' && !x.store ? c.state_store_rows : null]), () => h('div', { class: `apply apply-${c.apply}`, title: c.apply === 'upsert'
         ? 'Keeps its own copy of the last row it applied for each key (a state store, like a Kafka Streams KTable) and subtracts that copy instead of the event\'s before image: right after compaction and after redelivery, at the cost of memory'
         : 'Applies each change event as a delta: removes what the before image contributed, adds what the after image contributes. Right only if it sees every event exactly once' },
-      c.apply === 'upsert' ? [`apply: upsert · `, x.store ? masked('state store: ', 'state-store') : h('span', { class: 'state-store' }, `state store: ${plural(c.state_store_rows, 'row')}`)] : 'apply: delta'),
+      c.apply === 'upsert' ? [`apply: upsert · `, x.store ? masked('state store: ', 'state-store') : h('span', { class: 'state-store' }, `state store: ${plural(c.state_store_rows, 'row')}`)] : 'apply: delta')),
       h('div', { class: 'position-line' },
         x.position ? masked('position ', 'position') : h('span', { class: 'position' }, `position ${lsnText(c.position)}`),
         x.committed ? masked('committed ', 'committed') : h('span', { class: 'committed' }, `committed ${lsnText(c.committed)}`),
@@ -1143,13 +1167,13 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('strong', {}, 'Out of range'), ` (Kafka's OFFSET_OUT_OF_RANGE; a PostgreSQL slot whose wal_status is lost): the change event it needed next (the first after LSN ${lsnText(c.position)}) was removed by a truncation, and the log now starts at LSN ${lsnText(state.log.start)}. Flush and step are refused. `,
         h('strong', {}, 'Rebuild'), ' it, from a snapshot of storage, to bring it back.') : null,
       h('p', { class: 'cost' }, costLine(c), c.redelivered ? ` ${plural(c.redelivered, 'change event was', 'change events were')} delivered a second time after a crash.` : ''),
-      h('div', { class: 'card-buttons' },
+      keyed(JSON.stringify(['buttons', c.name, caughtUp || cannotTake, why, !x.committed && c.committed === c.position, (lost || c.ahead) && !down, down]), () => h('div', { class: 'card-buttons' },
         h('button', { type: 'button', dataset: { action: 'step' }, onclick: () => actions.step(c.name), disabled: caughtUp || cannotTake, title: why ?? 'Process exactly one pending change event' }, 'Step 1 event'),
         h('button', { type: 'button', dataset: { action: 'flush' }, onclick: () => actions.flush(c.name), disabled: caughtUp || cannotTake, title: why ?? 'Process every pending change event' }, 'Flush'),
         h('button', { type: 'button', dataset: { action: 'commit' }, onclick: () => actions.commit(c.name), disabled: !x.committed && c.committed === c.position, title: 'Save the position now (a Kafka offset commit)' }, 'Commit'),
         h('button', { type: 'button', dataset: { action: 'crash' }, onclick: () => actions.crash(c.name), title: 'The consumer crashes and restarts from its committed position' }, 'Crash consumer'),
         h('button', { type: 'button', class: (lost || c.ahead) && !down ? 'primary' : null, dataset: { action: 'rebuild' }, onclick: () => actions.rebuild(c.name), disabled: down, title: down ? 'The database is down: recover first' : 'Discard the state and re-derive it from a snapshot of storage' }, 'Rebuild'),
-        h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove')),
+        h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => actions.remove(c.name) }, 'Remove'))),
       h('form', { class: 'query', onsubmit: (ev) => {
         ev.preventDefault();
         // The form on the page (the one built here may have been patched in).
