@@ -20,7 +20,7 @@
 // give the same lags: the engine is deterministic). Steps never drawn (an
 // import lands on its last step; a jump skips the steps between) are gaps,
 // and the panel says how many steps are recorded.
-import { h, fill } from './dom.js';
+import { h, patch, keyed, list } from './dom.js';
 import { concealed, masked, colourOf } from './render.js';
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
@@ -33,7 +33,9 @@ const series = new WeakMap();
 
 function seriesOf(history) {
   let s = series.get(history);
-  if (!s) series.set(history, s = { points: [], version: 0, cache: null });
+  // `recorded`: the step indexes that have points, so that the chart visits
+  // only those (not every index of a sparse array as long as the history).
+  if (!s) series.set(history, s = { points: [], recorded: new Set(), version: 0, cache: null });
   return s;
 }
 
@@ -53,6 +55,7 @@ export function recordLags(history, view) {
   for (let p = prev, depth = 1; p; p = p.prev, depth++) if (depth >= 3) p.prev = null;
   if (prev?.step === step) prev = prev.prev;
   s.points[i] = { step, lags, prev };
+  s.recorded.add(i);
   s.version++;
 }
 
@@ -77,8 +80,10 @@ function chartData(history) {
   const columns = Math.ceil((n + 1) / width);
   const byName = new Map();
   let recorded = 0;
-  // Only the points recorded (a sparse array's forEach skips the holes).
-  s.points.forEach((first, i) => {
+  // Only the points recorded (each column is the largest of its points,
+  // whatever order they are visited in).
+  s.recorded.forEach((i) => {
+    const first = s.points[i];
     const p = i > n ? null : first.step === stepAt(history, i) ? first : pointAt(s, history, i);
     if (!p) return;
     recorded++;
@@ -103,17 +108,18 @@ function svg(tag, attrs = {}) {
 
 // One consumer's lag over the steps: a line (broken where steps were not
 // recorded) scaled to its own largest lag, with the current step marked.
+// Keyed by what it draws: the chart of a step in the same column as the
+// last one is the same chart, and the page keeps it.
 function lagChart(name, data, cursor, now) {
   const cols = data.byName.get(name) ?? new Array(data.columns).fill(null);
   const max = Math.max(1, ...cols.filter((v) => v !== null));
   const x = (col) => (data.columns === 1 ? CHART_W / 2 : (col / (data.columns - 1)) * (CHART_W - 4) + 2);
   const y = (lag) => CHART_H - 3 - (lag / max) * (CHART_H - 6);
-  const chart = svg('svg', { class: 'lag-chart', width: CHART_W, height: CHART_H, viewBox: `0 0 ${CHART_W} ${CHART_H}`, 'aria-hidden': 'true' });
-  chart.append(svg('line', { class: 'axis', x1: 0, y1: CHART_H - 2.5, x2: CHART_W, y2: CHART_H - 2.5 }));
+  // Each run of recorded columns: a dot (one point) or a polyline.
+  const runs = [];
   let run = [];
   const flush = () => {
-    if (run.length === 1) chart.append(svg('circle', { class: 'dot', cx: run[0][0], cy: run[0][1], r: 1.8 }));
-    else if (run.length > 1) chart.append(svg('polyline', { class: 'line', points: run.map((p) => p.join(',')).join(' ') }));
+    if (run.length) runs.push(run);
     run = [];
   };
   cols.forEach((v, col) => {
@@ -122,13 +128,23 @@ function lagChart(name, data, cursor, now) {
   });
   flush();
   const cx = x(Math.floor(cursor / data.width)).toFixed(1);
-  chart.append(svg('line', { class: 'cursor', x1: cx, y1: 0, x2: cx, y2: CHART_H }));
   const known = cols.filter((v) => v !== null);
   const peak = known.length ? Math.max(...known) : null;
   const words = peak === null ? 'no steps recorded yet'
     : `largest ${plural(peak, 'event')} over the recorded steps; now ${plural(now, 'event')}`;
-  return h('span', { class: 'lag-chart-box', role: 'img', 'aria-label': `${name}'s lag over the steps: ${words}`, title: `lag over steps 0 to ${data.steps} (scale 0 to ${max})` },
-    chart, h('span', { class: 'lag-peak' }, peak === null ? '' : `max ${peak}`));
+  const label = `${name}'s lag over the steps: ${words}`;
+  const title = `lag over steps 0 to ${data.steps} (scale 0 to ${max})`;
+  return keyed(JSON.stringify([runs, cx, label, title, peak]), () => {
+    const chart = svg('svg', { class: 'lag-chart', width: CHART_W, height: CHART_H, viewBox: `0 0 ${CHART_W} ${CHART_H}`, 'aria-hidden': 'true' });
+    chart.append(svg('line', { class: 'axis', x1: 0, y1: CHART_H - 2.5, x2: CHART_W, y2: CHART_H - 2.5 }));
+    for (const r of runs) {
+      if (r.length === 1) chart.append(svg('circle', { class: 'dot', cx: r[0][0], cy: r[0][1], r: 1.8 }));
+      else chart.append(svg('polyline', { class: 'line', points: r.map((p) => p.join(',')).join(' ') }));
+    }
+    chart.append(svg('line', { class: 'cursor', x1: cx, y1: 0, x2: cx, y2: CHART_H }));
+    return h('span', { class: 'lag-chart-box', role: 'img', 'aria-label': label, title },
+      chart, h('span', { class: 'lag-peak' }, peak === null ? '' : `max ${peak}`));
+  });
 }
 
 // ---------------------------------------------------------------- lag in bytes
@@ -250,13 +266,14 @@ export function renderOperator(el, view, history) {
       h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? masked() : String(c.lag)),
       h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' } }, direct ? '—' : hideLag ? masked() : b === null || b === undefined ? '—' : `${b.toLocaleString('en')} B`),
       h('td', { class: `op-status status-${cls}`, dataset: { label: 'status' } }, hideStatus ? masked() : h('span', { title }, text)),
-      h('td', { class: 'op-chart', dataset: { label: 'lag over the steps' } }, hideLag ? masked() : lagChart(c.name, data, history.cursor, c.lag)));
+      list(h('td', { class: 'op-chart', dataset: { label: 'lag over the steps' } }), hideLag ? masked() : lagChart(c.name, data, history.cursor, c.lag)));
   });
   const steps = data.steps + 1;
-  fill(el,
+  // Patched, not replaced: only the figures that changed are laid out again.
+  patch(el,
     view.consumers.length ? h('div', { class: 'op-scroll', tabindex: '0', role: 'region', 'aria-label': 'Consumer group table (scrolls sideways)' },
-      h('table', { class: 'op-table', id: 'op-table' },
-        h('thead', {}, h('tr', {},
+      list(h('table', { class: 'op-table', id: 'op-table' }),
+        keyed('thead', () => h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, 'consumer'),
           h('th', { scope: 'col', title: 'The last LSN it processed (Kafka: current offset − 1)' }, 'position'),
           h('th', { scope: 'col', title: 'The position it last saved; a crash restarts it there' }, 'committed'),
@@ -264,7 +281,7 @@ export function renderOperator(el, view, history) {
           h('th', { scope: 'col', title: 'Durable change events after its position' }, 'lag (events)'),
           h('th', { scope: 'col', title: 'Bytes of durable log records after its position (PostgreSQL: replay lag in bytes)' }, 'lag (bytes)'),
           h('th', { scope: 'col' }, 'status'),
-          h('th', { scope: 'col', title: 'Its lag at each step of the session, as the page drew it' }, 'lag over the steps'))),
+          h('th', { scope: 'col', title: 'Its lag at each step of the session, as the page drew it' }, 'lag over the steps')))),
         h('tbody', {}, rows)))
       : h('p', { class: 'hint' }, 'No consumers yet.'),
     view.consumers.length ? h('p', { class: 'hint op-recorded', id: 'op-recorded' },
