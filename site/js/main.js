@@ -880,6 +880,7 @@ function counts() {
   const box = document.querySelector('.state-scroll');
   const stateRows = fit(box ? tall(box) : 360, STATE_ROW_PX, 5, STATE_ROWS);
   return {
+    totals,
     wal: (totals.wal ?? 0) > LOG_WINDOW ? fit(log.clientWidth || 1200, cell + 3, 2, LOG_WINDOW) : LOG_WINDOW,
     events: (totals.events ?? 0) > STREAM_WINDOW ? fit(tall($('stream')), STREAM_ROW_PX, 5, STREAM_WINDOW) : STREAM_WINDOW,
     storage: (totals.storage ?? 0) > STORAGE_ROWS ? fit(tall($('storage')), STORAGE_ROW_PX, 5, STORAGE_ROWS) : STORAGE_ROWS,
@@ -902,9 +903,10 @@ function viewRequest() {
     const t = touched(history.current());
     if (t.lsn !== null) {
       const where = locate(t.lsn);
-      const v = history.view({ wal: walWindow({ count: 0 }), events: { count: 0 }, storage: { count: 0 } });
-      if (where.wal < v.wal.total - n.wal) win.wal = Math.max(0, where.wal - Math.floor(n.wal / 3));
-      if (where.event < v.events.total - n.events) win.events = Math.max(0, where.event - Math.floor(n.events / 3));
+      // The lengths of the log and the stream at the cursor (counts() asked the engine).
+      const total = { wal: n.totals.wal ?? 0, events: n.totals.events ?? 0 };
+      if (where.wal < total.wal - n.wal) win.wal = Math.max(0, where.wal - Math.floor(n.wal / 3));
+      if (where.event < total.events - n.events) win.events = Math.max(0, where.event - Math.floor(n.events / 3));
     }
   }
   const req = {
