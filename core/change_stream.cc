@@ -31,7 +31,7 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
   if (info.op != LogOp::kPut) return nullptr;
   LogEntry entry;
   if (!wal_->ReadVerified(info, &entry)) return nullptr;
-  DocRef doc = MakeDoc(std::move(entry.value));
+  DocRef doc = MakeDoc(entry.value);
   Cache(record, doc);
   return doc;
 }

@@ -40,7 +40,7 @@ std::optional<std::string> IndexTerm(const Json& value) {
   return std::nullopt;
 }
 
-std::vector<std::string> Tokenize(const std::string& text) {
+std::vector<std::string> Tokenize(std::string_view text) {
   std::vector<std::string> tokens;
   AppendTokens(text, &tokens);
   std::sort(tokens.begin(), tokens.end());
@@ -48,7 +48,7 @@ std::vector<std::string> Tokenize(const std::string& text) {
   return tokens;
 }
 
-void AppendTokens(const std::string& text, std::vector<std::string>* tokens) {
+void AppendTokens(std::string_view text, std::vector<std::string>* tokens) {
   auto in_token = [](unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            c >= 0x80;
@@ -61,7 +61,7 @@ void AppendTokens(const std::string& text, std::vector<std::string>* tokens) {
     while (i < n && in_token(static_cast<unsigned char>(text[i]))) ++i;
     if (i == start) break;
     // Each run is copied once, then lower-cased in place.
-    std::string& token = tokens->emplace_back(text, start, i - start);
+    std::string& token = tokens->emplace_back(text.substr(start, i - start));
     for (char& c : token) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
@@ -238,21 +238,21 @@ class SecondaryIndex final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Document& doc) override {
+  void Add(const std::string& key, const Doc& doc) override {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       if (auto term = TermOf(doc, fields_[i])) AddPosting(&postings_[i], *term, key);
     }
   }
-  void Remove(const std::string& key, const Document& doc) override {
+  void Remove(const std::string& key, const Doc& doc) override {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       if (auto term = TermOf(doc, fields_[i])) RemovePosting(&postings_[i], *term, key);
     }
   }
 
  private:
-  static std::optional<std::string> TermOf(const Document& doc, const std::string& field) {
-    auto it = doc.find(field);
-    return it == doc.end() ? std::nullopt : IndexTerm(*it);
+  static std::optional<std::string> TermOf(const Doc& doc, const std::string& field) {
+    DocValue value;
+    return doc.Find(field, &value) ? IndexTerm(value) : std::nullopt;
   }
   std::string FieldList() const {
     std::string list;
@@ -325,8 +325,8 @@ class MaterializedView final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Document& doc) override { Change(key, doc, +1, true); }
-  void Remove(const std::string& key, const Document& doc) override {
+  void Add(const std::string& key, const Doc& doc) override { Change(key, doc, +1, true); }
+  void Remove(const std::string& key, const Doc& doc) override {
     Change(key, doc, -1, true);
   }
 
@@ -342,9 +342,9 @@ class MaterializedView final : public DerivedSystem {
     std::vector<std::string> keys;  // list: in arrival order
   };
 
-  std::optional<std::string> GroupOf(const Document& doc) const {
-    auto it = doc.find(group_by_);
-    return it == doc.end() ? std::nullopt : IndexTerm(*it);
+  std::optional<std::string> GroupOf(const Doc& doc) const {
+    DocValue value;
+    return doc.Find(group_by_, &value) ? IndexTerm(value) : std::nullopt;
   }
 
   static bool IsExactInteger(const Json& v) {
@@ -355,7 +355,7 @@ class MaterializedView final : public DerivedSystem {
     return false;
   }
 
-  void Change(const std::string& key, const Document& doc, int sign, bool touch_list) {
+  void Change(const std::string& key, const Doc& doc, int sign, bool touch_list) {
     auto term = GroupOf(doc);
     if (!term) return;
     Group& group = groups_[*term];
@@ -369,12 +369,15 @@ class MaterializedView final : public DerivedSystem {
       }
     }
     if (sum_) {
-      auto v = doc.find(*sum_);
-      if (v != doc.end() && v->is_number()) {
-        if (IsExactInteger(*v)) {
-          group.integer_sum += sign * static_cast<Int128>(v->get<std::int64_t>());
+      DocValue value;
+      std::int64_t integer;
+      if (doc.Find(*sum_, &value) && value.is_number()) {
+        if (value.Integer(&integer)) {
+          group.integer_sum += sign * static_cast<Int128>(integer);
+        } else if (const Json v = value.ToJson(); IsExactInteger(v)) {
+          group.integer_sum += sign * static_cast<Int128>(v.get<std::int64_t>());
         } else {
-          group.fractional_sum += sign * v->get<double>();
+          group.fractional_sum += sign * v.get<double>();
           group.fractional_terms += sign;
           if (group.fractional_terms == 0) group.fractional_sum = 0;
         }
@@ -456,28 +459,34 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Document& doc) override {
+  void Add(const std::string& key, const Doc& doc) override {
     for (const auto& token : TokensOf(doc)) AddPosting(&postings_, token, key);
   }
-  void Remove(const std::string& key, const Document& doc) override {
+  void Remove(const std::string& key, const Doc& doc) override {
     for (const auto& token : TokensOf(doc)) RemovePosting(&postings_, token, key);
   }
 
  private:
   // The document's tokens, sorted and unique, in a vector reused from one
   // document to the next (valid until the next call).
-  const std::vector<std::string>& TokensOf(const Document& doc) {
+  const std::vector<std::string>& TokensOf(const Doc& doc) {
     std::vector<std::string>& tokens = scratch_;
     tokens.clear();
-    auto add = [&tokens](const Json& v) {
-      if (v.is_string()) AppendTokens(v.get_ref<const std::string&>(), &tokens);
+    // A string without escapes is tokenized where it lies in the text.
+    auto add = [&tokens](const DocValue& v) {
+      std::string_view plain;
+      if (v.PlainString(&plain)) {
+        AppendTokens(plain, &tokens);
+      } else if (v.is_string()) {
+        AppendTokens(v.String(), &tokens);
+      }
     };
     if (fields_.empty()) {
-      for (const auto& [name, value] : doc.items()) add(value);
+      doc.ForEachField([&add](std::string_view, const DocValue& value) { add(value); });
     } else {
+      DocValue value;
       for (const auto& f : fields_) {
-        auto it = doc.find(f);
-        if (it != doc.end()) add(*it);
+        if (doc.Find(f, &value)) add(value);
       }
     }
     std::sort(tokens.begin(), tokens.end());

@@ -67,8 +67,8 @@ class DerivedSystem {
   // (if any) and adds the `after` document's (if any). Cannot fail: documents
   // were validated when they were written.
   virtual void Apply(const ChangeEvent& event);
-  virtual void Add(const std::string& key, const Document& doc) = 0;
-  virtual void Remove(const std::string& key, const Document& doc) = 0;
+  virtual void Add(const std::string& key, const Doc& doc) = 0;
+  virtual void Remove(const std::string& key, const Doc& doc) = 0;
 
  private:
   bool upsert_ = false;
@@ -85,13 +85,14 @@ Status CreateDerivedSystem(const std::string& type, const Json& config,
 
 // The text a JSON value is indexed and grouped under: a string as itself,
 // a number or boolean as its JSON text; nullopt for null, arrays and objects.
+// (IndexTerm(const DocValue&), core/doc.h, is the same for a stored field.)
 std::optional<std::string> IndexTerm(const Json& value);
 
 // Full-text tokens of `text`: maximal runs of ASCII letters, digits and bytes
 // >= 0x80, ASCII letters lowercased. Sorted and unique.
-std::vector<std::string> Tokenize(const std::string& text);
+std::vector<std::string> Tokenize(std::string_view text);
 // Appends the tokens of `text` as they occur (repeats included, unsorted).
-void AppendTokens(const std::string& text, std::vector<std::string>* tokens);
+void AppendTokens(std::string_view text, std::vector<std::string>* tokens);
 
 }  // namespace unbundled
 

@@ -60,9 +60,9 @@ Status Engine::CheckFault(const WriteOptions& options, std::size_t record_size) 
   return Status::OK();
 }
 
-Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
-                     const std::string& value_json, const WriteOptions& options,
+Status Engine::Write(LogOp op, const std::string& key, DocRef doc, const WriteOptions& options,
                      WriteResult* result) {
+  const std::string_view value_json = doc ? doc->text() : std::string_view();
   Status s = CheckFault(options, log::RecordSize(key, value_json, options.request_id));
   if (!s.ok()) return s;
   // The key's previous record is the new one's `prev`: the event's "before"
@@ -111,11 +111,6 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc,
 
 Status Engine::Put(const std::string& key, const Document& value, const WriteOptions& options,
                    WriteResult* result) {
-  return Put(key, Document(value), options, result);
-}
-
-Status Engine::Put(const std::string& key, Document&& value, const WriteOptions& options,
-                   WriteResult* result) {
   if (down_) return DatabaseDown();
   Status s = ValidateKey(key, "key");
   std::string value_json;
@@ -124,7 +119,7 @@ Status Engine::Put(const std::string& key, Document&& value, const WriteOptions&
   *result = WriteResult();
   bool duplicate = false;
   if (!(s = CheckRequest(options, result, &duplicate)).ok() || duplicate) return s;
-  return Write(LogOp::kPut, key, MakeDoc(std::move(value)), value_json, options, result);
+  return Write(LogOp::kPut, key, MakeDocFromText(value_json), options, result);
 }
 
 Status Engine::Insert(const std::string& prefix, const Document& value,
@@ -139,7 +134,7 @@ Status Engine::Insert(const std::string& prefix, const Document& value,
   bool duplicate = false;
   if (!(s = CheckRequest(options, &r, &duplicate)).ok()) return s;
   if (!duplicate) {
-    s = Write(LogOp::kPut, key, MakeDoc(Document(value)), value_json, options, &r);
+    s = Write(LogOp::kPut, key, MakeDocFromText(value_json), options, &r);
     if (!s.ok()) return s;
   }
   *result = std::move(r);
@@ -243,7 +238,7 @@ Status Engine::Delete(const std::string& key, const WriteOptions& options, Write
     result->acknowledged = true;
     return Status::OK();
   }
-  return Write(LogOp::kDelete, key, nullptr, "", options, result);
+  return Write(LogOp::kDelete, key, nullptr, options, result);
 }
 
 Status Engine::Delete(const std::string& key, bool* deleted, ChangeEvent* event) {
@@ -255,7 +250,7 @@ Status Engine::Delete(const std::string& key, bool* deleted, ChangeEvent* event)
   return s;
 }
 
-Status Engine::Get(const std::string& key, const Document** value) const {
+Status Engine::Get(const std::string& key, const Doc** value) const {
   if (down_) return DatabaseDown();
   Status s = ValidateKey(key, "key");
   if (!s.ok()) return s;
@@ -475,20 +470,20 @@ Status Engine::QueryFetch(const std::string& consumer, const Json& query, Json* 
   const auto term = IndexTerm(query["value"]);
   *result = Json::array();
   for (const auto& key : keys) {
-    const Document* doc = storage_.Get(key.get<std::string>());
+    const Doc* doc = storage_.Get(key.get<std::string>());
     bool stale = doc == nullptr;
     if (doc != nullptr) {
-      auto it = doc->find(field);
-      stale = it == doc->end() || IndexTerm(*it) != term;
+      DocValue value;
+      stale = !doc->Find(field, &value) || IndexTerm(value) != term;
     }
-    result->push_back({{"key", key}, {"value", doc == nullptr ? Json(nullptr) : *doc},
+    result->push_back({{"key", key}, {"value", doc == nullptr ? Json(nullptr) : doc->ToJson()},
                        {"stale", stale}});
   }
   return Status::OK();
 }
 
 Status Engine::Scan(const std::string& prefix, std::size_t limit,
-                    std::vector<std::pair<std::string, const Document*>>* rows, bool* more) const {
+                    std::vector<std::pair<std::string, const Doc*>>* rows, bool* more) const {
   if (down_) return DatabaseDown();
   rows->clear();
   *more = false;
@@ -566,7 +561,7 @@ std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImag
       present.erase(old);
     }
     if (image != nullptr && entry.lsn <= image->lsn) continue;
-    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(std::move(entry.value)) : nullptr;
+    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(entry.value) : nullptr;
     storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
     ++replayed;
   }

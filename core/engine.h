@@ -197,9 +197,6 @@ class Engine {
   Status Put(const std::string& key, const Document& value, const WriteOptions& options,
              WriteResult* result);
   Status Put(const std::string& key, const Document& value, ChangeEvent* event);
-  // The same, taking the caller's document instead of copying it.
-  Status Put(const std::string& key, Document&& value, const WriteOptions& options,
-             WriteResult* result);
 
   // Deletes a present key (log entry, storage, "d" event). Deleting an
   // absent key writes nothing (result->written = false); a fault then is
@@ -226,8 +223,8 @@ class Engine {
   std::size_t PendingDirectCount() const;
 
   // The stored document or nullptr (refused while down).
-  Status Get(const std::string& key, const Document** value) const;
-  const Document* Get(const std::string& key) const { return storage_.Get(key); }
+  Status Get(const std::string& key, const Doc** value) const;
+  const Doc* Get(const std::string& key) const { return storage_.Get(key); }
 
   // Every consumer processes all of its pending events in LSN order, up to
   // the durable LSN. Consumers that cannot take events (ahead of the log) are
@@ -276,7 +273,7 @@ class Engine {
   // Up to `limit` stored rows whose key starts with `prefix`, in key order;
   // *more says whether there were further matches. Refused while down.
   Status Scan(const std::string& prefix, std::size_t limit,
-              std::vector<std::pair<std::string, const Document*>>* rows, bool* more) const;
+              std::vector<std::pair<std::string, const Doc*>>* rows, bool* more) const;
 
   // Discards storage and replays the log file into it: storage is only a
   // view of the log. Refused (changing nothing) if the file holds a record
@@ -383,8 +380,10 @@ class Engine {
 
  private:
   Consumer* FindMutable(const std::string& name);
-  Status Write(LogOp op, const std::string& key, DocRef doc, const std::string& value_json,
-               const WriteOptions& options, WriteResult* result);
+  // Writes a put of `doc` (its text is the record's value) or, with doc
+  // null, a delete.
+  Status Write(LogOp op, const std::string& key, DocRef doc, const WriteOptions& options,
+               WriteResult* result);
   // Checks a write's request id and dual-write options; *duplicate is set
   // when dedupe answers it with an earlier write's result (filled in).
   Status CheckRequest(const WriteOptions& options, WriteResult* result, bool* duplicate) const;

@@ -24,7 +24,7 @@ std::size_t RecordSize(std::string_view key, std::string_view value_json,
          kKeyLengthSize + key.size() + value_json.size();
 }
 
-std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, const std::string& value_json,
+std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, std::string_view value_json,
                          const std::string& request_id) {
   const bool put = op == LogOp::kPut;
   const bool with_id = !request_id.empty();

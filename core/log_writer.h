@@ -17,7 +17,7 @@ namespace log {
 // the document (ignored for a delete). `request_id`, when not empty, makes
 // it a type 3 or 4 record (put or delete with request id); empty, a type 1
 // or 2. Key, value and request id were validated already.
-std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, const std::string& value_json,
+std::string EncodeRecord(LogOp op, Lsn lsn, const std::string& key, std::string_view value_json,
                          const std::string& request_id = "");
 
 // The size in bytes of the record EncodeRecord writes for this key, value

@@ -723,9 +723,9 @@ Status Simulator::DoGet(const Json& step, Json* result) {
   std::string key;
   Status s;
   if (!(s = GetString(step, "key", &key)).ok()) return s;
-  const Document* value = nullptr;
+  const Doc* value = nullptr;
   if (!(s = engine_.Get(key, &value)).ok()) return s;
-  (*result)["value"] = value == nullptr ? Json(nullptr) : *value;
+  (*result)["value"] = value == nullptr ? Json(nullptr) : value->ToJson();
   return Status::OK();
 }
 
@@ -742,11 +742,11 @@ Status Simulator::DoScan(const Json& step, Json* result) {
     if (!(s = GetCount(step, "limit", kMaxScanLimit, &limit)).ok()) return s;
     if (limit == 0) return Status::Invalid("limit", "must be at least 1");
   }
-  std::vector<std::pair<std::string, const Document*>> rows;
+  std::vector<std::pair<std::string, const Doc*>> rows;
   bool more = false;
   if (!(s = engine_.Scan(prefix, static_cast<std::size_t>(limit), &rows, &more)).ok()) return s;
   Json out = Json::array();
-  for (const auto& [key, value] : rows) out.push_back({{"key", key}, {"value", *value}});
+  for (const auto& [key, value] : rows) out.push_back({{"key", key}, {"value", value->ToJson()}});
   (*result)["rows"] = std::move(out);
   (*result)["more"] = more;
   (*result)["lsn"] = engine_.storage().lsn();
@@ -1323,10 +1323,10 @@ Status Simulator::Observe(const std::string& ask, const Json& step, Json* actual
   if (ask == "value") {
     std::string key;
     if (!(s = GetString(step, "key", &key)).ok()) return s;
-    const Document* value = nullptr;
+    const Doc* value = nullptr;
     if (!(s = engine_.Get(key, &value)).ok()) return s;
     *subject = "storage's value of '" + key + "'";
-    *actual = value == nullptr ? Json(nullptr) : *value;
+    *actual = value == nullptr ? Json(nullptr) : value->ToJson();
     return Status::OK();
   }
   if (ask == "entry" || ask == "event") {
@@ -1597,7 +1597,7 @@ Json Simulator::State() const {
     storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
   } else {
     Json data = Json::object();
-    for (const auto& [key, row] : engine_.storage().rows()) data[key] = *row.doc;
+    for (const auto& [key, row] : engine_.storage().rows()) data[key] = row.doc->ToJson();
     storage = {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}, {"lost", false}};
   }
   Json events = Json::array();
@@ -1714,7 +1714,7 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
       } else {
         const RemovedEntry& e = it.value();
         Json j = {{"lsn", it.key()}, {"op", e.op == LogOp::kPut ? "put" : "delete"}, {"key", e.key}};
-        if (e.doc) j["value"] = *e.doc;
+        if (e.doc) j["value"] = e.doc->ToJson();
         j["removed"] = e.truncated ? "truncation" : "compaction";
         entries.push_back(std::move(j));
         ++k;
@@ -1784,7 +1784,7 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
     Json page = Json::array();
     auto it = rows.At(first + start);
     for (std::size_t n = 0; n < count; ++n, ++it) {
-      page.push_back({{"key", it.key()}, {"value", *it.value().doc}});
+      page.push_back({{"key", it.key()}, {"value", it.value().doc->ToJson()}});
     }
     storage_view = {{"lsn", engine_.storage().lsn()}, {"lost", false}, {"total", total},
                     {"start", start}, {"rows", std::move(page)}};

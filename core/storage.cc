@@ -22,7 +22,7 @@ void Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Ls
 
 std::map<std::string, Document> Storage::Contents() const {
   std::map<std::string, Document> contents;
-  for (const auto& [key, row] : rows_) contents.emplace(key, *row.doc);
+  for (const auto& [key, row] : rows_) contents.emplace(key, row.doc->ToJson());
   return contents;
 }
 

@@ -39,7 +39,7 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   // The stored document, or nullptr when the key is absent.
-  const Document* Get(const std::string& key) const {
+  const Doc* Get(const std::string& key) const {
     const StoredRow* row = Find(key);
     return row == nullptr ? nullptr : row->doc.get();
   }

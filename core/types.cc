@@ -21,8 +21,8 @@ Json ToJson(const ChangeEvent& event) {
   return {{"lsn", event.lsn},
           {"op", std::string(1, static_cast<char>(event.op))},
           {"key", event.key},
-          {"before", event.before ? *event.before : Json(nullptr)},
-          {"after", event.after ? *event.after : Json(nullptr)}};
+          {"before", event.before ? event.before->ToJson() : Json(nullptr)},
+          {"after", event.after ? event.after->ToJson() : Json(nullptr)}};
 }
 
 std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/doc.h"
 #include "core/limits.h"
 
 namespace unbundled {
@@ -20,11 +21,8 @@ using Json = nlohmann::json;
 // A document is a JSON object. Absent documents are JSON null.
 using Document = nlohmann::json;
 
-// An immutable document shared by everything that holds it (storage, the
-// change events built from the log, a consumer's state store): one copy of
-// each document, never copied once written. Null means absent.
-using DocRef = std::shared_ptr<const Document>;
-inline DocRef MakeDoc(Document doc) { return std::make_shared<const Document>(std::move(doc)); }
+// Stored documents (Doc, shared through DocRef) are kept as their compact
+// JSON text: core/doc.h.
 
 // Log sequence number. The first log entry has LSN 1; 0 means "nothing yet".
 using Lsn = std::uint64_t;

@@ -30,7 +30,7 @@ bool ParseRecoveryMode(const std::string& name, RecoveryMode* mode) {
   return false;
 }
 
-std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, const std::string& value_json,
+std::size_t WriteAheadLog::Append(LogOp op, const std::string& key, std::string_view value_json,
                                   std::uint32_t prev, const std::string& request_id) {
   RecordInfo info;
   info.lsn = NextLsn();

@@ -83,7 +83,7 @@ class WriteAheadLog {
   // the key's previous record; `request_id` the client's end-to-end request
   // id (empty: none, a type 1 or 2 record; else type 3 or 4). Returns the
   // new record's index.
-  std::size_t Append(LogOp op, const std::string& key, const std::string& value_json,
+  std::size_t Append(LogOp op, const std::string& key, std::string_view value_json,
                      std::uint32_t prev, const std::string& request_id = "");
   // Sets a record's `prev` (recovery rebuilds the links as it replays).
   void SetPrev(std::size_t index, std::uint32_t prev) { records_.mutable_at(index).prev = prev; }

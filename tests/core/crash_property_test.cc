@@ -105,7 +105,7 @@ class CrashRun {
         break;
       }
       default: {
-        const Document* value;
+        const Doc* value;
         ASSERT_TRUE(engine_.Get(key, &value).ok());
         break;
       }
