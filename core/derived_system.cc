@@ -467,8 +467,8 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  private:
-  // The document's tokens, sorted and unique, in a vector reused from one
-  // document to the next (valid until the next call).
+  // The document's tokens, each once (in no particular order), in a vector
+  // reused from one document to the next (valid until the next call).
   const std::vector<std::string>& TokensOf(const Doc& doc) {
     std::vector<std::string>& tokens = scratch_;
     tokens.clear();
@@ -489,10 +489,25 @@ class FullTextIndex final : public DerivedSystem {
         if (doc.Find(f, &value)) add(value);
       }
     }
-    std::sort(tokens.begin(), tokens.end());
-    tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+    if (tokens.size() <= kFewTokens) {
+      // A document's few tokens are made unique by comparing each with
+      // those kept before it, cheaper than sorting them.
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < tokens.size(); ++i) {
+        bool seen = false;
+        for (std::size_t j = 0; j < kept && !seen; ++j) seen = tokens[j] == tokens[i];
+        if (seen) continue;
+        if (kept != i) tokens[kept] = std::move(tokens[i]);
+        ++kept;
+      }
+      tokens.resize(kept);
+    } else {
+      std::sort(tokens.begin(), tokens.end());
+      tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+    }
     return tokens;
   }
+  static constexpr std::size_t kFewTokens = 8;
 
   std::vector<std::string> fields_;
   Postings postings_;

@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include <algorithm>
+#include <cassert>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -65,18 +66,24 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc, const WriteOp
   const std::string_view value_json = doc ? doc->text() : std::string_view();
   Status s = CheckFault(options, log::RecordSize(key, value_json, options.request_id));
   if (!s.ok()) return s;
+  // Storage takes the write first, in one search, handing back the row it
+  // replaces; the new record's index and LSN are the log's next ones.
+  const std::size_t index = wal_.records().size();
+  const Lsn lsn = wal_.NextLsn();
+  const DocRef after = doc;  // for the cache and the application's second write
+  StoredRow old;
+  const bool had = storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), lsn, &old);
   // The key's previous record is the new one's `prev`: the event's "before"
   // image, which is what a CDC connector reading a row-image log sees.
-  const StoredRow* old = storage_.Find(key);
-  const std::uint32_t prev = old != nullptr ? RecordOf(*old) : kNoRecord;
-  if (prev != kNoRecord) stream_.Cache(prev, old->doc);
+  const std::uint32_t prev = had ? RecordOf(old) : kNoRecord;
+  if (prev != kNoRecord) stream_.Cache(prev, old.doc);
   // Retention removed the record that wrote the old row: the event keeps
   // the row it replaces as its own before image.
-  if (old != nullptr && prev == kNoRecord) stream_.KeepBefore(wal_.NextLsn(), old->doc);
-  const std::size_t index = wal_.Append(op, key, value_json, prev, options.request_id);
-  if (doc) stream_.Cache(index, doc);
-  const PendingDirect second{wal_.head(), op, key, doc};
-  storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), wal_.head());
+  if (had && prev == kNoRecord) stream_.KeepBefore(lsn, old.doc);
+  if (after) stream_.Cache(index, after);
+  const std::size_t appended = wal_.Append(op, key, value_json, prev, options.request_id);
+  assert(appended == index && wal_.head() == lsn);
+  (void)appended;
   stream_.Append(index);
   result->written = true;
   result->lsn = wal_.head();
@@ -89,9 +96,11 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc, const WriteOp
       result->acknowledged = true;
       result->durable = commit_mode_ == CommitMode::kSync;
       // The application's second write, to the direct consumers.
-      if (options.direct == DualWrite::kNow) SendDirect(second, &result->direct_to);
+      if (options.direct == DualWrite::kNow) {
+        SendDirect({lsn, op, key, after}, &result->direct_to);
+      }
       if (options.direct == DualWrite::kLater) {
-        clients_[options.client].push_back(second);
+        clients_[options.client].push_back({lsn, op, key, after});
         result->direct_pending = true;
       }
       break;

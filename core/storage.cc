@@ -8,16 +8,25 @@ const StoredRow* Storage::Find(const std::string& key) const {
   return rows_.find(key);
 }
 
-void Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn) {
+bool Storage::Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn,
+                    StoredRow* old) {
+  bool had;
   if (doc) {
-    StoredRow& row = rows_[key];
+    bool inserted;
+    StoredRow& row = rows_.Upsert(key, &inserted);
+    had = !inserted;
+    if (had && old != nullptr) *old = std::move(row);
     row.doc = std::move(doc);
     row.record = record;
     row.lsn = lsn;
   } else {
+    const StoredRow* row = rows_.find(key);
+    had = row != nullptr;
+    if (had && old != nullptr) *old = *row;
     rows_.erase(key);
   }
   lsn_ = lsn;
+  return had;
 }
 
 std::map<std::string, Document> Storage::Contents() const {

@@ -47,7 +47,10 @@ class Storage {
 
   // Applies one log entry (record index `record`, LSN `lsn`): a put stores
   // `doc`, a delete (doc null) removes the key. Entries arrive in LSN order.
-  void Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn);
+  // True when the key was present; then *old (when not null) receives the
+  // row it had.
+  bool Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn,
+             StoredRow* old = nullptr);
 
   // Makes this storage a copy of `other`: O(1), the rows' tree and the
   // documents are shared, and copied only where either changes later.

@@ -153,6 +153,24 @@ TEST(FullText, UpdateReplacesTheOldDocumentsTokens) {
   EXPECT_EQ(fts->State(), Json::object());
 }
 
+// A token that repeats in a document is one posting, whether the document
+// has a few tokens or many (two ways of making them unique), and escaped
+// text is indexed as the text it stands for.
+TEST(FullText, RepeatedTokensAreOnePostingInShortAndLongTexts) {
+  auto fts = Make("full_text", Json::object());
+  fts->Process(Create("p1", {{"a", "Log log LOG"}, {"b", "log\nstream \"log\""}}));
+  std::string many;
+  for (int i = 0; i < 30; ++i) many += "w" + std::to_string(i % 12) + " ";
+  fts->Process(Create("p2", {{"text", many + "log"}}));
+  EXPECT_EQ(fts->State()["log"], Json::parse(R"(["p1","p2"])"));
+  EXPECT_EQ(fts->State()["stream"], Json::parse(R"(["p1"])"));
+  EXPECT_EQ(fts->State()["w11"], Json::parse(R"(["p2"])"));
+  EXPECT_EQ(fts->State().size(), 14u);  // log, stream, w0..w11
+  fts->Process(Delete("p2", {{"text", many + "log"}}));
+  fts->Process(Delete("p1", {{"a", "Log log LOG"}, {"b", "log\nstream \"log\""}}));
+  EXPECT_EQ(fts->State(), Json::object());
+}
+
 TEST(CreateDerivedSystem, ConfigErrorsNameTheField) {
   std::unique_ptr<DerivedSystem> s;
   EXPECT_EQ(CreateDerivedSystem("secondary_index", Json::object(), "consumer", &s).message(),
