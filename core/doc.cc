@@ -145,9 +145,12 @@ DocRef MakeDocFromText(std::string_view compact) {
 DocRef MakeDoc(const nlohmann::json& object) {
   assert(object.is_object());
   std::string text;
-  const bool ok = AppendCompactJson(object, &text);
-  assert(ok);
-  (void)ok;
+  if (!AppendCompactJson(object, &text)) {
+    // Not UTF-8 (values are validated before they are stored, so only a
+    // caller's mistake gets here): dump() with replacement characters
+    // still writes well-formed text, which the field readers rely on.
+    text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   return MakeDocFromText(text);
 }
 

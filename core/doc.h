@@ -135,9 +135,9 @@ class DocRef {
 // A document from the compact text AppendCompactJson wrote for an object
 // (the caller guarantees it: the field readers rely on that form).
 DocRef MakeDocFromText(std::string_view compact);
-// A document from a parsed JSON object (serialized here). An object that
-// cannot be serialized (a string that is not UTF-8) is a programming error:
-// values are validated before they are stored.
+// A document from a parsed JSON object (serialized here; a string that is
+// not UTF-8, which validation refuses before a put, is written with
+// replacement characters).
 DocRef MakeDoc(const nlohmann::json& object);
 
 // The term a value is indexed under: a string's content, a number's or a

@@ -24,6 +24,14 @@ TEST(Doc, TextIsTheCompactSerializationAndParsesBack) {
   EXPECT_EQ(MakeDoc(Json::object())->text(), "{}");
 }
 
+TEST(Doc, AStringThatIsNotUtf8IsWrittenWithReplacementCharacters) {
+  DocRef doc = MakeDoc({{"a", "x\xff"}, {"b", 1}});
+  EXPECT_EQ(doc->text(), "{\"a\":\"x\xef\xbf\xbd\",\"b\":1}");
+  DocValue v;
+  ASSERT_TRUE(doc->Find("b", &v));
+  EXPECT_EQ(v.raw(), "1");
+}
+
 TEST(Doc, FindReadsTopLevelFieldsOnly) {
   DocRef doc = MakeDoc({{"a", {{"city", "Oslo"}}}, {"city", "Lima"}, {"n", -12}});
   DocValue v;
