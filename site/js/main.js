@@ -5,7 +5,7 @@ import { History } from './history.js';
 import { h, fill } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, followLogDetail,
-  discardScrolls, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
+  discardScrolls, warmFonts, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -1980,12 +1980,14 @@ function wireControls() {
         return;
       }
       page.holdSave = false;
+      // Opened as a session of its own, beside the student's own work; a
+      // file with narration (notes, predictions) is played as a lesson
+      // (found here: a pass over every step, kept out of the drawing's task).
+      const lesson = narrated(scenario) ? customLesson(scenario) : null;
       // Drawn in a task of its own, not after the last slice of steps.
       await nextTask();
-      // Opened as a session of its own, beside the student's own work; a
-      // file with narration (notes, predictions) is played as a lesson.
       const opened = { from: 'file', name: file.name };
-      openSession(scenario, scenario.steps.length, narrated(scenario) ? customLesson(scenario) : null, loaded, opened);
+      openSession(scenario, scenario.steps.length, lesson, loaded, opened);
       const refusedText = unexpected.length ? `, ${plural(unexpected.length, 'step')} refused by the engine` : '';
       notice(`Imported “${scenario.title}” (${scenario.steps.length} steps${refusedText}).`);
       // For the browser tests' figures: from choosing the file to the
@@ -2094,8 +2096,10 @@ async function start() {
   const opened = await openFromLink() || (!page.embed && shownRecord().shown === 'opened' && await openOpened());
   if (!opened) await openOwn();
   // Then, when the page is idle, the engine's readers of outside text are
-  // made ready, so that a link pasted later is checked (and refused) fast.
+  // made ready, so that a link pasted later is checked (and refused) fast,
+  // and so are the fonts of a long session's first drawing.
   page.stopWarming = warmReaders(page.module);
+  (globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 50)))(warmFonts);
 }
 
 /**
