@@ -16,9 +16,31 @@ export function loadModule() {
     const inline = globalThis.document?.getElementById('offline-wasm');
     modulePromise = inline
       ? inlineWasm(inline).then((wasmBinary) => globalThis.createUnbundled({ wasmBinary }))
-      : globalThis.createUnbundled();
+      : compiledEarly().then((compiled) => (compiled ? instantiate(compiled) : globalThis.createUnbundled()));
   }
   return modulePromise;
+}
+
+/** The module file-hint.js compiled while the page was parsed, or null (not started, or it failed). */
+async function compiledEarly() {
+  try {
+    return (await globalThis.unbundledWasm) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Emscripten module over an already compiled WebAssembly.Module. */
+function instantiate(compiled) {
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  const ready = globalThis.createUnbundled({
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(compiled, imports).then((instance) => receiveInstance(instance, compiled), fail);
+      return {};
+    },
+  });
+  return Promise.race([ready, failed]);
 }
 
 async function inlineWasm(block) {
@@ -133,12 +155,12 @@ export function engineCheck(module, text, what) {
  * page's first link of 200 KB took 50-110 ms in the engine, and 5 ms once
  * optimized (headless Chromium). Four checks of a made-up 16 KB session,
  * each in its own idle moment (5-11 ms, so a link that comes meanwhile
- * waits little), from 300 ms after the page is drawn (its first moments
+ * waits little), from `after` ms after the page is drawn (its first moments
  * are left to it), get there before a link is pasted. Nothing of the page's state
  * is touched. Returns a function that stops what is left of it (a link
  * being read warms the readers itself).
  */
-export function warmReaders(module, rounds = 4) {
+export function warmReaders(module, rounds = 4, after = 300) {
   const steps = [{ op: 'add_consumer', consumer: { name: 'teams', type: 'materialized_view', group_by: 'team' } }];
   for (let i = 0; i < 100; i++) {
     steps.push(
@@ -161,7 +183,7 @@ export function warmReaders(module, rounds = 4) {
   let start = setTimeout(() => {
     start = null;
     round(rounds);
-  }, 300);
+  }, after);
   return () => {
     if (start !== null) clearTimeout(start);
     if (pending !== null) cancel(pending);

@@ -2066,6 +2066,10 @@ function wireControls() {
 // ---------------------------------------------------------------- start
 
 async function start() {
+  // Neither needs the engine: under way while it compiles.
+  const lessons = fetchJson('lessons/index.json');
+  lessons.catch(() => {});  // reported below, once the engine is loaded
+  if (new URLSearchParams(location.search).get('embed') !== '1') store.open();
   try {
     page.module = await loadModule();
   } catch (e) {
@@ -2083,7 +2087,7 @@ async function start() {
       'Open in the full simulator ↗'));
   }
   try {
-    page.lessons = await fetchJson('lessons/index.json');
+    page.lessons = await lessons;
   } catch (e) {
     notice(`The lessons could not be loaded: ${e.message}`, 'error');
   }
@@ -2098,7 +2102,12 @@ async function start() {
   // Then, when the page is idle, the engine's readers of outside text are
   // made ready, so that a link pasted later is checked (and refused) fast,
   // and so are the fonts of a long session's first drawing.
-  page.stopWarming = warmReaders(page.module);
+  // Not in the student's first moments: the readers' first round compiles
+  // them in one go (200 ms with the CPU throttled 4x), and a first click
+  // would wait for it. A slower machine's first moments last longer: 300 ms,
+  // or three times what drawing the session took if that is longer.
+  const drawing = performance.getEntriesByName('unbundled:render').at(-1)?.duration ?? 0;
+  page.stopWarming = warmReaders(page.module, 4, Math.max(300, 3 * drawing));
   (globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 50)))(warmFonts);
 }
 

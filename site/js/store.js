@@ -54,6 +54,11 @@ function database() {
   return dbPromise;
 }
 
+/** Starts opening the database, so that the first load() or save() need not wait for it. */
+export function open() {
+  database();
+}
+
 /** Runs fn(objectStore) in one transaction; resolves to its request's result once committed. */
 function run(db, mode, fn) {
   return new Promise((resolve, reject) => {
