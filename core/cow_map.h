@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/node_pool.h"
+
 namespace unbundled {
 
 // How a CowMap orders its keys, fast: each key's head (its first eight
@@ -185,7 +187,7 @@ class CowMap {
     }
 
     static Node* Make(bool leaf, std::size_t room) {
-      void* bytes = ::operator new(LayoutOf(leaf, room).bytes);
+      void* bytes = node_pool::Allocate(LayoutOf(leaf, room).bytes);
       Node* node = new (bytes) Node();
       node->leaf = leaf;
       node->room = static_cast<std::uint8_t>(room);
@@ -241,8 +243,9 @@ class CowMap {
     }
     static void Free(Node* node) {
       for (std::size_t s = 0; s < node->count; ++s) node->DestroySlot(s);
+      const std::size_t bytes = LayoutOf(node->leaf, node->room).bytes;
       node->~Node();
-      ::operator delete(node);
+      node_pool::Free(node, bytes);
     }
 
     unsigned char* Bytes() { return reinterpret_cast<unsigned char*>(this); }

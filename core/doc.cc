@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "core/json_writer.h"
+#include "core/node_pool.h"
 
 namespace unbundled {
 
@@ -128,15 +129,16 @@ std::ostream& operator<<(std::ostream& os, const DocRef& ref) {
 
 void DocRef::Release() {
   if (doc_ != nullptr && --doc_->refs_ == 0) {
+    const std::size_t bytes = sizeof(Doc) + doc_->size_;
     doc_->~Doc();
-    ::operator delete(static_cast<void*>(doc_));
+    node_pool::Free(doc_, bytes);
   }
   doc_ = nullptr;
 }
 
 DocRef MakeDocFromText(std::string_view compact) {
   assert(compact.size() >= 2 && compact.front() == '{' && compact.back() == '}');
-  void* memory = ::operator new(sizeof(Doc) + compact.size());
+  void* memory = node_pool::Allocate(sizeof(Doc) + compact.size());
   Doc* doc = new (memory) Doc(static_cast<std::uint32_t>(compact.size()));
   std::memcpy(static_cast<char*>(memory) + sizeof(Doc), compact.data(), compact.size());
   return DocRef(doc);
