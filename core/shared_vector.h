@@ -102,7 +102,7 @@ class SharedVector {
       return;
     }
     if (within == 0 && k == chunks_->size()) {
-      auto chunk = std::make_shared<Chunk>();
+      auto chunk = NewChunk(k);
       chunk->push_back(item);
       chunks_->push_back(std::move(chunk));
       ++size_;
@@ -122,6 +122,15 @@ class SharedVector {
   using Chunk = std::vector<T>;
   using Chunks = std::vector<std::shared_ptr<Chunk>>;
 
+  // A new chunk k. Past the first, an array is long: its chunk takes its
+  // full room at once instead of growing (and moving) twelve times on the
+  // way. The first grows as it fills, so that a short log holds little.
+  static std::shared_ptr<Chunk> NewChunk(std::size_t k) {
+    auto chunk = std::make_shared<Chunk>();
+    if (k > 0) chunk->reserve(kChunk);
+    return chunk;
+  }
+
   // Makes this copy the only holder of its list of chunks and of chunk k
   // (holding this copy's elements of it, and none past them; a new chunk
   // when k is the next one).
@@ -132,7 +141,7 @@ class SharedVector {
           chunks_->begin(), chunks_->begin() + static_cast<std::ptrdiff_t>(std::min(ours, chunks_->size())));
     }
     if (k == chunks_->size()) {
-      chunks_->push_back(std::make_shared<Chunk>());
+      chunks_->push_back(NewChunk(k));
       return *chunks_->back();
     }
     std::shared_ptr<Chunk>& chunk = (*chunks_)[k];
