@@ -1,7 +1,11 @@
 #include "core/user_json.h"
 
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/json_writer.h"
 
 namespace unbundled {
 
@@ -230,18 +234,31 @@ Status ParseUserJsonEach(const std::string& text, const std::string& field,
 
 // ---------------------------------------------------------------- the meter
 
-std::uint64_t SessionMeter::Cost(const Json& step) const {
-  if (!step.is_object()) return 0;
+namespace {
+
+// A step's op, or "" when it has none (compared as string_views: sizes
+// first, with no strlen; the meter runs at every step of an import).
+std::string_view OpOf(const Json& step) {
+  if (!step.is_object()) return {};
   auto op_it = step.find("op");
-  if (op_it == step.end() || !op_it->is_string()) return 0;
-  const std::string& op = op_it->get_ref<const std::string&>();
+  if (op_it == step.end() || !op_it->is_string()) return {};
+  return op_it->get_ref<const std::string&>();
+}
+
+}  // namespace
+
+std::uint64_t SessionMeter::Cost(const Json& step) const {
+  using namespace std::literals;
+  const std::string_view op = OpOf(step);
+  if (op.empty() || op == "put"sv || op == "flush"sv) return 0;
   // Every row written so far, each 1 + its bytes / 1 KiB.
   const std::uint64_t all_rows = rows_ + row_bytes_ / 1024;
-  if (op == "add_consumer" || op == "rebuild" || op == "replay_storage" || op == "recover" ||
-      op == "checkpoint" || op == "crash_consumer" || op == "truncate" || op == "compact") {
+  if (op == "add_consumer"sv || op == "rebuild"sv || op == "replay_storage"sv ||
+      op == "recover"sv || op == "checkpoint"sv || op == "crash_consumer"sv ||
+      op == "truncate"sv || op == "compact"sv) {
     return all_rows;
   }
-  if (op == "query") {
+  if (op == "query"sv) {
     auto as_of = step.find("as_of");
     auto fallback = step.find("fallback");
     if ((as_of != step.end() && *as_of == "storage") ||
@@ -250,7 +267,7 @@ std::uint64_t SessionMeter::Cost(const Json& step) const {
     }
     return 0;
   }
-  if (op == "verify") return all_rows;
+  if (op == "verify"sv) return all_rows;
   return 0;
 }
 
@@ -275,14 +292,22 @@ void SessionMeter::Charge(const Json& step) {
   const std::uint64_t cost = Cost(step);
   ++steps_;
   work_ += cost;
-  if (!step.is_object()) return;
-  auto op_it = step.find("op");
-  const std::string op = op_it != step.end() && op_it->is_string() ? op_it->get<std::string>() : "";
-  if (op == "put" || op == "insert") {
+  using namespace std::literals;
+  const std::string_view op = OpOf(step);
+  if (op == "put"sv || op == "insert"sv) {
     ++rows_;
     auto value = step.find("value");
-    if (value != step.end()) row_bytes_ += value->dump(-1, ' ', false, Json::error_handler_t::replace).size();
-  } else if (op == "put_random") {
+    if (value != step.end()) {
+      // Its compact JSON's bytes, written where the last value's were
+      // (dump() with replacement characters if it is not UTF-8).
+      thread_local std::string text;
+      text.clear();
+      if (!AppendCompactJson(*value, &text)) {
+        text = value->dump(-1, ' ', false, Json::error_handler_t::replace);
+      }
+      row_bytes_ += text.size();
+    }
+  } else if (op == "put_random"sv) {
     auto count = step.find("count");
     if (count != step.end() && count->is_number_integer() && count->get<std::int64_t>() > 0) {
       const auto n = static_cast<std::uint64_t>(count->get<std::int64_t>());
