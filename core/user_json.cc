@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_reader.h"
 #include "core/json_writer.h"
 
 namespace unbundled {
@@ -197,6 +198,9 @@ Status TooLong(const std::string& text, const std::string& what) {
 
 Status ParseUserJson(const std::string& text, const std::string& what, Json* out) {
   if (text.size() > kMaxJsonBytes) return TooLong(text, what);
+  // Plain JSON, the common case, is read fast; anything else (an error to
+  // explain included) by nlohmann's parser under the limits.
+  if (ReadPlainJson(text, out)) return Status::OK();
   Json parsed;
   LimitedSax<nlohmann::detail::json_sax_dom_parser<Json>> sax(what, parsed);
   if (!Json::sax_parse(text, &sax)) {
