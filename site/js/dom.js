@@ -179,6 +179,10 @@ function patchNode(o, n) {
     if (o.data !== n.data) o.data = n.data;
     return;
   }
+  // A field marked data-keep holds what the student types (a query): it
+  // keeps it while the new one is marked with the same name (the same
+  // consumer's field, with no value of its own to show).
+  const keep = n.dataset.keep !== undefined && o.dataset.keep === n.dataset.keep;
   for (const name of o.getAttributeNames()) if (!n.hasAttribute(name)) o.removeAttribute(name);
   for (const name of n.getAttributeNames()) {
     const v = n.getAttribute(name);
@@ -196,7 +200,7 @@ function patchNode(o, n) {
     patchChildren(o, [...n.childNodes]);
   }
   // Form state is a property, not an attribute: take the new one.
-  if (o.nodeName === 'INPUT' || o.nodeName === 'SELECT' || o.nodeName === 'TEXTAREA') {
+  if (!keep && (o.nodeName === 'INPUT' || o.nodeName === 'SELECT' || o.nodeName === 'TEXTAREA')) {
     if (o.value !== n.value) o.value = n.value;
     if (o.checked !== n.checked) o.checked = n.checked;
   }

@@ -1064,12 +1064,16 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const multi = c.type === 'secondary_index' && Array.isArray(c.config.fields);
     // An example from its state, unless its state is what is asked.
     const example = x.state ? undefined : c.rows.items[0]?.key;
-    const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`,
-                               placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
-    const fieldSelect = multi ? h('select', { name: 'field', 'aria-label': `Field of ${c.name} to ask about` },
-      c.config.fields.map((f) => h('option', { value: f }, f))) : null;
-    const fetchBox = c.type === 'secondary_index' ? h('input', { type: 'checkbox', name: 'fetch' }) : null;
     const askedNow = current?.step.op === 'query' && current.step.consumer === c.name && current.result.ok;
+    // What the student typed in the form stays through redraws (another
+    // step, a Play tick), unless the step shown is this consumer's query,
+    // whose fields the form then shows.
+    const keep = askedNow ? null : { keep: JSON.stringify([c.name, c.type]) };
+    const input = h('input', { type: 'text', name: 'query', 'aria-label': `Query ${c.name} by ${q}`, dataset: keep,
+                               placeholder: example !== undefined ? `e.g. ${example}` : QUERY_HINT[c.type] });
+    const fieldSelect = multi ? h('select', { name: 'field', 'aria-label': `Field of ${c.name} to ask about`, dataset: keep },
+      c.config.fields.map((f) => h('option', { value: f }, f))) : null;
+    const fetchBox = c.type === 'secondary_index' ? h('input', { type: 'checkbox', name: 'fetch', dataset: keep }) : null;
     if (askedNow) {
       input.value = String(current.step[q]);
       if (fieldSelect && current.step.field) fieldSelect.value = current.step.field;
@@ -1205,9 +1209,9 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
         h('label', { class: 'query-main' }, `Ask by ${q}`, input),
         h('label', { class: 'min-position', title: 'Read-your-writes: the LSN of your own write. The consumer answers only once its position has reached it' }, 'needs LSN',
           h('input', { type: 'text', name: 'min_position', inputmode: 'numeric', spellcheck: 'false', placeholder: 'any', 'aria-label': `Read-your-writes: the LSN ${c.name} must have reached (optional)`,
-            value: askedNow && current.step.min_position !== undefined ? String(current.step.min_position) : null })),
+            dataset: keep, value: askedNow && current.step.min_position !== undefined ? String(current.step.min_position) : null })),
         h('label', { class: 'inline', title: 'Read-your-writes: if the consumer has not reached that LSN, storage answers instead (fallback: storage)' },
-          h('input', { type: 'checkbox', name: 'fallback', checked: askedNow && current.step.fallback === 'storage' }), ' else ask storage'),
+          h('input', { type: 'checkbox', name: 'fallback', dataset: keep, checked: askedNow && current.step.fallback === 'storage' }), ' else ask storage'),
         fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
       err ? h('p', { class: 'error', role: 'alert' }, err) : null,

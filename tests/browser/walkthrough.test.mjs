@@ -185,6 +185,39 @@ test('the f key flushes every consumer', async () => {
   assertClean(assert, page);
 });
 
+test('what a student types into a query box stays while the page redraws, and a query step shows its own question', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, 'u1', { city: 'Oslo', age: 30 });
+  const byCity = card(page, 'users_by_city');
+  const stats = card(page, 'city_stats');
+  await byCity.locator('input[name=query]').fill('Osl');
+  await byCity.locator('input[name=min_position]').fill('1');
+  await stats.locator('input[name=query]').fill('Lima');
+  // Other steps redraw every card: the typing stays, each in its own card.
+  await put(page, 'u2', { city: 'Lima', age: 40 });
+  await page.click('#flush-all');
+  assert.equal((await screenState(page)).step, 'step 3 of 3');
+  assert.equal(await byCity.locator('input[name=query]').inputValue(), 'Osl');
+  assert.equal(await byCity.locator('input[name=min_position]').inputValue(), '1');
+  assert.equal(await stats.locator('input[name=query]').inputValue(), 'Lima');
+  // Asked, then stepped away from and back onto: the step shows its question.
+  await byCity.locator('input[name=query]').fill('Oslo');
+  await byCity.locator('input[name=min_position]').fill('');
+  await byCity.locator('button[data-action=query]').click();
+  assert.equal((await screenState(page)).step, 'step 4 of 4');
+  await stats.locator('input[name=query]').fill('Paris');
+  await page.locator('#slider').focus();
+  await page.keyboard.press('ArrowLeft');
+  assert.equal((await screenState(page)).step, 'step 3 of 4');
+  await byCity.locator('input[name=query]').fill('London');
+  await page.locator('#slider').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await screenState(page)).step, 'step 4 of 4');
+  assert.equal(await byCity.locator('input[name=query]').inputValue(), 'Oslo', 'the query step shows the question it asked');
+  assert.equal(await stats.locator('input[name=query]').inputValue(), 'Paris', 'another card keeps its typing');
+  assertClean(assert, page);
+});
+
 test('keys, values and names that look like HTML are shown as text, never run', async () => {
   const page = await openPage(env.browser, env.base);
   const key = '<img src=x onerror=alert(1)>';
