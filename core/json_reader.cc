@@ -1,5 +1,6 @@
 #include "core/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

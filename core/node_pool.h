@@ -37,7 +37,8 @@ struct Stats {
   std::size_t in_use = 0;    // bytes of the blocks handed out and not freed
   std::size_t reserved = 0;  // bytes of the chunks taken from the system
 };
-// This thread's pool (all zeros where there is no pool).
+// This thread's pool (all zeros where there is no pool). A block freed on
+// another thread than the one that took it is counted off that thread's.
 Stats ThreadStats();
 
 }  // namespace node_pool
