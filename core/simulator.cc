@@ -596,8 +596,9 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
   // link's steps are counted before they run, so that any session this
   // simulator holds can be opened again.
   if (!(s = meter_.Check(step, "session")).ok()) return s;
+  written_value_bytes_.reset();
   if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
-  meter_.Charge(step);
+  meter_.Charge(step, written_value_bytes_);
   return s;
 }
 
@@ -624,10 +625,16 @@ Status WriteStep(const Json& step, const char* field, bool takes_value, bool qui
 
 }  // namespace
 
+void Simulator::NoteWrittenValue(const WriteResult& w) {
+  if (w.written && w.event.after) written_value_bytes_ = w.event.after->text().size();
+}
+
 Status Simulator::DoPut(const Json& step, Json* result) {
   return WriteStep(step, "key", true, quiet_, result,
                    [&](const std::string& key, const WriteOptions& options, WriteResult* w) {
-                     return engine_.Put(key, step["value"], options, w);
+                     Status s = engine_.Put(key, step["value"], options, w);
+                     NoteWrittenValue(*w);
+                     return s;
                    });
 }
 
@@ -689,7 +696,9 @@ Status Simulator::DoDelete(const Json& step, Json* result) {
 Status Simulator::DoInsert(const Json& step, Json* result) {
   return WriteStep(step, "prefix", true, quiet_, result,
                    [&](const std::string& prefix, const WriteOptions& options, WriteResult* w) {
-                     return engine_.Insert(prefix, step["value"], options, w);
+                     Status s = engine_.Insert(prefix, step["value"], options, w);
+                     NoteWrittenValue(*w);
+                     return s;
                    });
 }
 

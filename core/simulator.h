@@ -11,6 +11,7 @@
 #ifndef UNBUNDLED_CORE_SIMULATOR_H_
 #define UNBUNDLED_CORE_SIMULATOR_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,9 +135,15 @@ class Simulator {
   Status Observe(const std::string& ask, const Json& step, Json* actual,
                  std::string* subject) const;
 
+  // Keeps the size of the value a put or an insert wrote (for the meter).
+  void NoteWrittenValue(const WriteResult& w);
+
   Engine engine_;
   // The session's steps and work so far, against core/limits.h.
   SessionMeter meter_;
+  // The compact size of the value the step being dispatched wrote (a put or
+  // an insert), for the meter, which would otherwise write it again.
+  std::optional<std::size_t> written_value_bytes_;
   // Set while Replay runs: handlers skip building the parts of a result
   // that cost (change events with their documents).
   bool quiet_ = false;

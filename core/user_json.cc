@@ -292,7 +292,7 @@ Status SessionMeter::Check(const Json& step, const std::string& at) const {
   return Status::OK();
 }
 
-void SessionMeter::Charge(const Json& step) {
+void SessionMeter::Charge(const Json& step, std::optional<std::size_t> value_bytes) {
   const std::uint64_t cost = Cost(step);
   ++steps_;
   work_ += cost;
@@ -301,7 +301,9 @@ void SessionMeter::Charge(const Json& step) {
   if (op == "put"sv || op == "insert"sv) {
     ++rows_;
     auto value = step.find("value");
-    if (value != step.end()) {
+    if (value_bytes.has_value()) {
+      row_bytes_ += *value_bytes;
+    } else if (value != step.end()) {
       // Its compact JSON's bytes, written where the last value's were
       // (dump() with replacement characters if it is not UTF-8).
       thread_local std::string text;

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/limits.h"
@@ -46,8 +47,10 @@ class SessionMeter {
   // Whether `step` fits; `at` names it in the error
   // (e.g. "steps[2001]: ..."). Does not charge it.
   Status Check(const Json& step, const std::string& at) const;
-  // Charges a step (one that was taken).
-  void Charge(const Json& step);
+  // Charges a step (one that was taken). For a put or an insert,
+  // `value_bytes` is its value's compact JSON's size when the caller has it
+  // (the engine wrote it), else the meter writes the value to measure it.
+  void Charge(const Json& step, std::optional<std::size_t> value_bytes = std::nullopt);
   // Check, then Charge when it fits.
   Status Add(const Json& step, const std::string& at);
   std::size_t steps() const { return steps_; }

@@ -169,6 +169,34 @@ TEST_F(LimitsTest, SessionWorkPastTheLimitIsRefused) {
   Ok(R"({"op":"get","key":"u1"})");  // steps that copy nothing still run
 }
 
+// The meter takes a written value's size from the engine: inserted rows
+// weigh what put rows do, and a retried put (its request applied once)
+// still counts its value.
+TEST_F(LimitsTest, InsertedAndRetriedRowsWeighWhatTheirValuesDo) {
+  const std::string bio(60000, 'x');
+  for (int i = 0; i < 99; ++i) {
+    const std::string value = R"({"bio":")" + bio + R"("})";
+    if (i % 3 == 0) {
+      Ok(R"({"op":"insert","prefix":"b","value":)" + value + "}");
+    } else if (i % 3 == 1) {
+      Ok(R"({"op":"put","key":"b)" + std::to_string(i) + R"(","value":)" + value + "}");
+    } else {
+      // Written once by the first, applied once only by the retry.
+      Ok(R"({"op":"put","key":"r)" + std::to_string(i) + R"(","request_id":"q)" + std::to_string(i) +
+         R"(","value":)" + value + "}");
+      Ok(R"({"op":"put","key":"r)" + std::to_string(i) + R"(","request_id":"q)" + std::to_string(i) +
+         R"(","value":)" + value + "}");
+    }
+  }
+  // 100 rows written (33 of them twice, as retries count) ...
+  const std::uint64_t rows = 100 + 33, bytes = 17 + (99 + 33) * 60010;
+  const std::uint64_t per_rebuild = rows + bytes / 1024;
+  const std::uint64_t fit = kMaxSessionWork / per_rebuild;
+  const Json rebuild = Json::parse(R"({"op":"rebuild","consumer":"by_city"})");
+  for (std::uint64_t i = 0; i < fit; ++i) ASSERT_TRUE(sim_.Replay(rebuild)) << i;
+  Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal((fit + 1) * per_rebuild));
+}
+
 TEST_F(LimitsTest, ACheckpointOfTheSimulatorKeepsItsMeter) {
   PutBigRows(&sim_);
   auto copy = sim_.Clone();
