@@ -7,7 +7,7 @@
 // (std::chrono::steady_clock) and what it processed. Both harnesses report
 // that time, so they measure the same region.
 //
-// Only the engine's public calls are used (Engine::Put, FlushAll,
+// Only the engine's public calls are used (Engine::Put, PutText, FlushAll,
 // AddConsumer, Crash, Recover, wal(); Simulator::Apply, State, View, Clone),
 // so the workloads stay valid while the engine's internals change.
 #ifndef UNBUNDLED_BENCH_WORKLOADS_H_
@@ -31,13 +31,16 @@ struct Measure {
 
 // A small user document: {"name", "city", "age"}, about 60 bytes of JSON.
 Json SmallDocument(std::size_t i);
+// The same document as the JSON text a client sends (its compact text, the
+// bytes its log record holds), written into *out.
+void SmallDocumentText(std::size_t i, std::string* out);
 std::string KeyOf(std::size_t i);
 // The three consumers of the figures: a secondary index on city, a
 // materialized view of the sum of age grouped by city, a full-text index on
 // name.
 void AddThreeConsumers(Engine* engine);
 
-// (a) Put + flush of `n` new small documents (keys user0..user<n-1>) into a
+// (a) Put + flush of `n` new small documents, each sent as JSON text (keys user0..user<n-1>) into a
 // fresh engine with the three consumers, a flush after every put. The
 // engine is handed to *kept if not null (so its memory can be counted, and
 // its teardown is not timed); bytes: the log file's size.

@@ -8,9 +8,11 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/json_reader.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
 #include "core/log_writer.h"
+#include "core/user_json.h"
 
 namespace unbundled {
 
@@ -129,6 +131,22 @@ Status Engine::Put(const std::string& key, const Document& value, const WriteOpt
   bool duplicate = false;
   if (!(s = CheckRequest(options, result, &duplicate)).ok() || duplicate) return s;
   return Write(LogOp::kPut, key, MakeDocFromText(value_json), options, result);
+}
+
+Status Engine::PutText(const std::string& key, std::string_view value_text,
+                       const WriteOptions& options, WriteResult* result) {
+  if (down_) return DatabaseDown();
+  Status s = ValidateKey(key, "key");
+  if (!s.ok()) return s;
+  if (!IsStoredForm(value_text)) {
+    Document value;
+    if (!(s = ParseUserJson(std::string(value_text), "value", &value)).ok()) return s;
+    return Put(key, value, options, result);
+  }
+  *result = WriteResult();
+  bool duplicate = false;
+  if (!(s = CheckRequest(options, result, &duplicate)).ok() || duplicate) return s;
+  return Write(LogOp::kPut, key, MakeDocFromText(value_text), options, result);
 }
 
 Status Engine::Insert(const std::string& prefix, const Document& value,

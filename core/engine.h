@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -197,6 +198,13 @@ class Engine {
   Status Put(const std::string& key, const Document& value, const WriteOptions& options,
              WriteResult* result);
   Status Put(const std::string& key, const Document& value, ChangeEvent* event);
+  // The same put, its value given as JSON text, as a client sends it. Text
+  // already in the stored form (IsStoredForm, core/json_reader.h) becomes
+  // the log record's value as it is, with nothing parsed or written again;
+  // other text is parsed (errors name "value") and put as above. Either way
+  // the log holds the same bytes.
+  Status PutText(const std::string& key, std::string_view value_text,
+                 const WriteOptions& options, WriteResult* result);
 
   // Deletes a present key (log entry, storage, "d" event). Deleting an
   // absent key writes nothing (result->written = false); a fault then is

@@ -206,7 +206,160 @@ class PlainReader {
   const char* end_;
 };
 
+// Bytes a string holds as they are in its stored form: printable ASCII
+// other than " and \.
+struct PlainByteTable {
+  bool plain[256] = {};
+  constexpr PlainByteTable() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+  constexpr bool operator[](unsigned char c) const { return plain[c]; }
+};
+constexpr PlainByteTable kPlainByte;
+
+// Reads a document's compact text as the log stores it, without building
+// anything (IsStoredForm).
+class StoredFormReader {
+ public:
+  explicit StoredFormReader(std::string_view text)
+      : p_(reinterpret_cast<const unsigned char*>(text.data())), end_(p_ + text.size()) {}
+
+  bool Document() {
+    if (p_ == end_ || *p_ != '{' || !Object(1)) return false;
+    return p_ == end_;
+  }
+
+ private:
+  // A container at `depth` (the document itself is at 1), as CheckShape
+  // (core/types.cc) counts it.
+  bool Value(std::size_t depth) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return Object(depth + 1);
+      case '[':
+        return Array(depth + 1);
+      case '"': {
+        std::string_view s;
+        return String(&s);
+      }
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return Integer();
+    }
+  }
+
+  bool Literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(reinterpret_cast<const char*>(p_), word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // Field names in strictly increasing byte order: the order of nlohmann's
+  // object (a std::map), and no name twice.
+  bool Object(std::size_t depth) {
+    if (depth > kMaxValueDepth) return false;
+    ++p_;  // {
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    std::string_view last;
+    for (bool first = true;; first = false) {
+      std::string_view name;
+      if (!String(&name) || name.size() > kMaxFieldNameBytes) return false;
+      if (!first && !(last < name)) return false;
+      last = name;
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      if (!Value(depth)) return false;
+      if (p_ == end_) return false;
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+    }
+  }
+
+  bool Array(std::size_t depth) {
+    if (depth > kMaxValueDepth) return false;
+    ++p_;  // [
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      if (!Value(depth)) return false;
+      if (p_ == end_) return false;
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+    }
+  }
+
+  // No escape at all (the writer escapes only what must be escaped, which
+  // a plain string does not hold), no control character, UTF-8.
+  bool String(std::string_view* out) {
+    if (p_ == end_ || *p_ != '"') return false;
+    const unsigned char* start = ++p_;
+    for (;;) {
+      while (p_ < end_ && kPlainByte[*p_]) ++p_;
+      if (p_ == end_) return false;
+      if (*p_ == '"') break;
+      if (*p_ < 0x80) return false;  // a backslash or a control character
+      const std::size_t n = Utf8SequenceLength(p_, end_);
+      if (n == 0) return false;
+      p_ += n;
+    }
+    *out = std::string_view(reinterpret_cast<const char*>(start),
+                            static_cast<std::size_t>(p_ - start));
+    ++p_;  // "
+    return true;
+  }
+
+  // -?(0|[1-9][0-9]*), at most kMaxExactInteger in magnitude, not -0:
+  // what the writer writes for an integer. A fraction or an exponent
+  // (a double, whose shortest form only nlohmann's writer knows) is not.
+  bool Integer() {
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+    if (*p_ == '0') {
+      ++p_;
+      if (negative) return false;
+    } else {
+      std::uint64_t magnitude = 0;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+        magnitude = magnitude * 10 + static_cast<std::uint64_t>(*p_ - '0');
+        if (magnitude > static_cast<std::uint64_t>(kMaxExactInteger)) return false;
+        ++p_;
+      }
+    }
+    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E' && (*p_ < '0' || *p_ > '9'));
+  }
+
+  const unsigned char* p_;
+  const unsigned char* end_;
+};
+
 }  // namespace
+
+bool IsStoredForm(std::string_view text) {
+  return text.size() <= kMaxValueBytes && StoredFormReader(text).Document();
+}
 
 bool ReadPlainJson(std::string_view text, Json* out) {
   Json value;

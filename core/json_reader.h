@@ -22,6 +22,14 @@ namespace unbundled {
 // as it was, when the text is not plain JSON as described above.
 bool ReadPlainJson(std::string_view text, Json* out);
 
+// Whether `text` is a valid document's stored form: a JSON object that
+// ValidateValue (core/types.h) accepts and whose compact serialization
+// (AppendCompactJson) is `text` itself, byte for byte. Then a put can store
+// the text as it is, with nothing parsed or written again. Conservative: a
+// string with an escape or a number with a fraction or an exponent gives
+// false even when stored so, and the caller takes the parsing path.
+bool IsStoredForm(std::string_view text);
+
 }  // namespace unbundled
 
 #endif  // UNBUNDLED_CORE_JSON_READER_H_

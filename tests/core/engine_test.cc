@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/json_reader.h"
+
 namespace unbundled {
 namespace {
 
@@ -222,6 +224,45 @@ TEST_F(EngineTest, InvalidPutChangesNothing) {
   EXPECT_EQ(engine_.wal().head(), 1u);
   EXPECT_EQ(engine_.stream().size(), 1u);
   EXPECT_EQ(*engine_.Get("u1"), (Json{{"city", "London"}}));
+}
+
+TEST_F(EngineTest, APutOfJsonTextLogsTheBytesAPutOfTheParsedValueLogs) {
+  // Text in the stored form is logged as it is; any other text (spaces,
+  // fields out of order, escapes, doubles) is parsed first. Both logs and
+  // both storages come out the same as puts of the parsed values.
+  Engine parsed;
+  const std::vector<std::pair<std::string, std::string>> puts = {
+      {"u1", R"({"age":42,"city":"Lima","name":"Ada"})"},
+      {"u2", R"({ "name": "Grace", "city": "Oslo" })"},
+      {"u1", R"({"note":"tab\there","score":1.5,"tags":["a","é"]})"},
+      {"u3", R"({"b":{"y":[1,2],"x":null},"a":true})"},
+  };
+  ASSERT_TRUE(IsStoredForm(puts[0].second));
+  ASSERT_FALSE(IsStoredForm(puts[1].second));
+  for (const auto& [key, text] : puts) {
+    WriteResult w, v;
+    ASSERT_TRUE(engine_.PutText(key, text, WriteOptions(), &w).ok()) << text;
+    ASSERT_TRUE(parsed.Put(key, Json::parse(text), WriteOptions(), &v).ok());
+    EXPECT_EQ(w.lsn, v.lsn);
+  }
+  EXPECT_EQ(engine_.wal().file().bytes().str(), parsed.wal().file().bytes().str());
+  EXPECT_EQ(engine_.storage().Contents(), parsed.storage().Contents());
+  EXPECT_EQ(*engine_.Get("u1"), Json::parse(puts[2].second));
+}
+
+TEST_F(EngineTest, ABadPutOfJsonTextSaysWhatIsWrongAndChangesNothing) {
+  Put("u1", {{"city", "London"}});
+  const std::string log = engine_.wal().file().bytes().str();
+  WriteResult w;
+  Status s = engine_.PutText("u2", R"({"a":)", WriteOptions(), &w);
+  EXPECT_EQ(s.message().rfind("value: not valid JSON", 0), 0u) << s.message();
+  s = engine_.PutText("u2", "[1]", WriteOptions(), &w);
+  EXPECT_EQ(s.message(), "value: must be a JSON object (got array)");
+  s = engine_.PutText(std::string(300, 'k'), R"({"a":1})", WriteOptions(), &w);
+  EXPECT_EQ(s.message(), "key: must be at most 256 bytes (got 300)");
+  EXPECT_EQ(engine_.wal().file().bytes().str(), log);
+  EXPECT_EQ(engine_.wal().head(), 1u);
+  EXPECT_EQ(engine_.Get("u2"), nullptr);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -179,6 +180,108 @@ TEST(JsonReader, ParseUserJsonGivesTheSameErrorsAsBefore) {
   // Escapes are read (by nlohmann) as before.
   ASSERT_TRUE(ParseUserJson(R"({"a":"line\nbreak"})", "step", &out).ok());
   EXPECT_EQ(out, (Json{{"a", "line\nbreak"}}));
+}
+
+
+// IsStoredForm: a text it accepts is a valid document whose compact
+// serialization is that text, byte for byte, so a put may log it as it is.
+// Returns whether it accepted `text`.
+bool CheckStored(const std::string& text) {
+  if (!IsStoredForm(text)) return false;
+  Json parsed;
+  Status s = ParseUserJson(text, "value", &parsed);
+  EXPECT_TRUE(s.ok()) << "stored form that does not parse: " << text << ": " << s.message();
+  if (!s.ok()) return true;
+  std::string compact;
+  s = ValidateValue(parsed, "value", &compact);
+  EXPECT_TRUE(s.ok()) << "stored form of an invalid value: " << text << ": " << s.message();
+  EXPECT_EQ(compact, text) << "stored form that is not the compact text";
+  return true;
+}
+
+TEST(StoredForm, AcceptsCompactObjectsInFieldOrder) {
+  for (const std::string text : {
+           R"({})", R"({"a":1})", R"({"age":42,"city":"Lima","name":"Margaret Liskov"})",
+           R"({"a":[],"b":{},"c":[1,-2,true,false,null,"x",[{"y":[]}]]})",
+           R"({"":0,"A":1,"a":2,"é":3})", "{\"s\":\"naïve 😀 \x7f\"}",
+           R"({"max":9007199254740991,"min":-9007199254740991,"zero":0})",
+       }) {
+    EXPECT_TRUE(CheckStored(text)) << text;
+  }
+  // As deep and as large as a value may be.
+  std::string deep = "{\"a\":" + std::string(kMaxValueDepth - 1, '[') +
+                     std::string(kMaxValueDepth - 1, ']') + "}";
+  EXPECT_TRUE(CheckStored(deep));
+  std::string big = "{\"a\":\"" + std::string(kMaxValueBytes - 8, 'x') + "\"}";
+  ASSERT_EQ(big.size(), kMaxValueBytes);
+  EXPECT_TRUE(CheckStored(big));
+  std::string name(kMaxFieldNameBytes, 'n');
+  EXPECT_TRUE(CheckStored("{\"" + name + "\":1}"));
+}
+
+TEST(StoredForm, RefusesWhatAPutWouldWriteDifferentlyOrRefuse) {
+  for (const std::string text : {
+           // Not an object, or not JSON.
+           "", "[]", "1", "\"a\"", "null", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1}x",
+           "{\"a\":tru}", "{\"a\":[1,]}",
+           // Spaces, field order, a name twice.
+           " {}", "{} ", "{\"a\": 1}", "{\"a\":1 }", "{\"b\":1,\"a\":2}", "{\"a\":1,\"a\":2}",
+           // Escapes (even needed ones), control characters, bytes not UTF-8.
+           R"({"a":"\n"})", R"({"a":"\u0041"})", R"({"a":"\""})", "{\"a\":\"\x01\"}",
+           "{\"a\":\"\xff\"}", "{\"a\":\"\xc3\"}", "{\"\xed\xa0\x80\":1}",
+           // Numbers a writer would write otherwise, or not exactly.
+           "{\"a\":-0}", "{\"a\":01}", "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":+1}", "{\"a\":-}",
+           "{\"a\":9007199254740992}", "{\"a\":-9007199254740992}",
+       }) {
+    EXPECT_FALSE(IsStoredForm(text)) << text;
+  }
+  // Past the limits of a value.
+  EXPECT_FALSE(IsStoredForm("{\"a\":" + std::string(kMaxValueDepth, '[') +
+                            std::string(kMaxValueDepth, ']') + "}"));
+  EXPECT_FALSE(IsStoredForm("{\"a\":\"" + std::string(kMaxValueBytes - 7, 'x') + "\"}"));
+  EXPECT_FALSE(IsStoredForm("{\"" + std::string(kMaxFieldNameBytes + 1, 'n') + "\":1}"));
+}
+
+TEST(StoredForm, RandomDocumentsAndTheirMutations) {
+  // Every valid document without a double or an escaped character is
+  // accepted in its compact text; whatever is accepted, mutated or not,
+  // is a valid document's compact text.
+  std::mt19937 rng(20261206);
+  int accepted = 0, mutated_accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    Json value = RandomValue(rng, 1);
+    if (!value.is_object()) value = Json{{"v", value}};
+    std::string compact;
+    const bool valid = ValidateValue(value, "value", &compact).ok();
+    if (CheckStored(compact)) ++accepted;
+    // (A double is found by walking the value: "e" and "." appear in
+    // names and strings too.)
+    bool has_double = false;
+    std::function<void(const Json&)> walk = [&](const Json& v) {
+      if (v.is_number_float()) has_double = true;
+      for (const auto& item : v) if (v.is_structured()) walk(item);
+    };
+    walk(value);
+    if (valid && !has_double && compact.find('\\') == std::string::npos) {
+      EXPECT_TRUE(IsStoredForm(compact)) << compact;
+    }
+    for (int m = 0; m < 4; ++m) {
+      std::string t = compact;
+      if (t.empty()) break;
+      std::uniform_int_distribution<std::size_t> at(0, t.size() - 1);
+      static const char kBytes[] = " {}[]:,\"\\-+.0123456789eEtrufalsn\xc3\xa9\xff";
+      const char b = kBytes[std::uniform_int_distribution<std::size_t>(0, sizeof kBytes - 2)(rng)];
+      switch (m) {
+        case 0: t[at(rng)] = b; break;
+        case 1: t.insert(t.begin() + static_cast<std::ptrdiff_t>(at(rng)), b); break;
+        case 2: t.erase(at(rng), 1); break;
+        default: t.resize(at(rng)); break;
+      }
+      if (CheckStored(t)) ++mutated_accepted;
+    }
+  }
+  EXPECT_GT(accepted, 500);
+  EXPECT_GT(mutated_accepted, 50);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // libFuzzer, differential: whatever ReadPlainJson (core/json_reader.h)
 // reads, nlohmann's parser reads as the very same value, types included;
-// and when it gives up it leaves its output alone.
+// and when it gives up it leaves its output alone. And whatever
+// IsStoredForm accepts is a valid document whose compact text is the input,
+// byte for byte (a put logs such text as it is).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "core/json_reader.h"
+#include "core/status.h"
 
 namespace {
 
@@ -44,5 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const unbundled::Json slow = unbundled::Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (took && (slow.is_discarded() || !Same(fast, slow))) std::abort();
   if (!took && fast != unbundled::Json("untouched")) std::abort();
+  if (unbundled::IsStoredForm(text)) {
+    std::string compact;
+    if (slow.is_discarded() || !unbundled::ValidateValue(slow, "value", &compact).ok() ||
+        compact != text) {
+      std::abort();
+    }
+  }
   return 0;
 }
