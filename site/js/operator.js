@@ -20,15 +20,10 @@
 // give the same lags: the engine is deterministic). Steps never drawn (an
 // import lands on its last step; a jump skips the steps between) are gaps,
 // and the panel says how many steps are recorded.
-import { h, patch, keyed, list } from './dom.js';
+import { h, patch, keyed, list, grouped } from './dom.js';
 import { concealed, masked, colourOf } from './render.js';
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
-// A whole number with its thousands grouped, as toLocaleString('en') writes
-// it ("12,345"). Not toLocaleString itself: its first call in a page loads
-// the ICU number formats, 70-190 ms with the CPU throttled 4x, and this
-// panel is drawn on every page load.
-const grouped = (n) => (Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en'));
 const CHART_W = 120, CHART_H = 30, COLUMNS = 60;
 
 // ---------------------------------------------------------------- lag over time
