@@ -223,9 +223,10 @@ export function readScenarioFile(module, file) {
  * session's length and work), its steps in slices of about `sliceMs`,
  * yielding between slices: at 100,000 steps one check was a task of
  * 300-650 ms. The batch of steps per engine call starts small and grows
- * while it stays quick: the engine's first calls run its code before V8
- * has optimized it, and a first batch of 2,000 steps was a task of 66-79 ms.
- * Rejects with the error scenarioError would give.
+ * while it stays quick, as the replay's do (history.js load), so a slice's
+ * length does not depend on how fast the engine's code runs yet: V8
+ * optimizes it only after it has run a while. Rejects with the error
+ * scenarioError would give.
  */
 async function checkScenario(module, scenario, { sliceMs = 20, whole: wholeUpTo = 200 } = {}) {
   const steps = scenario?.steps;
