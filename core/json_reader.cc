@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/json_writer.h"
 #include "core/limits.h"
 
 namespace unbundled {
@@ -206,17 +207,6 @@ class PlainReader {
   const char* end_;
 };
 
-// Bytes a string holds as they are in its stored form: printable ASCII
-// other than " and \.
-struct PlainByteTable {
-  bool plain[256] = {};
-  constexpr PlainByteTable() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-  constexpr bool operator[](unsigned char c) const { return plain[c]; }
-};
-constexpr PlainByteTable kPlainByte;
-
 // Reads a document's compact text as the log stores it, without building
 // anything (IsStoredForm).
 class StoredFormReader {
@@ -316,7 +306,7 @@ class StoredFormReader {
     if (p_ == end_ || *p_ != '"') return false;
     const unsigned char* start = ++p_;
     for (;;) {
-      while (p_ < end_ && kPlainByte[*p_]) ++p_;
+      while (p_ < end_ && kPlainStringBytes[*p_]) ++p_;
       if (p_ == end_) return false;
       if (*p_ == '"') break;
       if (*p_ < 0x80) return false;  // a backslash or a control character

@@ -7,16 +7,6 @@ namespace unbundled {
 
 namespace {
 
-// Bytes written as they are: printable ASCII other than " and \.
-struct PlainBytes {
-  bool plain[256] = {};
-  constexpr PlainBytes() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-  constexpr bool operator[](unsigned char c) const { return plain[c]; }
-};
-constexpr PlainBytes kPlain;
-
 // Appends `s` as a JSON string literal, escaping as nlohmann's serializer
 // does with ensure_ascii off: the two-character escapes for ", \, \b, \f,
 // \n, \r and \t, \u00xx (lower-case hex) for the other control characters,
@@ -33,7 +23,7 @@ bool AppendString(const std::string& s, std::string* out) {
   while (p < end) {
     // Most bytes are printable ASCII, copied as they are: skip them by
     // a table lookup each.
-    while (p < end && kPlain[*p]) ++p;
+    while (p < end && kPlainStringBytes[*p]) ++p;
     if (p == end) break;
     const unsigned char c = *p;
     if (c >= 0x80) {
