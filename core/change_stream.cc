@@ -14,10 +14,12 @@ void ChangeStream::Append(std::size_t record) {
   records_.push_back(static_cast<std::uint32_t>(record));
 }
 
-void ChangeStream::Cache(std::size_t record, const DocRef& doc) const {
+void ChangeStream::Cache(std::size_t record, const DocRef& doc, const SharedKey& key) const {
   Slot& slot = cache_[record % kCacheSize];
+  if (slot.record != record) slot.key = SharedKey();
   slot.record = record;
   slot.doc = doc;
+  if (!key.empty()) slot.key = key;
 }
 
 void ChangeStream::ClearCache() const {
@@ -32,20 +34,26 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
   LogEntry entry;
   if (!wal_->ReadVerified(info, &entry)) return nullptr;
   DocRef doc = MakeDoc(entry.value);
-  Cache(record, doc);
+  Cache(record, doc, SharedKey());
   return doc;
 }
 
 bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];
-  // The key, read from the record's bytes as the process reads them.
-  std::string scratch;
-  std::string_view bytes = wal_->Bytes(info, &scratch);
-  std::string_view key;
-  if (!log::KeyOf(bytes, &key)) return false;
+  // The key as the writer cached it, else read from the record's bytes as
+  // the process reads them.
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record == record && !slot.key.empty()) {
+    event->key = slot.key;
+  } else {
+    std::string scratch;
+    std::string_view bytes = wal_->Bytes(info, &scratch);
+    std::string_view key;
+    if (!log::KeyOf(bytes, &key)) return false;
+    event->key = SharedKey(key);
+  }
   event->lsn = info.lsn;
-  event->key.assign(key);
   event->before = nullptr;
   event->after = nullptr;
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {

@@ -7,7 +7,8 @@
 // "u"; its "before" image is the document of the key's previous record
 // (RecordInfo::prev). So each document exists once, in the log, and a small
 // cache of decoded documents (shared with storage) keeps reading the newest
-// events cheap.
+// events cheap; it holds each record's key as storage does, so the
+// derived systems that keep the key share its bytes (core/shared_key.h).
 //
 // Event LSNs increase but need not be dense (a recovery that skipped a
 // corrupt record leaves a hole), so events are found by LSN, never by
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/cow_map.h"
+#include "core/shared_key.h"
 #include "core/shared_vector.h"
 #include "core/types.h"
 #include "core/write_ahead_log.h"
@@ -78,8 +80,9 @@ class ChangeStream {
   // The document of a put record (by record index), decoded from the log
   // unless cached; null for a delete or a record that cannot be read.
   DocRef DocumentOf(std::size_t record) const;
-  // Remembers a record's decoded document (the writer has it already).
-  void Cache(std::size_t record, const DocRef& doc) const;
+  // Remembers a record's decoded document and its key as storage holds it
+  // (the writer has both already), so the record's event shares them.
+  void Cache(std::size_t record, const DocRef& doc, const SharedKey& key) const;
   // Forgets decoded documents (the database's memory is lost in a crash).
   void ClearCache() const;
 
@@ -102,6 +105,7 @@ class ChangeStream {
   struct Slot {
     std::size_t record = static_cast<std::size_t>(-1);
     DocRef doc;
+    SharedKey key;
   };
 
   const WriteAheadLog* wal_;

@@ -28,6 +28,7 @@
 #include <new>
 #include <type_traits>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,9 +43,9 @@ namespace unbundled {
 template <typename K, typename Enable = void>
 struct CowKey;
 
-template <>
-struct CowKey<std::string> {
-  static std::uint64_t Head(const std::string& s) {
+// Byte-wise order of strings, by heads.
+struct StringCowKey {
+  static std::uint64_t StringHead(std::string_view s) {
     std::uint64_t x = 0;
     std::memcpy(&x, s.data(), std::min<std::size_t>(8, s.size()));
     return BigEndian(x);
@@ -52,7 +53,7 @@ struct CowKey<std::string> {
   // a < b (byte-wise, as std::string compares), given equal heads: the
   // first eight bytes agree (a key shorter than eight is padded with
   // zeros), so a key of at most eight bytes is a prefix of the other.
-  static bool LessTie(const std::string& a, const std::string& b) {
+  static bool StringLessTie(std::string_view a, std::string_view b) {
     if (a.size() <= 8 || b.size() <= 8) return a.size() < b.size();
     const std::size_t n = std::min(a.size(), b.size());
     const char* pa = a.data();
@@ -71,7 +72,7 @@ struct CowKey<std::string> {
     return a.size() < b.size();
   }
   // a == b, given equal heads.
-  static bool EqualTie(const std::string& a, const std::string& b) {
+  static bool StringEqualTie(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            (a.size() <= 8 || std::memcmp(a.data() + 8, b.data() + 8, a.size() - 8) == 0);
   }
@@ -84,6 +85,15 @@ struct CowKey<std::string> {
     return __builtin_bswap64(v);
 #endif
   }
+};
+
+// std::string keys, found by any string (a lookup by std::string_view
+// builds no string).
+template <>
+struct CowKey<std::string> : StringCowKey {
+  static std::uint64_t Head(std::string_view s) { return StringHead(s); }
+  static bool LessTie(std::string_view a, std::string_view b) { return StringLessTie(a, b); }
+  static bool EqualTie(std::string_view a, std::string_view b) { return StringEqualTie(a, b); }
 };
 
 // An unsigned integer key is its own head.
@@ -292,15 +302,18 @@ class CowMap {
     Node* KidAt(std::size_t p) const { return const_kid(Order()[p])->get(); }
 
     // key < the key at position p.
-    bool Below(const K& key, std::uint64_t head, const std::uint64_t* heads, std::size_t p) const {
+    template <typename A>
+    bool Below(const A& key, std::uint64_t head, const std::uint64_t* heads, std::size_t p) const {
       return head != heads[p] ? head < heads[p] : Key::LessTie(key, KeyAt(p));
     }
     // The key at position p < key.
-    bool Above(const K& key, std::uint64_t head, const std::uint64_t* heads, std::size_t p) const {
+    template <typename A>
+    bool Above(const A& key, std::uint64_t head, const std::uint64_t* heads, std::size_t p) const {
       return heads[p] != head ? heads[p] < head : Key::LessTie(KeyAt(p), key);
     }
     // The first position whose key is not less than `key`.
-    std::size_t LowerBound(const K& key, std::uint64_t head) const {
+    template <typename A>
+    std::size_t LowerBound(const A& key, std::uint64_t head) const {
       const std::uint64_t* heads = Heads();
       std::size_t lo = 0, hi = count;
       while (lo < hi) {
@@ -313,13 +326,15 @@ class CowMap {
       }
       return lo;
     }
-    bool Holds(const K& key, std::uint64_t head, std::size_t p) const {
+    template <typename A>
+    bool Holds(const A& key, std::uint64_t head, std::size_t p) const {
       return p < count && Heads()[p] == head && Key::EqualTie(key, KeyAt(p));
     }
     // The position of the child that holds (or would hold) `key`: the last
     // whose smallest key is not greater than it (position 0's key is not
     // used for routing).
-    std::size_t Route(const K& key, std::uint64_t head) const {
+    template <typename A>
+    std::size_t Route(const A& key, std::uint64_t head) const {
       const std::uint64_t* heads = Heads();
       std::size_t lo = 1, hi = count;
       while (lo < hi) {
@@ -404,7 +419,8 @@ class CowMap {
   void clear() { root_.reset(); }
 
   // The value stored under `key`, or nullptr.
-  const V* find(const K& key) const {
+  template <typename A>
+  const V* find(const A& key) const {
     const Node* node = root_.get();
     if (node == nullptr) return nullptr;
     const std::uint64_t head = Key::Head(key);
@@ -413,16 +429,21 @@ class CowMap {
     if (!node->Holds(key, head, p)) return nullptr;
     return &node->ValAt(p);
   }
-  bool contains(const K& key) const { return find(key) != nullptr; }
+  template <typename A>
+  bool contains(const A& key) const { return find(key) != nullptr; }
 
   // The value under `key` for changing, inserted as V() when absent
   // (*inserted says which, if not null). Copies the shared nodes on its path.
-  V& operator[](const K& key) { return Upsert(key, nullptr); }
-  V& Upsert(const K& key, bool* inserted) {
+  template <typename A>
+  V& operator[](const A& key) { return Upsert(key, nullptr); }
+  // *stored (if not null) receives the key as the map holds it (a
+  // SharedKey's copy shares its bytes).
+  template <typename A>
+  V& Upsert(const A& key, bool* inserted, const K** stored = nullptr) {
     if (!root_) root_ = NodePtr(Node::Make(true, kFirstRoom));
     Split split;
     bool added = false;
-    V* value = Insert(&root_, key, Key::Head(key), &added, &split);
+    V* value = Insert(&root_, key, Key::Head(key), &added, &split, stored);
     if (split.node) {
       // The root split: a new root above the two halves.
       NodePtr root(Node::Make(false, kMaxEntries + 1));
@@ -438,16 +459,19 @@ class CowMap {
     return *value;
   }
   // Inserts or replaces.
-  void Set(const K& key, V value) { Upsert(key, nullptr) = std::move(value); }
+  template <typename A>
+  void Set(const A& key, V value) { Upsert(key, nullptr) = std::move(value); }
   // The value under `key` for changing, or nullptr (copying nothing) when
   // absent.
-  V* FindMutable(const K& key) {
+  template <typename A>
+  V* FindMutable(const A& key) {
     if (find(key) == nullptr) return nullptr;
     return &Upsert(key, nullptr);
   }
 
   // Removes `key`; returns whether it was there. Copies nothing when absent.
-  bool erase(const K& key) {
+  template <typename A>
+  bool erase(const A& key) {
     if (find(key) == nullptr) return false;
     Erase(&root_, key, Key::Head(key));
     if (root_->size == 0) {
@@ -463,7 +487,8 @@ class CowMap {
   }
 
   // The number of entries whose key is less than `key`.
-  std::size_t Rank(const K& key) const {
+  template <typename A>
+  std::size_t Rank(const A& key) const {
     std::size_t rank = 0;
     const Node* node = root_.get();
     if (node == nullptr) return 0;
@@ -494,7 +519,8 @@ class CowMap {
     return it;
   }
   // The first entry whose key is not less than `key`.
-  const_iterator lower_bound(const K& key) const { return At(Rank(key)); }
+  template <typename A>
+  const_iterator lower_bound(const A& key) const { return At(Rank(key)); }
 
   // Forward iteration in key order; *it gives {key, value} references.
   class const_iterator {
@@ -555,11 +581,16 @@ class CowMap {
     return node->get();
   }
 
-  static V* Insert(NodePtr* ptr, const K& key, std::uint64_t head, bool* added, Split* split) {
+  template <typename A>
+  static V* Insert(NodePtr* ptr, const A& key, std::uint64_t head, bool* added, Split* split,
+                   const K** stored) {
     Node* node = Own(ptr);
     if (node->leaf) {
       const std::size_t i = node->LowerBound(key, head);
-      if (node->Holds(key, head, i)) return &node->ValAt(i);
+      if (node->Holds(key, head, i)) {
+        if (stored != nullptr) *stored = &node->KeyAt(i);
+        return &node->ValAt(i);
+      }
       if (node->count == node->room) {
         // Room doubles, up to the full room.
         const std::size_t room = std::min(kMaxEntries + 1, std::max<std::size_t>(kFirstRoom, std::size_t{2} * node->room));
@@ -569,15 +600,23 @@ class CowMap {
       node->Add(i, head, key);
       *added = true;
       ++node->size;
-      if (node->count <= kMaxEntries) return &node->ValAt(i);
-      // Split; the new entry is in one of the parts.
-      const std::size_t cut = SplitOff(node, Cut(node, i), split);
-      return i < cut ? &node->ValAt(i) : &split->node->ValAt(i - cut);
+      Node* part = node;
+      std::size_t at = i;
+      if (node->count > kMaxEntries) {
+        // Split; the new entry is in one of the parts.
+        const std::size_t cut = SplitOff(node, Cut(node, i), split);
+        if (i >= cut) {
+          part = split->node.get();
+          at = i - cut;
+        }
+      }
+      if (stored != nullptr) *stored = &part->KeyAt(at);
+      return &part->ValAt(at);
     }
     const std::size_t i = node->Route(key, head);
     Split below;
     bool added_below = false;
-    V* value = Insert(node->KidPtrAt(i), key, head, &added_below, &below);
+    V* value = Insert(node->KidPtrAt(i), key, head, &added_below, &below, stored);
     if (added_below) {
       *added = true;
       ++node->size;
@@ -652,7 +691,8 @@ class CowMap {
   }
 
   // Removes `key`, which is present under *ptr.
-  static void Erase(NodePtr* ptr, const K& key, std::uint64_t head) {
+  template <typename A>
+  static void Erase(NodePtr* ptr, const A& key, std::uint64_t head) {
     Node* node = Own(ptr);
     --node->size;
     if (node->leaf) {

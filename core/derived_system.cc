@@ -75,7 +75,7 @@ __extension__ typedef __int128 Int128;
 
 // Derived state lives in CowMaps: a consumer's copy (a checkpoint for time
 // travel, its committed state) costs O(1) and shares what did not change.
-using KeySet = CowSet<std::string>;
+using KeySet = CowSet<SharedKey>;
 using Postings = CowMap<std::string, KeySet>;
 
 // The first `limit` keys of a set, in order, as a JSON array.
@@ -110,11 +110,11 @@ void AppendRows(const Map& map, std::size_t* start, std::size_t* count, Json* ou
   for (; it != map.end() && *count > 0; ++it, --*count) out->push_back(row(it.key(), it.value()));
 }
 
-void AddPosting(Postings* postings, const std::string& term, const std::string& key) {
-  (*postings)[term][key];
+void AddPosting(Postings* postings, std::string_view term, const SharedKey& key) {
+  postings->Upsert(term, nullptr).Upsert(key, nullptr);
 }
 
-void RemovePosting(Postings* postings, const std::string& term, const std::string& key) {
+void RemovePosting(Postings* postings, std::string_view term, const SharedKey& key) {
   KeySet* keys = postings->FindMutable(term);
   if (keys == nullptr) return;
   keys->erase(key);
@@ -238,12 +238,12 @@ class SecondaryIndex final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Doc& doc) override {
+  void Add(const SharedKey& key, const Doc& doc) override {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       if (auto term = TermOf(doc, fields_[i])) AddPosting(&postings_[i], *term, key);
     }
   }
-  void Remove(const std::string& key, const Doc& doc) override {
+  void Remove(const SharedKey& key, const Doc& doc) override {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       if (auto term = TermOf(doc, fields_[i])) RemovePosting(&postings_[i], *term, key);
     }
@@ -305,8 +305,9 @@ class MaterializedView final : public DerivedSystem {
     AppendRows(groups_, &start, &count, &rows, [this](const std::string& name, const Group& group) {
       Json row = {{"key", name}, {"value", GroupToJson(group)}};
       if (list_ && group.keys.size() > kRowItems) {
-        row["value"]["list"] = Json(std::vector<std::string>(
-            group.keys.begin(), group.keys.begin() + static_cast<std::ptrdiff_t>(kRowItems)));
+        Json list = Json::array();
+        for (std::size_t k = 0; k < kRowItems; ++k) list.push_back(group.keys[k]);
+        row["value"]["list"] = std::move(list);
         row["size"] = group.keys.size();
       }
       return row;
@@ -325,8 +326,8 @@ class MaterializedView final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Doc& doc) override { Change(key, doc, +1, true); }
-  void Remove(const std::string& key, const Doc& doc) override {
+  void Add(const SharedKey& key, const Doc& doc) override { Change(key, doc, +1, true); }
+  void Remove(const SharedKey& key, const Doc& doc) override {
     Change(key, doc, -1, true);
   }
 
@@ -339,7 +340,7 @@ class MaterializedView final : public DerivedSystem {
     Int128 integer_sum = 0;
     double fractional_sum = 0;
     std::int64_t fractional_terms = 0;
-    std::vector<std::string> keys;  // list: in arrival order
+    std::vector<SharedKey> keys;  // list: in arrival order
   };
 
   std::optional<std::string> GroupOf(const Doc& doc) const {
@@ -355,7 +356,7 @@ class MaterializedView final : public DerivedSystem {
     return false;
   }
 
-  void Change(const std::string& key, const Doc& doc, int sign, bool touch_list) {
+  void Change(const SharedKey& key, const Doc& doc, int sign, bool touch_list) {
     auto term = GroupOf(doc);
     if (!term) return;
     Group& group = groups_[*term];
@@ -459,10 +460,10 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  protected:
-  void Add(const std::string& key, const Doc& doc) override {
+  void Add(const SharedKey& key, const Doc& doc) override {
     for (const auto& token : TokensOf(doc)) AddPosting(&postings_, token, key);
   }
-  void Remove(const std::string& key, const Doc& doc) override {
+  void Remove(const SharedKey& key, const Doc& doc) override {
     for (const auto& token : TokensOf(doc)) RemovePosting(&postings_, token, key);
   }
 

@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/cow_map.h"
+#include "core/shared_key.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -43,7 +45,7 @@ class DerivedSystem {
   bool upsert() const { return upsert_; }
   std::size_t state_store_rows() const { return store_.size(); }
   // Whether the state store holds a row for `key` (upsert mode only).
-  bool StoreHas(const std::string& key) const { return store_.find(key) != nullptr; }
+  bool StoreHas(std::string_view key) const { return store_.find(key) != nullptr; }
 
   // The whole derived state, deterministic and sorted.
   virtual Json State() const = 0;
@@ -67,12 +69,12 @@ class DerivedSystem {
   // (if any) and adds the `after` document's (if any). Cannot fail: documents
   // were validated when they were written.
   virtual void Apply(const ChangeEvent& event);
-  virtual void Add(const std::string& key, const Doc& doc) = 0;
-  virtual void Remove(const std::string& key, const Doc& doc) = 0;
+  virtual void Add(const SharedKey& key, const Doc& doc) = 0;
+  virtual void Remove(const SharedKey& key, const Doc& doc) = 0;
 
  private:
   bool upsert_ = false;
-  CowMap<std::string, DocRef> store_;  // upsert: key -> the last row applied
+  CowMap<SharedKey, DocRef> store_;  // upsert: key -> the last row applied
 };
 
 extern const std::vector<std::string> kDerivedSystemTypes;

@@ -74,15 +74,17 @@ Status Engine::Write(LogOp op, const std::string& key, DocRef doc, const WriteOp
   const Lsn lsn = wal_.NextLsn();
   const DocRef after = doc;  // for the cache and the application's second write
   StoredRow old;
-  const bool had = storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), lsn, &old);
+  SharedKey shared;  // the key as storage holds it, for the event to share
+  const bool had = storage_.Apply(key, std::move(doc), static_cast<std::uint32_t>(index), lsn,
+                                  &old, &shared);
   // The key's previous record is the new one's `prev`: the event's "before"
   // image, which is what a CDC connector reading a row-image log sees.
   const std::uint32_t prev = had ? RecordOf(old) : kNoRecord;
-  if (prev != kNoRecord) stream_.Cache(prev, old.doc);
+  if (prev != kNoRecord) stream_.Cache(prev, old.doc, shared);
   // Retention removed the record that wrote the old row: the event keeps
   // the row it replaces as its own before image.
   if (had && prev == kNoRecord) stream_.KeepBefore(lsn, old.doc);
-  if (after) stream_.Cache(index, after);
+  stream_.Cache(index, after, shared);
   const std::size_t appended = wal_.Append(op, key, value_json, prev, options.request_id);
   assert(appended == index && wal_.head() == lsn);
   (void)appended;
@@ -515,12 +517,12 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
   rows->clear();
   *more = false;
   for (auto it = storage_.rows().lower_bound(prefix);
-       it != storage_.rows().end() && it.key().compare(0, prefix.size(), prefix) == 0; ++it) {
+       it != storage_.rows().end() && it.key().view().substr(0, prefix.size()) == prefix; ++it) {
     if (rows->size() == limit) {
       *more = true;
       break;
     }
-    rows->emplace_back(it.key(), it.value().doc.get());
+    rows->emplace_back(it.key().str(), it.value().doc.get());
   }
   return Status::OK();
 }
@@ -1003,9 +1005,9 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
       }
       if (stream_.Event(next_event, &event)) {
         if (event.op == ChangeOp::kDelete) {
-          rows.erase(event.key);
+          rows.erase(event.key.str());
         } else {
-          rows[event.key] = event.after;
+          rows[event.key.str()] = event.after;
         }
       }
       ++next_event;

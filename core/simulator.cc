@@ -1611,7 +1611,7 @@ Json Simulator::State() const {
     storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
   } else {
     Json data = Json::object();
-    for (const auto& [key, row] : engine_.storage().rows()) data[key] = row.doc->ToJson();
+    for (const auto& [key, row] : engine_.storage().rows()) data[key.str()] = row.doc->ToJson();
     storage = {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}, {"lost", false}};
   }
   Json events = Json::array();

@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "core/cow_map.h"
+#include "core/shared_key.h"
 #include "core/types.h"
 
 namespace unbundled {
@@ -29,7 +31,7 @@ struct StoredRow {
 // its buffers at a checkpoint). Taking one is O(1): the rows are shared.
 struct StorageImage {
   Lsn lsn = 0;  // the storage LSN it was taken at
-  CowMap<std::string, StoredRow> rows;
+  CowMap<SharedKey, StoredRow> rows;
 };
 
 class Storage {
@@ -39,18 +41,20 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   // The stored document, or nullptr when the key is absent.
-  const Doc* Get(const std::string& key) const {
+  const Doc* Get(std::string_view key) const {
     const StoredRow* row = Find(key);
     return row == nullptr ? nullptr : row->doc.get();
   }
-  const StoredRow* Find(const std::string& key) const;
+  const StoredRow* Find(std::string_view key) const;
 
   // Applies one log entry (record index `record`, LSN `lsn`): a put stores
   // `doc`, a delete (doc null) removes the key. Entries arrive in LSN order.
   // True when the key was present; then *old (when not null) receives the
-  // row it had.
-  bool Apply(const std::string& key, DocRef doc, std::uint32_t record, Lsn lsn,
-             StoredRow* old = nullptr);
+  // row it had. *shared (when not null) receives the key as storage holds
+  // it (for a delete, as it held it; a new SharedKey when it was absent),
+  // for the change event to share.
+  bool Apply(std::string_view key, DocRef doc, std::uint32_t record, Lsn lsn,
+             StoredRow* old = nullptr, SharedKey* shared = nullptr);
 
   // Makes this storage a copy of `other`: O(1), the rows' tree and the
   // documents are shared, and copied only where either changes later.
@@ -75,12 +79,12 @@ class Storage {
   // LSN of the last applied log entry (0: none).
   Lsn lsn() const { return lsn_; }
   // Rows in key order (byte-wise), with O(log n) access by rank.
-  const CowMap<std::string, StoredRow>& rows() const { return rows_; }
+  const CowMap<SharedKey, StoredRow>& rows() const { return rows_; }
   // Key -> document, copied: for tests and tools that compare contents.
   std::map<std::string, Document> Contents() const;
 
  private:
-  CowMap<std::string, StoredRow> rows_;
+  CowMap<SharedKey, StoredRow> rows_;
   Lsn lsn_ = 0;
 };
 

@@ -14,6 +14,7 @@
 
 #include "core/doc.h"
 #include "core/limits.h"
+#include "core/shared_key.h"
 
 namespace unbundled {
 
@@ -49,7 +50,7 @@ enum class ChangeOp : char { kCreate = 'c', kUpdate = 'u', kDelete = 'd', kRead 
 struct ChangeEvent {
   Lsn lsn = 0;
   ChangeOp op = ChangeOp::kCreate;
-  std::string key;
+  SharedKey key;  // shared with storage and the derived systems that keep it
   DocRef before;  // null for c and r
   DocRef after;   // null for d
 };

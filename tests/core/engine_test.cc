@@ -29,6 +29,28 @@ class EngineTest : public ::testing::Test {
   Engine engine_;
 };
 
+// A key's bytes lie once: storage's row, the change event and every derived
+// system that keeps the key share one SharedKey.
+TEST_F(EngineTest, StorageTheEventAndTheDerivedSystemsShareTheKey) {
+  Add(ByCity(), JoinMode::kReplay);
+  Add({"search", "full_text", {{"fields", {"name"}}}}, JoinMode::kReplay);
+  Add({"stats", "materialized_view", {{"group_by", "city"}, {"list", true}}}, JoinMode::kReplay);
+  ChangeEvent e;
+  ASSERT_TRUE(engine_.Put("user12345678", {{"city", "Oslo"}, {"name", "ada lovelace"}}, &e).ok());
+  const SharedKey& stored = engine_.storage().rows().begin().key();
+  EXPECT_TRUE(e.key.SharesWith(stored));
+  std::size_t delivered = 0;
+  ASSERT_TRUE(engine_.FlushAll(&delivered).ok());
+  ASSERT_EQ(delivered, 3u);
+  // Storage, the change stream's cache of the record, `e`, the city's
+  // posting list, the two tokens' and the view's list: 7 holders.
+  EXPECT_EQ(stored.use_count(), 7u);
+  e = ChangeEvent();
+  EXPECT_EQ(stored.use_count(), 6u);
+  EXPECT_EQ(Query("by_city", {{"value", "Oslo"}}), Json::array({"user12345678"}));
+  EXPECT_EQ(Query("search", {{"text", "lovelace"}}), Json::array({"user12345678"}));
+}
+
 TEST_F(EngineTest, EachWriteTakesTheNextLsnAndStorageFollows) {
   Put("u1", {{"city", "London"}});
   Put("u2", {{"city", "Paris"}});
