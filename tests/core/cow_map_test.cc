@@ -10,33 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/core/cow_map_expect.h"
+
 namespace unbundled {
 namespace {
 
 using Map = CowMap<std::string, int>;
 using Model = std::map<std::string, int>;
-
-// Every observable of `map` equals `model`'s: size, find, order, At, Rank.
-template <typename M, typename Mod>
-void ExpectSame(const M& map, const Mod& model) {
-  ASSERT_EQ(map.size(), model.size());
-  std::size_t n = 0;
-  auto it = map.begin();
-  for (const auto& [key, value] : model) {
-    ASSERT_NE(it, map.end());
-    EXPECT_EQ(it.key(), key);
-    EXPECT_EQ(it.value(), value);
-    const auto* found = map.find(key);
-    ASSERT_NE(found, nullptr) << key;
-    EXPECT_EQ(*found, value);
-    EXPECT_EQ(map.Rank(key), n);
-    EXPECT_EQ(map.At(n).key(), key);
-    ++it;
-    ++n;
-  }
-  EXPECT_EQ(it, map.end());
-  EXPECT_EQ(map.At(model.size()), map.end());
-}
 
 std::string KeyOf(std::mt19937* rng, int range) {
   return "k" + std::to_string(std::uniform_int_distribution<int>(0, range - 1)(*rng));

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "core/node_pool.h"
+#include "tests/core/cow_map_expect.h"
 
 namespace unbundled {
 namespace {
@@ -71,6 +72,7 @@ TEST(SharedKey, ATreeOfSharedKeysAgreesWithStdMapFoundByStrings) {
     CowMap<SharedKey, int> map;
     std::map<std::string, int> model;
     std::vector<CowMap<SharedKey, int>> copies;
+    std::vector<std::map<std::string, int>> models;  // each copy's contents
     for (int step = 0; step < 20000; ++step) {
       const std::string key = RandomKey(&rng);
       if (std::uniform_int_distribution<int>(0, 3)(rng) == 0) {
@@ -84,21 +86,14 @@ TEST(SharedKey, ATreeOfSharedKeysAgreesWithStdMapFoundByStrings) {
         EXPECT_EQ(*stored, key);
         model[key] = step;
       }
-      if (step % 2000 == 0) copies.push_back(map);
+      if (step % 2000 == 0) {
+        copies.push_back(map);
+        models.push_back(model);
+      }
     }
-    ASSERT_EQ(map.size(), model.size());
-    std::size_t n = 0;
-    auto it = map.begin();
-    for (const auto& [key, value] : model) {
-      ASSERT_NE(it, map.end());
-      EXPECT_EQ(it.key(), key);
-      EXPECT_EQ(it.value(), value);
-      ASSERT_NE(map.find(key), nullptr) << key;
-      EXPECT_EQ(map.Rank(std::string_view(key)), n);
-      ++it;
-      ++n;
-    }
-    EXPECT_EQ(it, map.end());
+    ExpectSame(map, model);
+    // Each copy still holds what the map held when it was taken.
+    for (std::size_t c = 0; c < copies.size(); ++c) ExpectSame(copies[c], models[c]);
     for (int i = 0; i < 200; ++i) {
       const std::string probe = RandomKey(&rng) + "x";
       EXPECT_EQ(map.Rank(probe), static_cast<std::size_t>(std::distance(
