@@ -260,7 +260,8 @@ function onScript() {
 // are written (a few bytes, however long the session); the session's text
 // is built from cached step texts.
 const SAVE_GAP = 300;
-const saving = { mark: null, timer: null, writing: 0, last: -Infinity, stepsSaved: false, generation: 0 };
+// kept, keptReset: what was last kept while the page was being left (keepWhileLeaving).
+const saving = { mark: null, timer: null, writing: 0, last: -Infinity, stepsSaved: false, generation: 0, kept: null, keptReset: null };
 
 // What a save is of. Its items at PLACE_ONLY are what a small write of the
 // cursor and the answers (store.saveCursor) covers.
@@ -270,10 +271,36 @@ function saveMark() {
 }
 const PLACE_ONLY = new Set([2, 6]);
 
+/** Whether the session on screen is one the page saves. */
+function canSave() {
+  return !page.embed && !page.holdSave && page.history != null;
+}
+
+const sameMark = (a, b) => b !== null && a.every((x, i) => x === b[i]);
+
 function unsaved() {
-  if (page.embed || page.holdSave || !page.history) return false;
-  const mark = saveMark();
-  return !saving.mark || mark.some((x, i) => x !== saving.mark[i]);
+  return canSave() && !sameMark(saveMark(), saving.mark);
+}
+
+/**
+ * What a save of the session on screen writes: {session, slots, textOf},
+ * textOf() giving the text in parts.
+ */
+function saveOf() {
+  const { scenario, cursor } = page.history.toSession();
+  const session = { scenario, cursor };
+  if (page.lesson?.file && onScript()) session.lesson = page.lesson.file;
+  const answers = predictionRecord(page.history.steps, page.predictions);
+  if (answers.length) session.predictions = answers;
+  if (page.opened) session.opened = page.opened;
+  // The text is built from the history's cached step texts, in parts: a
+  // long session is not serialized again for each save, and only the parts
+  // that changed are written.
+  const textOf = () => store.sessionParts(page.history.scenarioParts(), cursor, session.lesson, session.predictions, session.opened);
+  // A session opened from outside has a slot of its own: the student's own
+  // (the session they had on screen, and their sandbox) is never written over.
+  const slots = page.opened ? [SLOT_OPENED] : page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
+  return { session, slots, textOf };
 }
 
 function save() {
@@ -289,7 +316,9 @@ function save() {
 function flushSave(now, leaving = false) {
   clearTimeout(saving.timer);
   saving.timer = null;
-  if (!unsaved() && !(leaving && store.writesUnsent())) return;
+  const changed = unsaved();
+  if (leaving) keepWhileLeaving(changed);
+  if (!changed && !(leaving && store.writesUnsent())) return;
   if (!now && (page.playing !== null || saving.writing)) {
     if (saving.writing) saving.timer = setTimeout(() => flushSave(false), SAVE_GAP);
     return;
@@ -299,20 +328,8 @@ function flushSave(now, leaving = false) {
   const cursorOnly = saving.stepsSaved && saving.mark && saveMark().every((x, i) => PLACE_ONLY.has(i) || x === saving.mark[i]);
   saving.mark = saveMark();
   saving.last = performance.now();
-  const { scenario, cursor } = page.history.toSession();
-  const session = { scenario, cursor };
-  if (page.lesson?.file && onScript()) session.lesson = page.lesson.file;
-  const answers = predictionRecord(page.history.steps, page.predictions);
-  if (answers.length) session.predictions = answers;
-  const { opened } = page;
-  if (opened) session.opened = opened;
-  // The text is built from the history's cached step texts, in parts: a
-  // long session is not serialized again for each save, and only the parts
-  // that changed are written.
-  const textOf = () => store.sessionParts(page.history.scenarioParts(), cursor, session.lesson, session.predictions, session.opened);
-  // A session opened from outside has a slot of its own: the student's own
-  // (the session they had on screen, and their sandbox) is never written over.
-  const slots = opened ? [SLOT_OPENED] : page.lesson ? [SLOT_CURRENT] : [SLOT_CURRENT, SLOT_SANDBOX];
+  const { session, slots, textOf } = saveOf();
+  const { opened } = session;
   const title = page.lesson?.title ?? page.history.title;
   let writes;
   if (cursorOnly) {
@@ -332,6 +349,25 @@ function flushSave(now, leaving = false) {
     // Saved: a reload shows this opened session again (unless another is on screen by now).
     if (opened && page.opened === opened && results.every((r) => r.ok)) markOpenedShown(title, opened.from);
   });
+}
+
+/**
+ * The page is being left. What a write not yet finished (which the browser
+ * may cancel with the page) or not begun would lose is kept at once where
+ * the next page finds it (store.keepWhileLeaving): the session on screen,
+ * and the slots a Reset is still removing. Kept once for beforeunload and
+ * pagehide.
+ */
+function keepWhileLeaving(changed) {
+  if (!page.history) return;
+  const reset = page.undoReset && !page.undoReset.forgotten ? page.undoReset : null;
+  const session = canSave() && (changed || store.writesPending()) ? saveOf() : null;
+  if ((!session && !reset) || (sameMark(saveMark(), saving.kept) && saving.keptReset === reset)) return;
+  const slots = session?.slots ?? [];
+  const forget = reset ? RESET_SLOTS.filter((slot) => !slots.includes(slot)) : [];
+  store.keepWhileLeaving(slots, session ? session.textOf() : null, forget);
+  saving.kept = saveMark();
+  saving.keptReset = reset;
 }
 
 window.addEventListener('beforeunload', () => flushSave(true, true));
@@ -367,6 +403,7 @@ function reset() {
   // sandbox, or what the student did since): written again even if a save
   // of it began before the removal.
   kept.cleared = raws.then(() => Promise.all(RESET_SLOTS.map((slot) => store.remove(slot)))).then(() => {
+    kept.forgotten = true;
     if (page.undoReset === kept) page.holdSave = false;
     saving.mark = null;
     save();
@@ -2107,6 +2144,8 @@ async function start() {
   wireControls();
   renderConfigFields();
 
+  // What the last page kept as it was left, moved into the store first.
+  if (!page.embed) await store.recover();
   // Which session to open: a share link, an embed, the session opened from
   // outside if it was on screen last, the student's own, or a sandbox.
   const opened = await openFromLink() || (!page.embed && shownRecord().shown === 'opened' && await openOpened());

@@ -12,8 +12,10 @@
 //
 // Earlier versions of the page saved into localStorage. Such a save is read
 // first and moved into IndexedDB (then removed from localStorage): where
-// IndexedDB works this module writes nothing to localStorage, so an entry
-// there is newer than what IndexedDB holds for the slot.
+// IndexedDB works this module writes no session to a slot's own key in
+// localStorage, so an entry there is newer than what IndexedDB holds for the
+// slot. (The one session it may write there, under LEAVING, is the copy kept
+// while the page is left: see keepWhileLeaving.)
 import { limits } from './engine.js';
 import { checkSession, LINK_VERSION } from './share.js';
 import { checkPredictions } from './completion.js';
@@ -23,6 +25,7 @@ const DB_NAME = 'unbundled';
 const STORE_NAME = 'sessions';
 
 let dbPromise = null;
+let noDatabase = false;  // known: IndexedDB is unavailable, localStorage is used
 // Slots whose localStorage save could not be moved: removed there by the next
 // successful save, which would otherwise be hidden behind it.
 const lingering = new Set();
@@ -37,6 +40,7 @@ function database() {
     try {
       request = indexedDB.open(DB_NAME, 1);
     } catch {
+      noDatabase = true;
       resolve(null);  // no IndexedDB in this browser, or it is disabled
       return;
     }
@@ -49,7 +53,7 @@ function database() {
       db.onversionchange = () => { db.close(); dbPromise = null; };
       resolve(db);
     };
-    request.onerror = () => resolve(null);  // e.g. a private window that refuses it
+    request.onerror = () => { noDatabase = true; resolve(null); };  // e.g. a private window that refuses it
   });
   return dbPromise;
 }
@@ -120,9 +124,10 @@ export function sessionParts(scenarioParts, cursor, lesson, predictions, opened)
 }
 
 // In IndexedDB a session is kept in parts: under the slot's own key a head,
-// {parts: n, bytes, writer}, and the text's parts under `${slot}:part:NNNNNN`
-// (0 to n - 1), all written in one transaction, so a reload finds either the
-// old session or the new one whole. A save writes only the parts that differ
+// {parts: n, bytes, writer, at} (at: Date.now() when the write began), and
+// the text's parts under `${slot}:part:NNNNNN` (0 to n - 1), all written in
+// one transaction, so a reload finds either the old session or the new one
+// whole. A save writes only the parts that differ
 // from what this page last wrote there (in a long session, after one more
 // step: the first and the last part), and hands the parts to the browser a
 // few at a time, each from the last one's success callback, so a first save
@@ -139,6 +144,7 @@ const written = new Map();
 const PAGE_ID = Math.random().toString(36).slice(2);
 let writes = 0;
 let unsent = 0;  // writes not yet wholly handed to the browser
+let pending = 0;  // writes begun and not yet committed (or failed)
 // About this many characters of parts are handed over per task.
 const TASK_CHARS = 256 * 1024;
 
@@ -153,25 +159,33 @@ function writeParts(db, slot, parts, place, now) {
     const last = written.get(slot);
     written.delete(slot);  // unknown until this write is done
     const writer = `${PAGE_ID}:${++writes}`;
+    const at = Date.now();
     const bytes = parts.reduce((n, p) => n + p.length, 0);
     unsent++;
-    let sent = false;
+    pending++;
+    let sent = false, over = false;
     const allSent = () => {
       if (!sent) unsent--;
       sent = true;
     };
-    const fail = (e) => {
+    const finished = () => {
       allSent();
+      if (!over) pending--;
+      over = true;
+    };
+    const fail = (e) => {
+      finished();
       try { tx.abort(); } catch { /* already finished */ }
       reject(e);
     };
     tx.oncomplete = () => {
-      allSent();
+      finished();
       written.set(slot, { writer, parts });
+      supersede(slot, at);
       resolve();
     };
     tx.onabort = () => {
-      allSent();
+      finished();
       reject(tx.error ?? new DOMException('the write was cancelled', 'AbortError'));
     };
     // The head, the place, and the parts that differ from `last` (every part
@@ -181,7 +195,7 @@ function writeParts(db, slot, parts, place, now) {
       const todo = parts.map((p, i) => i).filter((i) => !same || last.parts[i] !== parts[i]);
       store.delete(partsFrom(slot, parts.length));
       store.put(place, placeSlot(slot));
-      store.put({ parts: parts.length, bytes, writer }, slot);
+      store.put({ parts: parts.length, bytes, writer, at }, slot);
       let k = 0;
       const next = () => {
         try {
@@ -231,6 +245,122 @@ function writeParts(db, slot, parts, place, now) {
  */
 export function writesUnsent() {
   return unsent > 0;
+}
+
+/** Whether a write has begun and not yet finished (committed or failed). */
+export function writesPending() {
+  return pending > 0;
+}
+
+// Leaving the page. Chromium aborts an IndexedDB write that has not finished
+// when the page goes, even one committed in beforeunload, when it waits
+// behind another write (measured: 7 of 8 such writes lost). So a session
+// not yet wholly written when the page is left is also kept, in the same
+// task, in localStorage, whose writes are synchronous: its text under
+// LEAVING_TEXT, and {at, slots, forget, writer} under LEAVING (forget: slots
+// whose removal, by Reset, is unfinished). The next page moves it into
+// IndexedDB before it opens anything (recover), in each slot not written
+// since (another tab may have saved there later). A session too large for
+// localStorage relies on IndexedDB alone, as before.
+const LEAVING = 'unbundled.leaving.v1';
+const LEAVING_TEXT = `${LEAVING}:text`;
+// localStorage holds about 5 million characters a site.
+const LEAVING_MAX = 4_000_000;
+// The copy this page kept: {at, slots}, its slots those no write has covered since.
+let left = null;
+
+/**
+ * Keeps `parts` (the session's text) for `slots`, and that `forget`'s slots
+ * are to be removed, in localStorage, at once: the page is being left with
+ * a write unfinished. Does nothing when localStorage is the store, or the
+ * text does not fit.
+ */
+export function keepWhileLeaving(slots, parts, forget = []) {
+  if (noDatabase) return;  // save() and remove() write localStorage, synchronously, already
+  const at = Date.now();
+  try {
+    if (parts && parts.reduce((n, p) => n + p.length, 0) > LEAVING_MAX) throw new RangeError('too large');
+    if (parts) localStorage.setItem(LEAVING_TEXT, parts.join(''));
+    else localRemove(LEAVING_TEXT);
+    localStorage.setItem(LEAVING, JSON.stringify({ at, slots: parts ? slots : [], forget, writer: PAGE_ID }));
+    left = { at, slots: new Set(parts ? slots : []) };
+  } catch {
+    // too large, or localStorage is full or disabled: IndexedDB alone
+    left = null;
+    localRemove(LEAVING);
+    localRemove(LEAVING_TEXT);
+  }
+}
+
+/** The copy kept while a page was left, {at, slots, forget, writer}, or null. */
+function leaving() {
+  const names = (x) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  try {
+    const head = JSON.parse(localGet(LEAVING) ?? 'null');
+    if (head && Number.isFinite(head.at) && names(head.slots) && names(head.forget)) return head;
+  } catch {
+    // not JSON: dropped below
+  }
+  return null;
+}
+
+function dropLeaving() {
+  left = null;
+  localRemove(LEAVING);
+  localRemove(LEAVING_TEXT);
+}
+
+/** A write to `slot` that began at `at` has been committed: this page's copy is not needed for it. */
+function supersede(slot, at) {
+  if (!left || at < left.at || !left.slots.delete(slot) || left.slots.size) return;
+  if (leaving()?.writer === PAGE_ID) dropLeaving();  // unless another page has written its own since
+  left = null;
+}
+
+/**
+ * Moves the copy a page kept while it was left (keepWhileLeaving) into the
+ * store: into each of its slots that was not written after it. Call before
+ * load(). A move that fails leaves the copy for the next page. Never throws.
+ */
+export async function recover() {
+  const raw = localGet(LEAVING);
+  if (raw === null) return;
+  const head = leaving();
+  const text = localGet(LEAVING_TEXT);
+  if (head === null || (head.slots.length && text === null)) {
+    dropLeaving();
+    return;
+  }
+  const db = await database();
+  try {
+    for (const slot of [...head.slots, ...head.forget]) {
+      const keep = head.slots.includes(slot);
+      if (!db) {
+        if (keep) localStorage.setItem(slot, text);
+        else localRemove(slot);
+        continue;
+      }
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction(STORE_NAME, 'readwrite');
+        const store = tx.objectStore(STORE_NAME);
+        const now = store.get(slot);
+        now.onsuccess = () => {
+          if (Number.isFinite(now.result?.at) && now.result.at > head.at) return;  // saved since
+          store.delete(placeSlot(slot));
+          store.delete(partsFrom(slot, 0));
+          // Whole, as restoreRaw() writes it; the session's own cursor stands.
+          if (keep) store.put(text, slot);
+          else store.delete(slot);
+        };
+        tx.oncomplete = resolve;
+        tx.onabort = () => reject(tx.error);
+      });
+      written.delete(slot);
+    }
+  } catch {
+    return;  // kept for the next page
+  }
+  dropLeaving();
 }
 
 /**
@@ -307,11 +437,14 @@ function placeOf(session) {
 export async function saveCursor(slot, session, textOf) {
   const db = await database();
   if (!db) return save(slot, session, textOf());
+  pending++;
   try {
     await run(db, 'readwrite', (store) => store.put(placeOf(session), placeSlot(slot)));
     return { ok: true };
   } catch (e) {
     return { ok: false, error: failure(e) };
+  } finally {
+    pending--;
   }
 }
 
@@ -396,6 +529,7 @@ export async function remove(slot) {
   lingering.delete(slot);
   written.delete(slot);
   localRemove(slot);
+  forgetLeaving(slot);
   const db = await database();
   if (!db) return;
   try {
@@ -406,6 +540,24 @@ export async function remove(slot) {
     });
   } catch {
     // nothing more to do: a failed delete leaves the old session
+  }
+}
+
+/**
+ * Takes `slot` out of the copy kept while a page was left, if it is in it:
+ * the slot has been removed or restored since.
+ */
+function forgetLeaving(slot) {
+  left?.slots.delete(slot);
+  const head = leaving();
+  if (!head?.slots.includes(slot) && !head?.forget.includes(slot)) return;
+  const slots = head.slots.filter((s) => s !== slot);
+  const forget = head.forget.filter((s) => s !== slot);
+  try {
+    if (!slots.length && !forget.length) dropLeaving();
+    else localStorage.setItem(LEAVING, JSON.stringify({ ...head, slots, forget }));
+  } catch {
+    dropLeaving();  // localStorage refused the smaller record: none, rather than one naming this slot
   }
 }
 
@@ -432,6 +584,7 @@ export async function exportRaw(slot) {
 /** Puts back what exportRaw() read from `slot` (nothing, if it held nothing). */
 export async function restoreRaw(slot, raw) {
   if (raw.text === null) return;
+  forgetLeaving(slot);
   const db = await database();
   try {
     if (!db || raw.local) {

@@ -313,6 +313,100 @@ test('a session whose saved parts are missing is discarded with a notice, and th
   assertClean(assert, page);
 });
 
+/**
+ * Holds the page's store busy: a 20 MB write to it, in a transaction of its
+ * own begun now, so that the page's next write waits behind it. Chromium
+ * cancels such a waiting write when the page is left, even one committed in
+ * beforeunload.
+ */
+function blockStore(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('unbundled');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put('x'.repeat(20e6), 'test-blocker');
+      tx.commit();
+      resolve();
+    };
+  }));
+}
+
+const LEAVING = 'unbundled.leaving.v1';
+const leavingCopy = (page) => page.evaluate((key) => [localStorage.getItem(key), localStorage.getItem(`${key}:text`)], LEAVING);
+
+/** Leaves the page for about:blank and opens the site again. */
+async function leaveAndReturn(page) {
+  await page.goto('about:blank');
+  await page.goto(env.base);
+  await page.waitForFunction(() => document.querySelector('#log').childElementCount > 0);
+}
+
+const keysShown = async (page) => (await screenState(page)).rows.map((r) => r[0]);
+
+test('a step taken just before the page is left is kept, though the browser cancels the write it began', async () => {
+  const page = await openHooked(env.base);
+  await put(page, 'before', { city: 'Oslo' });
+  await settled(page);
+  for (let round = 1; round <= 3; round++) {
+    await blockStore(page);
+    await put(page, `mine-${round}`, { city: 'Lima' });
+    await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, round + 1);
+    await leaveAndReturn(page);
+    assert.deepEqual(await keysShown(page), ['before', ...Array.from({ length: round }, (_, i) => `mine-${i + 1}`)],
+      `round ${round}: the step taken as the page was left is shown again`);
+    // Moved into IndexedDB by the page that found it, and out of localStorage.
+    await settled(page);
+    assert.deepEqual(await leavingCopy(page), [null, null], `round ${round}: the copy kept while leaving is gone from localStorage`);
+    for (const slot of SLOTS) {
+      const saved = JSON.parse(await idbText(page, slot));
+      assert.equal(saved.scenario.steps.at(-1).key, `mine-${round}`, `round ${round}: ${slot} in IndexedDB holds it`);
+    }
+  }
+  assertClean(assert, page);
+});
+
+test('a copy kept while leaving is taken only over older saves, and a Reset left at once stays done', async () => {
+  const page = await openHooked(env.base);
+  await put(page, 'saved', { city: 'Oslo' });
+  await settled(page);
+  const copy = (at, key) => page.evaluate(({ LEAVING, at, key, slots }) => {
+    const scenario = { title: 'Sandbox', consumers: [], steps: [{ op: 'put', key, value: { city: 'Lima' } }] };
+    localStorage.setItem(`${LEAVING}:text`, JSON.stringify({ v: 1, scenario, cursor: 1 }));
+    localStorage.setItem(LEAVING, JSON.stringify({ at: at === 'now' ? Date.now() : at, slots, forget: [], writer: 'another tab' }));
+  }, { LEAVING, at, key, slots: SLOTS });
+
+  // Older than what the slots hold (another tab saved after it): dropped.
+  await copy(1, 'stale');
+  await reload(page);
+  assert.deepEqual(await keysShown(page), ['saved'], 'a copy older than the saved session is not taken');
+  assert.deepEqual(await leavingCopy(page), [null, null], 'and it is dropped');
+
+  // Newer: taken, in both slots.
+  await copy('now', 'newer');
+  await reload(page);
+  assert.deepEqual(await keysShown(page), ['newer'], 'a copy newer than the saved session is taken');
+  assert.deepEqual(await leavingCopy(page), [null, null]);
+
+  // A malformed record of it changes nothing and is dropped.
+  await page.evaluate((LEAVING) => localStorage.setItem(LEAVING, '{"at": "yesterday"'), LEAVING);
+  await reload(page);
+  assert.deepEqual(await keysShown(page), ['newer']);
+  assert.deepEqual(await leavingCopy(page), [null, null]);
+
+  // Reset, and leave at once, while the store is busy: the slots' removal
+  // is cancelled with the page, and kept; the next page opens empty.
+  await settled(page);
+  await blockStore(page);
+  await page.click('#reset');
+  await page.waitForSelector('#undo-reset');
+  await leaveAndReturn(page);
+  assert.equal((await screenState(page)).step, 'step 0 of 0', 'the Reset stands');
+  await settled(page);
+  assert.deepEqual(await leavingCopy(page), [null, null]);
+  assertClean(assert, page);
+});
+
 test('two tabs saving the same slot: the last write is whole, never parts of both', async () => {
   // Each tab writes only the parts it changed since its own last write,
   // unless another tab wrote the slot since: then it writes every part.
