@@ -10,7 +10,7 @@
 //                      wasm run that cannot hold a million entries)
 //     --only GROUP     run one group: memory_per_entry, put_flush_new,
 //                      put_flush_after_history, recover, state (state, view
-//                      and checkpoint)
+//                      and checkpoint), import (an import's replay)
 //
 // Each line: {"workload", "n", "ms" (median), "runs_ms", "items_per_s", ...}.
 // The last line is {"workload":"process","peak_bytes"}: peak RSS natively,
@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
   const std::size_t million = quick ? 100000 : 1000000;
   const auto run = [&only](const char* group) { return only.empty() || only == group; };
   if (!only.empty() && !(run("memory_per_entry") || run("put_flush_new") ||
-                         run("put_flush_after_history") || run("recover") || run("state"))) {
+                         run("put_flush_after_history") || run("recover") || run("state") ||
+                         run("import"))) {
     std::fprintf(stderr, "bench_runner: no group '%s'\n", only.c_str());
     return 2;
   }
@@ -229,6 +230,16 @@ int main(int argc, char** argv) {
            [&] { return bench::ViewWindow(*sim, 10); }, WarmUp::kUntilSteady);
     Report({{"workload", "checkpoint"}, {"entries", entries}}, repeat,
            [&] { return bench::Checkpoint(*sim); }, WarmUp::kUntilSteady);
+  }
+
+  // (e) An import's replay of browser.scale's 100,000 steps. Its first run
+  // (in wasm: a fresh module, whose memory grows, in V8's baseline code) is
+  // reported apart, as what a student's first import costs.
+  if (run("import")) {
+    const std::size_t steps = quick ? 10000 : 100000;
+    const std::vector<std::string> chunks = bench::ImportChunks(steps);
+    Report({{"workload", "import_replay"}}, repeat,
+           [&] { return bench::ImportReplay(chunks, steps); }, WarmUp::kOnce);
   }
 
   Print({{"workload", "process"}, {"group", only.empty() ? "all" : only},

@@ -1,6 +1,8 @@
 #include "bench/workloads.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace unbundled {
 namespace bench {
@@ -145,6 +147,52 @@ Measure Checkpoint(const Simulator& sim) {
   auto copy = sim.Clone();
   const double ms = MsSince(start);  // not the copy's teardown
   return {1, ms, 0};
+}
+
+std::vector<std::string> ImportChunks(std::size_t steps) {
+  static const char* const kScaleCities[] = {"London", "Paris", "Oslo", "Lagos", "Lima", "Pune"};
+  std::vector<std::string> chunks;
+  for (std::size_t first = 0; first < steps; first += 256) {
+    Json chunk = Json::array();
+    for (std::size_t i = first; i < std::min(steps, first + 256); ++i) {
+      if (i % 100 == 99) {
+        chunk.push_back(Json{{"op", "flush"}});
+        continue;
+      }
+      Json value(Json::value_t::object);
+      value["name"] = "user " + std::to_string(i);
+      value["city"] = kScaleCities[i % 6];
+      value["age"] = static_cast<int>(20 + i % 50);
+      Json step(Json::value_t::object);
+      step["op"] = "put";
+      step["key"] = "u" + std::to_string(i % 20000);
+      step["value"] = std::move(value);
+      chunk.push_back(std::move(step));
+    }
+    chunks.push_back(chunk.dump());
+  }
+  return chunks;
+}
+
+Measure ImportReplay(const std::vector<std::string>& chunks, std::size_t steps) {
+  Simulator sim;
+  for (const char* spec :
+       {R"({"name":"users_by_city","type":"secondary_index","field":"city"})",
+        R"({"name":"city_stats","type":"materialized_view","group_by":"city","sum":"age"})",
+        R"({"name":"search","type":"full_text","fields":["name"]})"}) {
+    sim.Apply(Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", Json::parse(spec)}});
+  }
+  std::size_t bytes = 0, replayed = 0;
+  const auto start = Clock::now();
+  for (const std::string& text : chunks) {
+    Json parsed;
+    if (!ParseUserJson(text, "steps", &parsed).ok()) std::abort();
+    for (const Json& step : parsed) replayed += sim.Replay(step) ? 1 : 0;
+    bytes += text.size();
+  }
+  const double ms = MsSince(start);  // not the simulator's teardown
+  if (replayed != steps) std::abort();  // every step is one the engine takes
+  return {steps, ms, bytes};
 }
 
 }  // namespace bench

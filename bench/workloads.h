@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/engine.h"
 #include "core/simulator.h"
@@ -72,6 +73,15 @@ Measure SerializeState(const Simulator& sim);
 Measure ViewWindow(const Simulator& sim, std::size_t times);
 // ... a checkpoint for time travel (a copy of the simulator).
 Measure Checkpoint(const Simulator& sim);
+
+// (e) An import's replay, as the page's import runs it in the engine: the
+// steps of browser.scale's scenario (`steps` steps: puts of small user
+// documents over 20,000 keys, a flush every 100th; three consumers), handed
+// over as JSON text in chunks of 256 steps, each parsed and its steps
+// replayed (Simulator::Replay, which the import's replayRefused calls).
+// Untimed: building the texts. bytes: their total length.
+std::vector<std::string> ImportChunks(std::size_t steps);
+Measure ImportReplay(const std::vector<std::string>& chunks, std::size_t steps);
 
 }  // namespace bench
 }  // namespace unbundled
