@@ -114,7 +114,7 @@ Measure RecoverAfterCrash(Engine* engine) {
   return {result.replayed, MsSince(start), engine->wal().file().size()};
 }
 
-std::unique_ptr<Simulator> SimulatorWithEntries(std::size_t entries) {
+std::unique_ptr<Simulator> SimulatorWithConsumers() {
   auto sim = std::make_unique<Simulator>();
   for (const char* spec :
        {R"({"name":"by_city","type":"secondary_index","field":"city"})",
@@ -122,6 +122,11 @@ std::unique_ptr<Simulator> SimulatorWithEntries(std::size_t entries) {
         R"({"name":"search","type":"full_text","fields":["name"]})"}) {
     sim->Apply(Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", Json::parse(spec)}});
   }
+  return sim;
+}
+
+std::unique_ptr<Simulator> SimulatorWithEntries(std::size_t entries) {
+  auto sim = SimulatorWithConsumers();
   sim->Apply(Json{{"op", "put_random"}, {"count", entries}, {"keys", entries / 2}, {"seed", 1}});
   sim->Apply(Json{{"op", "flush"}});
   return sim;
@@ -175,19 +180,13 @@ std::vector<std::string> ImportChunks(std::size_t steps) {
 }
 
 Measure ImportReplay(const std::vector<std::string>& chunks, std::size_t steps) {
-  Simulator sim;
-  for (const char* spec :
-       {R"({"name":"users_by_city","type":"secondary_index","field":"city"})",
-        R"({"name":"city_stats","type":"materialized_view","group_by":"city","sum":"age"})",
-        R"({"name":"search","type":"full_text","fields":["name"]})"}) {
-    sim.Apply(Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", Json::parse(spec)}});
-  }
+  auto sim = SimulatorWithConsumers();
   std::size_t bytes = 0, replayed = 0;
   const auto start = Clock::now();
   for (const std::string& text : chunks) {
     Json parsed;
     if (!ParseUserJson(text, "steps", &parsed).ok()) std::abort();
-    for (const Json& step : parsed) replayed += sim.Replay(step) ? 1 : 0;
+    for (const Json& step : parsed) replayed += sim->Replay(step) ? 1 : 0;
     bytes += text.size();
   }
   const double ms = MsSince(start);  // not the simulator's teardown

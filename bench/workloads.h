@@ -62,6 +62,10 @@ std::unique_ptr<Engine> CrashedEngine(std::size_t entries);
 // record, replay it into storage. n: entries replayed; bytes: the log file.
 Measure RecoverAfterCrash(Engine* engine);
 
+// A simulator with the three consumers (by_city, city_stats, search), joined
+// by replay, and nothing else.
+std::unique_ptr<Simulator> SimulatorWithConsumers();
+
 // (d) A simulator with the three consumers and `entries` log entries (one
 // put_random step over entries/2 keys, then a flush) ...
 std::unique_ptr<Simulator> SimulatorWithEntries(std::size_t entries);
@@ -76,7 +80,7 @@ Measure Checkpoint(const Simulator& sim);
 
 // (e) An import's replay, as the page's import runs it in the engine: the
 // steps of browser.scale's scenario (`steps` steps: puts of small user
-// documents over 20,000 keys, a flush every 100th; three consumers), handed
+// documents over 20,000 keys, a flush every 100th; the three consumers), handed
 // over as JSON text in chunks of 256 steps, each parsed and its steps
 // replayed (Simulator::Replay, which the import's replayRefused calls).
 // Untimed: building the texts. bytes: their total length.

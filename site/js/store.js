@@ -239,6 +239,17 @@ function writeParts(db, slot, parts, place, now) {
 }
 
 /**
+ * In a transaction's object store: every record of `slot` (its head, parts
+ * and cursor record) replaced by `text`, whole as earlier pages saved it,
+ * or removed when `text` is null. Returns the head's request.
+ */
+function replaceSlot(store, slot, text) {
+  store.delete(placeSlot(slot));
+  store.delete(partsFrom(slot, 0));
+  return text === null ? store.delete(slot) : store.put(text, slot);
+}
+
+/**
  * Whether a save has requests not yet handed to the browser (it reads the
  * slot first, or hands its parts over a few at a time): a page being left
  * must save again with `now`, or that write is lost with the page.
@@ -346,11 +357,7 @@ export async function recover() {
         const now = store.get(slot);
         now.onsuccess = () => {
           if (Number.isFinite(now.result?.at) && now.result.at > head.at) return;  // saved since
-          store.delete(placeSlot(slot));
-          store.delete(partsFrom(slot, 0));
-          // Whole, as restoreRaw() writes it; the session's own cursor stands.
-          if (keep) store.put(text, slot);
-          else store.delete(slot);
+          replaceSlot(store, slot, keep ? text : null);  // the session's own cursor stands
         };
         tx.oncomplete = resolve;
         tx.onabort = () => reject(tx.error);
@@ -533,11 +540,7 @@ export async function remove(slot) {
   const db = await database();
   if (!db) return;
   try {
-    await run(db, 'readwrite', (store) => {
-      store.delete(placeSlot(slot));
-      store.delete(partsFrom(slot, 0));
-      return store.delete(slot);
-    });
+    await run(db, 'readwrite', (store) => replaceSlot(store, slot, null));
   } catch {
     // nothing more to do: a failed delete leaves the old session
   }
@@ -593,9 +596,9 @@ export async function restoreRaw(slot, raw) {
     }
     written.delete(slot);
     await run(db, 'readwrite', (store) => {
+      const request = replaceSlot(store, slot, raw.text);
       if (raw.place !== null) store.put(raw.place, placeSlot(slot));
-      store.delete(partsFrom(slot, 0));
-      return store.put(raw.text, slot);  // whole, as earlier pages saved it
+      return request;
     });
   } catch {
     // the undo brings the session back on screen; its next save writes it
