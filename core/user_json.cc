@@ -1,5 +1,7 @@
 #include "core/user_json.h"
 
+#include <algorithm>
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -251,15 +253,28 @@ std::string_view OpOf(const Json& step) {
 
 }  // namespace
 
+// The ops whose steps copy every row written so far; and query, which does
+// when it reads as of storage.
+constexpr std::string_view kCopyingOps[] = {"add_consumer", "rebuild",  "replay_storage",
+                                            "recover",      "checkpoint", "crash_consumer",
+                                            "truncate",     "compact",  "verify"};
+
+const std::vector<std::string>& SessionMeter::MeteredOps() {
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> v(std::begin(kCopyingOps), std::end(kCopyingOps));
+    v.emplace_back("query");
+    return v;
+  }();
+  return ops;
+}
+
 std::uint64_t SessionMeter::Cost(const Json& step) const {
   using namespace std::literals;
   const std::string_view op = OpOf(step);
   if (op.empty() || op == "put"sv || op == "flush"sv) return 0;
   // Every row written so far, each 1 + its bytes / 1 KiB.
   const std::uint64_t all_rows = rows_ + row_bytes_ / 1024;
-  if (op == "add_consumer"sv || op == "rebuild"sv || op == "replay_storage"sv ||
-      op == "recover"sv || op == "checkpoint"sv || op == "crash_consumer"sv ||
-      op == "truncate"sv || op == "compact"sv) {
+  if (std::find(std::begin(kCopyingOps), std::end(kCopyingOps), op) != std::end(kCopyingOps)) {
     return all_rows;
   }
   if (op == "query"sv) {
@@ -271,7 +286,6 @@ std::uint64_t SessionMeter::Cost(const Json& step) const {
     }
     return 0;
   }
-  if (op == "verify"sv) return all_rows;
   return 0;
 }
 

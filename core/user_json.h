@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/limits.h"
 #include "core/status.h"
@@ -54,6 +55,9 @@ class SessionMeter {
   // Check, then Charge when it fits.
   Status Add(const Json& step, const std::string& at);
   std::size_t steps() const { return steps_; }
+  // The ops whose steps may add to the work (every other op costs none, so
+  // steps of only those can pass the limit only by their number).
+  static const std::vector<std::string>& MeteredOps();
   std::uint64_t work() const { return work_; }
 
  private:

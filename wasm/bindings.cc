@@ -26,7 +26,11 @@
 //   new Module.ScenarioCheck().add(stepsJson, first) -> validateScenario's
 //                          check of steps[first], ..., the session's work
 //                          counted on from the slices before (delete() it)
+//   check.replay(sim, stepsJson, first) -> add's check, then the slice replayed
+//                          into sim as replayRefused replays it (an import)
 //   Module.limits()     -> the limits table of core/limits.h: {"key_bytes": 256, ...}
+//   Module.meteredOps() -> the ops whose steps may add to the session's work:
+//                          ["add_consumer", ...] (core/user_json.h)
 //   Module.checkValue(text) -> {"ok": true} | {"ok": false, "error"}: a value's
 //                          text checked exactly as put checks it (the live check)
 //   Module.checkJson(text, what) -> the same for any JSON text a user hands the
@@ -159,8 +163,7 @@ class SimulatorBinding {
   // As replay, and says which steps the engine refused and why (an import
   // lists them before it replaces anything): {"applied": n, "refused":
   // [[index, error], ...]}, {"ok": false, "error"} for text that is not an
-  // array of steps, or null when memory ran out. A refused step
-  // changed nothing, so applying it once more only builds its error.
+  // array of steps, or null when memory ran out.
   std::string replayRefused(const std::string& steps_json) {
     try {
       unbundled::Json steps;
@@ -170,17 +173,7 @@ class SimulatorBinding {
         return unbundled::Json{{"ok", false}, {"error", parsed.message()}}.dump(
             -1, ' ', false, unbundled::Json::error_handler_t::replace);
       }
-      unbundled::Json refused = unbundled::Json::array();
-      int applied = 0;
-      for (const auto& step : steps) {
-        if (!sim_.Replay(step)) {
-          const unbundled::Json r = sim_.Apply(step);
-          refused.push_back(unbundled::Json::array({applied, r.value("error", std::string("refused"))}));
-        }
-        ++applied;
-      }
-      return unbundled::Json{{"applied", applied}, {"refused", std::move(refused)}}.dump(
-          -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      return ReplayListingRefused(steps);
     } catch (const std::bad_alloc&) {
       OutOfMemory(sim_);
       return "null";
@@ -188,6 +181,25 @@ class SimulatorBinding {
       return "null";
     }
   }
+
+  // The replay of an array of parsed steps, as replayRefused returns it. A
+  // refused step changed nothing, so applying it once more only builds its
+  // error. May throw std::bad_alloc.
+  std::string ReplayListingRefused(const unbundled::Json& steps) {
+    unbundled::Json refused = unbundled::Json::array();
+    int applied = 0;
+    for (const auto& step : steps) {
+      if (!sim_.Replay(step)) {
+        const unbundled::Json r = sim_.Apply(step);
+        refused.push_back(unbundled::Json::array({applied, r.value("error", std::string("refused"))}));
+      }
+      ++applied;
+    }
+    return unbundled::Json{{"applied", applied}, {"refused", std::move(refused)}}.dump(
+        -1, ' ', false, unbundled::Json::error_handler_t::replace);
+  }
+
+  const unbundled::Simulator& simulator() const { return sim_; }
 
   std::string applyMany(const std::string& steps_json) {
     try {
@@ -338,7 +350,7 @@ std::string Limits() { return unbundled::LimitsJson().dump(); }
 // name a step by its place in the whole scenario; *unread says the text
 // itself was refused (its error then names a place in this slice).
 unbundled::Status CheckSteps(const std::string& text, int first, unbundled::SessionMeter* meter,
-                             bool* unread) {
+                             bool* unread, unbundled::Json* parsed_steps = nullptr) {
   unbundled::Json steps;
   unbundled::Status parsed = unbundled::ParseUserJson(text, "steps", &steps);
   *unread = !parsed.ok();
@@ -350,7 +362,14 @@ unbundled::Status CheckSteps(const std::string& text, int first, unbundled::Sess
     if (s.ok() && meter != nullptr) s = meter->Add(steps[k], at);
     if (!s.ok()) return s;
   }
+  if (parsed_steps != nullptr) *parsed_steps = std::move(steps);
   return unbundled::Status::OK();
+}
+
+// A slice's text itself refused: its error names a place in the slice.
+std::string UnreadJson(const unbundled::Status& s) {
+  return unbundled::Json{{"ok", false}, {"unread", true}, {"error", s.message()}}.dump(
+      -1, ' ', false, unbundled::Json::error_handler_t::replace);
 }
 
 // A scenario's steps checked a slice at a time, as ValidateScenario checks
@@ -367,11 +386,29 @@ class ScenarioCheckBinding {
     try {
       bool unread = false;
       const unbundled::Status s = CheckSteps(text, first, &meter_, &unread);
-      if (!unread) return StatusJson(s);
-      return unbundled::Json{{"ok", false}, {"unread", true}, {"error", s.message()}}.dump(
-          -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      return unread ? UnreadJson(s) : StatusJson(s);
     } catch (const std::bad_alloc&) {
       return kOutOfMemoryJson;
+    } catch (...) {
+      return R"({"ok":false,"error":"steps: internal error"})";
+    }
+  }
+
+  // add, then the slice's steps replayed into `sim` from the text parsed
+  // once (an import checks and replays each slice in one call): add's
+  // error, or replayRefused's result; null when memory ran out. Nothing of
+  // a slice is replayed unless all of it passed the check.
+  std::string replay(SimulatorBinding& sim, const std::string& text, int first) {
+    try {
+      bool unread = false;
+      unbundled::Json steps;
+      const unbundled::Status s = CheckSteps(text, first, &meter_, &unread, &steps);
+      if (unread) return UnreadJson(s);
+      if (!s.ok()) return StatusJson(s);
+      return sim.ReplayListingRefused(steps);
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(sim.simulator());
+      return "null";
     } catch (...) {
       return R"({"ok":false,"error":"steps: internal error"})";
     }
@@ -400,6 +437,8 @@ std::string Version() { return UNBUNDLED_VERSION; }
 double HeapBytes() { return static_cast<double>(unbundled_wasm::HeapBytesInUse()); }
 
 std::string Ops() { return unbundled::OpsJson().dump(); }
+
+std::string MeteredOps() { return unbundled::Json(unbundled::SessionMeter::MeteredOps()).dump(); }
 
 // A scenario's change events as Debezium envelopes, one a line, as the native
 // `unbundled export --to debezium` writes them: {"ok": true, "ndjson": "..."}.
@@ -434,10 +473,12 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("record", &SimulatorBinding::record);
   emscripten::class_<ScenarioCheckBinding>("ScenarioCheck")
       .constructor<>()
-      .function("add", &ScenarioCheckBinding::add);
+      .function("add", &ScenarioCheckBinding::add)
+      .function("replay", &ScenarioCheckBinding::replay);
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("validateSteps", &ValidateSteps);
   emscripten::function("ops", &Ops);
+  emscripten::function("meteredOps", &MeteredOps);
   emscripten::function("debeziumNdjson", &DebeziumNdjson);
   emscripten::function("limits", &Limits);
   emscripten::function("checkValue", &CheckValue);

@@ -91,6 +91,16 @@ export class Simulator {
   replayRefused(text) {
     return JSON.parse(this.handle.replayRefused(text));
   }
+  /**
+   * As replayRefused, each step first checked by `check` (a
+   * Module.ScenarioCheck, whose count of the session's work goes on across
+   * calls) from the same parse of the text; steps[first] is the text's first
+   * step. {ok: false, error, unread?} when a step fails the check (nothing
+   * of this text is replayed then), or null (out of memory).
+   */
+  replayChecked(check, text, first) {
+    return JSON.parse(check.replay(this.handle, text, first));
+  }
   /** A checkpoint: a new Simulator in this one's state (null: out of memory). */
   clone() {
     const handle = this.handle.clone();
@@ -210,7 +220,8 @@ export function valueError(module, text) {
 /**
  * Resolves in a task of its own: long engine work (an import, a bulk step,
  * a large flush, a whole-file check) awaits it between slices, so the page
- * draws frames and takes input in between.
+ * draws frames and takes input in between. A timer, not a message: between
+ * message tasks Chromium drew no frame for up to 200 ms of an import.
  */
 export function nextTask() {
   return new Promise((resolve) => setTimeout(resolve, 0));

@@ -94,12 +94,15 @@ export class History {
    * `signal.aborted` it stops and resolves to false (the steps applied so far
    * stay, and the rest are dropped). The steps are replayed without building
    * their results: a step's result, and the positions around it, are worked
-   * out when the cursor first reaches it (known()). With `validate`, each
-   * slice of steps is checked first (Module.validateSteps): a malformed step
-   * throws an Error naming it. With `refusals` (an array), each step the
-   * engine refused is added to it as {step: its number, error}.
+   * out when the cursor first reaches it (known()). With `check` (a
+   * Module.ScenarioCheck), each slice is checked by it (each step's shape and
+   * the session's length and work) in the engine call that replays it: a
+   * step that fails throws an Error naming it, with `unread` set when the
+   * slice's text itself was refused (its error then names a place in the
+   * slice). With `refusals` (an array), each step the engine refused is added
+   * to it as {step: its number, error}.
    */
-  async load(onProgress, signal, { sliceMs = 20, validate = false, refusals = null } = {}) {
+  async load(onProgress, signal, { sliceMs = 20, check = null, refusals = null } = {}) {
     const steps = this.pending;
     this.pending = [];
     let i = 0, batch = 16;
@@ -112,16 +115,12 @@ export class History {
       while (i < steps.length && performance.now() - start < sliceMs) {
         const part = steps.slice(i, i + batch);
         const text = JSON.stringify(part);
-        if (validate) {
-          const checked = JSON.parse(this.module.validateSteps(text, i));
-          if (!checked.ok) throw new Error(checked.error);
-        }
         const t0 = performance.now();
-        if (refusals) {
-          const r = this.sim.replayRefused(text);
+        if (refusals || check) {
+          const r = check ? this.sim.replayChecked(check, text, i) : this.sim.replayRefused(text);
           if (r === null) throw new Error(this.outOfMemory());
-          if (r.ok === false) throw new Error(r.error);
-          for (const [k, error] of r.refused) refusals.push({ step: i + k + 1, error });
+          if (r.ok === false) throw Object.assign(new Error(r.error), { unread: Boolean(r.unread) });
+          for (const [k, error] of r.refused) refusals?.push({ step: i + k + 1, error });
         } else if (this.sim.replayText(text) < 0) {
           throw new Error(this.outOfMemory());
         }

@@ -1,6 +1,6 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
-import { loadModule, Simulator, valueError, warmReaders, nextTask } from './engine.js';
+import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError } from './engine.js';
 import { History } from './history.js';
 import { h, fill, grouped } from './dom.js';
 import {
@@ -2000,20 +2000,20 @@ function wireControls() {
     if (!file) return;
     clearErrors();
     clearNotices();
-    let loaded = null;
+    let loaded = null, check = null, scenario = null;
     try {
-      // Read and parsed on a worker, then checked whole (each step, the
-      // session's length and work) before any step runs; checked and
-      // replayed in slices (a long file never holds the page for long).
-      const scenario = await readScenarioFile(page.module, file);
+      // Read and parsed on a worker, its fields around the steps checked.
+      scenario = await readScenarioFile(page.module, file);
       // Its consumers first (throws if one cannot be added), then its steps
-      // in slices, with progress and Cancel; only a finished import
-      // replaces the session.
+      // in slices, with progress and Cancel: each slice checked (each step's
+      // shape, the session's length and work) and replayed in one engine
+      // call. Only a finished import replaces the session: a step that
+      // fails the check stops it, and nothing was changed.
       loaded = new History(page.module, { ...scenario, steps: [] });
       loaded.pending = scenario.steps;
       const refusals = [];
-      // (Each step's shape was checked with the whole file, by readScenarioFile.)
-      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { refusals }));
+      check = new page.module.ScenarioCheck();
+      const done = await withProgress('Importing steps:', (progress, signal) => loaded.load(progress, signal, { check, refusals }));
       // Steps the engine refused are listed before anything is replaced (a
       // lesson's step marked "refused" with the text it is refused with is
       // expected, and not listed).
@@ -2044,8 +2044,13 @@ function wireControls() {
       requestAnimationFrame(() => performance.measure('unbundled:import', { start: ev.timeStamp }));
     } catch (e) {
       if (loaded !== page.history) loaded?.dispose();
-      $('import-error').textContent = `Could not import ${file.name}: ${e.message}. Nothing was changed.`;
+      // A slice's text refused names a place in the slice: the whole
+      // scenario's check names it in the file.
+      const message = (e.unread && scenarioError(page.module, scenario)) || e.message;
+      $('import-error').textContent = `Could not import ${file.name}: ${message}. Nothing was changed.`;
       performance.measure('unbundled:import-refused', { start: ev.timeStamp });
+    } finally {
+      check?.delete();
     }
   });
   // An embed has no header: its A+ sits on the timeline.

@@ -174,15 +174,29 @@ export function checkSession(module, data, what, checked = undefined) {
 /**
  * Reads an imported scenario file: its text and JSON are parsed on a worker
  * (read-worker.js) and the steps come back in parts, so a long file never
- * holds the page for long. Resolves to the scenario, its fields checked as
- * parseScenarioFile(..., {steps: false}) checks them; rejects with a clear
- * message. Where workers cannot run, it parses here.
+ * holds the page for long. Resolves to the scenario, its fields around the
+ * steps checked as parseScenarioFile(..., {steps: false}) checks them;
+ * rejects with a clear message. The steps are checked as they are loaded
+ * (History.load with `check`), each slice in the engine call that replays
+ * it; but when a step's op may add to the session's work (a rebuild, a
+ * snapshot, a recovery: Module.meteredOps()), or there are more steps than
+ * a session may have, the whole scenario is checked first, so that a file
+ * over the work or length limit is refused before it runs, not after
+ * running up to the limit. Where workers cannot run, it parses here.
  */
 export function readScenarioFile(module, file) {
   const max = limits(module).json_bytes;
   if (file.size > max) {
     return Promise.reject(new Error(`the file is ${size(file.size)}; a scenario file may have at most ${size(max)}`));
   }
+  const checked = async (scenario) => {
+    const metered = new Set(JSON.parse(module.meteredOps()));
+    const steps = scenario?.steps;
+    if (Array.isArray(steps) && (steps.length > limits(module).session_steps || steps.some((step) => metered.has(step?.op)))) {
+      await checkScenario(module, scenario);
+    }
+    return scenario;
+  };
   let worker;
   try {
     // A page opened from disk (the offline page) may not start a worker
@@ -190,13 +204,7 @@ export function readScenarioFile(module, file) {
     if (globalThis.location?.protocol === 'file:') throw new Error('no workers from file://');
     worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module' });
   } catch {
-    // Checked whole as the worker's result is: the steps' length and work
-    // before any step runs.
-    return file.text().then(async (text) => {
-      const scenario = parseScenarioFile(module, text, { steps: false });
-      await checkScenario(module, scenario);
-      return scenario;
-    });
+    return file.text().then((text) => checked(parseScenarioFile(module, text, { steps: false })));
   }
   return new Promise((resolve, reject) => {
     let header = null, count = null;
@@ -208,10 +216,11 @@ export function readScenarioFile(module, file) {
       if ('header' in data) { header = data.header; count = data.count; return undefined; }
       if (data.steps) { parts.push(data.steps); return undefined; }
       return finish(() => {
-        const scenario = count === null ? header : { ...header, steps: parts.flat() };
-        // The whole scenario, steps included: its length and work
-        // (core/limits.h) are counted before any step runs.
-        checkScenario(module, scenario).then(() => resolve(scenario), reject);
+        // Not an object with a steps array: the check says what it is.
+        const scenario = count === null ? header : { ...header, steps: [] };
+        const error = scenarioError(module, scenario);
+        if (error) return reject(new Error(error));
+        return count === null ? resolve(header) : checked({ ...header, steps: parts.flat() }).then(resolve, reject);
       });
     };
     worker.postMessage({ file, maxDepth: limits(module).json_depth, valueDepth: limits(module).value_depth });
@@ -267,7 +276,7 @@ async function checkScenario(module, scenario, { sliceMs = 20, whole: wholeUpTo 
  * Parses an imported scenario file's text; throws with a clear message.
  * With `steps: false` only the fields around the steps are checked here
  * (and that steps is an array): the caller checks the steps as it loads
- * them (History.load with `validate`).
+ * them (History.load with `check`).
  */
 export function parseScenarioFile(module, text, { steps = true } = {}) {
   const checked = engineCheck(module, text, 'file');

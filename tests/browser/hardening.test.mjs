@@ -169,6 +169,7 @@ function rebuildStorm() {
   for (let i = 0; i < 2000; i++) steps.push({ op: 'rebuild', consumer: 'search' });
   return steps;
 }
+const manyPuts = (n) => Array.from({ length: n }, (_, i) => ({ op: 'put', key: `k${i}`, value: { text: `w${i % 9}` } }));
 const WORK_LIMIT = /steps\[\d+\]: this step would bring the session's work to [\d,]+ rows copied, over the limit of 1,000,000/;
 
 /** The page's own measure of its last refusal (main.js), in ms. */
@@ -208,7 +209,7 @@ test('a link that fails is off the address bar before it runs, and never replace
   assert.match(await page.locator('#storage').textContent(), /kept/);
 });
 
-test('an imported file nested 20,000 deep, over 16 MiB, or over the work limit is refused naming the limit; nothing changes', async (t) => {
+test('an imported file nested 20,000 deep, over 16 MiB, over the work limit or with a wrong step deep inside is refused naming the limit or the step; nothing changes', async (t) => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { city: 'London' });
   const cases = [
@@ -220,6 +221,14 @@ test('an imported file nested 20,000 deep, over 16 MiB, or over the work limit i
       /Could not import long-note\.json: steps\[0\]\.note: must be at most 4096 bytes \(got 5000\)/],
     ['rebuilds.json', JSON.stringify({ title: 'Rebuilds', steps: rebuildStorm() }),
       new RegExp(`Could not import rebuilds\\.json: ${WORK_LIMIT.source}`)],
+    // Steps are checked as they are replayed: one wrong deep in a file
+    // stops the import, named by its place in the file.
+    ['late-typo.json', JSON.stringify({ title: 'Typo', steps: [...manyPuts(3000), { op: 'putt' }, ...manyPuts(10)] }),
+      /Could not import late-typo\.json: steps\[3000\]\.op: unknown op 'putt'/],
+    // A slice whose text the engine will not read (a field name over the
+    // limit) is named in the file too, not in the slice.
+    ['late-name.json', JSON.stringify({ title: 'Name', steps: [...manyPuts(3000), { op: 'put', key: 'k', value: { ['f'.repeat(300)]: 1 } }] }),
+      /Could not import late-name\.json: steps\[3000\]\.value\./],
   ];
   await page.waitForTimeout(PASTE_AFTER_MS);  // a student picks a file a moment after the page opened
   for (const [name, text, pattern] of cases) {

@@ -3,9 +3,11 @@
 // compares the whole state before and after).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/limits.h"
+#include "core/ops.h"
 #include "core/scenario.h"
 #include "core/user_json.h"
 #include "simulator_fixture.h"
@@ -207,6 +209,27 @@ TEST_F(LimitsTest, ACheckpointOfTheSimulatorKeepsItsMeter) {
   EXPECT_FALSE(sim_.Clone()->Replay(rebuild));
   sim_.CopyFrom(*copy);  // back before the rebuilds
   EXPECT_TRUE(sim_.Replay(rebuild));
+}
+
+// The page checks a file's whole work before it runs only when a step's op
+// is one of MeteredOps(): every other op must add nothing to the work.
+TEST(SessionMeterTest, OnlyTheMeteredOpsAddWork) {
+  SessionMeter meter;
+  for (int i = 0; i < 1000; ++i) {
+    meter.Charge(Json{{"op", "put"}, {"key", "k" + std::to_string(i)}, {"value", {{"t", "x"}}}});
+  }
+  const auto& metered = SessionMeter::MeteredOps();
+  for (const auto& op : Ops()) {
+    const bool listed = std::find(metered.begin(), metered.end(), op.name) != metered.end();
+    // A query copies rows only when it reads as of storage.
+    const Json step = op.name == "query" ? Json{{"op", "query"}, {"as_of", "storage"}}
+                                         : Json{{"op", op.name}};
+    SessionMeter copy = meter;
+    ASSERT_TRUE(copy.Add(step, "step").ok()) << op.name;
+    EXPECT_EQ(copy.work() > meter.work(), listed) << op.name;
+  }
+  // Every listed op is an op.
+  for (const auto& name : metered) EXPECT_NE(FindOp(name), nullptr) << name;
 }
 
 // A scenario file is measured before any step runs.

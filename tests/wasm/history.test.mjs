@@ -150,8 +150,46 @@ test('a load that lists refusals names exactly the steps the engine refuses, wit
   const history = new History(Module, { title: 'refusals', consumers: CONSUMERS, steps: [] });
   history.pending = all;
   const refusals = [];
-  assert.equal(await history.load(null, null, { validate: true, refusals }), true);
+  const check = new Module.ScenarioCheck();
+  assert.equal(await history.load(null, null, { check, refusals }), true);
+  check.delete();
   assert.deepEqual(refusals, want);
   assert.deepEqual(history.state(), state, 'the same state as applying them one by one');
   history.dispose();
+});
+
+test('load with a check refuses a malformed step or a session over its work limit, named by its place, as the whole scenario\'s check does', async () => {
+  const puts = Array.from({ length: 3000 }, (_, i) => ({ op: 'put', key: `k${i}`, value: { text: `w${i % 7}` } }));
+  const consumers = [{ name: 's', type: 'full_text', fields: ['text'] }];
+  const loadChecked = async (steps) => {
+    const history = new History(Module, { title: 't', consumers, steps: [] });
+    history.pending = steps;
+    const check = new Module.ScenarioCheck();
+    try {
+      await history.load(null, null, { check, refusals: [] });
+      return { ok: true, steps: history.steps.length };
+    } catch (e) {
+      return { ok: false, error: e.message, unread: e.unread, steps: history.steps.length };
+    } finally {
+      check.delete();
+      history.dispose();
+    }
+  };
+  const whole = (steps) => JSON.parse(Module.validateScenario(JSON.stringify({ title: 't', consumers, steps })));
+  // A malformed step deep in the file: the whole check's error, and no step
+  // of its slice or after it is taken.
+  const bad = [...puts.slice(0, 2500), { op: 'putt' }, ...puts.slice(2500)];
+  const r = await loadChecked(bad);
+  assert.equal(r.ok, false);
+  assert.equal(r.error, whole(bad).error);
+  assert.match(r.error, /^steps\[2500\]\.op: unknown op 'putt'/);
+  assert.ok(r.steps < 2500, `stopped before the bad step (${r.steps} taken)`);
+  // The session's work counted across slices, refused steps included.
+  const costly = [...puts, ...Array.from({ length: 400 }, () => ({ op: 'rebuild', consumer: 'nobody' }))];
+  assert.equal(whole(costly).ok, false);
+  const c = await loadChecked(costly);
+  assert.equal(c.ok, false);
+  assert.equal(c.error, whole(costly).error);
+  // Under the limit, loaded whole.
+  assert.deepEqual(await loadChecked(costly.slice(0, 3300)), { ok: true, steps: 3300 });
 });

@@ -174,6 +174,35 @@ test('ScenarioCheck checks steps in slices as validateScenario checks them at on
   assert.equal(r.unread, true);
 });
 
+test('ScenarioCheck.replay checks a slice as add does, then replays it as replayRefused does; a slice that fails is not replayed', () => {
+  const steps = [{ op: 'add_consumer', consumer: { name: 's', type: 'full_text' } }];
+  for (let i = 0; i < 300; i++) steps.push({ op: 'put', key: `k${i}`, value: { text: `w${i % 5}` } });
+  steps.push({ op: 'flush', consumer: 'nobody' });  // well formed, refused by the engine
+  const checked = new Module.Simulator();
+  const plain = new Module.Simulator();
+  const check = new Module.ScenarioCheck();
+  try {
+    for (let i = 0; i < steps.length; i += 100) {
+      const text = JSON.stringify(steps.slice(i, i + 100));
+      assert.equal(check.replay(checked, text, i), plain.replayRefused(text));
+    }
+    assert.equal(checked.state(), plain.state());
+    // A malformed step in a slice: add's error, and none of the slice's steps taken.
+    const before = checked.state();
+    const slice = [{ op: 'put', key: 'x', value: {} }, { op: 'putt' }];
+    assert.deepEqual(JSON.parse(check.replay(checked, JSON.stringify(slice), 301)),
+      { ok: false, error: "steps[302].op: unknown op 'putt'" });
+    assert.equal(checked.state(), before);
+    // Text that is not read: unread, nothing taken.
+    assert.equal(JSON.parse(check.replay(checked, '[{"op":', 303)).unread, true);
+    assert.equal(checked.state(), before);
+  } finally {
+    check.delete();
+    checked.delete();
+    plain.delete();
+  }
+});
+
 test('version matches package.json', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
   assert.equal(Module.version(), pkg.version);
