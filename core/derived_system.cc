@@ -114,6 +114,15 @@ void AddPosting(Postings* postings, std::string_view term, const SharedKey& key)
   postings->Upsert(term, nullptr).Upsert(key, nullptr);
 }
 
+// AddPosting when the key is not there yet, changing nothing (and copying
+// no shared node) when it is: an update's term that stays the same (the
+// consumer's state may lack it, if the event that added it never reached
+// this consumer: compacted away, or skipped by a recovery).
+void KeepPosting(Postings* postings, std::string_view term, const SharedKey& key) {
+  const KeySet* keys = postings->find(term);
+  if (keys == nullptr || !keys->contains(key)) AddPosting(postings, term, key);
+}
+
 void RemovePosting(Postings* postings, std::string_view term, const SharedKey& key) {
   KeySet* keys = postings->FindMutable(term);
   if (keys == nullptr) return;
@@ -238,6 +247,27 @@ class SecondaryIndex final : public DerivedSystem {
   }
 
  protected:
+  // An update ends as a removal of the before document's terms and an
+  // addition of the after document's would, but a term in both is only
+  // looked up: removing and adding it again changed two paths of a posting
+  // list that can hold every key.
+  void Apply(const ChangeEvent& event) override {
+    if (!event.before || !event.after) {
+      DerivedSystem::Apply(event);
+      return;
+    }
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      auto before = TermOf(*event.before, fields_[i]), after = TermOf(*event.after, fields_[i]);
+      if (before && before != after) RemovePosting(&postings_[i], *before, event.key);
+      if (after) {
+        if (before == after) {
+          KeepPosting(&postings_[i], *after, event.key);
+        } else {
+          AddPosting(&postings_[i], *after, event.key);
+        }
+      }
+    }
+  }
   void Add(const SharedKey& key, const Doc& doc) override {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       if (auto term = TermOf(doc, fields_[i])) AddPosting(&postings_[i], *term, key);
@@ -460,18 +490,41 @@ class FullTextIndex final : public DerivedSystem {
   }
 
  protected:
+  // An update ends as a removal of the before document's tokens and an
+  // addition of the after document's would, but a token in both is only
+  // looked up: a word every document has, removed and added again, changed
+  // two paths of a posting list of every key.
+  void Apply(const ChangeEvent& event) override {
+    if (!event.before || !event.after) {
+      DerivedSystem::Apply(event);
+      return;
+    }
+    const std::vector<std::string>& before = TokensOf(*event.before, &scratch_before_);
+    const std::vector<std::string>& after = TokensOf(*event.after, &scratch_);
+    for (const auto& token : before) {
+      if (!Has(after, token)) RemovePosting(&postings_, token, event.key);
+    }
+    for (const auto& token : after) {
+      if (Has(before, token)) {
+        KeepPosting(&postings_, token, event.key);
+      } else {
+        AddPosting(&postings_, token, event.key);
+      }
+    }
+  }
   void Add(const SharedKey& key, const Doc& doc) override {
-    for (const auto& token : TokensOf(doc)) AddPosting(&postings_, token, key);
+    for (const auto& token : TokensOf(doc, &scratch_)) AddPosting(&postings_, token, key);
   }
   void Remove(const SharedKey& key, const Doc& doc) override {
-    for (const auto& token : TokensOf(doc)) RemovePosting(&postings_, token, key);
+    for (const auto& token : TokensOf(doc, &scratch_)) RemovePosting(&postings_, token, key);
   }
 
  private:
-  // The document's tokens, each once (in no particular order), in a vector
-  // reused from one document to the next (valid until the next call).
-  const std::vector<std::string>& TokensOf(const Doc& doc) {
-    std::vector<std::string>& tokens = scratch_;
+  // The document's tokens, each once, into `*tokens` (a vector reused from
+  // one document to the next): in no particular order when there are at
+  // most kFewTokens, else sorted.
+  const std::vector<std::string>& TokensOf(const Doc& doc, std::vector<std::string>* out) {
+    std::vector<std::string>& tokens = *out;
     tokens.clear();
     // A string without escapes is tokenized where it lies in the text.
     auto add = [&tokens](const DocValue& v) {
@@ -508,11 +561,16 @@ class FullTextIndex final : public DerivedSystem {
     }
     return tokens;
   }
+  // Whether TokensOf's `tokens` hold `token`.
+  static bool Has(const std::vector<std::string>& tokens, const std::string& token) {
+    if (tokens.size() <= kFewTokens) return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+    return std::binary_search(tokens.begin(), tokens.end(), token);
+  }
   static constexpr std::size_t kFewTokens = 8;
 
   std::vector<std::string> fields_;
   Postings postings_;
-  std::vector<std::string> scratch_;  // TokensOf's
+  std::vector<std::string> scratch_, scratch_before_;  // TokensOf's
 };
 
 // A non-empty list of distinct, non-empty field names.

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace unbundled {
 namespace {
 
@@ -169,6 +175,52 @@ TEST(FullText, RepeatedTokensAreOnePostingInShortAndLongTexts) {
   fts->Process(Delete("p2", {{"text", many + "log"}}));
   fts->Process(Delete("p1", {{"a", "Log log LOG"}, {"b", "log\nstream \"log\""}}));
   EXPECT_EQ(fts->State(), Json::object());
+}
+
+// An update ends as a removal of its before document and an addition of its
+// after document would, whatever the consumer's state holds: also when the
+// state never had the before document (the event that added it was
+// compacted away, or skipped by a recovery), and with few tokens or many.
+TEST(Updates, EndAsARemovalAndAnAdditionWouldWhateverTheStateHolds) {
+  std::mt19937 rng(7);
+  const auto text = [&rng](int words) {
+    std::string t;
+    for (int w = 0; w < words; ++w) t += "w" + std::to_string(rng() % 14) + " ";
+    return t;
+  };
+  const auto doc = [&]() {
+    Json d = {{"city", "c" + std::to_string(rng() % 4)}, {"body", text(rng() % 2 ? 3 : 20)}};
+    if (rng() % 5 == 0) d.erase("city");
+    return d;
+  };
+  for (const auto& [type, config] : std::vector<std::pair<std::string, Json>>{
+           {"full_text", Json::object()},
+           {"full_text", {{"fields", {"body"}}}},
+           {"secondary_index", {{"fields", {"city", "body"}}}}}) {
+    auto system = Make(type, config);
+    auto by_parts = Make(type, config);  // each update as a delete and a create
+    std::map<std::string, Json> rows;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "k" + std::to_string(rng() % 40);
+      // A before image that is the row applied, or (one time in four) one
+      // this state never saw.
+      auto row = rows.find(key);
+      const bool stale = row == rows.end() || rng() % 4 == 0;
+      const Json before = stale ? doc() : row->second;
+      if (rng() % 6 == 0 && row != rows.end()) {
+        system->Process(Delete(key.c_str(), before));
+        by_parts->Process(Delete(key.c_str(), before));
+        rows.erase(key);
+        continue;
+      }
+      const Json after = rng() % 3 == 0 ? before : doc();
+      system->Process(Update(key.c_str(), before, after));
+      by_parts->Process(Delete(key.c_str(), before));
+      by_parts->Process(Create(key.c_str(), after));
+      rows[key] = after;
+      ASSERT_EQ(system->State(), by_parts->State()) << type << " at event " << i;
+    }
+  }
 }
 
 TEST(CreateDerivedSystem, ConfigErrorsNameTheField) {
