@@ -21,8 +21,6 @@
 //                          false when memory is exhausted
 //   sim.delete()
 //   Module.validateScenario(json) -> {"ok": true} | {"ok": false, "error": "..."}
-//   Module.validateSteps(stepsJson, first) -> the same for steps[first], ...
-//                          of a scenario whose other fields were checked
 //   new Module.ScenarioCheck().add(stepsJson, first) -> validateScenario's
 //                          check of steps[first], ..., the session's work
 //                          counted on from the slices before (delete() it)
@@ -418,20 +416,6 @@ class ScenarioCheckBinding {
   unbundled::SessionMeter meter_;
 };
 
-// Checks the shape of steps[first], steps[first + 1], ... of a scenario
-// whose other fields were checked already (an import checks its steps in
-// slices, as it loads them).
-std::string ValidateSteps(const std::string& text, int first) {
-  try {
-    bool unread = false;
-    return StatusJson(CheckSteps(text, first, nullptr, &unread));
-  } catch (const std::bad_alloc&) {
-    return kOutOfMemoryJson;
-  } catch (...) {
-    return R"({"ok":false,"error":"steps: internal error"})";
-  }
-}
-
 std::string Version() { return UNBUNDLED_VERSION; }
 
 double HeapBytes() { return static_cast<double>(unbundled_wasm::HeapBytesInUse()); }
@@ -476,7 +460,6 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("add", &ScenarioCheckBinding::add)
       .function("replay", &ScenarioCheckBinding::replay);
   emscripten::function("validateScenario", &ValidateScenario);
-  emscripten::function("validateSteps", &ValidateSteps);
   emscripten::function("ops", &Ops);
   emscripten::function("meteredOps", &MeteredOps);
   emscripten::function("debeziumNdjson", &DebeziumNdjson);

@@ -2,7 +2,7 @@
 // its JSON, which for a long history take longer than a frame. The scenario
 // comes back in parts (its fields, then its steps CHUNK at a time), so that
 // taking each part in holds the page only briefly. The page checks it all
-// (share.js, Module.validateSteps) as it does any scenario.
+// (share.js, and Module.ScenarioCheck as it is replayed) as it does any scenario.
 //
 //   in:  {file: a File, maxDepth, valueDepth: the engine's nesting limits}
 //   out: {error} | {header, count} then {steps} ... then {done: true}
