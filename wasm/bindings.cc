@@ -343,8 +343,8 @@ std::string CheckSession(const std::string& text, const std::string& what) {
 std::string Limits() { return unbundled::LimitsJson().dump(); }
 
 // steps[first], steps[first + 1], ... of `text` checked as ValidateScenario
-// checks a scenario's steps: each one's shape, and, given a meter, the
-// session's length and work, counted on from the steps it has seen. Errors
+// checks a scenario's steps: each one's shape, and the session's length and
+// work, counted on `meter` from the steps it has seen. Errors
 // name a step by its place in the whole scenario; *unread says the text
 // itself was refused (its error then names a place in this slice).
 unbundled::Status CheckSteps(const std::string& text, int first, unbundled::SessionMeter* meter,
@@ -357,7 +357,7 @@ unbundled::Status CheckSteps(const std::string& text, int first, unbundled::Sess
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const std::string at = "steps[" + std::to_string(static_cast<std::size_t>(first) + k) + "]";
     unbundled::Status s = unbundled::ValidateStep(steps[k], at);
-    if (s.ok() && meter != nullptr) s = meter->Add(steps[k], at);
+    if (s.ok()) s = meter->Add(steps[k], at);
     if (!s.ok()) return s;
   }
   if (parsed_steps != nullptr) *parsed_steps = std::move(steps);
