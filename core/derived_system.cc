@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/cow_map.h"
+#include "core/json_writer.h"
 
 namespace unbundled {
 
@@ -91,23 +92,35 @@ Json PostingsToJson(const Postings& postings) {
   return j;
 }
 
-// A row {key: term, value: keys}, the keys cut to kRowItems.
-Json PostingRow(const std::string& term, const KeySet& keys) {
-  Json row = {{"key", term}, {"value", KeysToJson(keys, DerivedSystem::kRowItems)}};
-  if (keys.size() > DerivedSystem::kRowItems) row["size"] = keys.size();
-  return row;
+// A posting list's row {"field" (when given), "key": term, "size" (when
+// cut), "value": keys}, the keys cut to kRowItems.
+void WritePostingRow(const std::string* field, const std::string& term, const KeySet& keys,
+                     JsonText* out) {
+  out->BeginObject();
+  if (field != nullptr) out->Member("field", *field);
+  out->Member("key", term);
+  if (keys.size() > DerivedSystem::kRowItems) out->Member("size", keys.size());
+  out->Key("value");
+  out->BeginArray();
+  std::size_t n = 0;
+  for (auto it = keys.begin(); it != keys.end() && n < DerivedSystem::kRowItems; ++it, ++n) {
+    out->String(it.key().view());
+  }
+  out->EndArray();
+  out->EndObject();
 }
 
-// Rows [start, start + count) of a map, each made by `row`. O(log n + count).
-template <typename Map, typename MakeRow>
-void AppendRows(const Map& map, std::size_t* start, std::size_t* count, Json* out, MakeRow row) {
+// Rows [start, start + count) of a map, each written by `row`, with *start
+// and *count left for the next map in order. O(log n + count).
+template <typename Map, typename WriteRow>
+void WriteRowsOf(const Map& map, std::size_t* start, std::size_t* count, WriteRow row) {
   if (*start >= map.size()) {
     *start -= map.size();
     return;
   }
   auto it = map.At(*start);
   *start = 0;
-  for (; it != map.end() && *count > 0; ++it, --*count) out->push_back(row(it.key(), it.value()));
+  for (; it != map.end() && *count > 0; ++it, --*count) row(it.key(), it.value());
 }
 
 void AddPosting(Postings* postings, std::string_view term, const SharedKey& key) {
@@ -190,8 +203,8 @@ class SecondaryIndex final : public DerivedSystem {
     return n;
   }
 
-  Json Rows(std::size_t start, std::size_t count) const override {
-    Json rows = Json::array();
+  void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
+    out->BeginArray();
     // In State()'s order: by field name.
     std::vector<std::size_t> order(fields_.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -199,14 +212,12 @@ class SecondaryIndex final : public DerivedSystem {
               [this](std::size_t a, std::size_t b) { return fields_[a] < fields_[b]; });
     for (std::size_t i : order) {
       if (count == 0) break;
-      AppendRows(postings_[i], &start, &count, &rows,
-                 [this, i](const std::string& term, const KeySet& keys) {
-                   Json row = PostingRow(term, keys);
-                   if (!flat_) row["field"] = fields_[i];
-                   return row;
-                 });
+      WriteRowsOf(postings_[i], &start, &count,
+                  [this, i, out](const std::string& term, const KeySet& keys) {
+                    WritePostingRow(flat_ ? nullptr : &fields_[i], term, keys, out);
+                  });
     }
-    return rows;
+    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -330,9 +341,9 @@ class MaterializedView final : public DerivedSystem {
 
   std::size_t RowCount() const override { return groups_.size(); }
 
-  Json Rows(std::size_t start, std::size_t count) const override {
-    Json rows = Json::array();
-    AppendRows(groups_, &start, &count, &rows, [this](const std::string& name, const Group& group) {
+  void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
+    out->BeginArray();
+    WriteRowsOf(groups_, &start, &count, [this, out](const std::string& name, const Group& group) {
       Json row = {{"key", name}, {"value", GroupToJson(group)}};
       if (list_ && group.keys.size() > kRowItems) {
         Json list = Json::array();
@@ -340,9 +351,9 @@ class MaterializedView final : public DerivedSystem {
         row["value"]["list"] = std::move(list);
         row["size"] = group.keys.size();
       }
-      return row;
+      out->Value(row);
     });
-    return rows;
+    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -451,10 +462,12 @@ class FullTextIndex final : public DerivedSystem {
 
   std::size_t RowCount() const override { return postings_.size(); }
 
-  Json Rows(std::size_t start, std::size_t count) const override {
-    Json rows = Json::array();
-    AppendRows(postings_, &start, &count, &rows, PostingRow);
-    return rows;
+  void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
+    out->BeginArray();
+    WriteRowsOf(postings_, &start, &count, [out](const std::string& term, const KeySet& keys) {
+      WritePostingRow(nullptr, term, keys, out);
+    });
+    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {

@@ -54,8 +54,9 @@ class DerivedSystem {
   // window of them: {"key": K, "value": V} (plus "field": F for an index
   // over several fields). A list value longer than kRowItems is cut to its
   // first kRowItems, and "size" gives its full length. Cost O(start + count).
+  // WriteRows writes rows [start, start + count) as a JSON array.
   virtual std::size_t RowCount() const = 0;
-  virtual Json Rows(std::size_t start, std::size_t count) const = 0;
+  virtual void WriteRows(std::size_t start, std::size_t count, JsonText* out) const = 0;
   static constexpr std::size_t kRowItems = 50;
 
   // Answers a query from the state as it is now (stale if the consumer lags).

@@ -1,7 +1,9 @@
 #include "core/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <stdexcept>
 
 namespace unbundled {
 
@@ -11,7 +13,7 @@ namespace {
 // does with ensure_ascii off: the two-character escapes for ", \, \b, \f,
 // \n, \r and \t, \u00xx (lower-case hex) for the other control characters,
 // every other code point as its UTF-8 bytes. False when `s` is not UTF-8.
-bool AppendString(const std::string& s, std::string* out) {
+bool AppendString(std::string_view s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -116,6 +118,100 @@ bool AppendCompactJson(const Json& value, std::string* out) {
       }
       return true;
   }
+}
+
+namespace {
+
+// Whether every byte of `s` is plain (kPlainStringBytes), eight at a time:
+// a word has a byte below 0x20, at or above 0x80, or equal to '"' or '\\'
+// exactly when one of these tests sets that byte's top bit.
+bool IsPlain(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+    if ((x & kHigh) | below_space | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\'))) {
+      return false;
+    }
+  }
+  for (; i < s.size(); ++i) {
+    if (!kPlainStringBytes[static_cast<unsigned char>(s[i])]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string JsonText::Release() {
+  buf_.resize(size_);
+  size_ = 0;
+  empty_ = 0;
+  depth_ = 0;
+  after_key_ = false;
+  return std::move(buf_);
+}
+
+void JsonText::Grow(std::size_t n) {
+  // A kilobyte more at a time (resize writes zeros over what it adds), in
+  // an allocation that doubles.
+  const std::size_t want = size_ + std::max<std::size_t>(n, 1024);
+  if (want > buf_.capacity()) buf_.reserve(std::max(want, 2 * buf_.capacity()));
+  buf_.resize(want);
+}
+
+template <typename F>
+void JsonText::AppendWith(F append) {
+  buf_.resize(size_);
+  append(&buf_);
+  size_ = buf_.size();
+}
+
+void JsonText::Open(char c) {
+  if (depth_ == kMaxDepth) throw std::length_error("JsonText: nested more than kMaxDepth deep");
+  Separate();
+  Put(c);
+  empty_ |= std::uint64_t{1} << depth_;
+  ++depth_;
+}
+
+void JsonText::String(std::string_view s) {
+  Separate();
+  if (IsPlain(s)) {  // nothing to escape or check: most keys and terms
+    char* d = Room(s.size() + 2);
+    d[0] = '"';
+    if (!s.empty()) std::memcpy(d + 1, s.data(), s.size());
+    d[s.size() + 1] = '"';
+    size_ += s.size() + 2;
+    return;
+  }
+  AppendWith([s](std::string* out) {
+    const std::size_t at = out->size();
+    if (!AppendString(s, out)) {
+      out->resize(at);
+      out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+  });
+}
+
+void JsonText::Uint(std::uint64_t v) {
+  Separate();
+  char digits[24];
+  const auto r = std::to_chars(digits, digits + sizeof digits, v);
+  Put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+}
+
+void JsonText::Value(const Json& value) {
+  Separate();
+  AppendWith([&value](std::string* out) {
+    const std::size_t at = out->size();
+    if (!AppendCompactJson(value, out)) {
+      out->resize(at);
+      out->append(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+  });
 }
 
 }  // namespace unbundled

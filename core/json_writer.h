@@ -5,7 +5,12 @@
 #ifndef UNBUNDLED_CORE_JSON_WRITER_H_
 #define UNBUNDLED_CORE_JSON_WRITER_H_
 
+#include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "core/types.h"
 
@@ -27,6 +32,119 @@ inline constexpr PlainStringBytes kPlainStringBytes;
 // holding a partial text) when a string or an object's field name is not
 // valid UTF-8, where dump() throws.
 bool AppendCompactJson(const Json& value, std::string* out);
+
+// Writes compact JSON text as it goes, for replies built from the engine's
+// own data without an nlohmann value in between (a view's documents are
+// stored as compact text already, and are copied as they are). The caller
+// writes an object's members in name order, so that the text is byte for
+// byte what dump() writes of the same value. Text that is not valid UTF-8
+// is written as dump() writes it with error_handler_t::replace.
+class JsonText {
+ public:
+  JsonText() = default;
+
+  // The text written so far, given up by the writer (which starts again
+  // empty).
+  std::string Release();
+
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  // An object member's name; its value is written next.
+  void Key(std::string_view name) {
+    String(name);
+    Put(':');
+    after_key_ = true;
+  }
+
+  void String(std::string_view s);
+  void Uint(std::uint64_t v);
+  void Bool(bool v) {
+    Separate();
+    Put(v ? std::string_view("true") : std::string_view("false"));
+  }
+  void Null() {
+    Separate();
+    Put("null");
+  }
+  void Value(const Json& value);
+  // Text that is already one compact JSON value (a stored document).
+  void Raw(std::string_view compact) {
+    Separate();
+    Put(compact);
+  }
+
+  // Shorthands for a member: Key(name) then the value.
+  void Member(std::string_view name, std::string_view s) { Key(name); String(s); }
+  void Member(std::string_view name, const char* s) { Key(name); String(s); }
+  void Member(std::string_view name, const std::string& s) { Key(name); String(s); }
+  template <typename T, std::enable_if_t<std::is_unsigned<T>::value, int> = 0>
+  void Member(std::string_view name, T v) {
+    Key(name);
+    if constexpr (std::is_same<T, bool>::value) {
+      Bool(v);
+    } else {
+      Uint(v);
+    }
+  }
+  void Member(std::string_view name, const Json& value) { Key(name); Value(value); }
+  // A number, or null when there is none.
+  void Member(std::string_view name, std::optional<std::uint64_t> v) {
+    Key(name);
+    if (v) {
+      Uint(*v);
+    } else {
+      Null();
+    }
+  }
+
+  // Objects and arrays may nest this deep (a Value inside is not counted).
+  static constexpr int kMaxDepth = 64;
+
+ private:
+  // The bytes are written into buf_ by hand, with size_ the end of the text
+  // and buf_ grown ahead of it: in WebAssembly each std::string push_back or
+  // append is a call, and they were a third of a view's time.
+  char* Room(std::size_t n) {
+    if (buf_.size() - size_ < n) Grow(n);
+    return &buf_[size_];
+  }
+  void Grow(std::size_t n);
+  void Put(char c) {
+    *Room(1) = c;
+    ++size_;
+  }
+  void Put(std::string_view s) {
+    if (s.empty()) return;
+    std::memcpy(Room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+  // A comma before a value that is not an object's or array's first.
+  void Separate() {
+    if (after_key_) {
+      after_key_ = false;
+    } else if (depth_ > 0) {
+      const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
+      if ((empty_ & bit) == 0) Put(',');
+      empty_ &= ~bit;
+    }
+  }
+  void Open(char c);
+  void Close(char c) {
+    --depth_;
+    Put(c);
+  }
+  // Writes with a function that appends to a std::string.
+  template <typename F>
+  void AppendWith(F append);
+
+  std::string buf_;
+  std::size_t size_ = 0;
+  std::uint64_t empty_ = 0;  // bit d: the object or array at depth d + 1 has nothing yet
+  int depth_ = 0;
+  bool after_key_ = false;
+};
 
 }  // namespace unbundled
 

@@ -20,9 +20,9 @@ std::uint64_t DecodeFixed64(const char* p) {
          (static_cast<std::uint64_t>(DecodeFixed32(p + 4)) << 32);
 }
 
-bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
-                   std::string* why) {
-  std::string request_id;
+bool SplitPayload(std::uint8_t type, std::string_view payload, PayloadParts* parts,
+                  std::string* why) {
+  std::string_view request_id;
   if (HasRequestId(type)) {
     if (payload.size() < kRequestIdLengthSize) {
       *why = "payload shorter than its request id length field";
@@ -42,7 +42,7 @@ bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
       *why = "request id length " + std::to_string(id_len) + " runs past the payload";
       return false;
     }
-    request_id.assign(payload.substr(kRequestIdLengthSize, id_len));
+    request_id = payload.substr(kRequestIdLengthSize, id_len);
     if (!IsValidUtf8(request_id)) {
       *why = "request id is not valid UTF-8";
       return false;
@@ -58,34 +58,47 @@ bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
     *why = "key length " + std::to_string(key_len) + " runs past the payload";
     return false;
   }
-  std::string key(payload.substr(kKeyLengthSize, key_len));
+  const std::string_view key = payload.substr(kKeyLengthSize, key_len);
   Status s = ValidateKey(key, "key");
   if (!s.ok()) {
     *why = "bad key (" + s.message() + ")";
     return false;
   }
-  std::string_view value = payload.substr(kKeyLengthSize + key_len);
-  entry->key = std::move(key);
-  entry->request_id = std::move(request_id);
-  if (type == kDeleteType || type == kDeleteWithRequestIdType) {
-    if (!value.empty()) {
-      *why = "a delete carries a value";
-      return false;
-    }
-    entry->op = LogOp::kDelete;
-    entry->value = nullptr;
-    return true;
-  }
-  // Parsed from a std::string, the input type the rest of the engine parses,
-  // so the wasm module carries one instantiation of the JSON parser.
-  Document doc = Document::parse(std::string(value), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    *why = "value is not a JSON object";
+  const std::string_view value = payload.substr(kKeyLengthSize + key_len);
+  const bool is_delete = type == kDeleteType || type == kDeleteWithRequestIdType;
+  if (is_delete && !value.empty()) {
+    *why = "a delete carries a value";
     return false;
   }
-  entry->op = LogOp::kPut;
-  entry->value = std::move(doc);
+  parts->op = is_delete ? LogOp::kDelete : LogOp::kPut;
+  parts->key = key;
+  parts->request_id = request_id;
+  parts->value = value;
   return true;
+}
+
+bool EntryFromParts(const PayloadParts& parts, LogEntry* entry, std::string* why) {
+  Document value = nullptr;
+  if (parts.op == LogOp::kPut) {
+    // Parsed from a std::string, the input type the rest of the engine
+    // parses, so the wasm module carries one instantiation of the parser.
+    value = Document::parse(std::string(parts.value), nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded() || !value.is_object()) {
+      *why = "value is not a JSON object";
+      return false;
+    }
+  }
+  entry->op = parts.op;
+  entry->key.assign(parts.key);
+  entry->request_id.assign(parts.request_id);
+  entry->value = std::move(value);
+  return true;
+}
+
+bool DecodePayload(std::uint8_t type, std::string_view payload, LogEntry* entry,
+                   std::string* why) {
+  PayloadParts parts;
+  return SplitPayload(type, payload, &parts, why) && EntryFromParts(parts, entry, why);
 }
 
 bool KeyOf(std::string_view record, std::string_view* key) {

@@ -83,6 +83,22 @@ class Reader {
   bool done_ = false;
 };
 
+// A record payload's parts, as views into it: checked as DecodePayload
+// checks them (lengths, key, request id), except that a put's value is not
+// parsed.
+struct PayloadParts {
+  LogOp op = LogOp::kPut;
+  std::string_view key;
+  std::string_view request_id;  // empty for types 1 and 2
+  std::string_view value;       // a put's value text; empty for a delete
+};
+bool SplitPayload(std::uint8_t type, std::string_view payload, PayloadParts* parts,
+                  std::string* why);
+// The entry the parts say (its key, op, request id, and a put's value
+// parsed), in *entry, whose lsn is left as it is; false (and why) unless the
+// value is a JSON object. *entry changes only on success.
+bool EntryFromParts(const PayloadParts& parts, LogEntry* entry, std::string* why);
+
 // Decodes a record payload into *entry (key, for a put the value, and for
 // types 3 and 4 the request id; request_id is left empty for types 1 and 2).
 // Returns false and says why when the payload is malformed.

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <new>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <vector>
 
 #include "core/crc32c.h"
+#include "core/json_reader.h"
+#include "core/json_writer.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
 #include "core/user_json.h"
@@ -1446,21 +1450,39 @@ namespace {
 
 // One log entry as the page draws it: where its record lies, whether it is
 // on disk and acknowledged, and what it says (or why its bytes no longer
-// decode).
-Json WalEntryJson(const WriteAheadLog& wal, const RecordInfo& r) {
+// decode). A put's value is copied from the record as it is when it is in
+// the stored form.
+void WriteWalEntry(const WriteAheadLog& wal, const RecordInfo& r, JsonText* out) {
   const LogFile& file = wal.file();
-  Json j = {{"lsn", r.lsn}, {"offset", r.offset}, {"size", r.size},
-            {"synced", r.offset + r.size <= file.synced()}, {"acknowledged", r.acknowledged}};
-  LogEntry entry;
-  std::string why;
-  if (wal.Read(r, &entry, &why)) {
-    const Json decoded = ToJson(entry);
-    for (const auto& [k, v] : decoded.items()) j[k] = v;
-  } else {
-    j["op"] = r.op == LogOp::kPut ? "put" : "delete";
-    j["damaged"] = why;
+  std::string scratch, why;
+  log::PayloadParts parts;
+  bool read = wal.ReadParts(r, &parts, &scratch, &why);
+  Json parsed;  // a value not in the stored form, parsed (as Read would)
+  const bool raw = read && parts.op == LogOp::kPut && IsStoredForm(parts.value);
+  if (read && parts.op == LogOp::kPut && !raw) {
+    LogEntry entry;
+    read = log::EntryFromParts(parts, &entry, &why);
+    parsed = std::move(entry.value);
   }
-  return j;
+  out->BeginObject();
+  out->Member("acknowledged", r.acknowledged);
+  if (!read) out->Member("damaged", why);
+  if (read) out->Member("key", parts.key);
+  out->Member("lsn", r.lsn);
+  out->Member("offset", r.offset);
+  out->Member("op", (read ? parts.op : r.op) == LogOp::kPut ? "put" : "delete");
+  if (read && !parts.request_id.empty()) out->Member("request_id", parts.request_id);
+  out->Member("size", r.size);
+  out->Member("synced", r.offset + r.size <= file.synced());
+  if (read && parts.op == LogOp::kPut) {
+    out->Key("value");
+    if (raw) {
+      out->Raw(parts.value);
+    } else {
+      out->Value(parsed);
+    }
+  }
+  out->EndObject();
 }
 
 // Reads an optional {"start", "count"} window of a list of `total` items.
@@ -1601,55 +1623,71 @@ Json Simulator::Positions() const {
           {"positions", std::move(positions)}};
 }
 
-Json Simulator::State() const {
+Json Simulator::State() const { return Json::parse(StateJson()); }
+
+std::string Simulator::StateJson() const {
   const WriteAheadLog& wal = engine_.wal();
-  Json entries = Json::array();
-  const std::size_t visible = VisibleEntries();
-  for (std::size_t i = 0; i < visible; ++i) entries.push_back(WalEntryJson(wal, wal.records()[i]));
-  Json storage;
-  if (engine_.down()) {
-    storage = {{"lsn", nullptr}, {"data", Json::object()}, {"lost", true}};
-  } else {
-    Json data = Json::object();
-    for (const auto& [key, row] : engine_.storage().rows()) data[key.str()] = row.doc->ToJson();
-    storage = {{"lsn", engine_.storage().lsn()}, {"data", std::move(data)}, {"lost", false}};
+  const bool down = engine_.down();
+  JsonText out;  // members in name order, as dump() writes them
+  out.BeginObject();
+  out.Member("clients", ClientsJson());
+  out.Member("config", ConfigJson());
+  out.Key("consumers");
+  out.BeginArray();
+  for (const auto& c : engine_.consumers()) {
+    Json j = ConsumerSummary(*c);
+    j["state"] = c->system().State();
+    out.Value(j);
   }
-  Json events = Json::array();
+  out.EndArray();
+  out.Member("down", down);
+  out.Key("events");
+  out.BeginArray();
   {
     // While down, events whose records rotted on disk cannot be read back.
     const ChangeStream& stream = engine_.stream();
     ChangeEvent event;
     for (std::size_t i = 0; i < stream.size(); ++i) {
-      if (stream.Event(i, &event)) events.push_back(ToJson(event));
+      if (stream.Event(i, &event)) WriteJson(event, &out);
     }
   }
-  Json consumers = Json::array();
-  for (const auto& c : engine_.consumers()) {
-    Json j = ConsumerSummary(*c);
-    j["state"] = c->system().State();
-    consumers.push_back(std::move(j));
+  out.EndArray();
+  out.Member("head", down ? std::nullopt : std::optional<Lsn>(wal.head()));
+  out.Member("log", LogSummary());
+  out.Key("storage");
+  out.BeginObject();
+  out.Key("data");
+  out.BeginObject();
+  if (!down) {
+    // Keys in byte order, as a JSON object's members are.
+    for (const auto& [key, row] : engine_.storage().rows()) {
+      out.Key(key.view());
+      out.Raw(row.doc->text());
+    }
   }
-  return {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
-          {"down", engine_.down()},
-          {"config", ConfigJson()},
-          {"clients", ClientsJson()},
-          {"log", LogSummary()},
-          {"wal", std::move(entries)},
-          {"storage", std::move(storage)},
-          {"events", std::move(events)},
-          {"consumers", std::move(consumers)}};
+  out.EndObject();
+  out.Member("lost", down);
+  out.Member("lsn", down ? std::nullopt : std::optional<Lsn>(engine_.storage().lsn()));
+  out.EndObject();
+  out.Key("wal");
+  out.BeginArray();
+  const std::size_t visible = VisibleEntries();
+  for (std::size_t i = 0; i < visible; ++i) WriteWalEntry(wal, wal.records()[i], &out);
+  out.EndArray();
+  out.EndObject();
+  return out.Release();
 }
 
 Json Simulator::View(const Json& request) const {
+  std::string text;
+  Status s;
   try {
-    Json view;
-    Status s = BuildView(request, &view);
-    if (!s.ok()) return {{"ok", false}, {"error", s.message()}};
-    view["ok"] = true;
-    return view;
+    s = BuildView(request, &text);
   } catch (const std::exception& e) {
     return {{"ok", false}, {"error", std::string("view: internal error: ") + e.what()}};
   }
+  if (!s.ok()) return {{"ok", false}, {"error", s.message()}};
+  return Json::parse(text);
 }
 
 std::string Simulator::View(const std::string& request_json) const {
@@ -1657,10 +1695,27 @@ std::string Simulator::View(const std::string& request_json) const {
   if (!ParseUserJson(request_json, "view", &request).ok()) {
     return Json{{"ok", false}, {"error", "view: not valid JSON"}}.dump();
   }
-  return View(request).dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string text;
+  Status s;
+  try {
+    s = BuildView(request, &text);
+  } catch (const std::exception& e) {
+    return Json{{"ok", false}, {"error", std::string("view: internal error: ") + e.what()}}.dump();
+  }
+  if (!s.ok()) return Json{{"ok", false}, {"error", s.message()}}.dump();
+  return text;
 }
 
-Status Simulator::BuildView(const Json& request, Json* view) const {
+namespace {
+
+// A {"start", "count"} window of a list.
+struct Window {
+  std::size_t start = 0, count = 0;
+};
+
+}  // namespace
+
+Status Simulator::BuildView(const Json& request, std::string* text) const {
   if (!request.is_object()) return Status::Invalid("view", "must be a JSON object");
   for (const auto& [name, value] : request.items()) {
     if (name != "wal" && name != "events" && name != "storage" && name != "rows" &&
@@ -1670,7 +1725,10 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
   }
   const WriteAheadLog& wal = engine_.wal();
   const ChangeStream& stream = engine_.stream();
+  const bool down = engine_.down();
   Status s;
+
+  // First the whole request is read and checked, then the reply written.
 
   // The log: a window of entries by their place in the log (0 = oldest).
   // With "full": true, the entries retention removed are listed too, in LSN
@@ -1691,90 +1749,49 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
         records.begin());
   };
   const std::size_t wal_total = visible + (full ? removed.size() : 0);
-  std::size_t start, count;
-  if (!(s = ReadWindow(request, "wal", wal_total, kDefaultViewWindow, true, &start, &count)).ok()) {
+  Window log_window;
+  if (!(s = ReadWindow(request, "wal", wal_total, kDefaultViewWindow, true, &log_window.start,
+                       &log_window.count)).ok()) {
     return s;
-  }
-  Json entries = Json::array();
-  Lsn first_lsn = visible ? records[0].lsn : 0, last_lsn = visible ? records[visible - 1].lsn : 0;
-  if (!full || removed.size() == 0) {
-    for (std::size_t i = start; i < start + count; ++i) entries.push_back(WalEntryJson(wal, records[i]));
-  } else {
-    if (removed.size() > 0) {
-      const Lsn r_first = removed.begin().key(), r_last = removed.At(removed.size() - 1).key();
-      first_lsn = first_lsn == 0 ? r_first : std::min(first_lsn, r_first);
-      last_lsn = std::max(last_lsn, r_last);
-    }
-    // The merged list's item `start` is the smallest LSN x with
-    // (records <= x) + (removed <= x) > start: a binary search over LSNs,
-    // O(log^2) whatever the length of the history.
-    std::size_t i = 0, k = 0;  // the next record, the next removed entry
-    if (count > 0) {
-      Lsn lo = first_lsn, hi = last_lsn;
-      while (lo < hi) {
-        const Lsn mid = lo + (hi - lo) / 2;
-        if (records_upto(mid) + removed.Rank(mid + 1) > start) hi = mid;
-        else lo = mid + 1;
-      }
-      i = records_upto(lo - 1);
-      k = removed.Rank(lo);
-    }
-    auto it = removed.At(k);
-    for (std::size_t n = 0; n < count; ++n) {
-      const bool take_record =
-          i < visible && (k >= removed.size() || records[i].lsn < it.key());
-      if (take_record) {
-        entries.push_back(WalEntryJson(wal, records[i++]));
-      } else {
-        const RemovedEntry& e = it.value();
-        Json j = {{"lsn", it.key()}, {"op", e.op == LogOp::kPut ? "put" : "delete"}, {"key", e.key}};
-        if (e.doc) j["value"] = e.doc->ToJson();
-        j["removed"] = e.truncated ? "truncation" : "compaction";
-        entries.push_back(std::move(j));
-        ++k;
-        ++it;
-      }
-    }
   }
   // The LSNs of the oldest and newest listed entries (0: none), to place
   // positions that fall outside the window.
-  Json wal_view = {{"total", wal_total},
-                   {"start", start},
-                   {"full", full},
-                   {"first", first_lsn},
-                   {"last", last_lsn},
-                   {"items", std::move(entries)}};
+  Lsn first_lsn = visible ? records[0].lsn : 0, last_lsn = visible ? records[visible - 1].lsn : 0;
+  const bool merged = full && removed.size() > 0;
+  if (merged) {
+    const Lsn r_first = removed.begin().key(), r_last = removed.At(removed.size() - 1).key();
+    first_lsn = first_lsn == 0 ? r_first : std::min(first_lsn, r_first);
+    last_lsn = std::max(last_lsn, r_last);
+  }
 
   // The change stream. While down, events whose records can no longer be
   // read are not listed (as in State()), so the window is over the readable
   // ones; while up every event is readable and the window is O(count).
   std::vector<std::size_t> readable;
   std::size_t events_total = stream.size();
-  if (engine_.down()) {
+  if (down) {
     ChangeEvent e;
     for (std::size_t i = 0; i < stream.size(); ++i) {
       if (stream.Event(i, &e)) readable.push_back(i);
     }
     events_total = readable.size();
   }
-  if (!(s = ReadWindow(request, "events", events_total, kDefaultViewWindow, true, &start, &count)).ok()) {
+  Window event_window;
+  if (!(s = ReadWindow(request, "events", events_total, kDefaultViewWindow, true,
+                       &event_window.start, &event_window.count)).ok()) {
     return s;
   }
-  Json events = Json::array();
-  for (std::size_t i = start; i < start + count; ++i) {
-    ChangeEvent e;
-    if (stream.Event(engine_.down() ? readable[i] : i, &e)) events.push_back(ToJson(e));
-  }
-  Json events_view = {{"total", events_total}, {"start", start}, {"items", std::move(events)}};
 
   // Storage: a page of rows in key order, optionally of keys with a prefix.
-  Json storage_view;
-  if (engine_.down()) {
-    storage_view = {{"lsn", nullptr}, {"lost", true}, {"total", 0}, {"start", 0},
-                    {"rows", Json::array()}};
-    if (!(s = ReadWindow(request, "storage", 0, 0, false, &start, &count)).ok()) return s;
+  const auto& rows = engine_.storage().rows();
+  Window storage_window;
+  std::size_t storage_first = 0, storage_total = 0;
+  if (down) {
+    if (!(s = ReadWindow(request, "storage", 0, 0, false, &storage_window.start,
+                         &storage_window.count)).ok()) {
+      return s;
+    }
   } else {
-    const auto& rows = engine_.storage().rows();
     std::string prefix;
     if (request.contains("storage") && request["storage"].is_object() &&
         request["storage"].contains("prefix")) {
@@ -1784,28 +1801,22 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
     }
     // The rows with the prefix are those of rank [Rank(prefix), Rank(end)),
     // where end is the first string above every string with the prefix.
-    const std::size_t first = rows.Rank(prefix);
-    std::size_t total = rows.size() - first;
+    storage_first = rows.Rank(prefix);
+    storage_total = rows.size() - storage_first;
     std::string end = prefix;
     while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
     if (!end.empty()) {
       end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-      total = rows.Rank(end) - first;
+      storage_total = rows.Rank(end) - storage_first;
     }
-    if (!(s = ReadWindow(request, "storage", total, kDefaultViewWindow, false, &start, &count)).ok()) {
+    if (!(s = ReadWindow(request, "storage", storage_total, kDefaultViewWindow, false,
+                         &storage_window.start, &storage_window.count)).ok()) {
       return s;
     }
-    Json page = Json::array();
-    auto it = rows.At(first + start);
-    for (std::size_t n = 0; n < count; ++n, ++it) {
-      page.push_back({{"key", it.key()}, {"value", it.value().doc->ToJson()}});
-    }
-    storage_view = {{"lsn", engine_.storage().lsn()}, {"lost", false}, {"total", total},
-                    {"start", start}, {"rows", std::move(page)}};
   }
 
   // Every consumer's summary and a window of its state rows.
-  Json rows_request = request.contains("rows") ? request["rows"] : Json::object();
+  const Json rows_request = request.contains("rows") ? request["rows"] : Json::object();
   if (!rows_request.is_object()) {
     return Status::Invalid("rows", "must be an object of consumer name -> {start, count}");
   }
@@ -1814,23 +1825,23 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
       return Status::Invalid("rows", "no consumer named '" + name + "'");
     }
   }
-  Json consumers = Json::array();
+  std::vector<Window> row_windows;
   for (const auto& c : engine_.consumers()) {
     Json one = rows_request.contains(c->name()) ? Json{{"rows", rows_request[c->name()]}}
                                                 : Json::object();
-    const std::size_t total = c->system().RowCount();
-    if (!(s = ReadWindow(one, "rows", total, kDefaultViewWindow, false, &start, &count)).ok()) {
+    Window w;
+    if (!(s = ReadWindow(one, "rows", c->system().RowCount(), kDefaultViewWindow, false, &w.start,
+                         &w.count)).ok()) {
       return Status::Invalid("rows." + c->name(), s.message().substr(s.message().find(": ") + 2));
     }
-    Json j = ConsumerSummary(*c);
-    j["rows"] = {{"total", total}, {"start", start}, {"items", c->system().Rows(start, count)}};
-    consumers.push_back(std::move(j));
+    row_windows.push_back(w);
   }
 
   // Where given LSNs are: the place in the log of the entry with that LSN or
   // the first after it, and the same in the change stream (to jump a list
-  // to a consumer's position, say).
-  Json located = Json::object();
+  // to a consumer's position, say). By the LSN's text, as a JSON object's
+  // members are ordered.
+  std::map<std::string, std::pair<std::size_t, std::size_t>> located;
   if (request.contains("locate")) {
     const Json& lsns = request["locate"];
     if (!lsns.is_array()) return Status::Invalid("locate", "must be an array of LSNs");
@@ -1841,27 +1852,164 @@ Status Simulator::BuildView(const Json& request, Json* view) const {
       const Lsn lsn = l.get<Lsn>();
       const std::size_t in_log = lsn == 0 ? 0 : records_upto(lsn - 1);
       std::size_t event = stream.FirstAfter(lsn == 0 ? 0 : lsn - 1);
-      if (engine_.down()) {
+      if (down) {
         event = static_cast<std::size_t>(std::lower_bound(readable.begin(), readable.end(), event) -
                                          readable.begin());
       }
       // "wal" is the place in the list the window was over (with or
       // without the removed entries), "event" the place in the stream.
-      located[std::to_string(lsn)] = {{"wal", in_log + (full ? removed.Rank(lsn) : 0)},
-                                      {"event", event}};
+      located[std::to_string(lsn)] = {in_log + (full ? removed.Rank(lsn) : 0), event};
     }
   }
 
-  *view = {{"head", engine_.down() ? Json(nullptr) : Json(wal.head())},
-           {"down", engine_.down()},
-           {"config", ConfigJson()},
-           {"clients", ClientsJson()},
-           {"log", LogSummary()},
-           {"wal", std::move(wal_view)},
-           {"storage", std::move(storage_view)},
-           {"events", std::move(events_view)},
-           {"consumers", std::move(consumers)},
-           {"located", std::move(located)}};
+  // The reply, its members in name order.
+  JsonText out;
+  out.BeginObject();
+  out.Member("clients", ClientsJson());
+  out.Member("config", ConfigJson());
+  out.Key("consumers");
+  out.BeginArray();
+  for (std::size_t i = 0; i < engine_.consumers().size(); ++i) {
+    const Consumer& c = *engine_.consumers()[i];
+    const Window w = row_windows[i];
+    // The summary's members, with "rows" in its place by name.
+    const auto write_rows = [&] {
+      out.Key("rows");
+      out.BeginObject();
+      out.Key("items");
+      c.system().WriteRows(w.start, w.count, &out);
+      out.Member("start", w.start);
+      out.Member("total", c.system().RowCount());
+      out.EndObject();
+    };
+    const Json summary = ConsumerSummary(c);
+    bool rows_written = false;
+    out.BeginObject();
+    for (const auto& [name, value] : summary.items()) {
+      if (!rows_written && name > "rows") {
+        write_rows();
+        rows_written = true;
+      }
+      out.Member(name, value);
+    }
+    if (!rows_written) write_rows();
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Member("down", down);
+
+  out.Key("events");
+  out.BeginObject();
+  out.Key("items");
+  out.BeginArray();
+  ChangeEvent event;
+  for (std::size_t i = event_window.start; i < event_window.start + event_window.count; ++i) {
+    if (stream.Event(down ? readable[i] : i, &event)) WriteJson(event, &out);
+  }
+  out.EndArray();
+  out.Member("start", event_window.start);
+  out.Member("total", events_total);
+  out.EndObject();
+
+  out.Member("head", down ? std::nullopt : std::optional<Lsn>(wal.head()));
+  out.Key("located");
+  out.BeginObject();
+  for (const auto& [lsn, at] : located) {
+    out.Key(lsn);
+    out.BeginObject();
+    out.Member("event", at.second);
+    out.Member("wal", at.first);
+    out.EndObject();
+  }
+  out.EndObject();
+  out.Member("log", LogSummary());
+  out.Member("ok", true);
+
+  out.Key("storage");
+  out.BeginObject();
+  if (down) {
+    out.Member("lost", true);
+    out.Member("lsn", std::optional<Lsn>());
+    out.Key("rows");
+    out.BeginArray();
+    out.EndArray();
+    out.Member("start", std::size_t{0});
+    out.Member("total", std::size_t{0});
+  } else {
+    out.Member("lost", false);
+    out.Member("lsn", engine_.storage().lsn());
+    out.Key("rows");
+    out.BeginArray();
+    auto it = rows.At(storage_first + storage_window.start);
+    for (std::size_t n = 0; n < storage_window.count; ++n, ++it) {
+      out.BeginObject();
+      out.Member("key", it.key().view());
+      out.Key("value");
+      out.Raw(it.value().doc->text());
+      out.EndObject();
+    }
+    out.EndArray();
+    out.Member("start", storage_window.start);
+    out.Member("total", storage_total);
+  }
+  out.EndObject();
+
+  out.Key("wal");
+  out.BeginObject();
+  out.Member("first", first_lsn);
+  out.Member("full", full);
+  out.Key("items");
+  out.BeginArray();
+  if (!merged) {
+    for (std::size_t i = log_window.start; i < log_window.start + log_window.count; ++i) {
+      WriteWalEntry(wal, records[i], &out);
+    }
+  } else {
+    // The merged list's item `start` is the smallest LSN x with
+    // (records <= x) + (removed <= x) > start: a binary search over LSNs,
+    // O(log^2) whatever the length of the history.
+    std::size_t i = 0, k = 0;  // the next record, the next removed entry
+    if (log_window.count > 0) {
+      Lsn lo = first_lsn, hi = last_lsn;
+      while (lo < hi) {
+        const Lsn mid = lo + (hi - lo) / 2;
+        if (records_upto(mid) + removed.Rank(mid + 1) > log_window.start) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      i = records_upto(lo - 1);
+      k = removed.Rank(lo);
+    }
+    auto it = removed.At(k);
+    for (std::size_t n = 0; n < log_window.count; ++n) {
+      if (i < visible && (k >= removed.size() || records[i].lsn < it.key())) {
+        WriteWalEntry(wal, records[i++], &out);
+        continue;
+      }
+      const RemovedEntry& e = it.value();
+      out.BeginObject();
+      out.Member("key", e.key);
+      out.Member("lsn", it.key());
+      out.Member("op", e.op == LogOp::kPut ? "put" : "delete");
+      out.Member("removed", e.truncated ? "truncation" : "compaction");
+      if (e.doc) {
+        out.Key("value");
+        out.Raw(e.doc->text());
+      }
+      out.EndObject();
+      ++k;
+      ++it;
+    }
+  }
+  out.EndArray();
+  out.Member("last", last_lsn);
+  out.Member("start", log_window.start);
+  out.Member("total", wal_total);
+  out.EndObject();
+  out.EndObject();
+  *text = out.Release();
   return Status::OK();
 }
 

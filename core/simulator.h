@@ -40,7 +40,8 @@ class Simulator {
 
   // The whole state: head, log, storage, events and consumers, sorted.
   Json State() const;
-  std::string StateJson() const { return State().dump(); }
+  // The same as JSON text (what dump() writes of it), written directly.
+  std::string StateJson() const;
 
   // What a page draws, whatever the length of the history: windows of the
   // log, the change stream, storage and each consumer's state rows, with
@@ -92,7 +93,8 @@ class Simulator {
 
  private:
   Status Dispatch(const Json& step, Json* result);
-  Status BuildView(const Json& request, Json* view) const;
+  // The view's JSON text, or an error (the request is checked whole first).
+  Status BuildView(const Json& request, std::string* text) const;
   Json ConsumerSummary(const Consumer& c) const;
   Json LogSummary() const;
   Json ConfigJson() const;

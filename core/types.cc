@@ -25,6 +25,25 @@ Json ToJson(const ChangeEvent& event) {
           {"after", event.after ? event.after->ToJson() : Json(nullptr)}};
 }
 
+void WriteJson(const ChangeEvent& event, JsonText* out) {
+  const auto doc = [out](const DocRef& d) {
+    if (d) {
+      out->Raw(d->text());
+    } else {
+      out->Null();
+    }
+  };
+  out->BeginObject();
+  out->Key("after");
+  doc(event.after);
+  out->Key("before");
+  doc(event.before);
+  out->Member("key", event.key.view());
+  out->Member("lsn", event.lsn);
+  out->Member("op", std::string_view(reinterpret_cast<const char*>(&event.op), 1));
+  out->EndObject();
+}
+
 std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
   const unsigned char c = *p;
   std::size_t extra;
@@ -54,7 +73,7 @@ std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end)
   return extra + 1;
 }
 
-bool IsValidUtf8(const std::string& s) {
+bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
@@ -65,7 +84,7 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
-Status ValidateKey(const std::string& key, const std::string& field) {
+Status ValidateKey(std::string_view key, const std::string& field) {
   if (key.empty()) return Status::Invalid(field, "must not be empty");
   if (key.size() > kMaxKeyBytes) {
     return Status::Invalid(field, "must be at most " + std::to_string(kMaxKeyBytes) +

@@ -57,11 +57,15 @@ struct ChangeEvent {
 
 Json ToJson(const LogEntry& entry);
 Json ToJson(const ChangeEvent& event);
+// The same JSON as ToJson(event), written as text (its documents copied as
+// they are stored).
+class JsonText;
+void WriteJson(const ChangeEvent& event, JsonText* out);
 
 // Checks a key: non-empty, valid UTF-8, at most kMaxKeyBytes bytes.
 // `field` names it in the error (e.g. "key").
 class Status;
-Status ValidateKey(const std::string& key, const std::string& field);
+Status ValidateKey(std::string_view key, const std::string& field);
 // Checks a value: a JSON object whose compact serialization (valid UTF-8) is at
 // most kMaxValueBytes bytes, nested at most kMaxValueDepth levels, with field
 // names of at most kMaxFieldNameBytes bytes and integers of at most
@@ -70,7 +74,7 @@ Status ValidateKey(const std::string& key, const std::string& field);
 Status ValidateValue(const Document& value, const std::string& field,
                      std::string* compact = nullptr);
 // True when `s` is well-formed UTF-8.
-bool IsValidUtf8(const std::string& s);
+bool IsValidUtf8(std::string_view s);
 // Length of the well-formed UTF-8 sequence at p (p < end), or 0 when it is
 // not one: overlong forms, surrogates and code points past U+10FFFF are not.
 std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end);

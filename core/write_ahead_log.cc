@@ -89,17 +89,23 @@ const RecordInfo* WriteAheadLog::Find(Lsn lsn) const {
   return it != records_.end() && it->lsn == lsn ? &*it : nullptr;
 }
 
-bool WriteAheadLog::Read(const RecordInfo& record, LogEntry* entry, std::string* why) const {
+bool WriteAheadLog::ReadParts(const RecordInfo& record, log::PayloadParts* parts,
+                              std::string* scratch, std::string* why) const {
   const LogBytes bytes = file_.bytes();
   if (record.offset + record.size > bytes.size() || record.size < log::kHeaderSize) {
     *why = "record is not in the file";
     return false;
   }
+  const char* p = bytes.View(record.offset, record.size, scratch).data();
+  return log::SplitPayload(static_cast<std::uint8_t>(p[log::kTypeOffset]),
+                           std::string_view(p + log::kHeaderSize, record.size - log::kHeaderSize),
+                           parts, why);
+}
+
+bool WriteAheadLog::Read(const RecordInfo& record, LogEntry* entry, std::string* why) const {
   std::string scratch;
-  const char* p = bytes.View(record.offset, record.size, &scratch).data();
-  if (!log::DecodePayload(static_cast<std::uint8_t>(p[log::kTypeOffset]),
-                          std::string_view(p + log::kHeaderSize, record.size - log::kHeaderSize),
-                          entry, why)) {
+  log::PayloadParts parts;
+  if (!ReadParts(record, &parts, &scratch, why) || !log::EntryFromParts(parts, entry, why)) {
     return false;
   }
   entry->lsn = record.lsn;

@@ -113,6 +113,11 @@ class WriteAheadLog {
   // Decodes a record's entry from the file's bytes. False (and *why) when
   // the bytes there no longer decode (they rotted on disk).
   bool Read(const RecordInfo& record, LogEntry* entry, std::string* why) const;
+  // The same, without parsing a put's value: the parts view into the file's
+  // bytes, or into *scratch for a record that crosses from one segment into
+  // the next. Valid until the file or *scratch changes.
+  bool ReadParts(const RecordInfo& record, log::PayloadParts* parts, std::string* scratch,
+                 std::string* why) const;
 
   // The record's bytes as the database process reads them: from the file,
   // except that bytes which rotted on disk since the process wrote them are

@@ -3,6 +3,7 @@
 #include "core/json_writer.h"
 
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -101,6 +102,92 @@ TEST(JsonWriter, RefusesWhatDumpRefuses) {
       EXPECT_THROW(value.dump(), Json::exception);
     }
   }
+}
+
+// Writes `value` through JsonText's calls, member by member (objects are
+// std::maps, so members come in name order), a sub-value now and then as
+// Raw text or as a whole Value.
+void WriteThrough(const Json& value, std::mt19937* rng, JsonText* out) {
+  switch ((*rng)() % 8) {
+    case 0: out->Raw(value.dump()); return;
+    case 1: out->Value(value); return;
+    default: break;
+  }
+  switch (value.type()) {
+    case Json::value_t::object:
+      out->BeginObject();
+      for (const auto& [name, item] : value.items()) {
+        out->Key(name);
+        WriteThrough(item, rng, out);
+      }
+      out->EndObject();
+      return;
+    case Json::value_t::array:
+      out->BeginArray();
+      for (const auto& item : value) WriteThrough(item, rng, out);
+      out->EndArray();
+      return;
+    case Json::value_t::string: out->String(value.get<std::string>()); return;
+    case Json::value_t::number_unsigned: out->Uint(value.get<std::uint64_t>()); return;
+    case Json::value_t::boolean: out->Bool(value.get<bool>()); return;
+    case Json::value_t::null: out->Null(); return;
+    default: out->Value(value); return;
+  }
+}
+
+TEST(JsonText, WritesWhatDumpWritesOfTheSameValue) {
+  for (unsigned seed = 0; seed < 3000; ++seed) {
+    Generator g(seed);
+    std::mt19937 rng(seed);
+    Json doc = Json::object();
+    for (int i = 0; i < 4; ++i) doc["f" + std::to_string(i)] = g.Value(0);
+    const Json list = Json::array({doc, Json::object(), Json::array(), doc["f0"]});
+    JsonText out;
+    WriteThrough(list, &rng, &out);
+    ASSERT_EQ(out.Release(), list.dump()) << "seed " << seed;
+  }
+}
+
+TEST(JsonText, WritesTextThatIsNotUtf8AsDumpDoesWhenToldToReplace) {
+  const std::string bad[] = {"\xff", "a\xc3(", "\xed\xa0\x80", "ok \x80 ok"};
+  for (const std::string& s : bad) {
+    JsonText out;
+    out.BeginArray();
+    out.BeginObject();
+    out.Member(s, s);
+    out.EndObject();
+    out.String(s);
+    out.Uint(7);
+    out.EndArray();
+    const Json same = Json::array({Json{{s, s}}, s, 7});
+    EXPECT_EQ(out.Release(), same.dump(-1, ' ', false, Json::error_handler_t::replace))
+        << testing::PrintToString(s);
+  }
+}
+
+TEST(JsonText, EveryByteAtEveryPlaceOfAWordIsEscapedAsDumpEscapesIt) {
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string s(17, 'a');
+      s[at] = static_cast<char>(b);
+      JsonText out;
+      out.String(s);
+      ASSERT_EQ(out.Release(), Json(s).dump(-1, ' ', false, Json::error_handler_t::replace))
+          << "byte " << b << " at " << at;
+    }
+  }
+}
+
+TEST(JsonText, NestsUpToItsDepthAndRefusesDeeperAndReleaseStartsAgain) {
+  JsonText out;
+  for (int d = 0; d < JsonText::kMaxDepth; ++d) out.BeginArray();
+  EXPECT_THROW(out.BeginArray(), std::length_error);
+  for (int d = 0; d < JsonText::kMaxDepth; ++d) out.EndArray();
+  EXPECT_EQ(out.Release(), std::string(JsonText::kMaxDepth, '[') + std::string(JsonText::kMaxDepth, ']'));
+  out.BeginObject();
+  out.Member("a", std::uint64_t{1});
+  out.EndObject();
+  EXPECT_EQ(out.Release(), R"({"a":1})");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/json_writer.h"
 #include "core/status.h"
 
 namespace unbundled {
@@ -61,6 +62,20 @@ TEST(ToJson, LogEntryOfADeleteHasNoValue) {
 TEST(ToJson, ChangeEventUsesDebeziumOpCodes) {
   ChangeEvent e{3, ChangeOp::kUpdate, "u1", MakeDoc({{"a", 1}}), MakeDoc({{"a", 2}})};
   EXPECT_EQ(ToJson(e).dump(), R"({"after":{"a":2},"before":{"a":1},"key":"u1","lsn":3,"op":"u"})");
+}
+
+TEST(WriteJson, ChangeEventTextIsWhatToJsonDumps) {
+  const ChangeEvent events[] = {
+      {1, ChangeOp::kCreate, "u1", nullptr, MakeDoc({{"a", 1}, {"s", "x \" y"}})},
+      {3, ChangeOp::kUpdate, "u\u00e9", MakeDoc({{"a", 1}}), MakeDoc({{"a", Json::array({2, nullptr})}})},
+      {4, ChangeOp::kDelete, "u1", MakeDoc({{"a", 2}}), nullptr},
+      {9, ChangeOp::kRead, "k", nullptr, MakeDoc(Json::object())},
+  };
+  for (const ChangeEvent& e : events) {
+    JsonText out;
+    WriteJson(e, &out);
+    EXPECT_EQ(out.Release(), ToJson(e).dump());
+  }
 }
 
 }  // namespace

@@ -100,6 +100,10 @@ void ExpectViewMatchesState(const Simulator& sim, std::mt19937* rng) {
   }
   const Json view = sim.View(request);
   ASSERT_EQ(view["ok"], true) << view.dump();
+  // The text the page reads is that view, compact, its members in name
+  // order: exactly what dump() writes of it.
+  const std::string text = sim.View(request.dump());
+  ASSERT_EQ(text, view.dump(-1, ' ', false, Json::error_handler_t::replace));
   for (const char* same : {"head", "down", "config", "log"}) ASSERT_EQ(view[same], state[same]) << same;
   ASSERT_EQ(view["wal"]["total"], state["wal"].size());
   ASSERT_EQ(view["wal"]["first"], state["wal"].empty() ? Json(0) : state["wal"].front()["lsn"]);
