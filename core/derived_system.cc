@@ -79,10 +79,10 @@ __extension__ typedef __int128 Int128;
 using KeySet = CowSet<SharedKey>;
 using Postings = CowMap<std::string, KeySet>;
 
-// The first `limit` keys of a set, in order, as a JSON array.
-Json KeysToJson(const KeySet& keys, std::size_t limit = SIZE_MAX) {
+// The keys of a set, in order, as a JSON array.
+Json KeysToJson(const KeySet& keys) {
   Json j = Json::array();
-  for (auto it = keys.begin(); it != keys.end() && j.size() < limit; ++it) j.push_back(it.key());
+  for (auto it = keys.begin(); it != keys.end(); ++it) j.push_back(it.key());
   return j;
 }
 
