@@ -204,7 +204,6 @@ class SecondaryIndex final : public DerivedSystem {
   }
 
   void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
-    out->BeginArray();
     // In State()'s order: by field name.
     std::vector<std::size_t> order(fields_.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -217,7 +216,6 @@ class SecondaryIndex final : public DerivedSystem {
                     WritePostingRow(flat_ ? nullptr : &fields_[i], term, keys, out);
                   });
     }
-    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -342,7 +340,6 @@ class MaterializedView final : public DerivedSystem {
   std::size_t RowCount() const override { return groups_.size(); }
 
   void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
-    out->BeginArray();
     WriteRowsOf(groups_, &start, &count, [this, out](const std::string& name, const Group& group) {
       Json row = {{"key", name}, {"value", GroupToJson(group)}};
       if (list_ && group.keys.size() > kRowItems) {
@@ -353,7 +350,6 @@ class MaterializedView final : public DerivedSystem {
       }
       out->Value(row);
     });
-    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {
@@ -463,11 +459,9 @@ class FullTextIndex final : public DerivedSystem {
   std::size_t RowCount() const override { return postings_.size(); }
 
   void WriteRows(std::size_t start, std::size_t count, JsonText* out) const override {
-    out->BeginArray();
     WriteRowsOf(postings_, &start, &count, [out](const std::string& term, const KeySet& keys) {
       WritePostingRow(nullptr, term, keys, out);
     });
-    out->EndArray();
   }
 
   Status Query(const Json& query, Json* result) const override {

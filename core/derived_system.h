@@ -54,7 +54,8 @@ class DerivedSystem {
   // window of them: {"key": K, "value": V} (plus "field": F for an index
   // over several fields). A list value longer than kRowItems is cut to its
   // first kRowItems, and "size" gives its full length. Cost O(start + count).
-  // WriteRows writes rows [start, start + count) as a JSON array.
+  // WriteRows writes rows [start, start + count) as the items of a JSON
+  // array the caller opened.
   virtual std::size_t RowCount() const = 0;
   virtual void WriteRows(std::size_t start, std::size_t count, JsonText* out) const = 0;
   static constexpr std::size_t kRowItems = 50;

@@ -1877,7 +1877,9 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
       out.Key("rows");
       out.BeginObject();
       out.Key("items");
+      out.BeginArray();
       c.system().WriteRows(w.start, w.count, &out);
+      out.EndArray();
       out.Member("start", w.start);
       out.Member("total", c.system().RowCount());
       out.EndObject();
