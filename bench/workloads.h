@@ -75,8 +75,9 @@ Measure SerializeState(const Simulator& sim);
 // ... what the page draws instead: a view() window of 60 log entries and 60
 // events, `times` times. bytes: one view's JSON length.
 Measure ViewWindow(const Simulator& sim, std::size_t times);
-// ... a checkpoint for time travel (a copy of the simulator).
-Measure Checkpoint(const Simulator& sim);
+// ... a checkpoint for time travel (a copy of the simulator), `times`
+// times (the copies are kept until the time is taken: not their teardown).
+Measure Checkpoint(const Simulator& sim, std::size_t times);
 
 // (e) An import's replay, as the page's import runs it in the engine: the
 // steps of browser.scale's scenario (`steps` steps: puts of small user
