@@ -102,10 +102,11 @@ void WritePostingRow(const std::string* field, const std::string& term, const Ke
   if (keys.size() > DerivedSystem::kRowItems) out->Member("size", keys.size());
   out->Key("value");
   out->BeginArray();
-  std::size_t n = 0;
-  for (auto it = keys.begin(); it != keys.end() && n < DerivedSystem::kRowItems; ++it, ++n) {
-    out->String(it.key().view());
-  }
+  // As many as are shown, counted (no end() to compare with: an iterator
+  // is a path of 16 nodes, built each time).
+  const std::size_t shown = std::min(keys.size(), DerivedSystem::kRowItems);
+  auto it = keys.begin();
+  for (std::size_t n = 0; n < shown; ++n, ++it) out->String(it.key().view());
   out->EndArray();
   out->EndObject();
 }
@@ -119,8 +120,10 @@ void WriteRowsOf(const Map& map, std::size_t* start, std::size_t* count, WriteRo
     return;
   }
   auto it = map.At(*start);
+  const std::size_t n = std::min(*count, map.size() - *start);
   *start = 0;
-  for (; it != map.end() && *count > 0; ++it, --*count) row(it.key(), it.value());
+  *count -= n;
+  for (std::size_t i = 0; i < n; ++i, ++it) row(it.key(), it.value());
 }
 
 void AddPosting(Postings* postings, std::string_view term, const SharedKey& key) {

@@ -120,30 +120,6 @@ bool AppendCompactJson(const Json& value, std::string* out) {
   }
 }
 
-namespace {
-
-// Whether every byte of `s` is plain (kPlainStringBytes), eight at a time:
-// a word has a byte below 0x20, at or above 0x80, or equal to '"' or '\\'
-// exactly when one of these tests sets that byte's top bit.
-bool IsPlain(std::string_view s) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t x;
-    std::memcpy(&x, s.data() + i, 8);
-    const std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
-    if ((x & kHigh) | below_space | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\'))) {
-      return false;
-    }
-  }
-  for (; i < s.size(); ++i) {
-    if (!kPlainStringBytes[static_cast<unsigned char>(s[i])]) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string JsonText::Release() {
   buf_.resize(size_);
@@ -177,16 +153,7 @@ void JsonText::Open(char c) {
   ++depth_;
 }
 
-void JsonText::String(std::string_view s) {
-  Separate();
-  if (IsPlain(s)) {  // nothing to escape or check: most keys and terms
-    char* d = Room(s.size() + 2);
-    d[0] = '"';
-    if (!s.empty()) std::memcpy(d + 1, s.data(), s.size());
-    d[s.size() + 1] = '"';
-    size_ += s.size() + 2;
-    return;
-  }
+void JsonText::Escaped(std::string_view s) {
   AppendWith([s](std::string* out) {
     const std::size_t at = out->size();
     if (!AppendString(s, out)) {

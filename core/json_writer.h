@@ -28,6 +28,50 @@ struct PlainStringBytes {
 };
 inline constexpr PlainStringBytes kPlainStringBytes;
 
+// Whether every byte of `s` is plain (kPlainStringBytes), eight at a time:
+// a word has a byte below 0x20, at or above 0x80, or equal to '"' or '\\'
+// exactly when one of these tests sets that byte's top bit.
+inline bool IsPlainString(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+    if ((x & kHigh) | below_space | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\'))) {
+      return false;
+    }
+  }
+  for (; i < s.size(); ++i) {
+    if (!kPlainStringBytes[static_cast<unsigned char>(s[i])]) return false;
+  }
+  return true;
+}
+
+// Copies n bytes, as memcpy does. A key or a term is a few bytes long: up
+// to 16 bytes they are copied as two words that may overlap, with no call
+// (in WebAssembly a memcpy of a length not known is a call to a loop).
+inline void CopyBytes(char* to, const char* from, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a, b;
+    std::memcpy(&a, from, 8);
+    std::memcpy(&b, from + n - 8, 8);
+    std::memcpy(to, &a, 8);
+    std::memcpy(to + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t a, b;
+    std::memcpy(&a, from, 4);
+    std::memcpy(&b, from + n - 4, 4);
+    std::memcpy(to, &a, 4);
+    std::memcpy(to + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+  } else {
+    std::memcpy(to, from, n);
+  }
+}
+
 // Appends the compact serialization of `value` to *out. False (with *out
 // holding a partial text) when a string or an object's field name is not
 // valid UTF-8, where dump() throws.
@@ -58,7 +102,19 @@ class JsonText {
     after_key_ = true;
   }
 
-  void String(std::string_view s);
+  void String(std::string_view s) {
+    Separate();
+    if (!IsPlainString(s)) {
+      Escaped(s);
+      return;
+    }
+    // Nothing to escape or check: most keys and terms.
+    char* d = Room(s.size() + 2);
+    d[0] = '"';
+    CopyBytes(d + 1, s.data(), s.size());
+    d[s.size() + 1] = '"';
+    size_ += s.size() + 2;
+  }
   void Uint(std::uint64_t v);
   void Bool(bool v) {
     Separate();
@@ -111,13 +167,14 @@ class JsonText {
     return &buf_[size_];
   }
   void Grow(std::size_t n);
+  // A string with bytes to escape, or that is not UTF-8.
+  void Escaped(std::string_view s);
   void Put(char c) {
     *Room(1) = c;
     ++size_;
   }
   void Put(std::string_view s) {
-    if (s.empty()) return;
-    std::memcpy(Room(s.size()), s.data(), s.size());
+    CopyBytes(Room(s.size()), s.data(), s.size());
     size_ += s.size();
   }
   // A comma before a value that is not an object's or array's first.

@@ -178,6 +178,28 @@ TEST(JsonText, EveryByteAtEveryPlaceOfAWordIsEscapedAsDumpEscapesIt) {
   }
 }
 
+TEST(JsonText, CopyBytesCopiesEveryLengthAndWritesNothingOutsideIt) {
+  // Each length the short cases and memcpy take, at every alignment, between
+  // guard bytes that must stay as they were.
+  std::string from(64, '\0');
+  for (std::size_t i = 0; i < from.size(); ++i) from[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t at = 0; at < 8; ++at) {
+      std::string to(64, '#');
+      CopyBytes(&to[8 + at], from.data() + at, n);
+      std::string want(64, '#');
+      want.replace(8 + at, n, from, at, n);
+      ASSERT_EQ(to, want) << n << " bytes at offset " << at;
+    }
+  }
+  // Strings of each length are written whole, quoted.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    JsonText out;
+    out.String(from.substr(0, n));
+    ASSERT_EQ(out.Release(), "\"" + from.substr(0, n) + "\"") << n;
+  }
+}
+
 TEST(JsonText, NestsUpToItsDepthAndRefusesDeeperAndReleaseStartsAgain) {
   JsonText out;
   for (int d = 0; d < JsonText::kMaxDepth; ++d) out.BeginArray();
