@@ -14,8 +14,10 @@ test('patch() of random keyed and unkeyed items draws what a fresh fill() draws'
   const page = await openPage(env.browser, env.base);
   const problems = await page.evaluate(async () => {
     const { h, patch, keyed, list, fill, stale } = await import('/js/dom.js');
+    // xorshift32: the low bits of a power-of-two LCG repeat in short cycles
+    // (seed % 2 alternates), which left some mixes of choices never drawn.
     let seed = 1;
-    const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
     // Text, plain elements (some with data-renew, which patch() never
     // patches across), nested lists, and keyed items, some repeated.
     const item = () => {
