@@ -120,7 +120,6 @@ bool AppendCompactJson(const Json& value, std::string* out) {
   }
 }
 
-
 std::string JsonText::Release() {
   buf_.resize(size_);
   size_ = 0;
