@@ -5,7 +5,10 @@
 //
 //   node bench/page_baseline.mjs --baseline DIR --current DIR [--sizes N,N] [--rounds R]
 //
-// For each size N (puts and a flush every 100 steps over N / 5 keys, with
+// First, in each round, each page's load to interactive, unthrottled and
+// with the CPU throttled 4x (DevTools' emulation): from asking for the page
+// to the engine's first drawing, and to the first put done. Then, for each
+// size N (puts and a flush every 100 steps over N / 5 keys, with
 // the three consumers, as tests/browser/scale.test.mjs imports) and each
 // round, each page in a fresh browser context: import the history, then
 // click Back three times, Next three times, the middle of the timeline once
@@ -131,6 +134,27 @@ async function drive(browser, base, n, file) {
   }
 }
 
+// Load to interactive, the CPU throttled `rate` times: from asking for the
+// page to the engine's first drawing (the log strip's first child: the HTML
+// has none), and to the first put done (the form's own example document).
+async function load(browser, base, rate) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+    const t0 = performance.now();
+    await page.goto(base);
+    await page.waitForFunction(() => document.querySelector('#log')?.childElementCount > 0, null, LONG);
+    const firstFrameMs = Math.round(performance.now() - t0);
+    await page.click('#put');
+    await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, LONG);
+    return { rate, firstFrameMs, firstPutMs: Math.round(performance.now() - t0) };
+  } finally {
+    await context.close();
+  }
+}
+
 const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
 
 const pages = ['baseline', 'current'];
@@ -139,6 +163,16 @@ const bases = Object.fromEntries(pages.map((p, i) => [p, `http://127.0.0.1:${ser
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const all = [];
 try {
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const which of round % 2 ? pages : [...pages].reverse()) {
+      for (const rate of [1, 4]) {
+        console.error(`page_baseline: load at ${rate}x throttling, round ${round}, ${which}`);
+        const line = { load: await load(browser, bases[which], rate), round, page: which };
+        all.push(line);
+        console.log(JSON.stringify(line));
+      }
+    }
+  }
   for (const n of args.sizes) {
     const file = Buffer.from(JSON.stringify(history(n)));
     for (let round = 1; round <= args.rounds; round++) {
@@ -158,6 +192,13 @@ try {
 }
 
 const table = [['size', 'click', 'baseline paint (work) ms', 'current paint (work) ms', 'current / baseline (paint)']];
+for (const rate of [1, 4]) {
+  for (const field of ['firstFrameMs', 'firstPutMs']) {
+    const of = (which) => median(all.filter((l) => l.load?.rate === rate && l.page === which).map((l) => l.load[field]));
+    table.push(['-', `load at ${rate}x: ${field === 'firstFrameMs' ? 'first frame' : 'first put done'}`, String(of('baseline')), String(of('current')),
+      (of('current') / of('baseline')).toFixed(3)]);
+  }
+}
 for (const n of args.sizes) {
   const of = (which, click, field) => median(all.filter((l) => l.size === n && l.page === which)
     .flatMap((l) => l.clicks.filter((c) => c.click === click).map((c) => c[field])));
