@@ -22,10 +22,10 @@
 // to the frame showing the history's last step. Prints one JSON line per
 // page and round, then a table of each page's medians and their ratio
 // (current / baseline).
-import { chromium } from 'playwright-core';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
+import { launchChromium } from '../tests/browser/harness.mjs';
 
 const USAGE = 'usage: node bench/page_baseline.mjs --baseline DIR --current DIR [--sizes N,N] [--rounds R]';
 const args = { sizes: [10000, 100000], rounds: 2 };
@@ -65,8 +65,6 @@ function history(n) {
   };
 }
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const LONG = { timeout: 600000 };
 
 async function drive(browser, base, n, file) {
@@ -160,7 +158,7 @@ const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.le
 const pages = ['baseline', 'current'];
 const servers = await Promise.all(pages.map((p) => serve(args[p], 0)));
 const bases = Object.fromEntries(pages.map((p, i) => [p, `http://127.0.0.1:${servers[i].address().port}/`]));
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 const all = [];
 try {
   for (let round = 1; round <= args.rounds; round++) {

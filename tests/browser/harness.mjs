@@ -12,6 +12,11 @@ export const ARTIFACTS = resolve(process.env.UNBUNDLED_ARTIFACTS ?? 'test-artifa
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
+/** Debian's Chromium (or $CHROMIUM), headless, with the flags every run here uses. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
 // A page to test instead of the served site: the offline page's file://
 // address (the same tests, run against unbundled-offline.html from disk).
 export const PAGE = process.env.UNBUNDLED_PAGE ?? null;
@@ -19,12 +24,12 @@ export const PAGE = process.env.UNBUNDLED_PAGE ?? null;
 /** Starts the server (unless PAGE is set) and the browser. Returns {base, browser, close()}. */
 export async function start() {
   if (PAGE) {
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     return { base: PAGE, browser, close: () => browser.close() };
   }
   const server = await serve(SITE_DIR, 0);
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   return {
     base,
     browser,
