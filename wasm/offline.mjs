@@ -17,11 +17,11 @@
 //     (by their SHA-256) and no other script, and no fetch.
 // Each file from a browser's point of view is the one HTML file: a page
 // opened from disk may not fetch its neighbours or start module workers.
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { bundlePage } from './bundle.mjs';
 
 const site = process.argv[2];
 if (!site) {
@@ -38,16 +38,7 @@ function inline(text, what) {
   return text;
 }
 
-const bundle = await build({
-  entryPoints: [join(site, 'js/main.js')],
-  bundle: true,
-  format: 'esm',
-  minify: true,
-  write: false,
-  target: 'es2020',
-  logLevel: 'error',
-});
-const mainJs = inline(bundle.outputFiles[0].text, 'the bundled page');
+const mainJs = inline(await bundlePage(site), 'the bundled page');
 const glueJs = inline(read('unbundled.js'), 'unbundled.js');
 const css = inline(read('style.css'), 'style.css');
 
