@@ -18,16 +18,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Bundles SITE_DIR/js/main.js; `outfile` set writes it there, else returns the text. */
+/**
+ * Bundles SITE_DIR/js/main.js. With `outfile`, writes it there with a source
+ * map, keeping the functions' names (a profile or a stack trace from the
+ * served page reads as the code does; 6 KB more gzipped); without, returns
+ * the text minified whole (the offline page, which has a size goal).
+ */
 export async function bundlePage(site, outfile = null) {
   const result = await build({
     entryPoints: [join(site, 'js/main.js')],
     bundle: true,
     format: 'esm',
-    minify: true,
     target: 'es2020',
     logLevel: 'error',
-    ...(outfile ? { outfile, sourcemap: 'linked' } : { write: false }),
+    ...(outfile
+      ? { outfile, sourcemap: 'linked', minifyWhitespace: true, minifySyntax: true }
+      : { write: false, minify: true }),
   });
   return outfile ? null : result.outputFiles[0].text;
 }
