@@ -8,7 +8,9 @@
 //   is on the same screen, at every step of every lesson;
 // - the log strip shows an entry's whole value on hover and on focus, and
 //   keeps its head in view when the text grows (A+);
-// - the focus stays where the student was when a control becomes disabled.
+// - the focus stays where the student was when a control becomes disabled;
+// - a consumer card keeps its height while its lag goes from 0 to many and
+//   back, so what is under the cards does not jump at each step.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -198,4 +200,28 @@ test('a control that becomes disabled leaves the focus on its card, not on anoth
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.closest('article.card')?.dataset.consumer), 'users_by_city', 'Tab goes on inside the same card');
   assertClean(assert, page);
+});
+
+test('a consumer card keeps its height while its lag leaves 0 and comes back', async () => {
+  for (const size of [LAPTOP, { width: 1920, height: 1080 }, PHONE]) {
+    const page = await openPage(env.browser, env.base, size);
+    const heights = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('article.card')]
+      .map((c) => [c.dataset.consumer, Math.round(c.getBoundingClientRect().height)])));
+    const lags = () => page.locator('#consumers .lag').allTextContents();
+    assert.deepEqual(new Set(await lags()), new Set(['lag 0: caught up']));
+    const caughtUp = await heights();
+    assert.ok(Object.keys(caughtUp).length >= 2, 'the starting consumers have cards');
+    for (let i = 1; i <= 12; i++) await put(page, `u${i}`, { name: `User ${i}`, city: 'London', age: 30 + i });
+    await page.waitForFunction(() => document.querySelector('#consumers .lag')?.textContent === 'lag 12: 12 change events pending');
+    assert.deepEqual(await heights(), caughtUp, `${size.width}×${size.height}: lag 12 (${(await lags()).join('; ')})`);
+    // Flushed, the cards show state rows: a new height, which a lag of 1 or
+    // 12 after it does not change either.
+    await page.click('#flush-all');
+    await page.waitForFunction(() => document.querySelector('#consumers .lag')?.textContent === 'lag 0: caught up');
+    const flushed = await heights();
+    await put(page, 'u13', { name: 'User 13', city: 'Paris', age: 20 });
+    await page.waitForFunction(() => document.querySelector('#consumers .lag')?.textContent === 'lag 1: 1 change event pending');
+    assert.deepEqual(await heights(), flushed, `${size.width}×${size.height}: lag 1 after the flush`);
+    await page.close();
+  }
 });
