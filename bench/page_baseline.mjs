@@ -25,7 +25,7 @@
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
-import { launchChromium } from '../tests/browser/harness.mjs';
+import { launchChromium, userHistory } from '../tests/browser/harness.mjs';
 
 const USAGE = 'usage: node bench/page_baseline.mjs --baseline DIR --current DIR [--sizes N,N] [--rounds R]';
 const args = { sizes: [10000, 100000], rounds: 2 };
@@ -44,25 +44,6 @@ if (!Number.isInteger(args.rounds) || args.rounds < 1) fail('--rounds must be a 
 function fail(message) {
   console.error(`page_baseline: ${message}\n${USAGE}`);
   process.exit(2);
-}
-
-function history(n) {
-  const cities = ['London', 'Paris', 'Oslo', 'Lagos', 'Lima', 'Pune'];
-  const keys = Math.max(1, Math.floor(n / 5));
-  const steps = [];
-  for (let i = 0; i < n; i++) {
-    if (i % 100 === 99) steps.push({ op: 'flush' });
-    else steps.push({ op: 'put', key: `u${i % keys}`, value: { name: `user ${i}`, city: cities[i % 6], age: 20 + (i % 50) } });
-  }
-  return {
-    title: `${n} steps`,
-    consumers: [
-      { name: 'users_by_city', type: 'secondary_index', field: 'city' },
-      { name: 'city_stats', type: 'materialized_view', group_by: 'city', sum: 'age' },
-      { name: 'search', type: 'full_text', fields: ['name'] },
-    ],
-    steps,
-  };
 }
 
 const LONG = { timeout: 600000 };
@@ -172,7 +153,7 @@ try {
     }
   }
   for (const n of args.sizes) {
-    const file = Buffer.from(JSON.stringify(history(n)));
+    const file = Buffer.from(JSON.stringify(userHistory(n)));
     for (let round = 1; round <= args.rounds; round++) {
       // Alternate which page goes first, so neither always runs on a machine just warmed (or loaded) by the other.
       for (const which of round % 2 ? pages : [...pages].reverse()) {

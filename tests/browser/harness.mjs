@@ -158,3 +158,27 @@ export async function screenshotViewport(page, name) {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }
+
+/**
+ * A long history to import: `n` steps of puts of small user documents over
+ * n/5 keys, a flush every 100 steps, and the three kinds of consumer
+ * (browser.scale's 100,000 steps; scripts/page-baseline's sizes).
+ */
+export function userHistory(n, title = `${n} steps`) {
+  const cities = ['London', 'Paris', 'Oslo', 'Lagos', 'Lima', 'Pune'];
+  const keys = Math.max(1, Math.floor(n / 5));
+  const steps = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 100 === 99) steps.push({ op: 'flush' });
+    else steps.push({ op: 'put', key: `u${i % keys}`, value: { name: `user ${i}`, city: cities[i % 6], age: 20 + (i % 50) } });
+  }
+  return {
+    title,
+    consumers: [
+      { name: 'users_by_city', type: 'secondary_index', field: 'city' },
+      { name: 'city_stats', type: 'materialized_view', group_by: 'city', sum: 'age' },
+      { name: 'search', type: 'full_text', fields: ['name'] },
+    ],
+    steps,
+  };
+}

@@ -10,20 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { SITE_DIR, openPage, closePages, assertClean, screenState, put, screenshot } from './harness.mjs';
+import { SITE_DIR, launchChromium, openPage, closePages, assertClean, screenState, put, screenshot } from './harness.mjs';
 
 const OFFLINE = join(SITE_DIR, 'unbundled-offline.html');
 const OFFLINE_URL = pathToFileURL(OFFLINE).href;
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
+before(async () => { browser = await launchChromium(); });
 afterEach(closePages);
 after(async () => { await browser?.close(); });
 

@@ -6,7 +6,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { start, closePages, openPage, assertClean, screenshot } from './harness.mjs';
+import { start, closePages, openPage, assertClean, screenshot, userHistory } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -17,23 +17,7 @@ const BROKEN_MS = 1000;
 
 // 100,000 steps: puts of small user documents over 20,000 keys, a flush
 // every 100 steps. 99,000 log entries.
-function hundredThousandSteps() {
-  const cities = ['London', 'Paris', 'Oslo', 'Lagos', 'Lima', 'Pune'];
-  const steps = [];
-  for (let i = 0; i < 100000; i++) {
-    if (i % 100 === 99) steps.push({ op: 'flush' });
-    else steps.push({ op: 'put', key: `u${i % 20000}`, value: { name: `user ${i}`, city: cities[i % 6], age: 20 + (i % 50) } });
-  }
-  return {
-    title: 'A hundred thousand steps',
-    consumers: [
-      { name: 'users_by_city', type: 'secondary_index', field: 'city' },
-      { name: 'city_stats', type: 'materialized_view', group_by: 'city', sum: 'age' },
-      { name: 'search', type: 'full_text', fields: ['name'] },
-    ],
-    steps,
-  };
-}
+const hundredThousandSteps = () => userHistory(100000, 'A hundred thousand steps');
 
 test('a 100,000-step history: import with progress, then every click reaches a frame quickly', async (t) => {
   const page = await openPage(env.browser, env.base);
