@@ -522,18 +522,17 @@ test('Play does not save on each tick, only where it stops; a step that changes 
   // written is read by the page the moment it shows step 10: a poll of the
   // label from here can miss that step on a loaded machine, where two ticks
   // may fall between two frames.
-  await page.evaluate(() => {
+  const midway = await page.evaluate(() => new Promise((resolve) => {
     const label = document.querySelector('#step-label');
     const observer = new MutationObserver(() => {
       if (label.textContent !== 'step 10 of 20') return;
       observer.disconnect();
-      window.__putsMidway = window.__store.puts;
+      resolve(window.__store.puts);
     });
     observer.observe(label, { childList: true, characterData: true, subtree: true });
-  });
-  await page.click('#play');
-  await page.waitForFunction(() => window.__putsMidway !== undefined);
-  assert.equal(await page.evaluate(() => window.__putsMidway), before.puts, 'no write while Play runs');
+    document.querySelector('#play').click();
+  }));
+  assert.equal(midway, before.puts, 'no write while Play runs');
   await page.waitForFunction(() => document.querySelector('#play').getAttribute('aria-pressed') === 'false', null, { timeout: 10_000 });
   assert.equal((await screenState(page)).step, 'step 20 of 20');
   after = await settled(page);
