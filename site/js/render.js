@@ -6,6 +6,7 @@
 // lists, nav.storageAt / nav.eventsAt(first, visible) and
 // nav.rowsAt(consumer, first, visible) with the rows under view.
 import { h, fill, patch, json, keyed, list, stale } from './dom.js';
+import { firstUnder, geometry, keepRow, offsetOf, rowAt, scaleOf, unitOf } from './virtual.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
@@ -17,6 +18,11 @@ export const LOG_WINDOW = 40;
 export const STREAM_WINDOW = 40;
 export const STORAGE_ROWS = 50;
 export const STATE_ROWS = 40;
+// A log entry's width and the gap after it at the page's own type size
+// (--cell-w, 7.5rem): what decides when the strip is too long to draw each
+// entry it leaves out at full width (virtual.js). Larger type (A+, presenting)
+// makes the strip longer in proportion, still within every browser's limit.
+const LOG_PITCH_PX = 7.5 * 16 + 3;
 // Keys shown in one row of a consumer's state (an index's posting list, a
 // view's list); the row says how many there are in all.
 const KEYS_SHOWN = 12;
@@ -373,7 +379,11 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   // processed), and the edge columns stick to the strip's sides.
   const virtual = earlier || later;
   const after = total - lo - shown.length;
-  const spacerWidth = (n) => (n > 0 ? `calc(${n} * (var(--cell-w) + 3px) - 3px)` : '0px');
+  // A log too long for a browser's largest element counts each entry not
+  // drawn as a fraction of an entry's width (virtual.js).
+  const scale = scaleOf(total, LOG_PITCH_PX);
+  const spacerWidth = (n) => (n <= 0 ? '0px' : scale === 1 ? `calc(${n} * (var(--cell-w) + 3px) - 3px)`
+    : `max(0px, calc(${n * scale} * (var(--cell-w) + 3px) - 3px))`);
   const columns = ['var(--label-w)', 'var(--cell-w)'];
   if (virtual) columns.push('var(--cell-w)', spacerWidth(lo));
   columns.push(...shown.map(() => 'var(--cell-w)'));
@@ -381,7 +391,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
   // --cols: for the print stylesheet, which turns the strip on its side (style.css, print).
-  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}; --cols: ${columns.length}`, dataset: { start: lo },
+  const grid = h('div', { class: `log-grid${virtual ? ' virtual' : ''}${state.wal.full ? ' full' : ''}`, style: `grid-template-columns: ${columns.join(' ')}; --cols: ${columns.length}`, dataset: { start: lo, total, scale },
                           // A group, not a table: the strip is a CSS grid of
                           // cells with no row elements, which a table role needs.
                           role: 'group', 'aria-label': `Write-ahead log (${plural(total, 'log entry', 'log entries')}) and consumer positions` });
@@ -660,7 +670,38 @@ function logRange(el) {
   const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? box.right;
   const a = entries[0].getBoundingClientRect();
   const pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
-  return { first: lo + Math.floor((left - a.left) / pitch), visible: Math.max(1, Math.ceil((right - left) / pitch)), left, right };
+  // The strip's geometry (virtual.js), in px from where the first drawn
+  // entry would be if every entry before it were drawn at the spacer's scale.
+  const scale = Number(grid.dataset.scale) || 1;
+  const g = geometry(lo, entries.length, Number(grid.dataset.total) || lo + entries.length, pitch);
+  g.unit = pitch * scale;
+  const origin = a.left - lo * g.unit;
+  const visible = Math.max(1, Math.ceil((right - left) / pitch));
+  // At the end of the strip, the last entries (firstUnder).
+  const first = el.scrollLeft >= el.scrollWidth - el.clientWidth - 1 ? firstUnder(Infinity, 0, visible, g) : rowAt(left - origin, g);
+  return { first, visible, left, right, origin, g };
+}
+
+/**
+ * Runs `change` (a window the student scrolled to replaces the one drawn)
+ * keeping the same place of the strip under view. While every entry is
+ * drawn at its width this is what the browser does by itself; a strip too
+ * long for that (virtual.js) is scrolled to the entry under view, which the
+ * new window draws at its width where the old one counted it smaller.
+ */
+export function keepLogPlace(el, change) {
+  const before = logRange(el);
+  const atEnd = el.scrollLeft >= el.scrollWidth - el.clientWidth - 1;
+  change();
+  if (!before || (before.g.unit === before.g.pitch)) return;
+  if (atEnd) {
+    el.scrollLeft = el.scrollWidth;
+    return;
+  }
+  const after = logRange(el);
+  if (!after) return;
+  const px = keepRow(before.left - before.origin, before.g, after.g);
+  el.scrollLeft += after.origin + px - after.left;
 }
 
 /**
@@ -745,7 +786,7 @@ export function renderStorage(el, lsnEl, state, current, nav) {
   // that they take one line each so that the panel can scroll through all.
   const virtual = total > STORAGE_ROWS;
   const height = virtual ? `height: ${STORAGE_ROW_PX}px` : null;
-  const spacer = (n, where) => spacerRow('tr', n, where, STORAGE_ROW_PX);
+  const spacer = (n, where) => spacerRow('tr', n, where, STORAGE_ROW_PX, total);
   const maskedRow = (k) => h('tr', { class: 'masked-row', dataset: { key: k }, style: height },
     h('td', { class: 'key', title: k }, k), h('td', { class: 'value' }, masked()));
   const rows = page.filter(({ key: k }) => k !== asked).map(({ key: k, value }) => {
@@ -763,13 +804,13 @@ export function renderStorage(el, lsnEl, state, current, nav) {
     rows.push(h('tr', { class: 'fresh deleted', style: height }, h('td', { class: 'key' }, t.deletedKey), h('td', { class: 'value' }, '(deleted)')));
   }
   patch(el, rows.length
-    ? h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
+    ? h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total, ...windowData(start, page.length, total) },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'key-col' }, 'key'), h('th', { scope: 'col' }, 'value'))),
       list(h('tbody'), spacer(start, 'before'), rows, spacer(after, 'after')))
     : h('p', { class: 'empty' }, 'Storage is empty.'));
   scrollsAsList(el, 'Storage rows', STORAGE_ROW_PX, (first, visible) => nav.storageAt(first, visible));
   const fresh = el.querySelector('tr.fresh');
-  scrolls.push(() => (fresh ? scrollIntoPanel(el, fresh) : keepInWindow(el, STORAGE_ROW_PX, start, page.length)));
+  scrolls.push(() => (fresh ? scrollIntoPanel(el, fresh) : keepInWindow(el, STORAGE_ROW_PX, start, page.length, total)));
 }
 
 // Scrolls a panel (not the page) so that `row` is visible.
@@ -793,9 +834,41 @@ function onVirtualScroll(rowPx, onWindow) {
     queued = true;
     requestAnimationFrame(() => {
       queued = false;
-      onWindow(Math.floor(el.scrollTop / rowPx), Math.ceil(el.clientHeight / rowPx));
+      const g = rowsGeometry(el, rowPx);
+      const visible = Math.ceil(el.clientHeight / rowPx);
+      onWindow(g ? firstUnder(el.scrollTop, el.scrollHeight - el.clientHeight, visible, g) : Math.floor(el.scrollTop / rowPx), visible);
     });
   };
+}
+
+// The attributes a virtual list's element (its <table> or <ol>) carries: the
+// window it draws, for rowsGeometry().
+function windowData(start, drawn, total) {
+  return { 'data-start': start, 'data-drawn': drawn, 'data-total': total };
+}
+
+/** The geometry (virtual.js) of the virtual list drawn in scroller `el`, or null when it draws none. */
+function rowsGeometry(el, rowPx) {
+  const list = el.querySelector('[data-total]');
+  if (!list) return null;
+  const { start, drawn, total } = list.dataset;
+  return geometry(Number(start), Number(drawn), Number(total), rowPx);
+}
+
+/**
+ * Runs `change` (a window the student scrolled to replaces the one drawn in
+ * scroller `el`) keeping the same row under view: what the browser does by
+ * itself while rows not drawn count their full height; a list too long for
+ * that (virtual.js) is scrolled to the row under view.
+ */
+export function keepRowsPlace(el, rowPx, change) {
+  const before = el && rowsGeometry(el, rowPx);
+  const px = el?.scrollTop;
+  const atEnd = el && px >= el.scrollHeight - el.clientHeight - 1;
+  change();
+  if (!before || before.unit === before.pitch || !el.isConnected) return;
+  const after = rowsGeometry(el, rowPx);
+  if (after) el.scrollTop = atEnd ? el.scrollHeight : keepRow(px, before, after);
 }
 
 // Makes a panel (drawn once, kept across renders) a virtual list's scroller:
@@ -810,15 +883,18 @@ function scrollsAsList(el, what, rowPx, onWindow) {
 }
 
 // The row standing in for `n` rows not drawn, before or after the window.
-function spacerRow(tag, n, where, rowPx) {
-  return n > 0 ? h(tag, { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * rowPx}px` }) : null;
+// Rows not drawn count `unitOf(total, rowPx)` px each (virtual.js).
+function spacerRow(tag, n, where, rowPx, total) {
+  return n > 0 ? h(tag, { class: 'spacer', dataset: { rows: n, where }, 'aria-hidden': 'true', style: `height: ${n * unitOf(total, rowPx)}px` }) : null;
 }
 
-// After drawing a window at `start` of `drawn` rows: keep the panel's scroll
-// inside it (a new point in the history, or a window the page moved).
-function keepInWindow(el, rowPx, start, drawn) {
-  const first = Math.floor(el.scrollTop / rowPx);
-  if (first < start || first >= start + Math.max(1, drawn)) el.scrollTop = start * rowPx;
+// After drawing a window at `start` of `drawn` rows of `total`: keep the
+// panel's scroll inside it (a new point in the history, or a window the page
+// moved).
+function keepInWindow(el, rowPx, start, drawn, total) {
+  const g = geometry(start, drawn, total, rowPx);
+  const first = rowAt(el.scrollTop, g);
+  if (first < start || first >= start + Math.max(1, drawn)) el.scrollTop = offsetOf(start, g);
 }
 
 /** Whether the drawn window [start, start + drawn) covers rows [first, first + visible). */
@@ -876,17 +952,17 @@ export function renderStream(el, state, current, nav) {
       return h('li', { class: `${e.lsn === t.lsn ? 'fresh' : ''}${pending ? ' notdurable' : ''}` || null, dataset: { lsn: e.lsn } }, details);
     });
   });
-  const spacer = (n, where) => spacerRow('li', n, where, STREAM_ROW_PX);
+  const spacer = (n, where) => spacerRow('li', n, where, STREAM_ROW_PX, total);
   el.classList.toggle('virtual', virtual);
   patch(el, items.length
-    ? list(h('ol', { class: 'events', 'aria-label': plural(total, 'change event') }), virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
+    ? list(h('ol', { class: 'events', 'aria-label': plural(total, 'change event'), ...windowData(from, shown.length, total) }), virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
     : h('p', { class: 'empty' }, 'No change events yet.'));
   scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
   scrolls.push(() => {
     if (fresh) scrollIntoPanel(el, fresh);
     else if (nav.followingEvents) el.scrollTop = el.scrollHeight;  // the newest
-    else keepInWindow(el, STREAM_ROW_PX, from, shown.length);
+    else keepInWindow(el, STREAM_ROW_PX, from, shown.length, total);
   });
 }
 
@@ -934,8 +1010,8 @@ function stateTable(c, nav) {
       return keyed(JSON.stringify([virtual, multi, multi ? field : null, term, text]), () => h('tr', {}, multi ? cell(field) : null, cell(term), cell(text)));
     });
   }
-  const spacer = (n, where) => spacerRow('tr', n, where, STATE_ROW_PX);
-  return h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total },
+  const spacer = (n, where) => spacerRow('tr', n, where, STATE_ROW_PX, total);
+  return h('table', { class: virtual ? 'virtual' : null, 'aria-rowcount': total, ...windowData(start, entries.length, total) },
     h('thead', {}, h('tr', {}, columns.map((name) => h('th', { scope: 'col' }, name)))),
     list(h('tbody'), virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
 }
@@ -1226,7 +1302,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
   for (const c of state.consumers) {
     if (c.rows.total <= STATE_ROWS || hiddenOf(c.name).state) continue;
     const box = el.querySelector(`article.card[data-consumer="${CSS.escape(c.name)}"] .state-scroll`);
-    if (box) scrolls.push(() => keepInWindow(box, STATE_ROW_PX, c.rows.start, c.rows.items.length));
+    if (box) scrolls.push(() => keepInWindow(box, STATE_ROW_PX, c.rows.start, c.rows.items.length, c.rows.total));
   }
 }
 

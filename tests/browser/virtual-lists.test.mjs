@@ -1,0 +1,136 @@
+// Virtual lists longer than a browser's largest element (site/js/virtual.js):
+// the log strip past about 272,000 log entries (Chromium's 2^25 px at 123 px
+// an entry) and the change stream past a million events. Before, the strip's
+// width stopped at 2^25 px and it drew no entry at all at 300,000 entries;
+// now the entries it does not draw count smaller, and it scrolls to any of
+// them. First the geometry's arithmetic, then the page at 300,000 entries.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, closePages, openPage, assertClean, screenshot } from './harness.mjs';
+import { MAX_SCROLL_PX, geometry, offsetOf, rowAt, keepRow, unitOf, firstUnder } from '../../site/js/virtual.js';
+
+test('geometry: every row has one offset and is found there; rows do not move while a list fits; a long list fits MAX_SCROLL_PX', () => {
+  let seed = 7;
+  const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
+  for (let round = 0; round < 2000; round++) {
+    const pitch = [28, 32, 123][rnd(3)];
+    const total = rnd(2) ? 1 + rnd(500) : 1 + rnd(3_000_000);
+    const drawn = Math.min(total, 1 + rnd(60));
+    const start = rnd(total - drawn + 1);
+    const g = geometry(start, drawn, total, pitch);
+    const what = JSON.stringify(g);
+    // Whole: the list's length is within the limit, or is the list at its own size.
+    const length = offsetOf(total, g);
+    if (total * pitch <= MAX_SCROLL_PX) {
+      assert.equal(g.unit, pitch, what);
+      assert.equal(length, total * pitch, what);
+    } else {
+      assert.ok(length <= MAX_SCROLL_PX + drawn * pitch, `${what}: ${length} px`);
+    }
+    // Rows at random (and the window's edges): found at their offset, and
+    // in order.
+    const rows = [0, total - 1, start, start + drawn - 1, Math.min(total - 1, start + drawn), ...Array.from({ length: 20 }, () => rnd(total))];
+    for (const r of rows) {
+      assert.equal(rowAt(offsetOf(r, g), g), r, `${what}: row ${r}`);
+      if (r > 0) assert.ok(offsetOf(r, g) > offsetOf(r - 1, g), `${what}: row ${r} after row ${r - 1}`);
+    }
+    // Another window over the same list: the row under an offset stays
+    // under the offset keepRow gives; while the list fits, that offset is
+    // the same one.
+    const start2 = rnd(total - drawn + 1);
+    const g2 = geometry(start2, drawn, total, pitch);
+    const px = rnd(Math.max(1, Math.floor(length)));
+    const kept = keepRow(px, g, g2);
+    assert.equal(rowAt(kept, g2), rowAt(px, g), `${what} -> ${start2}: offset ${px}`);
+    if (g.unit === pitch) assert.equal(kept, px, `${what}: a list that fits keeps its offsets`);
+  }
+  // At the end of a long list, the last rows; elsewhere, the row there.
+  const long = geometry(1000, 40, 1_000_000, 32);
+  assert.equal(firstUnder(offsetOf(1_000_000, long), offsetOf(1_000_000, long), 12, long), 1_000_000 - 12);
+  assert.equal(firstUnder(offsetOf(500_000, long), offsetOf(1_000_000, long), 12, long), 500_000);
+  const short = geometry(0, 40, 100, 32);
+  assert.equal(firstUnder(3200, 3200, 12, short), 99);
+  assert.equal(unitOf(0, 32), 32);
+  assert.equal(rowAt(-5, geometry(0, 10, 100, 28)), 0);
+  assert.equal(rowAt(1e9, geometry(0, 10, 100, 28)), 99);
+});
+
+let env;
+before(async () => { env = await start(); });
+afterEach(closePages);
+after(async () => { await env?.close(); });
+
+// The entries of the log strip on screen, by LSN (between its sticky edges).
+const entriesOnScreen = (page) => page.evaluate(() => {
+  const log = document.querySelector('#log');
+  const left = (log.querySelector('.log-grid > .edge-left') ?? log.querySelector('.log-label')).getBoundingClientRect().right;
+  const right = log.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? log.getBoundingClientRect().right;
+  return [...log.querySelectorAll('.log-grid > .entry[data-lsn]')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.right > left + 10 && r.left < right - 10 && r.width > 50;
+  }).map((e) => Number(e.dataset.lsn));
+});
+
+const eventsOnScreen = (page) => page.evaluate(() => {
+  const s = document.querySelector('#stream');
+  const box = s.getBoundingClientRect();
+  return [...s.querySelectorAll('li[data-lsn]')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.bottom > box.top + 5 && r.top < box.bottom - 5 && r.height > 10;
+  }).map((e) => Number(e.dataset.lsn));
+});
+
+test('300,000 log entries and events: the log strip and the change stream draw and scroll to any of them', async (t) => {
+  const page = await openPage(env.browser, env.base);
+  await page.fill('#bulk-count', '100000');
+  await page.fill('#bulk-keys', '100000');
+  for (let i = 1; i <= 3; i++) {
+    await page.click('#bulk-put');
+    await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, i, { timeout: 120000 });
+  }
+  await page.waitForFunction(() => /log file: 300,?000 entries/.test(document.querySelector('#log-summary').textContent));
+  // At the head: the newest entries are drawn where the strip shows them.
+  let lsns = await entriesOnScreen(page);
+  assert.ok(lsns.includes(300000) && lsns.length >= 4, `the newest entries are on screen: ${lsns}`);
+  const width = await page.locator('#log').evaluate((el) => el.scrollWidth);
+  assert.ok(width <= MAX_SCROLL_PX + 50 * 200, `the strip is ${width} px wide`);
+  t.diagnostic(`log strip: ${width} px for 300,000 entries`);
+
+  // The scrollbar dragged to the middle, to the start and to a quarter: the
+  // entries there are drawn under the view, in order.
+  for (const [where, lo, hi] of [[0.5, 145000, 155000], [0, 1, 20], [0.25, 70000, 80000]]) {
+    await page.locator('#log').evaluate((el, f) => { el.scrollLeft = f * (el.scrollWidth - el.clientWidth); }, where);
+    await page.waitForFunction(([lo, hi]) => [...document.querySelectorAll('#log .log-grid > .entry[data-lsn]')]
+      .some((e) => Number(e.dataset.lsn) >= lo && Number(e.dataset.lsn) <= hi), [lo, hi]);
+    await page.waitForTimeout(200);
+    lsns = await entriesOnScreen(page);
+    assert.ok(lsns.length >= 4 && lsns.every((l) => l >= lo && l <= hi + 20), `at ${where} of the strip, entries ${lo}-${hi} are on screen: ${lsns}`);
+    assert.deepEqual(lsns, [...lsns].sort((a, b) => a - b).map((l, i, a) => a[0] + i), `consecutive entries: ${lsns}`);
+  }
+  // Scrolling by a few entries from there moves by entries, as in a short log.
+  const firstBefore = (await entriesOnScreen(page))[0];
+  await page.locator('#log').evaluate((el) => { el.scrollLeft += 3 * 123; });
+  await page.waitForTimeout(300);
+  const firstAfter = (await entriesOnScreen(page))[0];
+  assert.ok(firstAfter - firstBefore >= 2 && firstAfter - firstBefore <= 4, `three entries' width on: ${firstBefore} -> ${firstAfter}`);
+  await screenshot(page, 'virtual-lists-log-quarter');
+
+  // 300,000 change events (the two consumers are flushed): the stream's
+  // middle and end.
+  await page.click('#flush-all');
+  await page.waitForFunction(() => /lag 0/.test(document.querySelector('#consumers').textContent), null, { timeout: 120000 });
+  const height = await page.locator('#stream').evaluate((el) => el.scrollHeight);
+  assert.ok(height <= MAX_SCROLL_PX + 60 * 200, `the stream is ${height} px tall`);
+  await page.locator('#stream').evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
+  await page.waitForFunction(() => [...document.querySelectorAll('#stream li[data-lsn]')].some((e) => Math.abs(Number(e.dataset.lsn) - 150000) < 3000));
+  await page.waitForTimeout(200);
+  let events = await eventsOnScreen(page);
+  assert.ok(events.length >= 4 && events.every((l) => Math.abs(l - 150000) < 3000), `the middle events are on screen: ${events}`);
+  await page.locator('#stream').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction(() => [...document.querySelectorAll('#stream li[data-lsn]')].some((e) => Number(e.dataset.lsn) === 300000));
+  await page.waitForTimeout(200);
+  events = await eventsOnScreen(page);
+  assert.ok(events.includes(300000), `the newest event is on screen: ${events}`);
+  await screenshot(page, 'virtual-lists-stream');
+  assertClean(assert, page);
+});
