@@ -672,14 +672,16 @@ function logRange(el) {
   const pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
   // The strip's geometry (virtual.js), in px from where the first drawn
   // entry would be if every entry before it were drawn at the spacer's scale.
-  const scale = Number(grid.dataset.scale) || 1;
-  const g = geometry(lo, entries.length, Number(grid.dataset.total) || lo + entries.length, pitch);
-  g.unit = pitch * scale;
+  const g = { start: lo, drawn: entries.length, total: Number(grid.dataset.total), pitch, unit: pitch * Number(grid.dataset.scale) };
   const origin = a.left - lo * g.unit;
   const visible = Math.max(1, Math.ceil((right - left) / pitch));
-  // At the end of the strip, the last entries (firstUnder).
-  const first = el.scrollLeft >= el.scrollWidth - el.clientWidth - 1 ? firstUnder(Infinity, 0, visible, g) : rowAt(left - origin, g);
+  const first = firstUnder(left - origin, atScrollEnd(el, 'Left'), visible, g);
   return { first, visible, left, right, origin, g };
+}
+
+// Whether a scroller is at the end of its scroll ('Left': sideways, 'Top': down).
+function atScrollEnd(el, side) {
+  return side === 'Left' ? el.scrollLeft >= el.scrollWidth - el.clientWidth - 1 : el.scrollTop >= el.scrollHeight - el.clientHeight - 1;
 }
 
 /**
@@ -691,9 +693,9 @@ function logRange(el) {
  */
 export function keepLogPlace(el, change) {
   const before = logRange(el);
-  const atEnd = el.scrollLeft >= el.scrollWidth - el.clientWidth - 1;
+  const atEnd = atScrollEnd(el, 'Left');
   change();
-  if (!before || (before.g.unit === before.g.pitch)) return;
+  if (!before || before.g.unit === before.g.pitch) return;
   if (atEnd) {
     el.scrollLeft = el.scrollWidth;
     return;
@@ -836,7 +838,7 @@ function onVirtualScroll(rowPx, onWindow) {
       queued = false;
       const g = rowsGeometry(el, rowPx);
       const visible = Math.ceil(el.clientHeight / rowPx);
-      onWindow(g ? firstUnder(el.scrollTop, el.scrollHeight - el.clientHeight, visible, g) : Math.floor(el.scrollTop / rowPx), visible);
+      onWindow(g ? firstUnder(el.scrollTop, atScrollEnd(el, 'Top'), visible, g) : Math.floor(el.scrollTop / rowPx), visible);
     });
   };
 }
@@ -864,7 +866,7 @@ function rowsGeometry(el, rowPx) {
 export function keepRowsPlace(el, rowPx, change) {
   const before = el && rowsGeometry(el, rowPx);
   const px = el?.scrollTop;
-  const atEnd = el && px >= el.scrollHeight - el.clientHeight - 1;
+  const atEnd = el && atScrollEnd(el, 'Top');
   change();
   if (!before || before.unit === before.pitch || !el.isConnected) return;
   const after = rowsGeometry(el, rowPx);

@@ -60,13 +60,13 @@ export function rowAt(px, g) {
 }
 
 /**
- * The first of `visible` rows under a view at offset `px` of a scroller
- * whose offsets end at `end`: rowAt(px), except at the end of a list that
+ * The first of `visible` rows under a view at offset `px` (`atEnd`: the
+ * view is scrolled to the end): rowAt(px), except at the end of a list that
  * counts the rows it does not draw smaller, where it is the last rows (the
  * row at the offset would leave them out of a window drawn at full size).
  */
-export function firstUnder(px, end, visible, g) {
-  return g.unit !== g.pitch && px >= end - 1 ? Math.max(0, g.total - visible) : rowAt(px, g);
+export function firstUnder(px, atEnd, visible, g) {
+  return atEnd && g.unit !== g.pitch ? Math.max(0, g.total - visible) : rowAt(px, g);
 }
 
 /**

@@ -46,10 +46,10 @@ test('geometry: every row has one offset and is found there; rows do not move wh
   }
   // At the end of a long list, the last rows; elsewhere, the row there.
   const long = geometry(1000, 40, 1_000_000, 32);
-  assert.equal(firstUnder(offsetOf(1_000_000, long), offsetOf(1_000_000, long), 12, long), 1_000_000 - 12);
-  assert.equal(firstUnder(offsetOf(500_000, long), offsetOf(1_000_000, long), 12, long), 500_000);
+  assert.equal(firstUnder(offsetOf(1_000_000, long) - 300, true, 12, long), 1_000_000 - 12);
+  assert.equal(firstUnder(offsetOf(500_000, long), false, 12, long), 500_000);
   const short = geometry(0, 40, 100, 32);
-  assert.equal(firstUnder(3200, 3200, 12, short), 99);
+  assert.equal(firstUnder(3200 - 300, true, 12, short), rowAt(3200 - 300, short));
   assert.equal(unitOf(0, 32), 32);
   assert.equal(rowAt(-5, geometry(0, 10, 100, 28)), 0);
   assert.equal(rowAt(1e9, geometry(0, 10, 100, 28)), 99);
