@@ -5,7 +5,7 @@
 // a window: nav.wal(start | null), nav.walTo(lsn), and, for the virtual
 // lists, nav.storageAt / nav.eventsAt(first, visible) and
 // nav.rowsAt(consumer, first, visible) with the rows under view.
-import { h, fill, patch, json, keyed, list, stale } from './dom.js';
+import { h, fill, patch, json, keyed, list, stale, grouped } from './dom.js';
 import { firstUnder, geometry, keepRow, offsetOf, rowAt, scaleOf, unitOf } from './virtual.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
@@ -26,6 +26,8 @@ const LOG_PITCH_PX = 7.5 * 16 + 3;
 // Keys shown in one row of a consumer's state (an index's posting list, a
 // view's list); the row says how many there are in all.
 const KEYS_SHOWN = 12;
+// Documents shown of a query that fetches each key's document from storage.
+const FETCHED_SHOWN = 50;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -62,6 +64,17 @@ export function warmFonts() {
   document.body.append(sample);
   sample.getBoundingClientRect();  // laid out now: its fonts are asked for
   sample.remove();
+}
+
+/**
+ * A query's answer as pretty() writes it, but a list of keys longer than
+ * KEYS_SHOWN cut there with how many there are in all (an index at a million
+ * entries answers a city with 80,000 keys: the whole list made the step's
+ * caption and the card 140,000 px tall).
+ */
+export function answerText(value) {
+  if (!Array.isArray(value) || value.length <= KEYS_SHOWN) return pretty(value);
+  return `[${value.slice(0, KEYS_SHOWN).map(pretty).join(', ')}, … (${value.length} in all)]`;
 }
 
 /** JSON with a space after commas and colons, so long values wrap between fields. */
@@ -215,6 +228,15 @@ function hiddenOf(name) {
 }
 // An LSN as text, or '?' while LSNs are hidden.
 const lsnText = (n) => (hidden?.lsns ? '?' : String(n));
+
+// The word before an LSN in a marker on a consumer's track ('position 12 '),
+// shortened when the LSN has six digits or more: a marker has a cell's width,
+// and "▲ position 1000000" showed there as "position 100000", a position
+// ten times smaller. The marker's title says it in full.
+const SHORT_WORDS = { position: 'pos', snapshot: 'snap', newest: 'newest', committed: 'commit' };
+function markerWord(word, lsn) {
+  return `${lsn.length >= 6 ? SHORT_WORDS[word] : word} `;
+}
 
 /** One line about the log file: bytes written and synced, the durable LSN, the modes. */
 function logSummary(state) {
@@ -423,7 +445,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   items.push(h('div', { class: 'log-label' }, 'log entry'),
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
-    items.push(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
+    items.push(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', dataset: m.entries ? {} : { counted: '' }, title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
       onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, m.entries ? '◀ earlier entries' : `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
   } else if (virtual) {
     items.push(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
@@ -484,7 +506,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   }
   if (virtual) items.push(spacer(after, 'after'));
   if (later) {
-    items.push(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
+    items.push(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', dataset: m.entries ? {} : { counted: '' }, title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
       onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, m.entries ? 'later entries ▶' : `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
   } else if (virtual) {
     items.push(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
@@ -545,13 +567,13 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
         const missing = gone(c.position) || goneAtStart(c.position) || (!later && c.position > lastShown && c.position <= limit);
         // In an edge column (a position among the entries not drawn) the
         // arrow says which way it is, in a cell's width.
-        const word = c.position === covered && c.position > 0 ? 'snapshot ' : direct ? 'newest ' : 'position ';
+        const word = markerWord(c.position === covered && c.position > 0 ? 'snapshot' : direct ? 'newest' : 'position', L(c.position));
         const text = direct && c.position === 0 ? '▲ no write yet'
           : col === 'earlier' ? `◀ ${word}${L(c.position)}` : col === 'later' ? `${word}${L(c.position)} ▶` : `▲ ${word}${L(c.position)}${where}`;
         const edgeTitle = col === 'earlier' || col === 'later' ? `${c.name} is at position ${L(c.position)}, among the ${col} entries` : null;
         parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : edgeTitle }, text));
       }
-      if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ committed ${L(c.committed)}`));
+      if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ ${markerWord('committed', L(c.committed))}${L(c.committed)}`));
       return parts;
     };
     const cell = (col, lsn, under = false) => {
@@ -743,6 +765,15 @@ function showEdges(el) {
   const range = logRange(el);
   for (const hint of el.querySelectorAll('.edge-hint')) hint.remove();
   if (!range) return;
+  // The folds count the entries before and after those on screen (some of
+  // the drawn ones are off screen, or under the folds themselves).
+  const onScreen = [...el.querySelectorAll('.log-grid > .entry[data-lsn]')].map((e, i) => [i, e.getBoundingClientRect()])
+    .filter(([, r]) => r.right > range.left + 1 && r.left < range.right - 1);
+  const first = onScreen.length ? range.g.start + onScreen[0][0] : range.first;
+  const last = onScreen.length ? range.g.start + onScreen.at(-1)[0] : range.first + range.visible - 1;
+  const earlier = el.querySelector('#log-earlier[data-counted]'), later = el.querySelector('#log-later[data-counted]');
+  if (earlier) earlier.textContent = `◀ ${plural(first, 'earlier entry', 'earlier entries')}`;
+  if (later) later.textContent = `${plural(Math.max(0, range.g.total - last - 1), 'later entry', 'later entries')} ▶`;
   for (const at of el.querySelectorAll('.log-grid > .cell.at:not(.edge)[data-consumer]')) {
     const r = at.getBoundingClientRect();
     const side = r.right <= range.left + 1 ? 'left' : r.left >= range.right - 1 ? 'right' : null;
@@ -753,7 +784,7 @@ function showEdges(el) {
       type: 'button', class: 'edge-hint marker',
       title: `${at.dataset.consumer} is at LSN ${lsnText(at.dataset.position)}, off screen: click to bring it into view`,
       onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
-    }, side === 'left' ? `◀ position ${lsnText(at.dataset.position)}` : `position ${lsnText(at.dataset.position)} ▶`));
+    }, side === 'left' ? `◀ ${markerWord('position', lsnText(at.dataset.position))}${lsnText(at.dataset.position)}` : `${markerWord('position', lsnText(at.dataset.position))}${lsnText(at.dataset.position)} ▶`));
   }
 }
 
@@ -882,6 +913,30 @@ function scrollsAsList(el, what, rowPx, onWindow) {
   el.tabIndex = 0;
   el.setAttribute('aria-label', `${what}: scroll, or use the arrow and Page keys`);
   el.addEventListener('scroll', onVirtualScroll(rowPx, onWindow), { passive: true });
+  el.addEventListener('keydown', onLongListKeys(rowPx));
+}
+
+// Home, End, Page Up and Page Down in a list too long to count its rows not
+// drawn at full size (virtual.js). The browser scrolls for these keys
+// smoothly, over several frames; the page, keeping the row under view as
+// each new window comes (keepRowsPlace), set the offset in between, which
+// ended the browser's scroll short of where the key goes (End stopped a few
+// hundred rows before the last at a million). Here the key moves the view
+// at once, by rows: to the first or the last, or by a view's height of rows.
+// Other lists keep the browser's own scrolling.
+function onLongListKeys(rowPx) {
+  return (ev) => {
+    const el = ev.currentTarget;
+    if (ev.target !== el || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    const g = rowsGeometry(el, rowPx);
+    if (!g || g.unit === g.pitch) return;
+    const page = Math.max(1, Math.floor(el.clientHeight / rowPx) - 1);
+    const row = rowAt(el.scrollTop, g);
+    const to = { Home: 0, End: g.total, PageDown: row + page, PageUp: row - page }[ev.key];
+    if (to === undefined) return;
+    ev.preventDefault();
+    el.scrollTop = to >= g.total ? el.scrollHeight : offsetOf(Math.max(0, to), g);
+  };
 }
 
 // The row standing in for `n` rows not drawn, before or after the window.
@@ -1028,6 +1083,7 @@ function stateBox(c, nav) {
     tabindex: '0', role: 'group',
     'aria-label': `State of ${c.name}${virtual ? ': scroll, or use the arrow and Page keys' : ''}`,
     onscroll: virtual ? onVirtualScroll(STATE_ROW_PX, (first, visible) => nav.rowsAt(c.name, first, visible)) : null,
+    onkeydown: virtual ? onLongListKeys(STATE_ROW_PX) : null,
   }, stateTable(c, nav));
 }
 
@@ -1091,12 +1147,12 @@ function readYourWrites(c, step, r, fresh) {
   if (r.answered_by === 'storage') {
     return h('div', { class: 'answer by-storage', role: 'status' },
       h('div', {}, h('strong', {}, 'Answered by storage'), `: ${c.name} is at position ${r.position}, before ${need}, so storage answered instead: `,
-        h('code', { class: 'result' }, pretty(r.result))));
+        h('code', { class: 'result' }, answerText(r.result))));
   }
   const stale = fresh !== undefined && json(fresh) !== json(r.result);
   return h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },
-    h('div', {}, h('strong', {}, `${c.name} answers`), ` (position ${r.position}, which includes ${need}): `, h('code', { class: 'result' }, pretty(r.result))),
-    fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ': ', h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
+    h('div', {}, h('strong', {}, `${c.name} answers`), ` (position ${r.position}, which includes ${need}): `, h('code', { class: 'result' }, answerText(r.result))),
+    fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ': ', h('code', { class: 'fresh-result' }, answerText(fresh))) : null,
     stale ? h('div', { class: 'stale-flag' }, `Your write is there, but later ones are not yet: it lags by ${plural(c.lag, 'change event')}.`)
       : h('div', { class: 'fresh-flag' }, 'Your write is included: read-your-writes holds.'));
 }
@@ -1168,9 +1224,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       const stale = docs.filter((d) => d.stale).length;
       answer.push(h('div', { class: `answer fetched${stale ? ' stale' : ''}`, role: 'status' },
         h('div', {}, h('strong', {}, `${c.name} gives ${plural(docs.length, 'key')}`), ` (as of position ${c.position}); each document fetched from storage:`),
-        docs.length ? h('table', { class: 'fetched' }, h('tbody', {}, docs.map((d) => h('tr', { class: d.stale ? 'stale-row' : null, dataset: { key: d.key } },
+        docs.length ? h('table', { class: 'fetched' }, h('tbody', {}, docs.slice(0, FETCHED_SHOWN).map((d) => h('tr', { class: d.stale ? 'stale-row' : null, dataset: { key: d.key } },
           h('td', { class: 'key' }, d.key), h('td', { class: 'value' }, d.value === null ? '(gone from storage)' : pretty(d.value)),
           h('td', {}, d.stale ? '✗ stale: storage no longer matches' : '✓ matches'))))) : null,
+        docs.length > FETCHED_SHOWN ? h('div', { class: 'fetched-more' }, `… and ${grouped(docs.length - FETCHED_SHOWN)} more, not shown (${grouped(stale)} of all ${grouped(docs.length)} stale).`) : null,
         stale ? h('div', { class: 'stale-flag' }, `Stale index read: ${plural(stale, 'document no longer matches', 'documents no longer match')} what the index said. It lags by ${plural(c.lag, 'change event')}.`)
           : h('div', { class: 'fresh-flag' }, 'Every fetched document matches what the index said.')));
     } else if (isCurrent && current.step.op === 'query' && current.step.as_of === 'storage') {
@@ -1179,23 +1236,23 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
       const differ = fresh !== undefined && json(fresh) !== json(current.result.result);
       answer.push(h('div', { class: `answer by-storage${differ ? ' stale' : ''}`, role: 'status' },
         h('div', {}, h('strong', {}, 'Asked as of storage'), ` (a fresh ${TYPE_NAMES[c.type] ?? c.type} derived from storage at LSN ${state.storage.lsn}): `,
-          h('code', { class: 'fresh-result' }, pretty(current.result.result))),
-        fresh !== undefined ? h('div', {}, h('strong', {}, `${c.name} itself`), ` (as of position ${lsnText(c.position)}): `, h('code', { class: 'result' }, pretty(fresh))) : null,
+          h('code', { class: 'fresh-result' }, answerText(current.result.result))),
+        fresh !== undefined ? h('div', {}, h('strong', {}, `${c.name} itself`), ` (as of position ${lsnText(c.position)}): `, h('code', { class: 'result' }, answerText(fresh))) : null,
         fresh === undefined ? null : differ
           ? h('div', { class: 'stale-flag' }, `${c.name}'s own answer is older: it lags by ${plural(c.lag, 'change event')}.`)
           : h('div', { class: 'fresh-flag' }, sameAnswerText(c, x))));
     } else if (isCurrent && current.step.op === 'query') {
       const stale = fresh !== undefined && json(fresh) !== json(current.result.result);
       answer.push(h('div', { class: `answer${stale ? ' stale' : ''}`, role: 'status' },
-        h('div', {}, h('strong', {}, `${c.name} answers`), ` (as of position ${c.position}): `, h('code', { class: 'result' }, pretty(current.result.result))),
+        h('div', {}, h('strong', {}, `${c.name} answers`), ` (as of position ${c.position}): `, h('code', { class: 'result' }, answerText(current.result.result))),
         state.down ? h('div', { class: 'down-flag' }, 'The database is down, so there is no fresh answer from storage to compare: this derived system answers on its own, possibly stale.')
-          : fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, pretty(fresh))) : null,
+          : fresh !== undefined ? h('div', {}, h('strong', {}, 'From storage now'), ` (LSN ${state.head}): `, h('code', { class: 'fresh-result' }, answerText(fresh))) : null,
         state.down ? null : stale ? h('div', { class: 'stale-flag' }, `Stale: this consumer lags by ${c.lag} change event${c.lag === 1 ? '' : 's'}.`)
           : h('div', { class: 'fresh-flag' }, sameAnswerText(c, x))));
     }
     if (isCurrent && current.step.op === 'expect' && current.step.query) {
       answer.push(h('div', { class: 'answer checked', role: 'status' },
-        h('strong', {}, 'Checked: '), `${c.name} answers ${pretty(current.step.query)} with `, h('code', { class: 'result' }, pretty(current.step.result))));
+        h('strong', {}, 'Checked: '), `${c.name} answers ${pretty(current.step.query)} with `, h('code', { class: 'result' }, answerText(current.step.result))));
     }
     if (isCurrent && current.step.op === 'crash_consumer' && current.result.ok) {
       answer.push(current.result.out_of_range

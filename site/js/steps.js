@@ -1,7 +1,7 @@
 // What each step did, in words: one describer per op of the engine's op table
 // (Module.ops(), from core/simulator.cc). tests/wasm/steps.test.mjs fails if
 // this table and the engine's disagree, so a new op cannot go undescribed.
-import { pretty } from './render.js';
+import { pretty, answerText } from './render.js';
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
@@ -82,9 +82,9 @@ function queryWords(s) {
 function describeReadYourWrites(s, r) {
   const what = `query ${queryWords(s)}, needing LSN ${r.min_position}`;
   if (!r.ready && r.answered_by === null) return `${what}: not ready — ${s.consumer} is at position ${r.position} (waiting)`;
-  if (r.answered_by === 'storage') return `${what}: ${s.consumer} is at position ${r.position}, not there yet, so storage answered: ${pretty(r.result)}`;
+  if (r.answered_by === 'storage') return `${what}: ${s.consumer} is at position ${r.position}, not there yet, so storage answered: ${answerText(r.result)}`;
   if (s.fetch) return `${what}: ready (position ${r.position}); ${plural(r.result.length, 'key')} fetched from storage, ${r.result.filter((d) => d.stale).length} stale`;
-  return `${what}: ready (position ${r.position}): ${pretty(r.result)}`;
+  return `${what}: ready (position ${r.position}): ${answerText(r.result)}`;
 }
 
 /** One describer per op: (step, result) -> words. Results here are ok. */
@@ -111,10 +111,10 @@ export const DESCRIBE = {
   rebuild: (s, r) => `rebuild ${s.consumer}: position ${r.position}`,
   query: (s, r) => {
     if ('ready' in r) return describeReadYourWrites(s, r);
-    if (s.as_of === 'storage') return `query ${queryWords(s)} as of storage (a fresh derivation, not ${s.consumer} itself): ${pretty(r.result)}`;
+    if (s.as_of === 'storage') return `query ${queryWords(s)} as of storage (a fresh derivation, not ${s.consumer} itself): ${answerText(r.result)}`;
     return s.fetch
       ? `query ${s.consumer} and fetch from storage: ${plural(r.result.length, 'key')}, ${r.result.filter((d) => d.stale).length} stale`
-      : `query ${s.consumer}: ${pretty(r.result)}`;
+      : `query ${s.consumer}: ${answerText(r.result)}`;
   },
   configure: (s, r) => `configure: commit ${r.commit}, recovery ${r.recovery}${'dedupe_requests' in s || r.dedupe_requests ? `, retries by request id ${r.dedupe_requests ? 'deduplicated' : 'not deduplicated'}` : ''}`,
   sync: (s, r) => `sync: every written log byte is on disk; durable up to LSN ${r.durable}`,

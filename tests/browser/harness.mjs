@@ -182,3 +182,19 @@ export function userHistory(n, title = `${n} steps`) {
     steps,
   };
 }
+
+/**
+ * The log strip's entries on screen (between its sticky edges), by LSN: what
+ * its folds' counts ("◀ N earlier entries") are counted from.
+ */
+export function entriesOnScreen(page) {
+  return page.evaluate(() => {
+    const log = document.querySelector('#log');
+    const left = (log.querySelector('.log-grid > .edge-left') ?? log.querySelector('.log-label')).getBoundingClientRect().right;
+    const right = log.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? log.getBoundingClientRect().right;
+    return [...log.querySelectorAll('.log-grid > .entry[data-lsn]')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.right > left + 1 && r.left < right - 1;
+    }).map((e) => Number(e.dataset.lsn));
+  });
+}

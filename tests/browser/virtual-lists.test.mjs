@@ -6,7 +6,7 @@
 // them. First the geometry's arithmetic, then the page at 300,000 entries.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, closePages, openPage, assertClean, screenshot } from './harness.mjs';
+import { start, closePages, openPage, assertClean, screenshot, entriesOnScreen } from './harness.mjs';
 import { MAX_SCROLL_PX, geometry, offsetOf, rowAt, keepRow, unitOf, firstUnder } from '../../site/js/virtual.js';
 
 test('geometry: every row has one offset and is found there; rows do not move while a list fits; a long list fits MAX_SCROLL_PX', () => {
@@ -60,17 +60,6 @@ before(async () => { env = await start(); });
 afterEach(closePages);
 after(async () => { await env?.close(); });
 
-// The entries of the log strip on screen, by LSN (between its sticky edges).
-const entriesOnScreen = (page) => page.evaluate(() => {
-  const log = document.querySelector('#log');
-  const left = (log.querySelector('.log-grid > .edge-left') ?? log.querySelector('.log-label')).getBoundingClientRect().right;
-  const right = log.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? log.getBoundingClientRect().right;
-  return [...log.querySelectorAll('.log-grid > .entry[data-lsn]')].filter((e) => {
-    const r = e.getBoundingClientRect();
-    return r.right > left + 10 && r.left < right - 10 && r.width > 50;
-  }).map((e) => Number(e.dataset.lsn));
-});
-
 const eventsOnScreen = (page) => page.evaluate(() => {
   const s = document.querySelector('#stream');
   const box = s.getBoundingClientRect();
@@ -115,6 +104,12 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   assert.ok(firstAfter - firstBefore >= 2 && firstAfter - firstBefore <= 4, `three entries' width on: ${firstBefore} -> ${firstAfter}`);
   await screenshot(page, 'virtual-lists-log-quarter');
 
+  // The folds count the entries before and after those on screen.
+  const folds = await page.evaluate(() => [document.querySelector('#log-earlier').textContent, document.querySelector('#log-later').textContent]);
+  lsns = await entriesOnScreen(page);
+  assert.equal(folds[0], `◀ ${lsns[0] - 1} earlier entries`, `entries on screen: ${lsns}`);
+  assert.equal(folds[1], `${300000 - lsns.at(-1)} later entries ▶`, `entries on screen: ${lsns}`);
+
   // 300,000 change events (the two consumers are flushed): the stream's
   // middle and end.
   await page.click('#flush-all');
@@ -131,6 +126,43 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   await page.waitForTimeout(200);
   events = await eventsOnScreen(page);
   assert.ok(events.includes(300000), `the newest event is on screen: ${events}`);
+  // The keys that jump: Home to the first event, End to the last, Page Down
+  // by a view of events (the browser's own smooth scrolling for them ended
+  // short, stopped by the page keeping the event under view as windows came).
+  const stream = page.locator('#stream');
+  await stream.focus();
+  for (const [key, check] of [
+    ['Home', (e) => e[0] === 1],
+    ['PageDown', (e) => e[0] > 5 && e[0] < 20],
+    ['End', (e) => e.includes(300000)],
+    ['PageUp', (e) => e.at(-1) < 300000 && e.at(-1) > 299980],
+  ]) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(400);
+    events = await eventsOnScreen(page);
+    assert.ok(events.length >= 4 && check(events), `after ${key}, events on screen: ${events}`);
+  }
   await screenshot(page, 'virtual-lists-stream');
+
+  // Positions of six digits: the marker reads in full, in its cell.
+  const markers = await page.locator('#log .cell.at .marker, #log .edge-hint').evaluateAll((ms) => ms.map((m) => [m.textContent, m.scrollWidth <= m.clientWidth + 1]));
+  assert.ok(markers.length >= 2, `markers: ${JSON.stringify(markers)}`);
+  for (const [text, fits] of markers) {
+    assert.match(text, /pos 300000/);
+    assert.ok(fits, `the marker "${text}" fits its cell`);
+  }
+
+  // An index's answer of thousands of keys: cut, with how many in all.
+  const byCity = page.locator('article.card[data-consumer="users_by_city"]');
+  await byCity.locator('input[name=query]').fill('Oslo');
+  await byCity.getByRole('button', { name: 'Query' }).click();
+  await page.waitForFunction(() => /query users_by_city/.test(document.querySelector('#current-step').textContent));
+  const caption = await page.locator('#current-step').textContent();
+  const all = Number(caption.match(/… \((\d+) in all\)\]$/)?.[1]);
+  assert.ok(all > 5000, `the caption gives the count: ${caption.slice(0, 300)}`);
+  assert.equal(caption.match(/"r\d+"/g).length, 12, 'the caption shows the first twelve keys');
+  assert.match(await byCity.locator('.answer code.result').textContent(), new RegExp(`… \\(${all} in all\\)\\]$`));
+  const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(tall < 6000, `the page is ${tall} px tall`);
   assertClean(assert, page);
 });
