@@ -666,16 +666,28 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;
     });
     let queued = false;
-    el.addEventListener('scroll', () => {
+    // Whether the strip was at its end when last scrolled or resized.
+    let atEnd = false;
+    const follow = () => {
       if (queued) return;
       queued = true;
       requestAnimationFrame(() => {
         queued = false;
+        atEnd = atScrollEnd(el, 'Left');
         const range = logRange(el);
         if (range) nav.walAt(range.first, range.visible);
         showEdges(el);
       });
-    }, { passive: true });
+    };
+    el.addEventListener('scroll', follow, { passive: true });
+    // A strip made wider or narrower (the window resized) shows more or
+    // fewer entries: a strip at its end stays there (else the edge column,
+    // which sticks to its right side, covers the newest entries with blank),
+    // and the window drawn is asked for again, as after a scroll.
+    new ResizeObserver(() => {
+      if (atEnd) el.scrollLeft = el.scrollWidth;
+      follow();
+    }).observe(el);
   }
 }
 

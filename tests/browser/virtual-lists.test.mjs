@@ -164,5 +164,19 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   assert.match(await byCity.locator('.answer code.result').textContent(), new RegExp(`… \\(${all} in all\\)\\]$`));
   const tall = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(tall < 6000, `the page is ${tall} px tall`);
+
+  // The window made narrower, then wider, with the strip at its end: it
+  // stays at its end, the newest entry on screen (it was covered by the
+  // blank edge column, 200 px short of the end), and draws the entries a
+  // wider strip shows.
+  await page.locator('#log').evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+  await page.waitForTimeout(300);
+  for (const width of [900, 1920]) {
+    await page.setViewportSize({ width, height: 1000 });
+    await page.waitForTimeout(600);
+    lsns = await entriesOnScreen(page);
+    const shows = await page.locator('#log').evaluate((el) => Math.floor((el.clientWidth - 400) / 123));
+    assert.ok(lsns.at(-1) === 300000 && lsns.length >= shows, `at ${width} px, the newest ${shows} or more entries are on screen: ${lsns}`);
+  }
   assertClean(assert, page);
 });
