@@ -792,11 +792,13 @@ function showEdges(el) {
     if (!side) continue;
     const edge = [...el.querySelectorAll(`.log-grid > .cell.edge-${side}`)].find((c) => c.dataset.track === at.dataset.consumer);
     if (!edge) continue;
+    const lsn = lsnText(at.dataset.position);
+    const text = `${markerWord('position', lsn)}${lsn}`;
     edge.append(h('button', {
       type: 'button', class: 'edge-hint marker',
-      title: `${at.dataset.consumer} is at LSN ${lsnText(at.dataset.position)}, off screen: click to bring it into view`,
+      title: `${at.dataset.consumer} is at LSN ${lsn}, off screen: click to bring it into view`,
       onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
-    }, side === 'left' ? `◀ ${markerWord('position', lsnText(at.dataset.position))}${lsnText(at.dataset.position)}` : `${markerWord('position', lsnText(at.dataset.position))}${lsnText(at.dataset.position)} ▶`));
+    }, side === 'left' ? `◀ ${text}` : `${text} ▶`));
   }
 }
 
