@@ -4,7 +4,7 @@ import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError
 import { History } from './history.js';
 import { h, fill, grouped } from './dom.js';
 import {
-  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, followLogDetail,
+  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
   discardScrolls, warmFonts, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
@@ -978,9 +978,6 @@ function scrolledTo(first, visible, windowOf, shownOf, count, move, draw) {
   discardScrolls();
 }
 
-// The box a consumer's card scrolls its state in.
-const stateScroller = (name) => $('consumers').querySelector(`article.card[data-consumer="${CSS.escape(name)}"] .state-scroll`);
-
 // Moving a window redraws the page without moving in the history.
 const nav = {
   wal: (start) => { page.win.wal = start; page.win.chosen = true; page.focusLsn = null; render(); },
@@ -1005,7 +1002,7 @@ const nav = {
   rowsAt: (name, first, visible) => scrolledTo(first, visible, (v) => v.consumers.find((c) => c.name === name)?.rows,
     (v) => v.consumers.find((c) => c.name === name).rows.items.length, counts().state(name),
     (start) => { page.win.rows[name] = start; },
-    (v) => keepRowsPlace(stateScroller(name), STATE_ROW_PX, () => drawConsumers(v, page.history.current()))),
+    (v) => keepRowsPlace(stateScroller($('consumers'), name), STATE_ROW_PX, () => drawConsumers(v, page.history.current()))),
   // Whether the stream follows its newest events (no window chosen).
   get followingEvents() { return page.win.events === null; },
   get focusLsn() { return page.focusLsn; },

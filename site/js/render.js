@@ -1087,6 +1087,11 @@ function stateTable(c, nav) {
     list(h('tbody'), virtual ? spacer(start, 'before') : null, rows, virtual ? spacer(total - start - entries.length, 'after') : null));
 }
 
+/** The box in which consumer `name`'s card (in the consumers panel `el`) scrolls its state. */
+export function stateScroller(el, name) {
+  return el.querySelector(`article.card[data-consumer="${CSS.escape(name)}"] .state-scroll`);
+}
+
 // The card's box that scrolls through the state (a virtual list when long).
 function stateBox(c, nav) {
   const virtual = c.rows.total > STATE_ROWS;
@@ -1374,7 +1379,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
   // Each state box keeps its scroll inside the window drawn.
   for (const c of state.consumers) {
     if (c.rows.total <= STATE_ROWS || hiddenOf(c.name).state) continue;
-    const box = el.querySelector(`article.card[data-consumer="${CSS.escape(c.name)}"] .state-scroll`);
+    const box = stateScroller(el, c.name);
     if (box) scrolls.push(() => keepInWindow(box, STATE_ROW_PX, c.rows.start, c.rows.items.length, c.rows.total));
   }
 }

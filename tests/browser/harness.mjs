@@ -184,17 +184,31 @@ export function userHistory(n, title = `${n} steps`) {
 }
 
 /**
- * The log strip's entries on screen (between its sticky edges), by LSN: what
- * its folds' counts ("◀ N earlier entries") are counted from.
+ * The log strip's entries on screen (between its sticky edges): their LSNs,
+ * and how many log entries come before and after them (counted by place in
+ * the log, from the window drawn: LSNs can be missing), which is what its
+ * folds ("◀ N earlier entries") say.
  */
-export function entriesOnScreen(page) {
+export function logScreen(page) {
   return page.evaluate(() => {
     const log = document.querySelector('#log');
+    const grid = log.querySelector('.log-grid');
     const left = (log.querySelector('.log-grid > .edge-left') ?? log.querySelector('.log-label')).getBoundingClientRect().right;
     const right = log.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? log.getBoundingClientRect().right;
-    return [...log.querySelectorAll('.log-grid > .entry[data-lsn]')].filter((e) => {
+    const shown = [...log.querySelectorAll('.log-grid > .entry[data-lsn]')].map((e, i) => [e, i]).filter(([e]) => {
       const r = e.getBoundingClientRect();
       return r.right > left + 1 && r.left < right - 1;
-    }).map((e) => Number(e.dataset.lsn));
+    });
+    const start = Number(grid.dataset.start), total = Number(grid.dataset.total);
+    return {
+      lsns: shown.map(([e]) => Number(e.dataset.lsn)),
+      before: shown.length ? start + shown[0][1] : null,
+      after: shown.length ? total - start - shown.at(-1)[1] - 1 : null,
+    };
   });
+}
+
+/** The LSNs of the log strip's entries on screen (logScreen). */
+export async function entriesOnScreen(page) {
+  return (await logScreen(page)).lsns;
 }

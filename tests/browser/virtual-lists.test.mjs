@@ -6,7 +6,7 @@
 // them. First the geometry's arithmetic, then the page at 300,000 entries.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, closePages, openPage, assertClean, screenshot, entriesOnScreen } from './harness.mjs';
+import { start, closePages, openPage, assertClean, screenshot, entriesOnScreen, logScreen } from './harness.mjs';
 import { MAX_SCROLL_PX, geometry, offsetOf, rowAt, keepRow, unitOf, firstUnder } from '../../site/js/virtual.js';
 
 test('geometry: every row has one offset and is found there; rows do not move while a list fits; a long list fits MAX_SCROLL_PX', () => {
@@ -106,9 +106,9 @@ test('300,000 log entries and events: the log strip and the change stream draw a
 
   // The folds count the entries before and after those on screen.
   const folds = await page.evaluate(() => [document.querySelector('#log-earlier').textContent, document.querySelector('#log-later').textContent]);
-  lsns = await entriesOnScreen(page);
-  assert.equal(folds[0], `◀ ${lsns[0] - 1} earlier entries`, `entries on screen: ${lsns}`);
-  assert.equal(folds[1], `${300000 - lsns.at(-1)} later entries ▶`, `entries on screen: ${lsns}`);
+  const screen = await logScreen(page);
+  assert.equal(folds[0], `◀ ${screen.before} earlier entries`, `entries on screen: ${screen.lsns}`);
+  assert.equal(folds[1], `${screen.after} later entries ▶`, `entries on screen: ${screen.lsns}`);
 
   // 300,000 change events (the two consumers are flushed): the stream's
   // middle and end.
