@@ -297,11 +297,20 @@ Status SessionMeter::Check(const Json& step, const std::string& at) const {
   }
   const std::uint64_t cost = Cost(step);
   if (work_ + cost > kMaxSessionWork) {
+    // What the step copies and what came before it, in numbers a student
+    // can match with the page (the rows written, not the rows in storage:
+    // the count comes from the steps alone).
+    const std::string op(OpOf(step));
+    const std::string what = op == "query" ? "a query as of storage"
+                             : op.find_first_of("aeiou") == 0 ? "an " + op
+                                                               : "a " + op;
     return Status::Invalid(
         at, "this step would bring the session's work to " + Grouped(work_ + cost) +
-                " rows copied, over the limit of " + Grouped(kMaxSessionWork) +
-                " (each snapshot, rebuild, replay or recovery copies every row written so far): "
-                "export it and start a new session");
+                " rows copied, over the limit of " + Grouped(kMaxSessionWork) + ": " + what +
+                " copies every row written so far (" + Grouped(rows_) + " rows and " +
+                Grouped(row_bytes_ / 1024) + " KiB of them, counted 1 a row plus 1 a KiB: " +
+                Grouped(cost) + "), and the session's earlier steps copied " + Grouped(work_) +
+                "; export and start a new session");
   }
   return Status::OK();
 }

@@ -135,15 +135,25 @@ TEST_F(LimitsTest, ConsumersPastTheLimitAreRefused) {
         "consumer: there are already 16 consumers, the most a session may have: remove one first");
 }
 
-std::string WorkRefusal(std::uint64_t work) {
-  std::string digits = std::to_string(work), grouped;
+std::string Grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), grouped;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
     grouped += digits[i];
   }
-  return "this step would bring the session's work to " + grouped +
-         " rows copied, over the limit of 1,000,000 (each snapshot, rebuild, replay or recovery "
-         "copies every row written so far): export it and start a new session";
+  return grouped;
+}
+
+// The refusal of a rebuild that follows `earlier` ones, each of which
+// copied the `rows` rows (`bytes` bytes) written before them.
+std::string WorkRefusal(std::uint64_t earlier, std::uint64_t rows, std::uint64_t bytes) {
+  const std::uint64_t cost = rows + bytes / 1024;
+  return "this step would bring the session's work to " + Grouped((earlier + 1) * cost) +
+         " rows copied, over the limit of 1,000,000: a rebuild copies every row written so far (" +
+         Grouped(rows) + " rows and " + Grouped(bytes / 1024) +
+         " KiB of them, counted 1 a row plus 1 a KiB: " + Grouped(cost) +
+         "), and the session's earlier steps copied " + Grouped(earlier * cost) +
+         "; export and start a new session";
 }
 
 // 100 rows, 99 of them 60 KB: the issue's link that crashed the renderer
@@ -158,7 +168,8 @@ void PutBigRows(Simulator* sim) {
 }
 // Each rebuild copies every row written: 1 per row plus 1 per KiB
 // ({"city":"London"} is 17 bytes, {"bio":"x..."} 60,010).
-constexpr std::uint64_t kPerRebuild = 100 + (17 + 99 * 60010) / 1024;
+constexpr std::uint64_t kBigRowBytes = 17 + 99 * 60010;
+constexpr std::uint64_t kPerRebuild = 100 + kBigRowBytes / 1024;
 
 TEST_F(LimitsTest, SessionWorkPastTheLimitIsRefused) {
   PutBigRows(&sim_);
@@ -167,7 +178,7 @@ TEST_F(LimitsTest, SessionWorkPastTheLimitIsRefused) {
   // Taken without building results (each would carry 6 MB of snapshot).
   const Json rebuild = Json::parse(R"({"op":"rebuild","consumer":"by_city"})");
   for (std::uint64_t i = 0; i < fit; ++i) ASSERT_TRUE(sim_.Replay(rebuild)) << i;
-  Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal((fit + 1) * per_rebuild));
+  Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal(fit, 100, kBigRowBytes));
   Ok(R"({"op":"get","key":"u1"})");  // steps that copy nothing still run
 }
 
@@ -196,7 +207,7 @@ TEST_F(LimitsTest, InsertedAndRetriedRowsWeighWhatTheirValuesDo) {
   const std::uint64_t fit = kMaxSessionWork / per_rebuild;
   const Json rebuild = Json::parse(R"({"op":"rebuild","consumer":"by_city"})");
   for (std::uint64_t i = 0; i < fit; ++i) ASSERT_TRUE(sim_.Replay(rebuild)) << i;
-  Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal((fit + 1) * per_rebuild));
+  Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal(fit, rows, bytes));
 }
 
 TEST_F(LimitsTest, ACheckpointOfTheSimulatorKeepsItsMeter) {
@@ -209,6 +220,26 @@ TEST_F(LimitsTest, ACheckpointOfTheSimulatorKeepsItsMeter) {
   EXPECT_FALSE(sim_.Clone()->Replay(rebuild));
   sim_.CopyFrom(*copy);  // back before the rebuilds
   EXPECT_TRUE(sim_.Replay(rebuild));
+}
+
+// A first snapshot after many writes (a million put on the page by bulk
+// steps) is refused by itself: the refusal names the op, the writes it
+// counts (not storage's rows, which the page shows) and the earlier work.
+TEST(SessionMeterTest, ARefusalSaysWhatTheStepCopiesAndWhatCameBefore) {
+  SessionMeter meter;
+  const Json put = {{"op", "put"}, {"key", "k"}, {"value", {{"t", "x"}}}};
+  for (int i = 0; i < 100001; ++i) meter.Charge(put, 9 * 1024);
+  EXPECT_EQ(meter.Check(Json{{"op", "add_consumer"}}, "session").message(),
+            "session: this step would bring the session's work to 1,000,010 rows copied, over the "
+            "limit of 1,000,000: an add_consumer copies every row written so far (100,001 rows "
+            "and 900,009 KiB of them, counted 1 a row plus 1 a KiB: 1,000,010), and the "
+            "session's earlier steps copied 0; export and start a new session");
+  EXPECT_EQ(meter.Check(Json{{"op", "query"}, {"as_of", "storage"}}, "session").message(),
+            "session: this step would bring the session's work to 1,000,010 rows copied, over the "
+            "limit of 1,000,000: a query as of storage copies every row written so far (100,001 "
+            "rows and 900,009 KiB of them, counted 1 a row plus 1 a KiB: 1,000,010), and the "
+            "session's earlier steps copied 0; export and start a new session");
+  EXPECT_TRUE(meter.Check(Json{{"op", "query"}}, "session").ok());
 }
 
 // The page checks a file's whole work before it runs only when a step's op
@@ -245,7 +276,7 @@ TEST(ScenarioLimits, TooManyRebuildsAreRefusedBeforeRunning) {
   const std::uint64_t fit = kMaxSessionWork / per_rebuild;
   StreamedScenario scenario;
   EXPECT_EQ(scenario.Open(text).message(),
-            "steps[" + std::to_string(2000 + fit) + "]: " + WorkRefusal((fit + 1) * per_rebuild));
+            "steps[" + std::to_string(2000 + fit) + "]: " + WorkRefusal(fit, 2000, 2000 * 11));
   EXPECT_EQ(ValidateScenario(Json::parse(text)).message(), scenario.Open(text).message());
 }
 
