@@ -58,6 +58,7 @@ export class History {
     this.liveAt = 0;        // how many steps this.sim has applied
     this.checkpoints = [];  // [{at, sim}], by step index
     this.sinceCheckpoint = 0;  // ms of applying steps since the newest checkpoint
+    this.busy = false;      // a step is being taken in parts (inParts)
     this.restart();
     this.positions.push(this.sim.positions().positions);
     this.pending = session.steps ?? [];
@@ -238,6 +239,7 @@ export class History {
 
   /** Moves the engine to step index i (0 = before any step). */
   goTo(i) {
+    this.idle();
     const t0 = performance.now();
     this.goToInner(i);
     // For the browser tests' figures: how long reaching a point took.
@@ -304,6 +306,7 @@ export class History {
    * say so (and offer to bring them back).
    */
   act(step) {
+    this.idle();
     this.goTo(this.cursor);
     // Try it on the live engine first: a failed step changes nothing.
     const start = performance.now();
@@ -321,21 +324,24 @@ export class History {
   async actInParts(step, part, onProgress, signal) {
     this.goTo(this.cursor);
     const count = Number(step.count);
-    let first = null, last = null;
-    for (let done = 0; done < count; done += part) {
-      const r = this.sim.apply({ ...step, count: Math.min(part, count - done), from: (step.from ?? 0) + done });
-      if (!r.ok || signal?.aborted) {
-        if (done > 0 || signal?.aborted) this.rewindLive();
-        return { result: r.ok ? { ok: false, cancelled: true, error: 'cancelled: nothing was written' } : r, discarded: [] };
+    let first = null, last = null, refused = null, wrote = false;
+    await this.inParts(async () => {
+      for (let done = 0; done < count; done += part) {
+        const r = this.sim.apply({ ...step, count: Math.min(part, count - done), from: (step.from ?? 0) + done });
+        if (!r.ok || signal?.aborted) {
+          refused = r.ok ? null : r;
+          wrote = done > 0 || r.ok;
+          return;
+        }
+        first ??= r.first;
+        last = r.last;
+        onProgress?.(Math.min(count, done + part), count);
+        await nextTask();
       }
-      first ??= r.first;
-      last = r.last;
-      onProgress?.(Math.min(count, done + part), count);
-      await nextTask();
-    }
-    if (signal?.aborted) {
-      this.rewindLive();
-      return { result: { ok: false, cancelled: true, error: 'cancelled: nothing was written' }, discarded: [] };
+    });
+    if (refused || signal?.aborted) {
+      if (wrote || signal?.aborted) this.rewindLive();
+      return { result: refused ?? { ok: false, cancelled: true, error: 'cancelled: nothing was written' }, discarded: [] };
     }
     const result = { ok: true, written: count, first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
     return { result, discarded: this.recordAtCursor(step, result, Infinity) };
@@ -350,24 +356,46 @@ export class History {
   async actFlushInParts(step, limit, total, onProgress, signal) {
     this.goTo(this.cursor);
     const before = this.sim.positions().positions;
-    let delivered = 0, refused = null;
-    for (;;) {
-      const r = this.sim.apply({ ...step, limit });
-      if (!r.ok || signal?.aborted) {
-        if (delivered > 0 || signal?.aborted) this.rewindLive();
-        return { result: r.ok ? { ok: false, cancelled: true, error: 'cancelled: nothing was delivered' } : r, discarded: [] };
+    let delivered = 0, refused = null, failed = null;
+    await this.inParts(async () => {
+      for (;;) {
+        const r = this.sim.apply({ ...step, limit });
+        if (!r.ok || signal?.aborted) {
+          failed = r.ok ? null : r;
+          return;
+        }
+        refused ??= r.refused ?? null;
+        delivered += r.delivered;
+        onProgress?.(delivered, total);
+        if (!r.more) return;
+        await nextTask();
       }
-      refused ??= r.refused ?? null;
-      delivered += r.delivered;
-      onProgress?.(delivered, total);
-      if (!r.more) break;
-      await nextTask();
+    });
+    if (failed || signal?.aborted) {
+      if (delivered > 0 || signal?.aborted) this.rewindLive();
+      return { result: failed ?? { ok: false, cancelled: true, error: 'cancelled: nothing was delivered' }, discarded: [] };
     }
     const after = this.sim.positions().positions;
     const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
     const result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
     if (refused) result.refused = refused;
     return { result, discarded: this.recordAtCursor(step, result, Infinity) };
+  }
+
+  // While a step is taken in parts (`run`, async), the live engine is part
+  // way through it: nothing else may move the history or act until it ends.
+  async inParts(run) {
+    this.idle();
+    this.busy = true;
+    try {
+      await run();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  idle() {
+    if (this.busy) throw new Error('a step is being taken in parts: wait for it to end, or cancel it');
   }
 
   // Records a step the live engine (at the cursor) has just applied, which
@@ -400,6 +428,7 @@ export class History {
 
   /** Replaces everything after the cursor with `steps` (undoing a fork). */
   restore(steps) {
+    this.idle();
     this.goTo(this.cursor);
     const at = this.cursor;
     this.truncate(at);

@@ -43,6 +43,8 @@ const page = {
   playing: null,       // interval id
   consumerErrors: Object.create(null),  // by consumer name: user text, so no prototype
   embed: false,
+  busy: false,         // long work in slices is running (withProgress)
+  idle: Promise.resolve(),  // resolves when it ends
   lessons: [],
   ops: {},             // the engine's op table by name: {fields, needs_database, summary, result}
   recordLsn: null,     // the log entry whose bytes are shown, if any
@@ -550,6 +552,9 @@ function reviewRefusals(name, scenario, refusals) {
 
 // Long work (an import, a bulk step) runs in slices; after half a second a
 // progress bar with Cancel appears. `run(onProgress, signal)` is async.
+// Meanwhile the page takes no other action, since the engine is part way
+// through a step: every part of it but the progress bar is inert (no
+// click, no focus), Escape cancels, other keys and a pasted link wait.
 async function withProgress(label, run) {
   const controller = new AbortController();
   const el = $('progress');
@@ -557,7 +562,13 @@ async function withProgress(label, run) {
   $('progress-bar').value = 0;
   $('progress-cancel').onclick = () => controller.abort();
   const timer = setTimeout(() => { el.hidden = false; }, 500);
+  stopPlaying();
+  const focused = document.activeElement;
+  const held = [...document.body.children].filter((c) => c !== el && !c.inert);
+  for (const c of held) c.inert = true;
   page.busy = true;
+  let release;
+  page.idle = new Promise((resolve) => { release = resolve; });
   try {
     return await run((done, total) => {
       $('progress-bar').value = total ? done / total : 0;
@@ -566,7 +577,11 @@ async function withProgress(label, run) {
   } finally {
     clearTimeout(timer);
     el.hidden = true;
+    for (const c of held) c.inert = false;
     page.busy = false;
+    release();
+    // The keyboard goes back where it was (inert content loses the focus).
+    if (focused instanceof HTMLElement && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 }
 
@@ -2091,6 +2106,10 @@ function wireControls() {
   help.addEventListener('click', (ev) => { if (ev.target === help) closeHelp(); });
 
   document.addEventListener('keydown', (ev) => {
+    if (page.busy) {
+      if (ev.key === 'Escape') { ev.preventDefault(); $('progress-cancel').click(); }
+      return;
+    }
     if (!help.hidden) {
       if (ev.key === 'Escape' || ev.key === '?') { ev.preventDefault(); closeHelp(); }
       if (ev.key === 'Tab') { ev.preventDefault(); $('help-close').focus(); }  // the dialog is modal
@@ -2361,6 +2380,7 @@ async function openFromLink(start = performance.now()) {
 // Pasting a share link into the address bar of an open page changes only the
 // fragment: load it as if the page had been opened with it.
 window.addEventListener('hashchange', async (ev) => {
+  await page.idle;  // long work in slices ends (or is cancelled) first
   if (!page.module || linkCode() === null) return;
   clearNotices();
   await openFromLink(ev.timeStamp);

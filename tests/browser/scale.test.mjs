@@ -6,7 +6,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { start, closePages, openPage, assertClean, screenshot, userHistory } from './harness.mjs';
+import { start, closePages, openPage, assertClean, screenshot, userHistory, put } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -250,6 +250,52 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   assert.match(await page.locator('#current-step').textContent(), /flush all consumers: 200000 change events delivered/);
   for (const lag of await page.locator('#consumers .lag').allTextContents()) assert.equal(lag, 'lag 0: caught up');
   t.diagnostic(`flush of 200,000 deliveries in parts: ${flushMs} ms, longest gap between frames ${worstGap} ms`);
+  assertClean(assert, page);
+});
+
+// A bulk step is written in parts, the engine part way through it between
+// them: a step back, a jump or a put taken then would land in the middle of
+// it (a put got an LSN inside the bulk's range, Home replaced the whole
+// session). While it runs the page takes no other step.
+test('while a bulk step is written in parts, no other step is taken: keys and clicks wait, Escape cancels', async () => {
+  const page = await openPage(env.browser, env.base);
+  for (const k of ['a', 'b', 'c']) await put(page, k, { n: 1 });
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 3 of 3');
+  await page.fill('#bulk-count', '100000');
+  await page.fill('#bulk-keys', '100000');
+  // Under way: the first part is written (its progress reported).
+  const busy = () => page.waitForFunction(() => /Writing documents: [\d,]+ of 100,000/.test(document.querySelector('#progress-label').textContent), null, { polling: 'raf' });
+  const label = () => page.locator('#step-label').textContent();
+
+  await page.focus('#bulk-put');
+  await page.keyboard.press('Enter');
+  await busy();
+  assert.equal(await page.evaluate(() => document.querySelector('main').inert), true, 'the page is inert');
+  assert.equal(await page.evaluate(() => document.querySelector('#progress').inert), false, 'the progress bar stays usable');
+  // The slider's and the page's keys, Back, Put: none of them is taken.
+  for (const key of ['ArrowLeft', 'Home', 'End', 'ArrowRight', 'f', ' ']) await page.keyboard.press(key);
+  await page.click('#back', { force: true, timeout: 2000 }).catch(() => {});
+  await page.click('#put', { force: true, timeout: 2000 }).catch(() => {});
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 4 of 4', null, { timeout: 60000 });
+  assert.match(await page.locator('#current-step').textContent(), /put 100000 generated documents to keys r0…r99999 .*LSN 4–100003/);
+  assert.match(await page.locator('#log-summary').textContent(), /log file: 100,?003 entries/);
+  assert.equal(await page.evaluate(() => document.querySelector('main').inert), false);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'bulk-put', 'the keyboard is back where it was');
+  // The history before it is whole.
+  await page.click('#back');
+  assert.equal(await label(), 'step 3 of 4');
+  assert.match(await page.locator('#log-summary').textContent(), /log file: 3 entries/);
+  await page.click('#forward');
+  assert.equal(await label(), 'step 4 of 4');
+
+  // Escape cancels the next one: nothing is written.
+  await page.click('#bulk-put');
+  await busy();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
+  assert.match(await page.locator('#bulk-error').textContent(), /cancelled: nothing was written/);
+  assert.equal(await label(), 'step 4 of 4');
+  assert.match(await page.locator('#log-summary').textContent(), /log file: 100,?003 entries/);
   assertClean(assert, page);
 });
 
