@@ -28,6 +28,8 @@ const LOG_PITCH_PX = 7.5 * 16 + 3;
 const KEYS_SHOWN = 12;
 // Documents shown of a query that fetches each key's document from storage.
 const FETCHED_SHOWN = 50;
+// A snapshot's r events listed on the card (it reads every row of storage).
+const SNAPSHOT_SHOWN = 20;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -1285,9 +1287,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (checks.has(c.name)) answer.push(verifyBox(c, checks.get(c.name)));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
-        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${t.snapshot.events.length} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`)),
-        h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.map((e, k) => h('li', { style: `animation-delay: ${Math.min(k, 20) * 120}ms` },
-          opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after)))))));
+        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${grouped(t.snapshot.events.length)} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`)),
+        h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.slice(0, SNAPSHOT_SHOWN).map((e, k) => h('li', { style: `animation-delay: ${k * 120}ms` },
+          opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after))))),
+        t.snapshot.events.length > SNAPSHOT_SHOWN ? h('div', { class: 'snapshot-more' }, `… and ${grouped(t.snapshot.events.length - SNAPSHOT_SHOWN)} more r events, not shown.`) : null));
     }
     // A flush that could not deliver to this consumer says why, in the engine's words.
     const refused = current?.step.op === 'flush' && current.result.ok ? current.result.refused : undefined;

@@ -162,7 +162,23 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   assert.ok(all > 5000, `the caption gives the count: ${caption.slice(0, 300)}`);
   assert.equal(caption.match(/"r\d+"/g).length, 12, 'the caption shows the first twelve keys');
   assert.match(await byCity.locator('.answer code.result').textContent(), new RegExp(`… \\(${all} in all\\)\\]$`));
-  const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+  let tall = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(tall < 6000, `the page is ${tall} px tall`);
+
+  // A consumer added by snapshot reads all 100,000 rows of storage: its card
+  // lists the first twenty r events and counts the rest (it listed every
+  // one: 100,000 nodes, a task of 7-11 s and a page 609,000 px tall).
+  await page.fill('#consumer-name', 'late');
+  await page.click('#consumer-form button[type=submit]');
+  const late = page.locator('article.card[data-consumer="late"]');
+  await late.locator('.snapshot').waitFor({ timeout: 60000 });
+  // (100,000 random keys of 100,000 each time: about 95,000 rows.)
+  const read = (await late.locator('.snapshot').textContent()).match(/^Snapshot at LSN 300000: read ([\d,]+) rows as r events/);
+  const rows = Number(read?.[1].replaceAll(',', ''));
+  assert.ok(rows > 90000, `the snapshot read every row of storage: ${read}`);
+  assert.equal(await late.locator('.snapshot ol.events > li').count(), 20);
+  assert.equal(await late.locator('.snapshot-more').textContent(), `… and ${(rows - 20).toLocaleString('en')} more r events, not shown.`);
+  tall = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(tall < 6000, `the page is ${tall} px tall`);
 
   // The window made narrower, then wider, with the strip at its end: it
