@@ -38,6 +38,23 @@ function movedAny(step, result) {
   return !t || t.all || t.consumers.length > 0 || step.op === 'add_consumer' || step.op === 'remove_consumer';
 }
 
+/**
+ * A scenario as the text Export writes: its fields indented, each step
+ * compact on a line of its own, so that the file stays readable and about
+ * the size of compact JSON (indented whole, a long session's file was 1.9
+ * times that, past the size an import takes: a page could not open its own
+ * export). JSON.parse gives back the same scenario.
+ */
+export function scenarioText(scenario) {
+  const fields = Object.entries(scenario).map(([name, value]) => {
+    const text = name === 'steps'
+      ? (value.length ? `[\n${value.map((step) => `    ${JSON.stringify(step)}`).join(',\n')}\n  ]` : '[]')
+      : JSON.stringify(value, null, 2).replaceAll('\n', '\n  ');
+    return `  ${JSON.stringify(name)}: ${text}`;
+  });
+  return `{\n${fields.join(',\n')}\n}\n`;
+}
+
 export class History {
   /**
    * @param module the loaded wasm module

@@ -1,7 +1,7 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
 import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError } from './engine.js';
-import { History } from './history.js';
+import { History, scenarioText } from './history.js';
 import { h, fill, grouped } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
@@ -464,7 +464,7 @@ function showSaveFailure(error) {
 
 /** Downloads the session as a scenario file (Export scenario). */
 function exportScenario() {
-  download('unbundled-session.json', `${JSON.stringify(page.history.toSession().scenario, null, 2)}\n`, 'application/json');
+  download('unbundled-session.json', scenarioText(page.history.toSession().scenario), 'application/json');
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { History } from '../../site/js/history.js';
+import { History, scenarioText } from '../../site/js/history.js';
 import { Simulator } from '../../site/js/engine.js';
 
 const require = createRequire(import.meta.url);
@@ -192,4 +192,34 @@ test('load with a check refuses a malformed step or a session over its work limi
   assert.equal(c.error, whole(costly).error);
   // Under the limit, loaded whole.
   assert.deepEqual(await loadChecked(costly.slice(0, 3300)), { ok: true, steps: 3300 });
+});
+
+// Export writes a step a line: JSON.parse gives back the very scenario
+// (strings with newlines, quotes and other scripts, nested values, no
+// steps), and a long session's file is about the size of compact JSON, not
+// the 1.9 times of JSON indented whole, which an import could refuse.
+test('an exported scenario parses back to itself, a step a line, about the size of compact JSON', () => {
+  const odd = 'line one\nline two "quoted" \\ tab\t é 中文 😀 \u2028';
+  const scenarios = [
+    { title: 'no steps', consumers: [], steps: [] },
+    {
+      title: odd, description: odd, sources: ['DDIA 12'],
+      consumers: [{ name: 'i', type: 'secondary_index', field: 'city' }, { name: 's', type: 'full_text', fields: ['a', 'b'] }],
+      steps: [
+        { op: 'put', key: odd, value: { a: [1, { b: null, c: [true, false] }], d: -0.5, e: {} } },
+        { op: 'predict', prompt: odd, choices: ['x', 'y'], answer: 0, note: odd },
+        { op: 'flush' },
+      ],
+    },
+  ];
+  for (const scenario of scenarios) {
+    const text = scenarioText(scenario);
+    assert.deepEqual(JSON.parse(text), scenario);
+    const lines = text.split('\n');
+    for (const step of scenario.steps) assert.ok(lines.some((l) => l.trim().replace(/,$/, '') === JSON.stringify(step)), 'a step a line');
+  }
+  const long = { title: 'long', consumers: [{ name: 'i', type: 'secondary_index', field: 'city' }],
+    steps: Array.from({ length: 20000 }, (_, i) => ({ op: 'put', key: `u${i}`, value: { name: `user ${i}`, city: 'Oslo', age: 20 + (i % 50) } })) };
+  const compact = JSON.stringify(long).length, exported = scenarioText(long).length;
+  assert.ok(exported < 1.1 * compact, `${exported} bytes exported against ${compact} compact`);
 });
