@@ -239,6 +239,10 @@ const SHORT_WORDS = { position: 'pos', snapshot: 'snap', newest: 'newest', commi
 function markerWord(word, lsn) {
   return `${lsn.length >= 6 ? SHORT_WORDS[word] : word} `;
 }
+// A marker's words and its LSN: where the cell is too narrow for both (large
+// type, a phone), the words are cut ("▲ posi… 99000"), never the LSN
+// ("position 99000" showed as "position 9900").
+const markerText = (words, lsn) => [h('span', { class: 'marker-words' }, words), h('span', { class: 'marker-lsn' }, lsn)];
 
 /** One line about the log file: bytes written and synced, the durable LSN, the modes. */
 function logSummary(state) {
@@ -571,11 +575,12 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
         // arrow says which way it is, in a cell's width.
         const word = markerWord(c.position === covered && c.position > 0 ? 'snapshot' : direct ? 'newest' : 'position', L(c.position));
         const text = direct && c.position === 0 ? '▲ no write yet'
-          : col === 'earlier' ? `◀ ${word}${L(c.position)}` : col === 'later' ? `${word}${L(c.position)} ▶` : `▲ ${word}${L(c.position)}${where}`;
+          : col === 'earlier' ? markerText(`◀ ${word}`, L(c.position)) : col === 'later' ? markerText(word, `${L(c.position)} ▶`)
+            : markerText(`▲ ${word}`, `${L(c.position)}${where}`);
         const edgeTitle = col === 'earlier' || col === 'later' ? `${c.name} is at position ${L(c.position)}, among the ${col} entries` : null;
         parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : edgeTitle }, text));
       }
-      if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, `◆ ${markerWord('committed', L(c.committed))}${L(c.committed)}`));
+      if (col === commitCol && c.committed !== c.position && !direct) parts.push(h('span', { class: 'commit-marker', title: `${c.name} committed position ${L(c.committed)}: a crash restarts it there` }, markerText(`◆ ${markerWord('committed', L(c.committed))}`, L(c.committed))));
       return parts;
     };
     const cell = (col, lsn, under = false) => {
@@ -788,19 +793,25 @@ function showEdges(el) {
   const earlier = el.querySelector('#log-earlier[data-counted]'), later = el.querySelector('#log-later[data-counted]');
   if (earlier) earlier.textContent = `◀ ${plural(first, 'earlier entry', 'earlier entries')}`;
   if (later) later.textContent = `${plural(Math.max(0, range.g.total - last - 1), 'later entry', 'later entries')} ▶`;
+  // A cell left of the entries on screen is hidden under the sticky label
+  // or edge column; one between them (the start column, when the strip is
+  // scrolled to its start) is on screen.
+  const label = el.querySelector('.log-label')?.getBoundingClientRect().right ?? range.left;
+  const edgeLeft = el.querySelector('.log-grid > .edge-left')?.getBoundingClientRect().left ?? range.left;
+  const hiddenLeft = (r) => r.right <= range.left + 1 && ((r.left + r.right) / 2 < label || r.left >= edgeLeft - 1);
   for (const at of el.querySelectorAll('.log-grid > .cell.at:not(.edge)[data-consumer]')) {
     const r = at.getBoundingClientRect();
-    const side = r.right <= range.left + 1 ? 'left' : r.left >= range.right - 1 ? 'right' : null;
+    const side = hiddenLeft(r) ? 'left' : r.left >= range.right - 1 ? 'right' : null;
     if (!side) continue;
     const edge = [...el.querySelectorAll(`.log-grid > .cell.edge-${side}`)].find((c) => c.dataset.track === at.dataset.consumer);
     if (!edge) continue;
     const lsn = lsnText(at.dataset.position);
-    const text = `${markerWord('position', lsn)}${lsn}`;
+    const word = markerWord('position', lsn);
     edge.append(h('button', {
       type: 'button', class: 'edge-hint marker',
       title: `${at.dataset.consumer} is at LSN ${lsn}, off screen: click to bring it into view`,
       onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
-    }, side === 'left' ? `◀ ${text}` : `${text} ▶`));
+    }, side === 'left' ? markerText(`◀ ${word}`, lsn) : markerText(word, `${lsn} ▶`)));
   }
 }
 

@@ -196,3 +196,64 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   }
   assertClean(assert, page);
 });
+
+// A marker too wide for its cell ("▲ snapshot 99000" at 1440 px, "◀
+// position 99000" in large type or on a phone) showed "snapshot 9900", an
+// LSN ten times smaller: its words are cut now, never its LSN. And at the
+// start of a long strip, a marker in the start column, on screen, had an
+// edge hint beside it ("◀ position 0") as if it were off screen.
+test('markers at five-digit LSNs keep their LSN whole in any type size; a marker on screen at the strip\'s start has no edge hint', async () => {
+  const page = await openPage(env.browser, env.base);
+  await page.fill('#bulk-count', '99000');
+  await page.fill('#bulk-keys', '1000');
+  await page.click('#bulk-put');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, { timeout: 120000 });
+  await page.fill('#consumer-name', 'late');
+  await page.click('#consumer-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2 of 2', null, { timeout: 120000 });
+  // Whether a marker's LSN (its digits, wherever they are in its text) is
+  // drawn whole inside the marker's box, which clips what overflows, and
+  // inside every box around it that clips.
+  const lsnsWhole = () => page.locator('#log .marker').evaluateAll((ms) => ms.map((m) => {
+    const walker = document.createTreeWalker(m, NodeFilter.SHOW_TEXT);
+    let node, found = null;
+    while ((node = walker.nextNode()) && !found) {
+      const at = node.data.search(/\d+/);
+      if (at >= 0) found = [node, at, at + node.data.match(/\d+/)[0].length];
+    }
+    if (!found) return [m.textContent, true];
+    const range = document.createRange();
+    range.setStart(found[0], found[1]);
+    range.setEnd(found[0], found[2]);
+    const r = range.getBoundingClientRect();
+    let inside = r.width > 0;
+    for (let box = found[0].parentElement; box && inside; box = box.parentElement) {
+      if (getComputedStyle(box).overflowX === 'visible') continue;
+      const b = box.getBoundingClientRect();
+      inside = r.left >= b.left - 1 && r.right <= b.right + 1;
+      if (box === m) break;
+    }
+    return [m.textContent, inside];
+  }));
+  for (const [how, set] of [
+    ['at 1440 px', async () => {}],
+    ['on a phone', () => page.setViewportSize({ width: 390, height: 900 })],
+    ['presenting', async () => { await page.setViewportSize({ width: 1440, height: 1000 }); await page.keyboard.press('p'); }],
+  ]) {
+    await set();
+    await page.waitForTimeout(600);
+    const markers = await lsnsWhole();
+    assert.ok(markers.some(([text]) => /99000/.test(text)), `${how}: the late consumer's marker: ${JSON.stringify(markers)}`);
+    for (const [text, whole] of markers) assert.ok(whole, `${how}: the LSN of "${text}" is whole in its marker`);
+  }
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  // At the strip's start: position 0 is drawn in the start column, on screen.
+  await page.locator('#log').evaluate((el) => { el.scrollLeft = 0; });
+  await page.waitForFunction(() => document.querySelector('#log .entry[data-lsn="1"]'));
+  await page.waitForTimeout(400);
+  assert.equal(await page.locator('#log .cell.start.at .marker').count(), 2, 'the two consumers at position 0 have their markers in the start column');
+  assert.deepEqual(await page.locator('#log .edge-hint').allTextContents(), [], 'no edge hint for a marker on screen');
+  assertClean(assert, page);
+});
+
