@@ -618,6 +618,19 @@ void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
   stream_.ClearCache();
   wal_.DropBuffers();
   down_ = true;
+  readable_.reset();
+}
+
+const std::vector<std::uint32_t>& Engine::ReadableEvents() const {
+  if (!readable_) {
+    auto readable = std::make_shared<std::vector<std::uint32_t>>();
+    ChangeEvent e;
+    for (std::size_t i = 0; i < stream_.size(); ++i) {
+      if (stream_.Event(i, &e)) readable->push_back(static_cast<std::uint32_t>(i));
+    }
+    readable_ = std::move(readable);
+  }
+  return *readable_;
 }
 
 Status Engine::Crash(CrashKind kind, std::size_t torn_bytes) {
@@ -665,6 +678,7 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   result->complete_without_checkpoint = wal_.start_lsn() == 1;
   result->replayed = ReplayInto(&entries, image);
   down_ = false;
+  readable_.reset();
 
   result->mode = m;
   result->recovered = wal_.head();
@@ -1100,6 +1114,7 @@ void Engine::CopyFrom(const Engine& other) {
   commit_mode_ = other.commit_mode_;
   recovery_mode_ = other.recovery_mode_;
   down_ = other.down_;
+  readable_ = other.readable_;
   recovered_head_ = other.recovered_head_;
   checkpoint_ = other.checkpoint_;
   removed_ = other.removed_;
@@ -1119,6 +1134,7 @@ void Engine::OpenLog(std::string bytes) {
   missed_.clear();
   requests_.clear();
   down_ = true;
+  readable_.reset();
 }
 
 const Consumer* Engine::FindConsumer(const std::string& name) const {

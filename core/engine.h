@@ -377,6 +377,15 @@ class Engine {
   }
 
   bool down() const { return down_; }
+  // While down: the indexes of the change events that still read back
+  // (ChangeStream::Event), in order. A crash lost the process's buffers over
+  // bytes that rotted, a power failure the unsynced tail; while the database
+  // stays down nothing changes which records read back (writes are refused,
+  // and a byte that rots now is read from the buffers again until the next
+  // crash), so the list is worked out once, at the first call after the
+  // crash, and kept until the database is up (a view of the stream while
+  // down is then O(window), not a read of every record).
+  const std::vector<std::uint32_t>& ReadableEvents() const;
   CommitMode commit_mode() const { return commit_mode_; }
   RecoveryMode recovery_mode() const { return recovery_mode_; }
   const WriteAheadLog& wal() const { return wal_; }
@@ -436,6 +445,8 @@ class Engine {
   CommitMode commit_mode_ = CommitMode::kSync;
   RecoveryMode recovery_mode_ = RecoveryMode::kPointInTime;
   bool down_ = false;
+  // ReadableEvents() while down (null until asked); shared by copies.
+  mutable std::shared_ptr<const std::vector<std::uint32_t>> readable_;
   // The head the last recovery ended at: writes after it are this crash's.
   Lsn recovered_head_ = 0;
   // The last checkpoint's storage image (durable: it survives crashes).

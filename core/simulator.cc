@@ -1767,15 +1767,8 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
   // The change stream. While down, events whose records can no longer be
   // read are not listed (as in State()), so the window is over the readable
   // ones; while up every event is readable and the window is O(count).
-  std::vector<std::size_t> readable;
-  std::size_t events_total = stream.size();
-  if (down) {
-    ChangeEvent e;
-    for (std::size_t i = 0; i < stream.size(); ++i) {
-      if (stream.Event(i, &e)) readable.push_back(i);
-    }
-    events_total = readable.size();
-  }
+  const std::vector<std::uint32_t>* readable = down ? &engine_.ReadableEvents() : nullptr;
+  const std::size_t events_total = down ? readable->size() : stream.size();
   Window event_window;
   if (!(s = ReadWindow(request, "events", events_total, kDefaultViewWindow, true,
                        &event_window.start, &event_window.count)).ok()) {
@@ -1853,8 +1846,8 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
       const std::size_t in_log = lsn == 0 ? 0 : records_upto(lsn - 1);
       std::size_t event = stream.FirstAfter(lsn == 0 ? 0 : lsn - 1);
       if (down) {
-        event = static_cast<std::size_t>(std::lower_bound(readable.begin(), readable.end(), event) -
-                                         readable.begin());
+        event = static_cast<std::size_t>(std::lower_bound(readable->begin(), readable->end(), event) -
+                                         readable->begin());
       }
       // "wal" is the place in the list the window was over (with or
       // without the removed entries), "event" the place in the stream.
@@ -1906,7 +1899,7 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
   out.BeginArray();
   ChangeEvent event;
   for (std::size_t i = event_window.start; i < event_window.start + event_window.count; ++i) {
-    if (stream.Event(down ? readable[i] : i, &event)) WriteJson(event, &out);
+    if (stream.Event(down ? (*readable)[i] : i, &event)) WriteJson(event, &out);
   }
   out.EndArray();
   out.Member("start", event_window.start);

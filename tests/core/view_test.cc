@@ -217,6 +217,41 @@ TEST_F(ViewTest, DefaultsShowTheNewestEntriesAndEventsAndTheFirstRows) {
   EXPECT_EQ(v["storage"]["rows"][0]["key"], "k100");
 }
 
+// While down, the events that read back are worked out once and kept
+// (Engine::ReadableEvents): a byte that rots while down changes nothing
+// until recovery reads the disk; after a recovery and the next crash, and
+// in a copy of the simulator, the list is what that log reads back.
+TEST_F(ViewTest, WhileDownTheStreamListsTheEventsThatReadBackAsTheWholeStateDoes) {
+  for (int i = 0; i < 6; ++i) Ok(R"({"op":"put","key":"k)" + std::to_string(i) + R"(","value":{"i":1}})");
+  Ok(R"({"op":"corrupt","lsn":2})");
+  const auto lsns = [&](const Json& events) {
+    std::vector<Lsn> out;
+    for (const auto& e : events) out.push_back(e["lsn"].get<Lsn>());
+    return out;
+  };
+  const auto listed = [&]() {
+    const Json v = sim_.View(Json{{"events", {{"start", 0}, {"count", 50}}}});
+    EXPECT_EQ(lsns(v["events"]["items"]), lsns(sim_.State()["events"]));
+    return lsns(v["events"]["items"]);
+  };
+  EXPECT_EQ(listed(), (std::vector<Lsn>{1, 2, 3, 4, 5, 6}));  // up: the buffers still hold LSN 2's bytes
+  Ok(R"({"op":"crash","kind":"process"})");
+  EXPECT_EQ(listed(), (std::vector<Lsn>{1, 3, 4, 5, 6}));
+  Ok(R"({"op":"corrupt","lsn":4})");  // rots now: read from the buffers until recovery reads the disk
+  EXPECT_EQ(listed(), (std::vector<Lsn>{1, 3, 4, 5, 6}));
+  auto copy = sim_.Clone();
+  Ok(R"({"op":"recover","recovery":"skip"})");  // skips LSNs 2 and 4
+  EXPECT_EQ(listed(), (std::vector<Lsn>{1, 3, 5, 6}));
+  Ok(R"({"op":"put","key":"k9","value":{"i":1}})");
+  Ok(R"({"op":"sync"})");
+  Ok(R"({"op":"corrupt","lsn":5})");
+  Ok(R"({"op":"crash","kind":"process"})");
+  EXPECT_EQ(listed(), (std::vector<Lsn>{1, 3, 6, 7}));
+  // The copy taken while down lists what it did.
+  const Json v = copy->View(Json{{"events", {{"start", 0}, {"count", 50}}}});
+  EXPECT_EQ(lsns(v["events"]["items"]), (std::vector<Lsn>{1, 3, 4, 5, 6}));
+}
+
 TEST_F(ViewTest, StoragePrefixPagesOnlyMatchingKeys) {
   for (const char* k : {"a1", "b1", "b2", "b3", "c1"}) {
     Ok(std::string(R"({"op":"put","key":")") + k + R"(","value":{}})");
