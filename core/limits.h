@@ -48,9 +48,10 @@ constexpr std::size_t kMaxLinkBytes = 4 * 1024 * 1024;
 // and an 80,000 put + flush file (160,000 steps) for `unbundled run`, and
 // the student's own steps after them.
 constexpr std::size_t kMaxSessionSteps = 200000;
-// Work of one session, in rows copied: snapshots, rebuilds, replays,
-// recoveries and checkpoints each re-read what storage (or the log) can
-// hold by then, each row counted as 1 + its bytes / 1 KiB. Writes are not
+// Work of one session, in rows copied: snapshots, rebuilds, replays and
+// recoveries each re-read what storage (or the log) can hold by then, each
+// row counted as 1 + its bytes / 1 KiB (a checkpoint shares storage's
+// tree, so it is not counted). Writes are not
 // counted here (the step limit and memory bound them); the quadratic cases
 // (thousands of rebuilds of thousands of rows) are. Counted from the steps
 // alone, so a file or link is refused before any step runs.
