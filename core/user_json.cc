@@ -302,9 +302,11 @@ Status SessionMeter::Check(const Json& step, const std::string& at) const {
     // can match with the page (the rows written, not the rows in storage:
     // the count comes from the steps alone).
     const std::string op(OpOf(step));
-    const std::string what = op == "query" ? "a query as of storage"
-                             : op.find_first_of("aeiou") == 0 ? "an " + op
-                                                               : "a " + op;
+    const auto as_of = step.find("as_of");
+    const std::string what = op != "query" ? (op.find_first_of("aeiou") == 0 ? "an " : "a ") + op
+                             : as_of != step.end() && *as_of == "storage"
+                                 ? "a query as of storage"
+                                 : "a query that may ask storage (its fallback)";
     return Status::Invalid(
         at, "this step would bring the session's work to " + Grouped(work_ + cost) +
                 " rows copied, over the limit of " + Grouped(kMaxSessionWork) + ": " + what +

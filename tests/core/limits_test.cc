@@ -239,6 +239,11 @@ TEST(SessionMeterTest, ARefusalSaysWhatTheStepCopiesAndWhatCameBefore) {
             "limit of 1,000,000: a query as of storage copies every row written so far (100,001 "
             "rows and 900,009 KiB of them, counted 1 a row plus 1 a KiB: 1,000,010), and the "
             "session's earlier steps copied 0; export and start a new session");
+  EXPECT_EQ(meter.Check(Json{{"op", "query"}, {"fallback", "storage"}}, "session").message(),
+            "session: this step would bring the session's work to 1,000,010 rows copied, over the "
+            "limit of 1,000,000: a query that may ask storage (its fallback) copies every row "
+            "written so far (100,001 rows and 900,009 KiB of them, counted 1 a row plus 1 a KiB: "
+            "1,000,010), and the session's earlier steps copied 0; export and start a new session");
   EXPECT_TRUE(meter.Check(Json{{"op", "query"}}, "session").ok());
 }
 
