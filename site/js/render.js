@@ -665,12 +665,26 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (!el.__virtual) {
     el.__virtual = true;
     el.tabIndex = 0;
-    el.setAttribute('aria-label', 'Write-ahead log: scroll sideways, or use the arrow keys and Home / End');
-    // Home and End scroll a panel up and down; the strip goes sideways.
+    el.setAttribute('aria-label', 'Write-ahead log: scroll sideways, or use the arrow keys (an entry), Page Up / Page Down (a view of entries) and Home / End');
+    // The browser's keys scroll a panel up and down, or sideways by 40 px (a
+    // third of an entry); the strip goes sideways by entries: the arrows by
+    // one, the Page keys by a view of them, Home and End to the ends.
     el.addEventListener('keydown', (ev) => {
-      if (ev.target !== el || (ev.key !== 'Home' && ev.key !== 'End')) return;
+      if (ev.target !== el || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      if (ev.key === 'Home' || ev.key === 'End') {
+        ev.preventDefault();
+        el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;
+        return;
+      }
+      const range = logRange(el);
+      const page = range ? Math.max(1, range.visible - 1) : 0;
+      const by = { ArrowLeft: -1, ArrowRight: 1, PageUp: -page, PageDown: page }[ev.key];
+      if (by === undefined || !range) return;
       ev.preventDefault();
-      el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;
+      // The entry at the left edge: the one whose larger part is on screen.
+      const first = rowAt(range.left - range.origin + range.g.pitch / 2, range.g);
+      const to = Math.max(0, Math.min(range.g.total - 1, first + by));
+      el.scrollLeft += range.origin + offsetOf(to, range.g) - range.left;
     });
     let queued = false;
     // Whether the strip was at its end when last scrolled or resized.

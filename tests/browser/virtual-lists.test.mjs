@@ -257,3 +257,41 @@ test('markers at five-digit LSNs keep their LSN whole in any type size; a marker
   assertClean(assert, page);
 });
 
+// The strip's keys move it by entries, in a strip that fits and in one too
+// long for that: the browser's own moved it 40 px an arrow (a third of an
+// entry), and its Page keys, which go up and down, did nothing.
+test('the log strip\'s arrow keys move it an entry, its Page keys a view of entries, Home and End to its ends', async () => {
+  for (const n of [200, 99000]) {
+    const page = await openPage(env.browser, env.base);
+    await page.fill('#bulk-count', String(n));
+    await page.fill('#bulk-keys', '1000');
+    await page.click('#bulk-put');
+    await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, { timeout: 120000 });
+    await page.focus('#log');
+    const press = async (key) => {
+      await page.keyboard.press(key);
+      await page.waitForTimeout(400);
+      return (await logScreen(page)).lsns;
+    };
+    let before = await press('Home');
+    assert.equal(before[0], 1, `${n}: Home shows LSN 1`);
+    await press('ArrowRight');
+    before = await press('PageDown');
+    let now = await press('PageDown');
+    assert.ok(now.length >= 4 && now[0] === before.at(-1), `${n}: Page Down shows the next view, the last entry of the one before first: ${before} then ${now}`);
+    before = now;
+    now = await press('ArrowRight');
+    assert.equal(now[0], before[0] + 1, `${n}: the right arrow moves an entry: ${before} then ${now}`);
+    before = now;
+    now = await press('PageUp');
+    assert.equal(now.at(-1), before[0], `${n}: Page Up shows the view before: ${before} then ${now}`);
+    now = await press('End');
+    assert.equal(now.at(-1), n, `${n}: End shows the newest entry`);
+    before = now;
+    now = await press('ArrowLeft');
+    assert.equal(now.at(-1), before.at(-1) - 1, `${n}: the left arrow moves an entry: ${before} then ${now}`);
+    assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1', 'the keys moved the strip, not the history');
+    assertClean(assert, page);
+  }
+});
+
