@@ -14,7 +14,16 @@ export function lsnList(lsns) {
     parts.push(j > i ? `${lsns[i]}–${lsns[j]}` : `${lsns[i]}`);
     i = j + 1;
   }
-  return parts.join(', ');
+  return shortList(parts, 'range');
+}
+
+// Items of a list in a step's sentence: the first LIST_SHOWN and how many
+// more (a compaction at 100,000 entries listed 300 LSN ranges, twenty lines
+// that pushed the page down).
+export const LIST_SHOWN = 12;
+function shortList(items, word) {
+  if (items.length <= LIST_SHOWN) return items.join(', ');
+  return `${items.slice(0, LIST_SHOWN).join(', ')}, … and ${plural(items.length - LIST_SHOWN, `more ${word}`)}`;
 }
 
 function describeExpect(step) {
@@ -127,8 +136,8 @@ export const DESCRIBE = {
   truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
   compact: (s, r) => {
     const parts = [`compact the log up to LSN ${s.upto}${s.tombstones_before ? `, dropping tombstones before LSN ${s.tombstones_before}` : ''}: ${removedWords(r)}`];
-    if (r.dropped_tombstones.length) parts.push(`dropped the ${r.dropped_tombstones.length === 1 ? 'tombstone' : 'tombstones'} of ${r.dropped_tombstones.map((t) => `${t.key} (LSN ${t.lsn})`).join(', ')}`);
-    if (r.missed_deletes.length) parts.push(`${r.missed_deletes.map((m) => `${m.consumer} will never learn that ${m.key} was deleted`).join('; ')}`);
+    if (r.dropped_tombstones.length) parts.push(`dropped the ${r.dropped_tombstones.length === 1 ? 'tombstone' : 'tombstones'} of ${shortList(r.dropped_tombstones.map((t) => `${t.key} (LSN ${t.lsn})`), 'tombstone')}`);
+    if (r.missed_deletes.length) parts.push(shortList(r.missed_deletes.map((m) => `${m.consumer} will never learn that ${m.key} was deleted`), 'missed delete'));
     return parts.join('; ');
   },
   commit: (s, r) => `commit ${s.consumer}: committed position ${r.committed}`,

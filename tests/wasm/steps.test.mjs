@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DESCRIBE, describeStep } from '../../site/js/steps.js';
+import { DESCRIBE, describeStep, lsnList, LIST_SHOWN } from '../../site/js/steps.js';
 
 const require = createRequire(import.meta.url);
 const siteDir = path.resolve(process.env.UNBUNDLED_SITE_DIR ?? 'build-wasm/site');
@@ -58,3 +58,32 @@ test('every step of every shipped scenario is described in words', () => {
   const ops = JSON.parse(Module.ops()).map((op) => op.name).filter((n) => n !== 'remove_consumer');
   assert.deepEqual(ops.filter((n) => !seen.has(n)), [], 'ops no shipped scenario uses');
 });
+
+// A compaction at scale removes thousands of entries in hundreds of
+// ranges; its sentence lists the first LIST_SHOWN and counts the rest.
+test('a step\'s lists of LSNs are ranges, the first twelve of them shown and the rest counted', () => {
+  assert.equal(lsnList([1, 2, 3, 5, 7, 8]), '1–3, 5, 7–8');
+  const many = Array.from({ length: 300 }, (_, i) => [10 * i + 1, 10 * i + 2]).flat();
+  const text = lsnList(many);
+  assert.equal(text.split(', ').length, LIST_SHOWN + 1);
+  assert.ok(text.startsWith('1–2, 11–12, 21–22,'), text);
+  assert.ok(text.endsWith(', … and 288 more ranges'), text);
+  const sim = new Module.Simulator();
+  try {
+    // Keys in a scrambled order: each key's last write, kept, falls
+    // anywhere, so what is removed is hundreds of ranges.
+    let x = 12345;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      sim.apply(JSON.stringify({ op: 'put', key: `k${(x >> 8) % 300}`, value: { i } }));
+    }
+    const step = { op: 'compact', upto: 2000 };
+    const result = JSON.parse(sim.apply(JSON.stringify(step)));
+    const words = describeStep(step, result);
+    assert.match(words, new RegExp(`^compact the log up to LSN 2000: removed ${result.removed.length} log entries \\(LSN .*, … and \\d+ more ranges\\)`));
+    assert.ok(words.length < 400, `${words.length} characters: ${words}`);
+  } finally {
+    sim.delete();
+  }
+});
+
