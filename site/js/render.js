@@ -344,11 +344,15 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
   };
   const gap = (a, b) => {
     const n = b - a + 1;
-    return { kind: 'gap', text: `gap: ${plural(n, 'LSN')}`,
+    // Thousands of LSNs as "187k" ("gap: 187438 LSNs" was wider than an
+    // entry and ran into the next gap's label); the title has them exactly.
+    return { kind: 'gap', text: `gap: ${n >= 10000 ? `${Math.floor(n / 1000)}k LSNs` : plural(n, 'LSN')}`,
       title: `${n === 1 ? `LSN ${L(a)} is` : `LSN ${L(a)}–${L(b)} are`} not in the log: ${removedWhy(a, b)}. LSNs are not positions: the entries after a gap keep their LSNs.${log.removed && !state.wal.full ? ' “Show removed entries” lists what retention removed.' : ''}` };
   };
   // While the log's start is asked, its boundary is not drawn.
-  const start = m.start ? null : { kind: 'start', text: `log starts at ${L(log.start)}`,
+  // "truncated before", not "log starts at": entries after it may be gone
+  // too (compaction), and the first entry drawn then has a larger LSN.
+  const start = m.start ? null : { kind: 'start', text: `truncated before ${L(log.start)}`,
     title: `A truncation removed every entry before LSN ${L(log.start)}. A consumer whose next change event was before it is out of range; a new consumer can join only by snapshot.` };
   const checkpoint = cp === null ? null : { kind: 'checkpoint', text: m.lsns ? 'checkpoint' : `checkpoint ${cp}`,
     title: `Checkpoint: a storage image at LSN ${L(cp)} (${plural(log.checkpoint.rows, 'row')}). Recovery loads it and replays only the entries after it.` };

@@ -174,7 +174,7 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   assert.equal(await page.isChecked('#truncate-force'), false, 'force is for one truncation');
   assert.deepEqual(await lsns(page), [5, 6, 7]);
   assert.deepEqual(await boundaries(page), [
-    { before: 5, notes: ['gap: 4 LSNs', 'log starts at 5'] },
+    { before: 5, notes: ['gap: 4 LSNs', 'truncated before 5'] },
     { before: 6, notes: ['checkpoint 5'] },
   ]);
   assert.match(await text(page, '#log-retention'), /starts at LSN 5/);
@@ -194,7 +194,7 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   await page.click('#log-full');
   assert.deepEqual(await page.locator('#log .entry.removed').evaluateAll((es) => es.map((e) => [Number(e.dataset.lsn), e.dataset.removed, e.querySelector('.removed-tag').textContent])),
     [[1, 'truncation', 'truncated'], [2, 'truncation', 'truncated'], [3, 'truncation', 'truncated'], [4, 'truncation', 'truncated']]);
-  assert.deepEqual(await boundaries(page), [{ before: 5, notes: ['log starts at 5'] }, { before: 6, notes: ['checkpoint 5'] }]);
+  assert.deepEqual(await boundaries(page), [{ before: 5, notes: ['truncated before 5'] }, { before: 6, notes: ['checkpoint 5'] }]);
   assert.ok(await markerUnder(page, 'city_stats', 3), 'city_stats stands under its truncated entry');
   await page.click('#log-full');
   assert.deepEqual(await lsns(page), [5, 6, 7]);

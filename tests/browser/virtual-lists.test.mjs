@@ -254,6 +254,19 @@ test('markers at five-digit LSNs keep their LSN whole in any type size; a marker
   await page.waitForTimeout(400);
   assert.equal(await page.locator('#log .cell.start.at .marker').count(), 2, 'the two consumers at position 0 have their markers in the start column');
   assert.deepEqual(await page.locator('#log .edge-hint').allTextContents(), [], 'no edge hint for a marker on screen');
+
+  // A truncation of 19,999 entries: the gap before the first entry is
+  // counted in thousands, and the boundary says what truncated it.
+  await page.click('#checkpoint');
+  await page.fill('#truncate-before', '20000');
+  await page.check('#truncate-force');
+  await page.click('#truncate');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 4 of 4', null, { timeout: 60000 });
+  await page.locator('#log').evaluate((el) => { el.scrollLeft = 0; });
+  await page.waitForFunction(() => document.querySelector('#log .entry[data-lsn="20000"]'));
+  await page.waitForTimeout(400);
+  assert.deepEqual(await page.locator('#log .log-mark .mark-note').allTextContents(), ['gap: 19k LSNs', 'truncated before 20000']);
+  assert.match(await page.locator('#log .log-mark').getAttribute('title'), /LSN 1–19999 are not in the log: a truncation removed them/);
   assertClean(assert, page);
 });
 
