@@ -232,12 +232,12 @@ function hiddenOf(name) {
 const lsnText = (n) => (hidden?.lsns ? '?' : String(n));
 
 // The word before an LSN in a marker on a consumer's track ('position 12 '),
-// shortened when the LSN has six digits or more: a marker has a cell's width,
-// and "▲ position 1000000" showed there as "position 100000", a position
-// ten times smaller. The marker's title says it in full.
+// shortened when the LSN has five digits or more: a marker has a cell's
+// width, and "▲ position 1000000" showed there as "position 100000", a
+// position ten times smaller. The marker's title says it in full.
 const SHORT_WORDS = { position: 'pos', snapshot: 'snap', newest: 'newest', committed: 'commit' };
 function markerWord(word, lsn) {
-  return `${lsn.length >= 6 ? SHORT_WORDS[word] : word} `;
+  return `${lsn.length >= 5 ? SHORT_WORDS[word] : word} `;
 }
 // A marker's words and its LSN: where the cell is too narrow for both (large
 // type, a phone), the words are cut ("▲ posi… 99000"), never the LSN
@@ -417,9 +417,11 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   const spacerWidth = (n) => (n <= 0 ? '0px' : scale === 1 ? `calc(${n} * (var(--cell-w) + 3px) - 3px)`
     : `max(0px, calc(${n * scale} * (var(--cell-w) + 3px) - 3px))`);
   const columns = ['var(--label-w)', 'var(--cell-w)'];
-  if (virtual) columns.push('var(--cell-w)', spacerWidth(lo));
+  // The edge columns (the folds and the markers of positions outside the
+  // window): --edge-w, an entry's width but on a phone (style.css).
+  if (virtual) columns.push('var(--edge-w)', spacerWidth(lo));
   columns.push(...shown.map(() => 'var(--cell-w)'));
-  if (virtual) columns.push(spacerWidth(after), 'var(--cell-w)');
+  if (virtual) columns.push(spacerWidth(after), 'var(--edge-w)');
   if (state.log.tail) columns.push('var(--cell-w)');
   if (beyond) columns.push('var(--cell-w)');
   // --cols: for the print stylesheet, which turns the strip on its side (style.css, print).
@@ -456,7 +458,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
               h('div', { class: 'log-start', title: 'position 0: nothing processed yet' }, 'start'));
   if (earlier) {
     items.push(h('button', { type: 'button', class: 'log-fold edge-left', id: 'log-earlier', dataset: m.entries ? {} : { counted: '' }, title: m.lsns ? 'Show earlier log entries' : `Show earlier log entries (LSN ${state.wal.first}–${firstShown - 1})`,
-      onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, m.entries ? '◀ earlier entries' : `◀ ${plural(lo, 'earlier entry', 'earlier entries')}`));
+      onclick: () => nav.wal(Math.max(0, lo - LOG_WINDOW)) }, m.entries ? '◀ earlier entries' : foldText(lo, 'earlier')));
   } else if (virtual) {
     items.push(h('div', { class: 'log-fold edge-left blank', 'aria-hidden': 'true' }));
   }
@@ -517,7 +519,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   if (virtual) items.push(spacer(after, 'after'));
   if (later) {
     items.push(h('button', { type: 'button', class: 'log-fold edge-right', id: 'log-later', dataset: m.entries ? {} : { counted: '' }, title: m.lsns ? 'Show later log entries' : `Show later log entries (up to LSN ${lastLsn})`,
-      onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, m.entries ? 'later entries ▶' : `${plural(total - lo - shown.length, 'later entry', 'later entries')} ▶`));
+      onclick: () => nav.wal(lo + 2 * LOG_WINDOW >= total ? null : lo + LOG_WINDOW) }, m.entries ? 'later entries ▶' : foldText(total - lo - shown.length, 'later')));
   } else if (virtual) {
     items.push(h('div', { class: 'log-fold edge-right blank', 'aria-hidden': 'true' }));
   }
@@ -728,11 +730,27 @@ function logRange(el) {
   const left = (el.querySelector('.log-grid > .edge-left') ?? el.querySelector('.log-label')).getBoundingClientRect().right;
   const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? box.right;
   const a = entries[0].getBoundingClientRect();
-  const pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
-  // The strip's geometry (virtual.js), in px from where the first drawn
-  // entry would be if every entry before it were drawn at the spacer's scale.
-  const g = { start: lo, drawn: entries.length, total: Number(grid.dataset.total), pitch, unit: pitch * Number(grid.dataset.scale) };
-  const origin = a.left - lo * g.unit;
+  const scale = Number(grid.dataset.scale);
+  // The strip's geometry (virtual.js), in px from where the first entry
+  // would be if every entry before the window were drawn at the spacer's
+  // scale. With entries before the window, it is read off the spacer that
+  // stands for them: a pitch measured between two entries millions of px
+  // in is off by a tenth of a px where an entry is a fractional width (a
+  // phone's 102.4 px), which times the entries before the window put the
+  // view thousands of px off (scrolled to its start, a phone's strip
+  // showed LSN 93).
+  const spacer = lo > 0 ? grid.querySelector(':scope > .log-spacer[data-where="before"]') : null;
+  let pitch, unit, origin;
+  if (spacer) {
+    origin = spacer.getBoundingClientRect().left;
+    unit = (a.left - origin) / lo;
+    pitch = unit / scale;
+  } else {
+    pitch = entries.length > 1 ? entries[1].getBoundingClientRect().left - a.left : a.width + 3;
+    unit = pitch * scale;
+    origin = a.left;
+  }
+  const g = { start: lo, drawn: entries.length, total: Number(grid.dataset.total), pitch, unit };
   const visible = Math.max(1, Math.ceil((right - left) / pitch));
   const first = firstUnder(left - origin, atScrollEnd(el, 'Left'), visible, g);
   return { first, visible, left, right, origin, g };
@@ -795,6 +813,14 @@ export function followLogDetail(el, line) {
   el.addEventListener('focusout', (ev) => { if (!el.contains(ev.relatedTarget)) show(null); });
 }
 
+// A fold's text: "◀ 12 earlier entries", "12 later entries ▶". Its words
+// are a span of their own, which a phone leaves out ("◀ 12"): the edge
+// columns are narrow there, and the button's title says what it is.
+function foldText(n, side) {
+  const words = h('span', { class: 'fold-words' }, ` ${side} ${n === 1 ? 'entry' : 'entries'}`);
+  return [h('span', {}, ...(side === 'earlier' ? ['◀ ', String(n), words] : [String(n), words, ' ▶']))];
+}
+
 // A consumer whose position is in the window drawn but off screen gets an
 // edge indicator on its track, as one outside the window has: it brings the
 // position into view.
@@ -809,8 +835,8 @@ function showEdges(el) {
   const first = onScreen.length ? range.g.start + onScreen[0][0] : range.first;
   const last = onScreen.length ? range.g.start + onScreen.at(-1)[0] : range.first + range.visible - 1;
   const earlier = el.querySelector('#log-earlier[data-counted]'), later = el.querySelector('#log-later[data-counted]');
-  if (earlier) earlier.textContent = `◀ ${plural(first, 'earlier entry', 'earlier entries')}`;
-  if (later) later.textContent = `${plural(Math.max(0, range.g.total - last - 1), 'later entry', 'later entries')} ▶`;
+  if (earlier) earlier.replaceChildren(...foldText(first, 'earlier'));
+  if (later) later.replaceChildren(...foldText(Math.max(0, range.g.total - last - 1), 'later'));
   // A cell left of the entries on screen is hidden under the sticky label
   // or edge column; one between them (the start column, when the strip is
   // scrolled to its start) is on screen.

@@ -308,3 +308,39 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
   }
 });
 
+// On a phone a long strip's edge columns took an entry's width each, and
+// with the labels left no room for an entry between them; and the strip's
+// place was worked out from a pitch measured millions of px in, a tenth of
+// a px off where an entry is 102.4 px wide, so that scrolled to its start
+// it showed LSN 93.
+test('on a phone, a long strip shows entries between its folds, at its start, middle and end', async () => {
+  const page = await openPage(env.browser, env.base, { width: 390, height: 900 });
+  await page.fill('#bulk-count', '99000');
+  await page.fill('#bulk-keys', '1000');
+  await page.click('#bulk-put');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, { timeout: 120000 });
+  for (const [where, f, check] of [
+    ['start', 0, (l) => l[0] === 1],
+    ['middle', 0.5, (l) => l.some((x) => x > 49000 && x < 50000)],
+    ['end', 1, (l) => l.at(-1) === 99000],
+  ]) {
+    await page.locator('#log').evaluate((el, f) => { el.scrollLeft = f * (el.scrollWidth - el.clientWidth); }, f);
+    await page.waitForTimeout(600);
+    const { lsns } = await logScreen(page);
+    assert.ok(lsns.length >= 1 && check(lsns), `at its ${where}, entries on screen: ${lsns}`);
+    // The entry's LSN is readable: its box is at least half on screen.
+    const shown = await page.evaluate(() => {
+      const el = document.querySelector('#log');
+      const left = el.querySelector('.log-grid > .edge-left').getBoundingClientRect().right;
+      const right = el.querySelector('.log-grid > .edge-right').getBoundingClientRect().left;
+      return Math.max(...[...el.querySelectorAll('.log-grid > .entry[data-lsn]')].map((e) => {
+        const r = e.getBoundingClientRect();
+        return (Math.min(r.right, right) - Math.max(r.left, left)) / r.width;
+      }));
+    });
+    if (where !== 'start') assert.ok(shown >= 0.5, `at its ${where}, an entry is at least half on screen (${shown})`);
+  }
+  await screenshot(page, 'virtual-lists-phone');
+  assertClean(assert, page);
+});
+
