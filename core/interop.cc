@@ -675,47 +675,65 @@ Status ExportDebezium(const std::string& scenario_text, std::string* ndjson) {
   StreamedScenario scenario;
   Status s = scenario.Open(scenario_text);
   if (!s.ok()) return s;
-  Simulator sim;
-  if (scenario.header().contains("consumers")) {
-    const Json& consumers = scenario.header()["consumers"];
-    for (std::size_t i = 0; i < consumers.size(); ++i) {
-      Json result = sim.Apply(Json{{"op", "add_consumer"}, {"consumer", consumers[i]}, {"mode", "replay"}});
-      if (!result["ok"].get<bool>()) {
-        return Status::Invalid("consumers[" + std::to_string(i) + "]", result["error"].get<std::string>());
-      }
-    }
-  }
-  // The step that wrote each LSN: after step i the head is heads[i].
-  std::vector<std::pair<Lsn, std::size_t>> heads;
-  Lsn head = 0;
-  s = scenario.Run([&](std::size_t i, const Json& step) {
-    sim.Apply(step);
-    if (sim.engine().down()) return;
-    const Lsn now = sim.engine().wal().head();
-    if (now > head) {
-      heads.emplace_back(now, i);
-      head = now;
-    }
-  });
+  DebeziumExporter exporter;
+  if (!(s = exporter.Begin(scenario.header())).ok()) return s;
+  s = scenario.Run([&](std::size_t i, const Json& step) { exporter.Apply(i, step); });
   if (!s.ok()) return s;
   std::string out;
-  const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}});
-  if (whole.contains("ok") && !whole["ok"].get<bool>()) return Status::Invalid("view", Str(whole, "error"));
-  const std::size_t total = whole["events"]["total"].get<std::size_t>();
-  constexpr std::size_t kWindow = Simulator::kMaxViewWindow;
-  for (std::size_t start = 0; start < total; start += kWindow) {
-    const Json part = sim.View(Json{{"wal", {{"count", 0}}},
-                                    {"events", {{"start", start}, {"count", kWindow}}},
-                                    {"storage", {{"count", 0}}}});
-    for (const auto& e : part["events"]["items"]) {
-      const Lsn lsn = e["lsn"].get<Lsn>();
-      auto it = std::lower_bound(heads.begin(), heads.end(), std::make_pair(lsn, std::size_t{0}));
-      const std::size_t step = it == heads.end() ? 0 : it->second;
-      out += EnvelopeLine(e, step);
-      out += '\n';
+  if (!(s = exporter.AppendLines(0, exporter.EventCount(), &out)).ok()) return s;
+  *ndjson = std::move(out);
+  return Status::OK();
+}
+
+DebeziumExporter::DebeziumExporter() : sim_(std::make_unique<Simulator>()) {}
+DebeziumExporter::~DebeziumExporter() = default;
+
+Status DebeziumExporter::Begin(const Json& header) {
+  if (!header.is_object() || !header.contains("consumers")) return Status::OK();
+  const Json& consumers = header["consumers"];
+  if (!consumers.is_array()) return Status::Invalid("consumers", "must be an array");
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    Json result = sim_->Apply(Json{{"op", "add_consumer"}, {"consumer", consumers[i]}, {"mode", "replay"}});
+    if (!result["ok"].get<bool>()) {
+      return Status::Invalid("consumers[" + std::to_string(i) + "]", result["error"].get<std::string>());
     }
   }
-  *ndjson = std::move(out);
+  return Status::OK();
+}
+
+Json DebeziumExporter::Apply(std::size_t index, const Json& step) {
+  Json result = sim_->Apply(step);
+  if (sim_->engine().down()) return result;
+  const Lsn now = sim_->engine().wal().head();
+  if (now > head_) {
+    heads_.emplace_back(now, index);
+    head_ = now;
+  }
+  return result;
+}
+
+std::size_t DebeziumExporter::EventCount() const {
+  const Json whole = sim_->View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}});
+  return whole.value("ok", true) ? whole["events"]["total"].get<std::size_t>() : 0;
+}
+
+Status DebeziumExporter::AppendLines(std::size_t start, std::size_t count, std::string* out) const {
+  const std::size_t total = EventCount();
+  const std::size_t end = std::min(total, start + std::min(count, total));
+  constexpr std::size_t kWindow = Simulator::kMaxViewWindow;
+  for (std::size_t from = start; from < end; from += kWindow) {
+    const Json part = sim_->View(Json{{"wal", {{"count", 0}}},
+                                      {"events", {{"start", from}, {"count", std::min(kWindow, end - from)}}},
+                                      {"storage", {{"count", 0}}}});
+    if (part.contains("ok") && !part["ok"].get<bool>()) return Status::Invalid("view", Str(part, "error"));
+    for (const auto& e : part["events"]["items"]) {
+      const Lsn lsn = e["lsn"].get<Lsn>();
+      auto it = std::lower_bound(heads_.begin(), heads_.end(), std::make_pair(lsn, std::size_t{0}));
+      const std::size_t step = it == heads_.end() ? 0 : it->second;
+      *out += EnvelopeLine(e, step);
+      *out += '\n';
+    }
+  }
   return Status::OK();
 }
 

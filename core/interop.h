@@ -49,13 +49,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
 #include "core/types.h"
 
 namespace unbundled {
+class Simulator;
 namespace interop {
 
 // PostgreSQL's LSN, "16/B374D848": the high and low 32 bits in hex.
@@ -145,6 +148,38 @@ Json DebeziumEnvelope(const Json& event, std::size_t step);
 // stream as Debezium envelopes, one per line. On an error (a malformed
 // scenario, a consumer that cannot be added) *ndjson is untouched.
 Status ExportDebezium(const std::string& scenario_text, std::string* ndjson);
+
+// The same, a part at a time, so that a page can export a long session in
+// slices it yields between, with progress (ExportDebezium is this, whole):
+// the scenario's consumers, then its steps in order, then its lines in
+// windows of the change stream.
+class DebeziumExporter {
+ public:
+  DebeziumExporter();
+  ~DebeziumExporter();
+  DebeziumExporter(const DebeziumExporter&) = delete;
+  DebeziumExporter& operator=(const DebeziumExporter&) = delete;
+
+  // Adds the consumers of a scenario's header (its "consumers", if any),
+  // each named by its place on an error.
+  Status Begin(const Json& header);
+  // Takes the scenario's step number `index` (steps come in order; a
+  // refused step changes nothing, as in `unbundled run`): its result. A
+  // step may be taken in parts (a put_random by `from` and `count`, a
+  // flush by `limit` until no `more`), each under the step's index.
+  Json Apply(std::size_t index, const Json& step);
+  // The change events after the steps taken so far.
+  std::size_t EventCount() const;
+  // Events [start, start + count) of the stream, a line each ("...\n"),
+  // appended to *out.
+  Status AppendLines(std::size_t start, std::size_t count, std::string* out) const;
+
+ private:
+  std::unique_ptr<Simulator> sim_;
+  // The step that wrote each LSN: after step i the head is heads_[k].first.
+  std::vector<std::pair<Lsn, std::size_t>> heads_;
+  Lsn head_ = 0;
+};
 
 }  // namespace interop
 }  // namespace unbundled

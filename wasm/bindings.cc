@@ -39,6 +39,17 @@
 //   Module.debeziumNdjson(scenarioJson) -> {"ok": true, "ndjson"} | {"ok": false, "error"}:
 //                          the scenario's change events as Debezium envelopes, one a
 //                          line (core/interop; the native `export --to debezium`)
+//   new Module.DebeziumExport(): the same, a part at a time (a long session in
+//                          slices the page yields between, with progress):
+//     ex.begin(headerJson) -> {"ok": true} | error (its consumers added)
+//     ex.apply(stepsJson, first) -> steps[first], ... checked as an import checks
+//                          them, then taken: {"ok": true} | the first error
+//     ex.take(stepJson, index) -> one step (or a part of one: a put_random's
+//                          documents from `from`, a flush's next `limit`
+//                          events), checked, then taken: its result
+//     ex.count()         -> the change events so far
+//     ex.lines(start, count) -> events [start, start + count) as NDJSON text
+//     ex.delete()
 //   Module.ops()        -> the op table: [{"name", "fields", "needs_database", "summary", "result"}]
 //   Module.version()    -> "0.1.0"
 //   Module.heapBytes()  -> bytes the engine's allocations hold in the module's heap
@@ -416,6 +427,77 @@ class ScenarioCheckBinding {
   unbundled::SessionMeter meter_;
 };
 
+// The page's "Export change stream": debeziumNdjson a part at a time.
+class DebeziumExportBinding {
+ public:
+  std::string begin(const std::string& header_text) {
+    try {
+      unbundled::Json header;
+      unbundled::Status s = unbundled::ParseUserJson(header_text, "scenario", &header);
+      if (s.ok()) s = exporter_.Begin(header);
+      return StatusJson(s);
+    } catch (const std::bad_alloc&) {
+      return kOutOfMemoryJson;
+    } catch (...) {
+      return R"({"ok":false,"error":"export: internal error"})";
+    }
+  }
+
+  std::string apply(const std::string& text, int first) {
+    try {
+      bool unread = false;
+      unbundled::Json steps;
+      const unbundled::Status s = CheckSteps(text, first, &meter_, &unread, &steps);
+      if (unread) return UnreadJson(s);
+      if (!s.ok()) return StatusJson(s);
+      for (std::size_t k = 0; k < steps.size(); ++k) exporter_.Apply(static_cast<std::size_t>(first) + k, steps[k]);
+      return StatusJson(unbundled::Status::OK());
+    } catch (const std::bad_alloc&) {
+      return kOutOfMemoryJson;
+    } catch (...) {
+      return R"({"ok":false,"error":"export: internal error"})";
+    }
+  }
+
+  std::string take(const std::string& text, int index) {
+    try {
+      bool unread = false;
+      unbundled::Json steps;
+      const unbundled::Status s = CheckSteps("[" + text + "]", index, &meter_, &unread, &steps);
+      // A step the check refuses (not the engine) stops the export.
+      if (unread || !s.ok()) {
+        return unbundled::Json{{"ok", false}, {"malformed", true}, {"error", s.message()}}.dump(
+            -1, ' ', false, unbundled::Json::error_handler_t::replace);
+      }
+      if (steps.size() != 1) return R"({"ok":false,"malformed":true,"error":"step: must be one step"})";
+      return exporter_.Apply(static_cast<std::size_t>(index), steps[0]).dump(
+          -1, ' ', false, unbundled::Json::error_handler_t::replace);
+    } catch (const std::bad_alloc&) {
+      return kOutOfMemoryJson;
+    } catch (...) {
+      return R"({"ok":false,"error":"export: internal error"})";
+    }
+  }
+
+  double count() const { return static_cast<double>(exporter_.EventCount()); }
+
+  // The lines as text ("" past the end); "\0" when memory ran out.
+  std::string lines(double start, double count) const {
+    try {
+      std::string out;
+      if (start < 0 || count < 0) return out;
+      exporter_.AppendLines(static_cast<std::size_t>(start), static_cast<std::size_t>(count), &out);
+      return out;
+    } catch (const std::bad_alloc&) {
+      return std::string(1, '\0');
+    }
+  }
+
+ private:
+  unbundled::interop::DebeziumExporter exporter_;
+  unbundled::SessionMeter meter_;
+};
+
 std::string Version() { return UNBUNDLED_VERSION; }
 
 double HeapBytes() { return static_cast<double>(unbundled_wasm::HeapBytesInUse()); }
@@ -459,6 +541,13 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .constructor<>()
       .function("add", &ScenarioCheckBinding::add)
       .function("replay", &ScenarioCheckBinding::replay);
+  emscripten::class_<DebeziumExportBinding>("DebeziumExport")
+      .constructor<>()
+      .function("begin", &DebeziumExportBinding::begin)
+      .function("apply", &DebeziumExportBinding::apply)
+      .function("take", &DebeziumExportBinding::take)
+      .function("count", &DebeziumExportBinding::count)
+      .function("lines", &DebeziumExportBinding::lines);
   emscripten::function("validateScenario", &ValidateScenario);
   emscripten::function("ops", &Ops);
   emscripten::function("meteredOps", &MeteredOps);

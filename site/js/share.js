@@ -293,9 +293,92 @@ export function parseScenarioFile(module, text, { steps = true } = {}) {
   return data;
 }
 
-/** Offers `text` as a file download. */
+/**
+ * The change stream of a session's first `cursor` steps as Debezium NDJSON,
+ * as `unbundled export --to debezium` writes it, made a part at a time on a
+ * simulator of its own (Module.DebeziumExport), yielding to the page between
+ * parts: the steps in slices, a bulk step by `part` documents and a flush by
+ * `part` events (as the page takes them), then the lines `lines` events at a
+ * time. `onProgress(what, done, total)`, what: 'step' or 'event'. Resolves
+ * to the text as Blobs (in order), or null when `signal` aborted; throws
+ * with the engine's error.
+ */
+const BULK_MOST = 100000;  // Simulator::kMaxBulkPuts (core/simulator.h)
+export async function changeStreamParts(module, scenario, cursor, onProgress, signal,
+  { slice = 2000, part = 5000, lines = 2000 } = {}) {
+  const { steps, ...header } = scenario;
+  const ex = new module.DebeziumExport();
+  const ok = (text) => {
+    const r = JSON.parse(text);
+    if (r === null || !r.ok) throw new Error(r?.error ?? 'out of memory');
+    return r;
+  };
+  // A step whose result is refused is taken as `unbundled run` takes it:
+  // it changes nothing. Only a malformed step or memory stops the export.
+  const take = (step, i) => {
+    const r = JSON.parse(ex.take(JSON.stringify(step), i));
+    if (r === null || r.out_of_memory || r.malformed) throw new Error(r?.error ?? 'out of memory');
+    return r;
+  };
+  // A bulk step the engine would take whole (a count it accepts) goes by
+  // parts of its documents; its keys are those of the whole step (they
+  // default to its count).
+  const heavy = (s) => (s.op === 'put_random' && Number.isInteger(s.count) && s.count > part && s.count <= BULK_MOST)
+    || (s.op === 'flush' && s.limit === undefined);
+  try {
+    ok(ex.begin(JSON.stringify(header)));
+    for (let i = 0; i < cursor;) {
+      if (signal?.aborted) return null;
+      const step = steps[i];
+      if (heavy(step) && step.op === 'put_random') {
+        const count = Number(step.count);
+        for (let done = 0; done < count; done += part) {
+          const r = take({ ...step, count: Math.min(part, count - done), keys: step.keys ?? count, from: (step.from ?? 0) + done }, i);
+          if (!r.ok) break;  // refused whole, as the page refuses it
+          await nextTask();
+          if (signal?.aborted) return null;
+        }
+        i++;
+      } else if (heavy(step)) {
+        for (let r = take({ ...step, limit: part }, i); r.ok && r.more; r = take({ ...step, limit: part }, i)) {
+          await nextTask();
+          if (signal?.aborted) return null;
+        }
+        i++;
+      } else {
+        let j = i;
+        while (j < cursor && j - i < slice && !heavy(steps[j])) j++;
+        ok(ex.apply(JSON.stringify(steps.slice(i, j)), i));
+        i = j;
+      }
+      onProgress?.('step', i, cursor);
+      await nextTask();
+    }
+    const out = [], bytes = [];
+    const encoder = new TextEncoder();
+    const total = ex.count();
+    for (let start = 0; start < total; start += lines) {
+      if (signal?.aborted) return null;
+      const text = ex.lines(start, lines);
+      if (text === '\0') throw new Error('out of memory');
+      // As bytes, gathered into a Blob every 32 windows: a Blob made of tens
+      // of MB of strings encodes and copies them all in one task (1.5 s at
+      // 97 MB); a window's bytes take a few ms, and a Blob of Blobs none.
+      bytes.push(encoder.encode(text));
+      if (bytes.length === 32) out.push(new Blob(bytes.splice(0)));
+      onProgress?.('event', Math.min(total, start + lines), total);
+      await nextTask();
+    }
+    if (bytes.length) out.push(new Blob(bytes));
+    return out;
+  } finally {
+    ex.delete();
+  }
+}
+
+/** Offers `text` (a string, or an array of strings or Blobs in order) as a file download. */
 export function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  const url = URL.createObjectURL(new Blob(Array.isArray(text) ? text : [text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
