@@ -219,8 +219,19 @@ test(`a session of ${N} steps, too big for localStorage, survives a reload`, asy
   assert.deepEqual(await page.evaluate((slots) => slots.map((s) => localStorage.getItem(s)), [...SLOTS, OPENED]), [null, null, null],
     'nothing in localStorage');
 
+  // Every text the step label shows while the page reloads: "loading…"
+  // until the saved session is drawn (it said "step 0 of 0" for the
+  // seconds a long session took to load, as if it were lost).
+  await page.context().addInitScript(() => {
+    window.__labels = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('#step-label')?.textContent;
+      if (text !== undefined && window.__labels.at(-1) !== text) window.__labels.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await reload(page);
   assert.deepEqual(await screenState(page), shown, 'the same step, log, storage, stream and cards after the reload');
+  assert.deepEqual(await page.evaluate(() => window.__labels), ['loading…', `step ${N - 5} of ${N}`], 'the label while reloading');
   await page.click('#forward');
   assert.equal((await screenState(page)).step, `step ${N - 4} of ${N}`, 'the later steps are kept too');
   assert.equal(await page.locator('#notices .notice, #save-failed').count(), 0, 'no notice');

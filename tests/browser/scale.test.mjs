@@ -328,7 +328,7 @@ test('load to interactive, with the CPU throttled 4x as on a slow laptop', async
     const t0 = performance.now();
     await page.goto(env.base);
     // Interactive: the engine has drawn step 0 (the page's own measure of a
-    // drawing, not the label: the HTML already says "step 0 of 0") and a
+    // drawing, and the label, which says "loading…" until then) and a
     // put goes through.
     await page.waitForFunction(() => performance.getEntriesByName('unbundled:render').length > 0
       && /^step 0 of/.test(document.querySelector('#step-label')?.textContent ?? ''));
