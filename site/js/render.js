@@ -1373,7 +1373,13 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     // Whether it is out of range is asked: its lag without "caught up".
     else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
     else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
-    else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
+    // Caught up with what is synced: in async commit, entries written after
+    // the durable LSN wait for a sync before any consumer may have them (a
+    // flush then delivers nothing, and "caught up" alone did not say why).
+    else if (!c.lag && state.head !== null && state.log.durable < state.head && c.position >= state.log.durable) {
+      lagLine = h('span', { class: 'lag', title: 'A consumer gets only durable log entries: Sync makes the newer ones durable' },
+        `lag 0: caught up with the synced log; the entries after LSN ${lsnText(state.log.durable)} wait for a sync`);
+    } else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
     // The parts of a card that seldom change are keyed by what they show
     // (their handlers use only the consumer's name and `actions`, the page's one set).
     return list(h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}`, tabindex: '-1' }),

@@ -25,6 +25,8 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   await page.click('#flush-all');
   const s = await screenState(page);
   assert.equal(s.markers.users_by_city, 1, 'a flush cannot deliver LSN 2: it is not on disk');
+  assert.equal(await card(page, 'users_by_city').locator('.lag').textContent(),
+    'lag 0: caught up with the synced log; the entries after LSN 1 wait for a sync', 'the card says why it took nothing more');
 
   await page.fill('#torn-bytes', '10');
   await page.click('#crash-power');
