@@ -313,7 +313,12 @@ Status SessionMeter::Check(const Json& step, const std::string& at) const {
                 " copies every row written so far (" + Grouped(rows_) + " rows and " +
                 Grouped(row_bytes_ / 1024) + " KiB of them, counted 1 a row plus 1 a KiB: " +
                 Grouped(cost) + "), and the session's earlier steps copied " + Grouped(work_) +
-                "; export and start a new session");
+                // A step taken now: the work is counted to the step on screen,
+                // so an earlier one can go on. A file's step: the file asks
+                // for too much.
+                (at == "session" ? "; step back to an earlier step and go on from there (the work is "
+                                   "counted to the step on screen), or start a new session"
+                                 : ""));
   }
   return Status::OK();
 }

@@ -146,14 +146,16 @@ std::string Grouped(std::uint64_t n) {
 
 // The refusal of a rebuild that follows `earlier` ones, each of which
 // copied the `rows` rows (`bytes` bytes) written before them.
-std::string WorkRefusal(std::uint64_t earlier, std::uint64_t rows, std::uint64_t bytes) {
+std::string WorkRefusal(std::uint64_t earlier, std::uint64_t rows, std::uint64_t bytes, bool now = true) {
   const std::uint64_t cost = rows + bytes / 1024;
   return "this step would bring the session's work to " + Grouped((earlier + 1) * cost) +
          " rows copied, over the limit of 1,000,000: a rebuild copies every row written so far (" +
          Grouped(rows) + " rows and " + Grouped(bytes / 1024) +
          " KiB of them, counted 1 a row plus 1 a KiB: " + Grouped(cost) +
          "), and the session's earlier steps copied " + Grouped(earlier * cost) +
-         "; export and start a new session";
+         (now ? "; step back to an earlier step and go on from there (the work is counted to the "
+                "step on screen), or start a new session"
+              : "");
 }
 
 // 100 rows, 99 of them 60 KB: the link that crashed the renderer
@@ -233,17 +235,20 @@ TEST(SessionMeterTest, ARefusalSaysWhatTheStepCopiesAndWhatCameBefore) {
             "session: this step would bring the session's work to 1,000,010 rows copied, over the "
             "limit of 1,000,000: an add_consumer copies every row written so far (100,001 rows "
             "and 900,009 KiB of them, counted 1 a row plus 1 a KiB: 1,000,010), and the "
-            "session's earlier steps copied 0; export and start a new session");
+            "session's earlier steps copied 0; step back to an earlier step and go on from there (the "
+            "work is counted to the step on screen), or start a new session");
   EXPECT_EQ(meter.Check(Json{{"op", "query"}, {"as_of", "storage"}}, "session").message(),
             "session: this step would bring the session's work to 1,000,010 rows copied, over the "
             "limit of 1,000,000: a query as of storage copies every row written so far (100,001 "
             "rows and 900,009 KiB of them, counted 1 a row plus 1 a KiB: 1,000,010), and the "
-            "session's earlier steps copied 0; export and start a new session");
+            "session's earlier steps copied 0; step back to an earlier step and go on from there (the "
+            "work is counted to the step on screen), or start a new session");
   EXPECT_EQ(meter.Check(Json{{"op", "query"}, {"fallback", "storage"}}, "session").message(),
             "session: this step would bring the session's work to 1,000,010 rows copied, over the "
             "limit of 1,000,000: a query that may ask storage (its fallback) copies every row "
             "written so far (100,001 rows and 900,009 KiB of them, counted 1 a row plus 1 a KiB: "
-            "1,000,010), and the session's earlier steps copied 0; export and start a new session");
+            "1,000,010), and the session's earlier steps copied 0; step back to an earlier step and go on from there (the "
+            "work is counted to the step on screen), or start a new session");
   EXPECT_TRUE(meter.Check(Json{{"op", "query"}}, "session").ok());
 }
 
@@ -281,7 +286,7 @@ TEST(ScenarioLimits, TooManyRebuildsAreRefusedBeforeRunning) {
   const std::uint64_t fit = kMaxSessionWork / per_rebuild;
   StreamedScenario scenario;
   EXPECT_EQ(scenario.Open(text).message(),
-            "steps[" + std::to_string(2000 + fit) + "]: " + WorkRefusal(fit, 2000, 2000 * 11));
+            "steps[" + std::to_string(2000 + fit) + "]: " + WorkRefusal(fit, 2000, 2000 * 11, false));
   EXPECT_EQ(ValidateScenario(Json::parse(text)).message(), scenario.Open(text).message());
 }
 
