@@ -431,52 +431,31 @@ class ScenarioCheckBinding {
 class DebeziumExportBinding {
  public:
   std::string begin(const std::string& header_text) {
-    try {
+    return Guarded([&] {
       unbundled::Json header;
       unbundled::Status s = unbundled::ParseUserJson(header_text, "scenario", &header);
       if (s.ok()) s = exporter_.Begin(header);
       return StatusJson(s);
-    } catch (const std::bad_alloc&) {
-      return kOutOfMemoryJson;
-    } catch (...) {
-      return R"({"ok":false,"error":"export: internal error"})";
-    }
+    });
   }
 
   std::string apply(const std::string& text, int first) {
-    try {
-      bool unread = false;
+    return Guarded([&] {
       unbundled::Json steps;
-      const unbundled::Status s = CheckSteps(text, first, &meter_, &unread, &steps);
-      if (unread) return UnreadJson(s);
-      if (!s.ok()) return StatusJson(s);
+      if (std::string refused; !Check(text, first, &steps, &refused)) return refused;
       for (std::size_t k = 0; k < steps.size(); ++k) exporter_.Apply(static_cast<std::size_t>(first) + k, steps[k]);
       return StatusJson(unbundled::Status::OK());
-    } catch (const std::bad_alloc&) {
-      return kOutOfMemoryJson;
-    } catch (...) {
-      return R"({"ok":false,"error":"export: internal error"})";
-    }
+    });
   }
 
   std::string take(const std::string& text, int index) {
-    try {
-      bool unread = false;
+    return Guarded([&] {
       unbundled::Json steps;
-      const unbundled::Status s = CheckSteps("[" + text + "]", index, &meter_, &unread, &steps);
-      // A step the check refuses (not the engine) stops the export.
-      if (unread || !s.ok()) {
-        return unbundled::Json{{"ok", false}, {"malformed", true}, {"error", s.message()}}.dump(
-            -1, ' ', false, unbundled::Json::error_handler_t::replace);
-      }
-      if (steps.size() != 1) return R"({"ok":false,"malformed":true,"error":"step: must be one step"})";
+      if (std::string refused; !Check("[" + text + "]", index, &steps, &refused)) return refused;
+      if (steps.size() != 1) return std::string(R"({"ok":false,"malformed":true,"error":"step: must be one step"})");
       return exporter_.Apply(static_cast<std::size_t>(index), steps[0]).dump(
           -1, ' ', false, unbundled::Json::error_handler_t::replace);
-    } catch (const std::bad_alloc&) {
-      return kOutOfMemoryJson;
-    } catch (...) {
-      return R"({"ok":false,"error":"export: internal error"})";
-    }
+    });
   }
 
   double count() const { return static_cast<double>(exporter_.EventCount()); }
@@ -494,6 +473,30 @@ class DebeziumExportBinding {
   }
 
  private:
+  // The steps of `text` (steps[first], ...) checked as an import checks
+  // them; on a refusal, *refused is its JSON, "malformed": a step the check
+  // refuses (not the engine) stops the export.
+  bool Check(const std::string& text, int first, unbundled::Json* steps, std::string* refused) {
+    bool unread = false;
+    const unbundled::Status s = CheckSteps(text, first, &meter_, &unread, steps);
+    if (s.ok()) return true;
+    *refused = unbundled::Json{{"ok", false}, {"malformed", true}, {"error", s.message()}}.dump(
+        -1, ' ', false, unbundled::Json::error_handler_t::replace);
+    return false;
+  }
+
+  // run()'s JSON, or the module's out-of-memory result, or an internal error.
+  template <typename F>
+  static std::string Guarded(F run) {
+    try {
+      return run();
+    } catch (const std::bad_alloc&) {
+      return kOutOfMemoryJson;
+    } catch (...) {
+      return R"({"ok":false,"error":"export: internal error"})";
+    }
+  }
+
   unbundled::interop::DebeziumExporter exporter_;
   unbundled::SessionMeter meter_;
 };
