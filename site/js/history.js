@@ -46,7 +46,8 @@ function movedAny(step, result) {
  * export). JSON.parse gives back the same scenario.
  */
 export function scenarioText(scenario) {
-  const fields = Object.entries(scenario).map(([name, value]) => {
+  // (A field whose value is undefined is left out, as JSON.stringify leaves it.)
+  const fields = Object.entries(scenario).filter(([, value]) => value !== undefined).map(([name, value]) => {
     const text = name === 'steps'
       ? (value.length ? `[\n${value.map((step) => `    ${JSON.stringify(step)}`).join(',\n')}\n  ]` : '[]')
       : JSON.stringify(value, null, 2).replaceAll('\n', '\n  ');
