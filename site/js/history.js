@@ -345,7 +345,7 @@ export class History {
     let first = null, last = null, refused = null, wrote = false;
     await this.inParts(async () => {
       for (let done = 0; done < count; done += part) {
-        const r = this.sim.apply({ ...step, count: Math.min(part, count - done), from: (step.from ?? 0) + done });
+        const r = this.sim.apply({ ...step, count: Math.min(part, count - done), keys: step.keys ?? count, from: (step.from ?? 0) + done });
         if (!r.ok || signal?.aborted) {
           refused = r.ok ? null : r;
           wrote = done > 0 || r.ok;
