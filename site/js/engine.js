@@ -226,3 +226,18 @@ export function valueError(module, text) {
 export function nextTask() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * The parts of a put_random step, `part` documents at a time. Each part
+ * writes exactly what the whole step writes at those places: it starts at
+ * the step's `from` plus what came before, and its keys are the whole
+ * step's (they default to the whole count, not the part's). Yields
+ * `{ step, written }`, `written` counting the documents up to that part's end.
+ */
+export function* bulkParts(step, part) {
+  const count = Number(step.count);
+  for (let done = 0; done < count; done += part) {
+    const n = Math.min(part, count - done);
+    yield { step: { ...step, count: n, keys: step.keys ?? count, from: (step.from ?? 0) + done }, written: done + n };
+  }
+}

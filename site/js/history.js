@@ -16,7 +16,7 @@
 //
 // We keep, for every step, its result and each consumer's position after it,
 // so that what a step changed can be highlighted without old states.
-import { Simulator, nextTask } from './engine.js';
+import { Simulator, nextTask, bulkParts } from './engine.js';
 
 export const CHECKPOINT_MS = 2;
 export const MAX_CHECKPOINTS = 4096;
@@ -344,16 +344,16 @@ export class History {
     const count = Number(step.count);
     let first = null, last = null, refused = null, wrote = false;
     await this.inParts(async () => {
-      for (let done = 0; done < count; done += part) {
-        const r = this.sim.apply({ ...step, count: Math.min(part, count - done), keys: step.keys ?? count, from: (step.from ?? 0) + done });
+      for (const { step: one, written } of bulkParts(step, part)) {
+        const r = this.sim.apply(one);
         if (!r.ok || signal?.aborted) {
           refused = r.ok ? null : r;
-          wrote = done > 0 || r.ok;
+          wrote = first !== null || r.ok;
           return;
         }
         first ??= r.first;
         last = r.last;
-        onProgress?.(Math.min(count, done + part), count);
+        onProgress?.(written, count);
         await nextTask();
       }
     });

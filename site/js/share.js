@@ -2,7 +2,7 @@
 // Debezium NDJSON is the engine's: core/interop). Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
-import { scenarioError, limits, engineCheck, engineCheckSession, nextTask } from './engine.js';
+import { scenarioError, limits, engineCheck, engineCheckSession, nextTask, bulkParts } from './engine.js';
 import { checkPredictions, checkCompletion } from './completion.js';
 import { grouped } from './dom.js';
 
@@ -321,8 +321,7 @@ export async function changeStreamParts(module, scenario, cursor, onProgress, si
     return r;
   };
   // A bulk step the engine would take whole (a count it accepts) goes by
-  // parts of its documents; its keys are those of the whole step (they
-  // default to its count).
+  // parts of its documents (bulkParts).
   const heavy = (s) => (s.op === 'put_random' && Number.isInteger(s.count) && s.count > part && s.count <= BULK_MOST)
     || (s.op === 'flush' && s.limit === undefined);
   try {
@@ -331,9 +330,8 @@ export async function changeStreamParts(module, scenario, cursor, onProgress, si
       if (signal?.aborted) return null;
       const step = steps[i];
       if (heavy(step) && step.op === 'put_random') {
-        const count = Number(step.count);
-        for (let done = 0; done < count; done += part) {
-          const r = take({ ...step, count: Math.min(part, count - done), keys: step.keys ?? count, from: (step.from ?? 0) + done }, i);
+        for (const { step: one } of bulkParts(step, part)) {
+          const r = take(one, i);
           if (!r.ok) break;  // refused whole, as the page refuses it
           await nextTask();
           if (signal?.aborted) return null;
