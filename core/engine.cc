@@ -380,7 +380,8 @@ Status Engine::Step(const std::string& consumer, std::optional<ChangeEvent>* eve
   return Status::OK();
 }
 
-std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const {
+std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
+                             std::size_t listed) const {
   const Lsn at = storage_.lsn();
   for (const auto& [key, row] : storage_.rows()) {
     ChangeEvent read;
@@ -389,13 +390,14 @@ std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* ev
     read.key = key;
     read.after = row.doc;
     system->Process(read);
-    if (events != nullptr) events->push_back(std::move(read));
+    if (events != nullptr && events->size() < listed) events->push_back(std::move(read));
   }
   return storage_.rows().size();
 }
 
 Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
-                           std::vector<ChangeEvent>* snapshot, Lsn* position) {
+                           std::vector<ChangeEvent>* snapshot, Lsn* position,
+                           std::size_t listed) {
   if (down_) return DatabaseDown();
   if (spec.name.empty()) return Status::Invalid("consumer.name", "must not be empty");
   if (spec.name.size() > kMaxConsumerNameBytes || !IsValidUtf8(spec.name)) {
@@ -424,7 +426,7 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
                                        "silently incomplete; add it by \"snapshot\"");
   }
   if (mode == JoinMode::kSnapshot) {
-    std::size_t rows = Snapshot(system.get(), snapshot);
+    std::size_t rows = Snapshot(system.get(), snapshot, listed);
     auto consumer = std::make_unique<Consumer>(spec, nullptr);
     consumer->StartFromSnapshot(std::move(system), storage_.lsn(), rows);
     consumers_.push_back(std::move(consumer));
@@ -447,7 +449,7 @@ Status Engine::RemoveConsumer(const std::string& consumer) {
 }
 
 Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* snapshot,
-                       Lsn* position) {
+                       Lsn* position, std::size_t listed) {
   Consumer* c = FindMutable(consumer);
   if (c == nullptr) return UnknownConsumer(consumer);
   if (down_) return DatabaseDown();
@@ -455,7 +457,7 @@ Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* sn
   // The spec was validated when the consumer was added, so this succeeds.
   Status s = NewSystem(c->spec(), &fresh);
   if (!s.ok()) return s;
-  std::size_t rows = Snapshot(fresh.get(), snapshot);
+  std::size_t rows = Snapshot(fresh.get(), snapshot, listed);
   missed_.erase(consumer);
   c->StartFromSnapshot(std::move(fresh), storage_.lsn(), rows);
   *position = c->position();

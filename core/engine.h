@@ -192,6 +192,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // A snapshot's "r" events all listed (AddConsumer, Rebuild).
+  static constexpr std::size_t kAllEvents = static_cast<std::size_t>(-1);
+
   // Appends a put to the log, applies it to storage and emits a "c" or "u"
   // event. With a fault, the database crashes on the way and the write is
   // not acknowledged.
@@ -254,17 +257,20 @@ class Engine {
   Status Step(const std::string& consumer, std::optional<ChangeEvent>* event);
 
   // Adds a consumer. For kSnapshot, *snapshot (if not null) receives the
-  // synthesized "r" events in the order they were applied. *position is the
-  // new consumer's position.
+  // synthesized "r" events in the order they were applied, the first
+  // `listed` of them (the consumer's snapshot_rows() counts them all).
+  // *position is the new consumer's position.
   Status AddConsumer(const ConsumerSpec& spec, JoinMode mode,
-                     std::vector<ChangeEvent>* snapshot, Lsn* position);
+                     std::vector<ChangeEvent>* snapshot, Lsn* position,
+                     std::size_t listed = kAllEvents);
 
   Status RemoveConsumer(const std::string& consumer);
 
   // Discards the consumer's state and re-derives it by a fresh snapshot of
-  // storage; its position becomes the storage LSN.
+  // storage; its position becomes the storage LSN. *snapshot as for
+  // AddConsumer.
   Status Rebuild(const std::string& consumer, std::vector<ChangeEvent>* snapshot,
-                 Lsn* position);
+                 Lsn* position, std::size_t listed = kAllEvents);
 
   // Asks the consumer's derived system, as it is now (also while down).
   Status Query(const std::string& consumer, const Json& query, Json* result) const;
@@ -414,8 +420,10 @@ class Engine {
   // Why the consumer cannot take events now, or OK.
   Status CanDeliver(const Consumer& consumer) const;
   void GoDown(CrashKind kind, std::size_t torn_bytes);
-  // Feeds a fresh snapshot of storage to `system`; returns the number of rows.
-  std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events) const;
+  // Feeds a fresh snapshot of storage to `system`; returns the number of
+  // rows. *events (if not null) receives the first `listed` "r" events.
+  std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
+                       std::size_t listed = kAllEvents) const;
   // Rebuilds storage (from `image`, if given, then the entries after its
   // LSN) and the change stream from the log's entries, one per record, in
   // order. Returns the number of entries replayed into storage.

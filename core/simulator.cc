@@ -223,12 +223,13 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "`event`, or null if none pending"},
       {"add_consumer", {{"consumer", true}, {"mode", false}}, true, false, &S::DoAddConsumer,
        "add a consumer (a spec) by `\"snapshot\"` (default) or `\"replay\"`",
-       "`position`; with snapshot also `snapshot`: the `r` events applied"},
+       "`position`; with snapshot also `snapshot`: the `r` events applied (all, or as many as "
+       "the caller lists: the page 20), and `snapshot_rows`: how many"},
       {"remove_consumer", {{"consumer", true}}, false, false, &S::DoRemoveConsumer,
        "forget a consumer", ""},
       {"rebuild", {{"consumer", true}}, true, false, &S::DoRebuild,
        "discard a consumer's state and re-derive it by a fresh snapshot; position = storage LSN",
-       "`position`, `snapshot`"},
+       "`position`, `snapshot`, `snapshot_rows` (as `add_consumer`)"},
       {"query",
        {{"consumer", true}, {"fetch", false}, {"as_of", false}, {"min_position", false},
         {"fallback", false}},
@@ -838,9 +839,16 @@ Status Simulator::DoAddConsumer(const Json& step, Json* result) {
   }
   std::vector<ChangeEvent> snapshot;
   Lsn position = 0;
-  if (!(s = engine_.AddConsumer(parsed, mode, &snapshot, &position)).ok()) return s;
+  if (!(s = engine_.AddConsumer(parsed, mode, quiet_ ? nullptr : &snapshot, &position,
+                                snapshot_listed_))
+           .ok()) {
+    return s;
+  }
   (*result)["position"] = position;
-  if (mode == JoinMode::kSnapshot) (*result)["snapshot"] = EventsToJson(snapshot);
+  if (mode == JoinMode::kSnapshot && !quiet_) {
+    (*result)["snapshot"] = EventsToJson(snapshot);
+    (*result)["snapshot_rows"] = engine_.consumers().back()->snapshot_rows();
+  }
   return Status::OK();
 }
 
@@ -857,9 +865,15 @@ Status Simulator::DoRebuild(const Json& step, Json* result) {
   if (!(s = GetString(step, "consumer", &consumer)).ok()) return s;
   std::vector<ChangeEvent> snapshot;
   Lsn position = 0;
-  if (!(s = engine_.Rebuild(consumer, &snapshot, &position)).ok()) return s;
+  if (!(s = engine_.Rebuild(consumer, quiet_ ? nullptr : &snapshot, &position, snapshot_listed_))
+           .ok()) {
+    return s;
+  }
   (*result)["position"] = position;
-  (*result)["snapshot"] = EventsToJson(snapshot);
+  if (!quiet_) {
+    (*result)["snapshot"] = EventsToJson(snapshot);
+    (*result)["snapshot_rows"] = engine_.FindConsumer(consumer)->snapshot_rows();
+  }
   return Status::OK();
 }
 

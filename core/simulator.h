@@ -88,6 +88,14 @@ class Simulator {
   const Engine& engine() const { return engine_; }
   Engine* mutable_engine() { return &engine_; }
 
+  // The most "r" events the result of an add_consumer or a rebuild lists
+  // in `snapshot` (all, unless set); its `snapshot_rows` counts every row
+  // read. A page that shows a few need not have the whole of storage
+  // written out as events: at 60,000 rows that was 90% of the step's time.
+  // A setting of this simulator, not of its state: CopyFrom keeps it.
+  void SetSnapshotEventsListed(std::size_t most) { snapshot_listed_ = most; }
+  std::size_t snapshot_events_listed() const { return snapshot_listed_; }
+
   // The op table (core/ops.h) is built from these handlers.
   static const std::vector<OpSpec>& OpTable();
 
@@ -149,6 +157,7 @@ class Simulator {
   // Set while Replay runs: handlers skip building the parts of a result
   // that cost (change events with their documents).
   bool quiet_ = false;
+  std::size_t snapshot_listed_ = Engine::kAllEvents;
 };
 
 // Reads a consumer spec {"name", "type", "offsets"?, "commit_every"?,

@@ -15,6 +15,9 @@
 //   sim.applyMany(stepsJson) -> [[result, positions | null], ...]: applies a JSON
 //                          array of steps in one call; positions (as positions())
 //                          after each step that moved a consumer, else null
+//   sim.setSnapshotEventsListed(n) -> an add_consumer's or rebuild's result lists
+//                          its snapshot's first n r events (all until set; -1:
+//                          all again); snapshot_rows counts every row read
 //   sim.clone()         -> a new Simulator in the same state (a checkpoint), or
 //                          null when memory is exhausted; delete() it too
 //   sim.copyFrom(other) -> this one takes other's state (restores a checkpoint);
@@ -240,8 +243,15 @@ class SimulatorBinding {
     }
   }
 
+  // The most r events an add_consumer or rebuild result lists (all until
+  // set); snapshot_rows counts them all. Kept by clone().
+  void setSnapshotEventsListed(int most) {
+    sim_.SetSnapshotEventsListed(most < 0 ? unbundled::Engine::kAllEvents : static_cast<std::size_t>(most));
+  }
+
   SimulatorBinding* clone() const {
     auto copy = std::make_unique<SimulatorBinding>();
+    copy->sim_.SetSnapshotEventsListed(sim_.snapshot_events_listed());
     try {
       copy->sim_.CopyFrom(sim_);
     } catch (const std::bad_alloc&) {
@@ -536,6 +546,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
       .function("replay", &SimulatorBinding::replay)
       .function("replayRefused", &SimulatorBinding::replayRefused)
       .function("applyMany", &SimulatorBinding::applyMany)
+      .function("setSnapshotEventsListed", &SimulatorBinding::setSnapshotEventsListed)
       .function("clone", &SimulatorBinding::clone, emscripten::allow_raw_pointers())
       .function("copyFrom", &SimulatorBinding::copyFrom)
       .function("positions", &SimulatorBinding::positions)

@@ -7,6 +7,7 @@
 // nav.rowsAt(consumer, first, visible) with the rows under view.
 import { h, fill, patch, json, keyed, list, stale, grouped } from './dom.js';
 import { firstUnder, geometry, keepRow, offsetOf, rowAt, scaleOf, unitOf } from './virtual.js';
+import { SNAPSHOT_LISTED } from './engine.js';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read (snapshot)' };
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
@@ -28,8 +29,6 @@ const LOG_PITCH_PX = 7.5 * 16 + 3;
 const KEYS_SHOWN = 12;
 // Documents shown of a query that fetches each key's document from storage.
 const FETCHED_SHOWN = 50;
-// A snapshot's r events listed on the card (it reads every row of storage).
-const SNAPSHOT_SHOWN = 20;
 
 // Each consumer keeps the colour it got when first drawn, even when others
 // are removed. Six colours, then they repeat (the name is always shown too).
@@ -107,7 +106,7 @@ export function touched(current) {
   if (step.op === 'expect' && 'key' in step) t.key = step.key;
   if (['step', 'flush', 'rebuild', 'query', 'remove_consumer', 'expect', 'commit', 'crash_consumer'].includes(step.op)) t.consumer = step.consumer ?? null;
   if (step.op === 'add_consumer') t.consumer = step.consumer.name;
-  if (result.snapshot) t.snapshot = { consumer: t.consumer, events: result.snapshot };
+  if (result.snapshot) t.snapshot = { consumer: t.consumer, events: result.snapshot, rows: result.snapshot_rows };
   return t;
 }
 
@@ -1342,10 +1341,10 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (checks.has(c.name)) answer.push(verifyBox(c, checks.get(c.name)));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
-        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${grouped(t.snapshot.events.length)} row${t.snapshot.events.length === 1 ? '' : 's'} as r events, then follows the stream.`)),
-        h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.slice(0, SNAPSHOT_SHOWN).map((e, k) => h('li', { style: `animation-delay: ${k * 120}ms` },
+        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${grouped(t.snapshot.rows)} row${t.snapshot.rows === 1 ? '' : 's'} as r events, then follows the stream.`)),
+        h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.slice(0, SNAPSHOT_LISTED).map((e, k) => h('li', { style: `animation-delay: ${k * 120}ms` },
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after))))),
-        t.snapshot.events.length > SNAPSHOT_SHOWN ? h('div', { class: 'snapshot-more' }, `… and ${grouped(t.snapshot.events.length - SNAPSHOT_SHOWN)} more r events, not shown.`) : null));
+        t.snapshot.rows > t.snapshot.events.length ? h('div', { class: 'snapshot-more' }, `… and ${grouped(t.snapshot.rows - t.snapshot.events.length)} more r events, not shown.`) : null));
     }
     // A flush that could not deliver to this consumer says why, in the engine's words.
     const refused = current?.step.op === 'flush' && current.result.ok ? current.result.refused : undefined;

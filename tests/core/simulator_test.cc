@@ -71,6 +71,38 @@ TEST_F(SimulatorTest, AddConsumerBySnapshotReturnsPositionAndReadEvents) {
   EXPECT_EQ(Do(R"({"op":"query","consumer":"search","text":"ada"})")["result"],
             Json::parse(R"(["u1"])"));
   EXPECT_EQ(sim_.State()["consumers"][2]["snapshot"], Json::parse(R"({"lsn":2,"rows":2})"));
+  EXPECT_EQ(r["snapshot_rows"], 2);
+}
+
+// A caller that shows a few r events (the page) asks for only those: the
+// result lists the first ones in the order applied, counts every row, and
+// the consumer's state is what listing them all gives.
+TEST_F(SimulatorTest, ASnapshotsResultListsAsManyEventsAsTheCallerAsksAndCountsEveryRow) {
+  Simulator all;
+  for (Simulator* s : {&sim_, &all}) {
+    for (int i = 0; i < 30; ++i) {
+      s->Apply(Json{{"op", "put"}, {"key", "k" + std::to_string(100 + i)}, {"value", {{"name", "n" + std::to_string(i)}}}});
+    }
+  }
+  sim_.SetSnapshotEventsListed(4);
+  const Json spec = Json::parse(R"({"op":"add_consumer","consumer":{"name":"search","type":"full_text","fields":["name"]}})");
+  const Json listed = sim_.Apply(spec), whole = all.Apply(spec);
+  ASSERT_TRUE(listed["ok"].get<bool>()) << listed.dump();
+  EXPECT_EQ(whole["snapshot"].size(), 30u);
+  EXPECT_EQ(whole["snapshot_rows"], 30);
+  EXPECT_EQ(listed["snapshot_rows"], 30);
+  ASSERT_EQ(listed["snapshot"].size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(listed["snapshot"][i], whole["snapshot"][i]) << i;
+  EXPECT_EQ(sim_.State()["consumers"], all.State()["consumers"]);
+  // A rebuild lists as many; a copy keeps its own setting, not the other's.
+  const Json rebuild = Json::parse(R"({"op":"rebuild","consumer":"search"})");
+  const Json r = sim_.Apply(rebuild);
+  EXPECT_EQ(r["snapshot"].size(), 4u);
+  EXPECT_EQ(r["snapshot_rows"], 30);
+  all.CopyFrom(sim_);
+  EXPECT_EQ(all.Apply(rebuild)["snapshot"].size(), 30u);
+  sim_.CopyFrom(all);
+  EXPECT_EQ(sim_.Apply(rebuild)["snapshot"].size(), 4u);
 }
 
 TEST_F(SimulatorTest, AddConsumerByReplayStartsAtZero) {

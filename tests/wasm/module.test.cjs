@@ -79,6 +79,34 @@ test('simulators are independent of each other', () => {
   }
 });
 
+test('setSnapshotEventsListed: a snapshot\'s result lists that many r events, counts every row, and a clone keeps the setting', () => {
+  const a = new Module.Simulator();
+  const b = new Module.Simulator();
+  const copies = [];
+  try {
+    const put = JSON.stringify({ op: 'put_random', count: 50, keys: 50, seed: 4 });
+    a.apply(put);
+    b.apply(put);
+    a.setSnapshotEventsListed(3);
+    const add = JSON.stringify({ op: 'add_consumer', consumer: { name: 'late', type: 'secondary_index', field: 'city' } });
+    const listed = JSON.parse(a.apply(add)), whole = JSON.parse(b.apply(add));
+    const rows = Object.keys(JSON.parse(b.state()).storage.data).length;
+    assert.ok(rows > 3, `${rows} rows`);
+    assert.equal(whole.snapshot.length, rows);
+    assert.equal(whole.snapshot_rows, rows);
+    assert.equal(listed.snapshot_rows, rows);
+    assert.deepEqual(listed.snapshot, whole.snapshot.slice(0, 3));
+    assert.equal(a.state(), b.state(), 'the same state either way');
+    const rebuild = JSON.stringify({ op: 'rebuild', consumer: 'late' });
+    copies.push(a.clone());
+    assert.equal(JSON.parse(copies[0].apply(rebuild)).snapshot.length, 3, 'a clone lists as many');
+    a.setSnapshotEventsListed(-1);
+    assert.equal(JSON.parse(a.apply(rebuild)).snapshot.length, rows, '-1 lists all again');
+  } finally {
+    for (const s of [a, b, ...copies]) s.delete();
+  }
+});
+
 test('positions() summarizes the head and each consumer position', () => {
   const sim = new Module.Simulator();
   try {
