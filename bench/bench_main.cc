@@ -9,8 +9,9 @@
 //     --max-history H  cap the history of put_flush_after_history (for a
 //                      wasm run that cannot hold a million entries)
 //     --only GROUP     run one group: memory_per_entry, put_flush_new,
-//                      put_flush_after_history, recover, state (state, view
-//                      and checkpoint), import (an import's replay)
+//                      put_flush_after_history, recover, state (state, view,
+//                      checkpoint and a late consumer's snapshot), import (an
+//                      import's replay)
 //
 // Each line: {"workload", "n", "ms" (median), "runs_ms", "items_per_s", ...}.
 // The last line is {"workload":"process","peak_bytes"}: peak RSS natively,
@@ -233,6 +234,12 @@ int main(int argc, char** argv) {
            [&] { return bench::ViewWindow(*sim, 1000); }, WarmUp::kUntilSteady);
     Report({{"workload", "checkpoint"}, {"entries", entries}}, repeat,
            [&] { return bench::Checkpoint(*sim, 1000); }, WarmUp::kUntilSteady);
+    // A late consumer's snapshot as the page asks for it (20 r events
+    // listed), and with every r event listed.
+    Report({{"workload", "snapshot"}, {"entries", entries}}, repeat,
+           [&] { return bench::LateConsumer(*sim, 20); }, WarmUp::kOnce);
+    Report({{"workload", "snapshot_all"}, {"entries", entries}}, repeat,
+           [&] { return bench::LateConsumer(*sim, unbundled::Engine::kAllEvents); }, WarmUp::kOnce);
   }
 
   // (e) An import's replay of browser.scale's 100,000 steps. Its first run

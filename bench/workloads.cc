@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 namespace unbundled {
@@ -154,6 +155,22 @@ Measure Checkpoint(const Simulator& sim, std::size_t times) {
   for (std::size_t i = 0; i < times; ++i) copies.push_back(sim.Clone());
   const double ms = MsSince(start);  // not the copies' teardown
   return {times, ms, 0};
+}
+
+Measure LateConsumer(const Simulator& sim, std::size_t listed) {
+  std::unique_ptr<Simulator> copy = sim.Clone();
+  copy->SetSnapshotEventsListed(listed);
+  const std::string step =
+      R"({"op":"add_consumer","mode":"snapshot","consumer":{"name":"late","type":"full_text","fields":["name"]}})";
+  const auto start = Clock::now();
+  const std::string result = copy->Apply(step);
+  const double ms = MsSince(start);
+  const Json r = Json::parse(result);
+  if (!r.value("ok", false)) {
+    std::fprintf(stderr, "LateConsumer: %s\n", result.c_str());
+    std::abort();
+  }
+  return {r["snapshot_rows"].get<std::size_t>(), ms, result.size()};
 }
 
 std::vector<std::string> ImportChunks(std::size_t steps) {

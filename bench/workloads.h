@@ -78,6 +78,12 @@ Measure ViewWindow(const Simulator& sim, std::size_t times);
 // ... a checkpoint for time travel (a copy of the simulator), `times`
 // times (the copies are kept until the time is taken: not their teardown).
 Measure Checkpoint(const Simulator& sim, std::size_t times);
+// ... a late consumer (a full-text index, the costliest to fill) added by
+// snapshot, on a checkpoint of `sim` taken outside the time, its result
+// listing `listed` r events (the page lists 20; Engine::kAllEvents lists
+// every row, as a script that asks for all gets). n: rows read; bytes: the
+// result's JSON length.
+Measure LateConsumer(const Simulator& sim, std::size_t listed);
 
 // (e) An import's replay, as the page's import runs it in the engine: the
 // steps of browser.scale's scenario (`steps` steps: puts of small user

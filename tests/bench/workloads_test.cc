@@ -43,6 +43,19 @@ TEST(Workloads, PutFlushNewLogsWhatPutsOfTheParsedDocumentsLog) {
   }
 }
 
+// The late consumer's snapshot reads every row of storage, whatever its
+// result lists, and leaves the simulator it was given as it was.
+TEST(Workloads, ALateConsumersSnapshotReadsEveryRowOfACopy) {
+  auto sim = SimulatorWithEntries(2000);
+  const std::size_t rows = sim->State()["storage"]["data"].size();
+  const std::string before = sim->StateJson();
+  const Measure listed = LateConsumer(*sim, 20), all = LateConsumer(*sim, Engine::kAllEvents);
+  EXPECT_EQ(listed.n, rows);
+  EXPECT_EQ(all.n, rows);
+  EXPECT_LT(listed.bytes * 10, all.bytes) << "20 events listed against " << rows;
+  EXPECT_EQ(sim->StateJson(), before);
+}
+
 }  // namespace
 }  // namespace bench
 }  // namespace unbundled
