@@ -1199,13 +1199,13 @@ function costLine(c) {
   if (c.feed === 'direct') {
     const writes = x.lsns ? '? writes received from the application (hidden with the LSNs)' : `${plural(c.processed, 'write')} received from the application`;
     return c.snapshot
-      ? `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${plural(c.snapshot.rows, 'row')}); ${writes} since.`
+      ? `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${grouped(c.snapshot.rows)} row${c.snapshot.rows === 1 ? '' : 's'}); ${writes} since.`
       : `${writes[0].toUpperCase()}${writes.slice(1)}.`;
   }
   // After a replay, the count it processed is its position.
-  const events = x.lsns ? '? change events processed from the stream (hidden with the LSNs)' : `${c.processed} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
+  const events = x.lsns ? '? change events processed from the stream (hidden with the LSNs)' : `${grouped(c.processed)} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
   if (c.snapshot) {
-    return `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${c.snapshot.rows} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
+    return `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${grouped(c.snapshot.rows)} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
   }
   return `Reading the stream from LSN 1: ${events}.`;
 }
