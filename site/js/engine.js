@@ -50,7 +50,6 @@ async function inlineWasm(block) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** One engine instance. Results are objects; call dispose() when done. */
 /**
  * The r events an add_consumer's or a rebuild's result lists (the page's
  * card shows them; `snapshot_rows` counts every row the snapshot read).
@@ -58,6 +57,7 @@ async function inlineWasm(block) {
  */
 export const SNAPSHOT_LISTED = 20;
 
+/** One engine instance. Results are objects; call dispose() when done. */
 export class Simulator {
   constructor(module) {
     this.module = module;
