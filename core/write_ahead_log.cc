@@ -56,17 +56,23 @@ std::string_view WriteAheadLog::Bytes(const RecordInfo& record, std::string* scr
   return *scratch;
 }
 
-bool WriteAheadLog::ReadVerified(const RecordInfo& record, LogEntry* entry) const {
-  std::string scratch;
-  std::string_view b = Bytes(record, &scratch);
+bool WriteAheadLog::ReadVerifiedParts(const RecordInfo& record, log::PayloadParts* parts,
+                                      std::string* scratch) const {
+  std::string_view b = Bytes(record, scratch);
   if (b.empty()) return false;
   const std::uint32_t stored = log::DecodeFixed32(b.data() + log::kChecksumOffset);
   if (crc32c::Unmask(stored) != crc32c::Value(b.data() + log::kTypeOffset, b.size() - log::kTypeOffset)) {
     return false;
   }
   std::string why;
-  if (!log::DecodePayload(static_cast<std::uint8_t>(b[log::kTypeOffset]),
-                          b.substr(log::kHeaderSize), entry, &why)) {
+  return log::SplitPayload(static_cast<std::uint8_t>(b[log::kTypeOffset]), b.substr(log::kHeaderSize),
+                           parts, &why);
+}
+
+bool WriteAheadLog::ReadVerified(const RecordInfo& record, LogEntry* entry) const {
+  std::string scratch, why;
+  log::PayloadParts parts;
+  if (!ReadVerifiedParts(record, &parts, &scratch) || !log::EntryFromParts(parts, entry, &why)) {
     return false;
   }
   entry->lsn = record.lsn;

@@ -128,6 +128,11 @@ class WriteAheadLog {
   // checksum. False when it does not verify (only after a crash lost the
   // buffers of a record that rotted) or is not in the file.
   bool ReadVerified(const RecordInfo& record, LogEntry* entry) const;
+  // The same check, the record split into its parts (views into the bytes
+  // or `scratch`), a put's value left as text: for a reader that needs only
+  // the document, which it need not parse when the text is in the stored form.
+  bool ReadVerifiedParts(const RecordInfo& record, log::PayloadParts* parts,
+                         std::string* scratch) const;
   // Flips the byte at `offset` on disk; the process keeps reading the
   // byte it wrote until it crashes (DropBuffers).
   void Rot(std::size_t offset);
