@@ -4,6 +4,7 @@
 #include <cassert>
 #include <utility>
 
+#include "core/json_reader.h"
 #include "core/log_format.h"
 #include "core/log_reader.h"
 
@@ -31,9 +32,22 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
   if (slot.record == record) return slot.doc;
   const RecordInfo& info = wal_->records()[record];
   if (info.op != LogOp::kPut) return nullptr;
-  LogEntry entry;
-  if (!wal_->ReadVerified(info, &entry)) return nullptr;
-  DocRef doc = MakeDoc(entry.value);
+  std::string scratch;
+  log::PayloadParts parts;
+  if (!wal_->ReadVerifiedParts(info, &parts, &scratch)) return nullptr;
+  // A value the engine wrote is in the stored form, and is the document's
+  // text as it is: parsing it into a JSON value and writing it out again
+  // (which the other branch does, for a log from elsewhere) was half of a
+  // flush after a bulk step, and of a verify.
+  DocRef doc;
+  if (IsStoredForm(parts.value)) {
+    doc = MakeDocFromText(parts.value);
+  } else {
+    LogEntry entry;
+    std::string why;
+    if (!log::EntryFromParts(parts, &entry, &why)) return nullptr;
+    doc = MakeDoc(entry.value);
+  }
   Cache(record, doc, SharedKey());
   return doc;
 }
