@@ -599,6 +599,35 @@ TEST(Recovery, EveryFlippedByteIsDetectedWithItsOffsetOrChangesNothing) {
   EXPECT_EQ(harmless, 0u);
 }
 
+// A log written elsewhere may hold a value that is a JSON object but not in
+// the stored form (spaces, members out of order, an escape the engine would
+// not write). Its change events carry the document as a put of it would
+// store it, as those in the stored form do.
+TEST(Recovery, AnEventsDocumentIsTheStoredFormOfItsValueWhateverTheRecordsText) {
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u1", R"({ "name": "Ren\u00e9e", "age" : 41, "tags": [ "a" ] })", kNoRecord);
+  wal.Append(LogOp::kPut, "u2", R"({"age":7,"name":"Ada"})", kNoRecord);
+  wal.Append(LogOp::kPut, "u1", R"({"name" :"Ada","city":{"b":1,"a":2}})", 0);
+  Engine engine;
+  engine.OpenLog(wal.file().bytes().str());
+  RecoveryMode mode = RecoveryMode::kPointInTime;
+  RecoveryResult result;
+  ASSERT_TRUE(engine.Recover(&mode, &result).ok());
+  ASSERT_EQ(engine.stream().size(), 3u);
+  const auto stored = [](const char* text) {
+    return std::string(MakeDoc(Json::parse(text))->text());
+  };
+  ChangeEvent e;
+  ASSERT_TRUE(engine.stream().Event(0, &e));
+  EXPECT_EQ(e.after->text(), stored(R"({"age":41,"name":"Renée","tags":["a"]})"));
+  ASSERT_TRUE(engine.stream().Event(1, &e));
+  EXPECT_EQ(e.after->text(), R"({"age":7,"name":"Ada"})");
+  ASSERT_TRUE(engine.stream().Event(2, &e));
+  EXPECT_EQ(e.op, ChangeOp::kUpdate);
+  EXPECT_EQ(e.before->text(), stored(R"({"age":41,"name":"Renée","tags":["a"]})"));
+  EXPECT_EQ(e.after->text(), R"({"city":{"a":2,"b":1},"name":"Ada"})");
+}
+
 TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {
   std::string bytes = SmallLog(3);
   IncrementByte(&bytes, 30, 1);
