@@ -1045,7 +1045,7 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
     }
     // The keys that differ are looked for only when the states do, and
     // their values are read in place: copying each key's value (a list of
-    // thousands of keys at scale) was a fifth of a verify.
+    // thousands of keys at scale) was 12% of a verify's instructions.
     if (expected[o] != actual) {
       std::set<std::string> keys;
       for (const auto& [k, v] : expected[o].items()) keys.insert(k);
