@@ -166,7 +166,8 @@ class DebeziumExporter {
   // Takes the scenario's step number `index` (steps come in order; a
   // refused step changes nothing, as in `unbundled run`): its result. A
   // step may be taken in parts (a put_random by `from` and `count`, a
-  // flush by `limit` until no `more`), each under the step's index.
+  // flush by `limit` until no `more`), each under the step's index. A
+  // snapshot's result lists no r events (its `snapshot_rows` counts them).
   Json Apply(std::size_t index, const Json& step);
   // The change events after the steps taken so far.
   std::size_t EventCount() const;
