@@ -56,6 +56,19 @@ constexpr std::size_t kMaxSessionSteps = 200000;
 // (thousands of rebuilds of thousands of rows) are. Counted from the steps
 // alone, so a file or link is refused before any step runs.
 constexpr std::uint64_t kMaxSessionWork = 1000000;
+// Documents one bulk step (put_random) writes. It is one step of the
+// history however large, and the page takes it in parts of a few thousand
+// documents so that input is never blocked: 100,000 is the size of the
+// experiments the page is made for (a 100,000-entry log).
+constexpr std::size_t kMaxBulkDocuments = 100000;
+// The keys a bulk step writes to, r0..r<keys-1>: fewer keys than documents
+// make updates; more make inserts of scattered keys. Keys are drawn from
+// the step's own sequence, so this bounds only the keys' length.
+constexpr std::size_t kMaxBulkKeys = 1000000;
+// A bulk step's `from`: how much of its sequence it skips (the page writes
+// a big step in parts, each starting where the one before ended). Bounded
+// so that `from` + count stays far from any integer's end.
+constexpr std::uint64_t kMaxBulkFrom = 1000000000;
 // Consumers at once: each is a card on the page and a pass of every flush.
 constexpr std::size_t kMaxConsumers = 16;
 // A scenario's title (the page's heading and document.title) and a

@@ -33,17 +33,18 @@ Status GetString(const Json& step, const std::string& field, std::string* out) {
   return Status::OK();
 }
 
-// A whole number from 0 to `max`.
+// A whole number from `min` to `max` (`min` is 0 or 1).
 Status GetCount(const Json& step, const std::string& field, std::uint64_t max,
-                std::uint64_t* out) {
+                std::uint64_t* out, std::uint64_t min = 0) {
   auto it = step.find(field);
   if (it == step.end()) return Status::Invalid(field, "is required");
   if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() &&
                                    it->get<std::int64_t>() < 0)) {
-    return Status::Invalid(field, "must be a whole number from 0 to " + std::to_string(max) +
-                                      " (got " + it->dump() + ")");
+    return Status::Invalid(field, "must be a whole number from " + std::to_string(min) + " to " +
+                                      std::to_string(max) + " (got " + it->dump() + ")");
   }
   std::uint64_t v = it->get<std::uint64_t>();
+  if (v < min) return Status::Invalid(field, "must be at least " + std::to_string(min));
   if (v > max) {
     return Status::Invalid(field, "must be at most " + std::to_string(max) + " (got " +
                                       std::to_string(v) + ")");
@@ -200,7 +201,8 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "`lost`: [{`lsn`, `key`}]"},
       {"put_random", {{"count", true}, {"seed", false}, {"keys", false}, {"from", false}}, true, false,
        &S::DoPutRandom,
-       "a bulk experiment: `count` (1 to 100,000) puts of generated user documents "
+       "a bulk experiment: `count` (1 to " + Grouped(kMaxBulkDocuments) +
+           ") puts of generated user documents "
        "({name, city, age}) to keys `r0`..`r<keys-1>` (default keys = count), the same for the "
        "same `seed`; `from` skips that many of the sequence (the page splits a big step into parts)",
        "`written`, `first`, `last`: the LSNs written"},
@@ -656,6 +658,25 @@ std::uint64_t SplitMix(std::uint64_t x) {
 
 }  // namespace
 
+Status Simulator::ReadBulkStep(const Json& step, BulkStep* out) {
+  BulkStep bulk;
+  Status s;
+  if (!(s = GetCount(step, "count", kMaxBulkDocuments, &bulk.count, 1)).ok()) return s;
+  if (step.contains("seed") &&
+      !(s = GetCount(step, "seed", std::numeric_limits<std::int64_t>::max(), &bulk.seed)).ok()) {
+    return s;
+  }
+  bulk.keys = bulk.count;
+  if (step.contains("keys") && !(s = GetCount(step, "keys", kMaxBulkKeys, &bulk.keys, 1)).ok()) {
+    return s;
+  }
+  if (step.contains("from") && !(s = GetCount(step, "from", kMaxBulkFrom, &bulk.from)).ok()) {
+    return s;
+  }
+  *out = bulk;
+  return Status::OK();
+}
+
 Status Simulator::DoPutRandom(const Json& step, Json* result) {
   static const char* kFirst[] = {"Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald",
                                  "Frances", "John", "Leslie", "Margaret", "Niklaus", "Radia"};
@@ -663,34 +684,25 @@ Status Simulator::DoPutRandom(const Json& step, Json* result) {
                                 "Allen", "Backus", "Lamport", "Hamilton", "Wirth", "Perlman"};
   static const char* kCities[] = {"London", "Paris", "Oslo", "Lagos", "Lima", "Pune", "Kyoto",
                                   "Perth"};
-  Status s;
-  std::uint64_t count = 0, seed = 1, keys = 0, from = 0;
-  if (!(s = GetCount(step, "count", kMaxBulkPuts, &count)).ok()) return s;
-  if (count == 0) return Status::Invalid("count", "must be at least 1");
-  if (step.contains("seed") &&
-      !(s = GetCount(step, "seed", std::numeric_limits<std::int64_t>::max(), &seed)).ok()) {
-    return s;
-  }
-  keys = count;
-  if (step.contains("keys") && !(s = GetCount(step, "keys", 1000000, &keys)).ok()) return s;
-  if (keys == 0) return Status::Invalid("keys", "must be at least 1");
-  if (step.contains("from") && !(s = GetCount(step, "from", 1000000000, &from)).ok()) return s;
+  BulkStep bulk;
+  Status s = ReadBulkStep(step, &bulk);
+  if (!s.ok()) return s;
   const Lsn first = engine_.wal().head() + 1;
   // Each document is written as its stored form (fields in name order, no
   // spaces), which the engine logs as it is.
   std::string doc, key;
-  for (std::uint64_t i = from; i < from + count; ++i) {
-    const std::uint64_t r = SplitMix(seed * 0x100000001B3ULL + i);
+  for (std::uint64_t i = bulk.from; i < bulk.from + bulk.count; ++i) {
+    const std::uint64_t r = SplitMix(bulk.seed * 0x100000001B3ULL + i);
     doc.assign("{\"age\":").append(std::to_string(18 + (r >> 24) % 70));
     doc.append(",\"city\":\"").append(kCities[(r >> 16) % 8]);
     doc.append("\",\"name\":\"").append(kFirst[r % 12]).append(" ").append(kLast[(r >> 8) % 12]);
     doc.append("\"}");
-    key.assign("r").append(std::to_string((r >> 32) % keys));
+    key.assign("r").append(std::to_string((r >> 32) % bulk.keys));
     WriteResult w;
     s = engine_.PutText(key, doc, WriteOptions(), &w);
     if (!s.ok()) return s;  // cannot happen: generated keys and documents are valid
   }
-  (*result)["written"] = count;
+  (*result)["written"] = bulk.count;
   (*result)["first"] = first;
   (*result)["last"] = engine_.wal().head();
   return Status::OK();

@@ -56,8 +56,20 @@ class Simulator {
   Json View(const Json& request) const;
   std::string View(const std::string& request_json) const;
   static constexpr std::size_t kDefaultViewWindow = 50;
-  static constexpr std::size_t kMaxBulkPuts = 100000;
   static constexpr std::size_t kMaxViewWindow = 1000;
+
+  // A bulk step's fields (put_random), read and checked against the limits
+  // (kMaxBulkDocuments, kMaxBulkKeys, kMaxBulkFrom) as the step would be.
+  // Lets a caller that takes a big step in parts (the page) refuse the
+  // whole step first, with the engine's own error, before any part is
+  // written.
+  struct BulkStep {
+    std::uint64_t count = 0;
+    std::uint64_t seed = 1;
+    std::uint64_t keys = 0;  // count when the step has none
+    std::uint64_t from = 0;
+  };
+  static Status ReadBulkStep(const Json& step, BulkStep* out);
 
   // A small part of the state, O(number of consumers):
   // {"head": 7, "positions": {"name": 5, ...}}. Lets a page track positions

@@ -12,9 +12,6 @@
 
 namespace unbundled {
 
-namespace {
-
-// 1234567 -> "1,234,567": limits are read by students.
 std::string Grouped(std::uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;
@@ -24,6 +21,8 @@ std::string Grouped(std::uint64_t n) {
   }
   return out;
 }
+
+namespace {
 
 // nlohmann's parse errors, reworded for a student. The parser's message is
 // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax
@@ -372,6 +371,9 @@ Json LimitsJson() {
               {"link_bytes", kMaxLinkBytes},
               {"session_steps", kMaxSessionSteps},
               {"session_work", kMaxSessionWork},
+              {"bulk_documents", kMaxBulkDocuments},
+              {"bulk_keys", kMaxBulkKeys},
+              {"bulk_from", kMaxBulkFrom},
               {"consumers", kMaxConsumers},
               {"title_bytes", kMaxTitleBytes},
               {"note_bytes", kMaxNoteBytes},

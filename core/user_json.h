@@ -71,6 +71,9 @@ class SessionMeter {
 // The table of limits as JSON, for the page: {"key_bytes": 256, ...}.
 Json LimitsJson();
 
+// 1234567 -> "1,234,567": limits are read by students.
+std::string Grouped(std::uint64_t n);
+
 }  // namespace unbundled
 
 #endif  // UNBUNDLED_CORE_USER_JSON_H_

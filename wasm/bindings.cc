@@ -363,6 +363,25 @@ std::string CheckSession(const std::string& text, const std::string& what) {
 
 std::string Limits() { return unbundled::LimitsJson().dump(); }
 
+// A bulk step (put_random) checked whole, as the engine would take it, and
+// nothing taken: {"ok": true}, or the error naming the field. The page
+// takes a big step in parts, so it asks this first, before any part is
+// written.
+std::string CheckBulk(const std::string& text) {
+  try {
+    unbundled::Json step;
+    unbundled::Status s = unbundled::ParseUserJson(text, "step", &step);
+    unbundled::Simulator::BulkStep bulk;
+    if (s.ok() && !step.is_object()) s = unbundled::Status::Invalid("step", "must be an object");
+    if (s.ok()) s = unbundled::Simulator::ReadBulkStep(step, &bulk);
+    return StatusJson(s);
+  } catch (const std::bad_alloc&) {
+    return kOutOfMemoryJson;
+  } catch (...) {
+    return R"({"ok":false,"error":"step: internal error"})";
+  }
+}
+
 // steps[first], steps[first + 1], ... of `text` checked as ValidateScenario
 // checks a scenario's steps: each one's shape, and the session's length and
 // work, counted on `meter` from the steps it has seen. Errors
@@ -568,6 +587,7 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::function("debeziumNdjson", &DebeziumNdjson);
   emscripten::function("limits", &Limits);
   emscripten::function("checkValue", &CheckValue);
+  emscripten::function("checkBulk", &CheckBulk);
   emscripten::function("checkJson", &CheckJson);
   emscripten::function("checkSession", &CheckSession);
   emscripten::function("version", &Version);

@@ -156,6 +156,17 @@ export function limits(module) {
 }
 
 /**
+ * A bulk step (put_random) checked whole by the engine, under its limits
+ * (count, keys, from), and nothing taken: {ok: true}, or {ok: false, error}
+ * naming the field. A caller that takes a big step in parts (bulkParts)
+ * asks this first, so that a step the engine would refuse whole is refused
+ * whole, before any part is written.
+ */
+export function bulkCheck(module, step) {
+  return JSON.parse(module.checkBulk(JSON.stringify(step)));
+}
+
+/**
  * Reads JSON text from outside (a link, a file) as the engine does, under
  * its limits, before the page parses it: null, or the error, which names
  * `what` or the place and the limit.
@@ -241,6 +252,8 @@ export function nextTask() {
  * the step's `from` plus what came before, and its keys are the whole
  * step's (they default to the whole count, not the part's). Yields
  * `{ step, written }`, `written` counting the documents up to that part's end.
+ * Check the whole step first (bulkCheck): parts of a step over the limits
+ * would each be taken.
  */
 export function* bulkParts(step, part) {
   const count = Number(step.count);

@@ -16,7 +16,7 @@
 //
 // We keep, for every step, its result and each consumer's position after it,
 // so that what a step changed can be highlighted without old states.
-import { Simulator, nextTask, bulkParts } from './engine.js';
+import { Simulator, nextTask, bulkParts, bulkCheck } from './engine.js';
 
 export const CHECKPOINT_MS = 2;
 export const MAX_CHECKPOINTS = 4096;
@@ -340,6 +340,9 @@ export class History {
    * back where it was and records nothing ({result: {ok: false, cancelled}}).
    */
   async actInParts(step, part, onProgress, signal) {
+    // Refused whole, as the engine refuses it whole, before any part.
+    const checked = bulkCheck(this.module, step);
+    if (!checked.ok) return { result: checked, discarded: [] };
     this.goTo(this.cursor);
     const count = Number(step.count);
     let first = null, last = null, refused = null, wrote = false;

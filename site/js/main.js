@@ -1,6 +1,6 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
-import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError } from './engine.js';
+import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits } from './engine.js';
 import { History, scenarioText } from './history.js';
 import { h, fill, grouped } from './dom.js';
 import {
@@ -607,7 +607,9 @@ function refuseFull(errorEl) {
   return result;
 }
 
-// A bulk step: up to 100,000 generated puts as one step in the history.
+// A bulk step: generated puts as one step in the history, up to the
+// engine's limit (limits().bulk_documents), which refuses the whole step
+// (count, keys) before any part of it is written.
 async function bulkPut() {
   if (page.busy) return;
   if (page.full) return refuseFull($('bulk-error'));
@@ -616,17 +618,16 @@ async function bulkPut() {
   stopPlaying();
   clearErrors();
   clearNotices();
-  // Validate the whole step first (count, keys): a refused step changes nothing.
-  if (!Number.isInteger(count) || count < 1 || count > 100000) {
-    $('bulk-error').textContent = 'count: must be a whole number from 1 to 100000';
-    return;
-  }
-  if (!Number.isInteger(keys) || keys < 1 || keys > 1000000) {
-    $('bulk-error').textContent = 'keys: must be a whole number from 1 to 1000000';
-    return;
-  }
   await actInParts('Writing documents:', $('bulk-error'),
     (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
+}
+
+// The bulk form's bounds, from the engine's limits.
+function renderBulkLimits() {
+  const { bulk_documents: documents, bulk_keys: keys } = limits(page.module);
+  $('bulk-count').max = documents;
+  $('bulk-keys').max = keys;
+  $('bulk-count-range').textContent = `(1 to ${grouped(documents)})`;
 }
 
 // A step taken in parts with progress and Cancel (`run(progress, signal)`
@@ -2172,6 +2173,7 @@ async function start() {
   }
   for (const l of page.lessons) $('lesson-picker').append(h('option', { value: l.file }, l.title));
   wireControls();
+  renderBulkLimits();
   renderConfigFields();
 
   // What the last page kept as it was left, moved into the store first.

@@ -2,7 +2,7 @@
 // Debezium NDJSON is the engine's: core/interop). Everything read back from outside is
 // untrusted: it is parsed as JSON, checked, and replayed through the engine;
 // it is never evaluated or inserted as HTML.
-import { scenarioError, limits, engineCheck, engineCheckSession, nextTask, bulkParts } from './engine.js';
+import { scenarioError, limits, engineCheck, engineCheckSession, nextTask, bulkParts, bulkCheck } from './engine.js';
 import { checkPredictions, checkCompletion } from './completion.js';
 import { grouped } from './dom.js';
 
@@ -303,7 +303,6 @@ export function parseScenarioFile(module, text, { steps = true } = {}) {
  * to the text as Blobs (in order), or null when `signal` aborted; throws
  * with the engine's error.
  */
-const BULK_MOST = 100000;  // Simulator::kMaxBulkPuts (core/simulator.h)
 export async function changeStreamParts(module, scenario, cursor, onProgress, signal,
   { slice = 2000, part = 5000, lines = 2000 } = {}) {
   const { steps, ...header } = scenario;
@@ -320,9 +319,9 @@ export async function changeStreamParts(module, scenario, cursor, onProgress, si
     if (r === null || r.out_of_memory || r.malformed) throw new Error(r?.error ?? 'out of memory');
     return r;
   };
-  // A bulk step the engine would take whole (a count it accepts) goes by
-  // parts of its documents (bulkParts).
-  const heavy = (s) => (s.op === 'put_random' && Number.isInteger(s.count) && s.count > part && s.count <= BULK_MOST)
+  // A bulk step the engine would take whole (bulkCheck) goes by parts of
+  // its documents (bulkParts).
+  const heavy = (s) => (s.op === 'put_random' && Number.isInteger(s.count) && s.count > part && bulkCheck(module, s).ok)
     || (s.op === 'flush' && s.limit === undefined);
   try {
     ok(ex.begin(JSON.stringify(header)));

@@ -87,6 +87,40 @@ test('a key over 256 bytes and an empty key are refused with the reason, nothing
   assertClean(assert, page);
 });
 
+test('a bulk step outside the engine\'s limits is refused whole next to its form, nothing changes', async () => {
+  const page = await pageWithHistory();
+  const before = await screenState(page);
+  // The form's bounds are the engine's (Module.limits()), not the page's own.
+  const limits = await page.evaluate(async () => {
+    const { loadModule, limits } = await import('/js/engine.js');
+    return limits(await loadModule());
+  });
+  assert.equal(await page.locator('#bulk-count').getAttribute('max'), String(limits.bulk_documents));
+  assert.equal(await page.locator('#bulk-keys').getAttribute('max'), String(limits.bulk_keys));
+  assert.match(await page.locator('#bulk-form label').first().textContent(), /put random documents \(1 to 100,000\)/);
+
+  for (const [count, keys, pattern] of [
+    [String(limits.bulk_documents + 1), '1000', /^count: must be at most 100000 \(got 100001\)$/],
+    ['', '1000', /^count: must be at least 1$/],
+    ['2.5', '1000', /^count: must be a whole number from 1 to 100000 \(got 2\.5\)$/],
+    ['5000', String(limits.bulk_keys + 1), /^keys: must be at most 1000000 \(got 1000001\)$/],
+  ]) {
+    await page.fill('#bulk-count', count);
+    await page.fill('#bulk-keys', keys);
+    await page.click('#bulk-put');
+    await assertErrorNear(page, '#bulk-error', '#bulk-form', pattern);
+    assert.deepEqual(await screenState(page), before, `${count} over ${keys} keys changed nothing`);
+  }
+  await screenshot(page, 'errors-bulk-limits');
+  // Within the limits, the same form writes one step.
+  await page.fill('#bulk-count', '50');
+  await page.fill('#bulk-keys', '10');
+  await page.click('#bulk-put');
+  await page.waitForFunction(() => document.querySelector('#step-label')?.textContent.includes('step 4 of 4'));
+  assert.equal(await page.locator('#bulk-error').textContent(), '');
+  assertClean(assert, page);
+});
+
 test('a duplicate consumer name is refused next to the form, nothing changes', async () => {
   const page = await pageWithHistory();
   const before = await screenState(page);

@@ -358,7 +358,10 @@ TEST(UserJson, LimitsAreExportedAsOneTable) {
   EXPECT_EQ(limits["session_work"], kMaxSessionWork);
   EXPECT_EQ(limits["exact_integer"], kMaxExactInteger);
   EXPECT_EQ(limits["link_bytes"], kMaxLinkBytes);
-  EXPECT_EQ(limits.size(), 15u);
+  EXPECT_EQ(limits["bulk_documents"], kMaxBulkDocuments);
+  EXPECT_EQ(limits["bulk_keys"], kMaxBulkKeys);
+  EXPECT_EQ(limits["bulk_from"], kMaxBulkFrom);
+  EXPECT_EQ(limits.size(), 18u);
 }
 
 }  // namespace

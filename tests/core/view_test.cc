@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/derived_system.h"
+#include "core/limits.h"
 #include "core/simulator.h"
 #include "tests/core/simulator_fixture.h"
 
@@ -348,6 +349,42 @@ TEST_F(PutRandomTest, OutOfRangeCountsAreRefusedAndChangeNothing) {
         "count: must be at most 100000 (got 100001)");
   Fails(R"({"op":"put_random"})", "count: is required");
   Fails(R"({"op":"put_random","count":5,"keys":0})", "keys: must be at least 1");
+  Fails(R"({"op":"put_random","count":1.5})",
+        "count: must be a whole number from 1 to 100000 (got 1.5)");
+  Fails(R"({"op":"put_random","count":5,"keys":1000001})",
+        "keys: must be at most 1000000 (got 1000001)");
+  Fails(R"({"op":"put_random","count":5,"from":1000000001})",
+        "from: must be at most 1000000000 (got 1000000001)");
+}
+
+// The check a page makes before taking a big step in parts: it refuses
+// exactly what the step refuses, with the same error, and reads what the
+// step would write.
+TEST_F(PutRandomTest, ABulkStepIsCheckedWholeAsTheStepWouldBeTaken) {
+  Simulator::BulkStep bulk;
+  for (const char* text : {R"({"op":"put_random","count":0})",
+                           R"({"op":"put_random","count":100001})",
+                           R"({"op":"put_random","count":"5"})",
+                           R"({"op":"put_random","count":5,"keys":1000001})",
+                           R"({"op":"put_random","count":5,"seed":-1})",
+                           R"({"op":"put_random","count":5,"from":1000000001})"}) {
+    const Json step = Json::parse(text);
+    const Status checked = Simulator::ReadBulkStep(step, &bulk);
+    ASSERT_FALSE(checked.ok()) << text;
+    Fails(text, checked.message());
+  }
+  ASSERT_TRUE(Simulator::ReadBulkStep(Json::parse(R"({"op":"put_random","count":7})"), &bulk).ok());
+  EXPECT_EQ(bulk.count, 7u);
+  EXPECT_EQ(bulk.keys, 7u);  // keys default to the count
+  EXPECT_EQ(bulk.seed, 1u);
+  EXPECT_EQ(bulk.from, 0u);
+  ASSERT_TRUE(Simulator::ReadBulkStep(
+                  Json::parse(R"({"op":"put_random","count":100000,"keys":1000000,"seed":3,"from":9})"),
+                  &bulk).ok());
+  EXPECT_EQ(bulk.count, kMaxBulkDocuments);
+  EXPECT_EQ(bulk.keys, kMaxBulkKeys);
+  EXPECT_EQ(bulk.seed, 3u);
+  EXPECT_EQ(bulk.from, 9u);
 }
 
 }  // namespace

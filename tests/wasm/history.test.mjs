@@ -225,6 +225,25 @@ test('an exported scenario parses back to itself, a step a line, about the size 
   assert.ok(exported < 1.1 * compact, `${exported} bytes exported against ${compact} compact`);
 });
 
+test('a bulk step over the limits is refused whole before any part is written, with the engine\'s error', async () => {
+  const history = new History(Module, { title: 'bulk', consumers: CONSUMERS, steps: [{ op: 'put', key: 'a', value: { city: 'Oslo' } }] });
+  assert.equal(await history.load(), true);
+  const before = history.state(), steps = history.steps.length;
+  for (const [step, error] of [
+    [{ op: 'put_random', count: 100001, seed: 2 }, 'count: must be at most 100000 (got 100001)'],
+    [{ op: 'put_random', count: 4000, keys: 1000001, seed: 2 }, 'keys: must be at most 1000000 (got 1000001)'],
+  ]) {
+    let parts = 0;
+    const { result, discarded } = await history.actInParts(step, 2000, () => parts++);
+    assert.deepEqual(result, { ok: false, error }, JSON.stringify(step));
+    assert.deepEqual(discarded, []);
+    assert.equal(parts, 0, 'no part was taken');
+    assert.equal(history.steps.length, steps, 'nothing recorded');
+    assert.deepEqual(history.state(), before, 'nothing changed');
+  }
+  history.dispose();
+});
+
 test('a bulk step taken in parts writes what the whole step writes, with or without its keys, and a replay lands on it', async () => {
   for (const step of [
     { op: 'put_random', count: 5000, seed: 9 },

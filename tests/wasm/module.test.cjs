@@ -128,10 +128,32 @@ test('validateScenario names what is wrong with a scenario', () => {
     { ok: false, error: 'scenario: not valid JSON (line 1, column 2: unexpected text: names and strings need "double quotes")' });
 });
 
+test('a bulk step checked whole says what the step itself would say, and takes nothing', () => {
+  const sim = new Module.Simulator();
+  const before = sim.state();
+  for (const step of [
+    { op: 'put_random', count: 100001 },
+    { op: 'put_random', count: 0 },
+    { op: 'put_random', count: 10, keys: 1000001 },
+    { op: 'put_random', count: 1.5 },
+  ]) {
+    const checked = JSON.parse(Module.checkBulk(JSON.stringify(step)));
+    assert.equal(checked.ok, false, JSON.stringify(step));
+    assert.equal(checked.error, JSON.parse(sim.apply(JSON.stringify(step))).error, JSON.stringify(step));
+  }
+  assert.deepEqual(JSON.parse(Module.checkBulk('{"op":"put_random","count":100000,"keys":1000000}')), { ok: true });
+  assert.match(JSON.parse(Module.checkBulk('{"op":')).error, /^step: not valid JSON/);
+  assert.equal(JSON.parse(Module.checkBulk('[1]')).error, 'step: must be an object');
+  assert.equal(sim.state(), before, 'checks take nothing');
+  sim.delete();
+});
+
 test('the limits table, and text checked under it, without a stack overflow at any depth', () => {
   const limits = JSON.parse(Module.limits());
   assert.equal(limits.value_depth, 32);
   assert.equal(limits.link_bytes, 4 * 1024 * 1024);
+  assert.equal(limits.bulk_documents, 100000);
+  assert.equal(limits.bulk_keys, 1000000);
   const deep = (n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
   assert.deepEqual(JSON.parse(Module.checkValue(deep(32))), { ok: true });
   assert.deepEqual(JSON.parse(Module.checkValue(deep(33))),
