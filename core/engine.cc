@@ -532,13 +532,14 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
 Status Engine::ReplayStorage(std::size_t* replayed) {
   if (down_) return DatabaseDown();
   std::optional<log::Problem> problem;
-  std::vector<LogEntry> entries;
+  std::vector<log::Record> records;
   {
     log::Reader reader(wal_.file().bytes(), [&problem](const log::Problem& p) {
       if (!problem) problem = p;
     }, /*skip_corruption=*/false);
+    reader.KeepValuesAsText();
     log::Record record;
-    while (reader.ReadRecord(&record)) entries.push_back(std::move(record.entry));
+    while (reader.ReadRecord(&record)) records.push_back(std::move(record));
   }
   if (problem) {
     return Status::Invalid("log", "the record at byte offset " + std::to_string(problem->offset) +
@@ -556,11 +557,11 @@ Status Engine::ReplayStorage(std::size_t* replayed) {
     }
     image = &*checkpoint_;
   }
-  *replayed = ReplayInto(&entries, image);
+  *replayed = ReplayInto(records, image);
   return Status::OK();
 }
 
-std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImage* image) {
+std::size_t Engine::ReplayInto(const std::vector<log::Record>& records, const StorageImage* image) {
   // The file's records are the index's, one for one (it verified), so each
   // row keeps the index of the record that wrote it, and each record's
   // `prev` is the key's newest put before it.
@@ -575,8 +576,8 @@ std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImag
   // The table of applied requests is rebuilt from the records that carry a
   // request id (entries retention removed take theirs with them).
   requests_.clear();
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    auto& entry = (*entries)[i];
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const LogEntry& entry = records[i].entry;
     if (!entry.request_id.empty()) requests_[entry.request_id] = {entry.lsn, entry.key};
     const auto old = present.find(entry.key);
     const std::uint32_t prev = old != present.end() ? old->second : kNoRecord;
@@ -592,7 +593,11 @@ std::size_t Engine::ReplayInto(std::vector<LogEntry>* entries, const StorageImag
       present.erase(old);
     }
     if (image != nullptr && entry.lsn <= image->lsn) continue;
-    DocRef doc = entry.op == LogOp::kPut ? MakeDoc(entry.value) : nullptr;
+    // A value in the stored form is the document's text as it is (nothing
+    // parsed, nothing written again); one in another form was parsed.
+    DocRef doc = entry.op != LogOp::kPut            ? nullptr
+                 : !records[i].value_text.empty() ? MakeDocFromText(records[i].value_text)
+                                                  : MakeDoc(entry.value);
     storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
     ++replayed;
   }
@@ -656,9 +661,9 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   }
   const RecoveryMode m = mode != nullptr ? *mode : recovery_mode_;
   const SharedVector<RecordInfo> before = wal_.records();  // shared, not copied
-  std::vector<LogEntry> entries;
+  std::vector<log::Record> records;
   ReadReport report;
-  Status s = wal_.Recover(m, &entries, &report);
+  Status s = wal_.Recover(m, &records, &report);
   if (!s.ok()) return s;
 
   // Replay into storage, from the newest checkpoint's image when it is
@@ -676,9 +681,9 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
                                   std::to_string(wal_.head()) + ")";
     }
   }
-  result->replayed_without_checkpoint = entries.size();
+  result->replayed_without_checkpoint = records.size();
   result->complete_without_checkpoint = wal_.start_lsn() == 1;
-  result->replayed = ReplayInto(&entries, image);
+  result->replayed = ReplayInto(records, image);
   down_ = false;
   readable_.reset();
 

@@ -427,7 +427,7 @@ class Engine {
   // Rebuilds storage (from `image`, if given, then the entries after its
   // LSN) and the change stream from the log's entries, one per record, in
   // order. Returns the number of entries replayed into storage.
-  std::size_t ReplayInto(std::vector<LogEntry>* entries, const StorageImage* image);
+  std::size_t ReplayInto(const std::vector<log::Record>& records, const StorageImage* image);
   // An empty derived system for the spec, in its apply mode.
   static Status NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem>* out);
   // The index of the record that wrote `row`, or kNoRecord if retention

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/crc32c.h"
+#include "core/json_reader.h"
 #include "core/log_format.h"
 #include "core/status.h"
 
@@ -155,7 +156,19 @@ Reader::Outcome Reader::Parse(std::size_t offset, Record* record, std::string* r
   }
   std::string why;
   record->entry = LogEntry();
-  if (!DecodePayload(type, std::string_view(p + kHeaderSize, length), &record->entry, &why)) {
+  record->value_text.clear();
+  PayloadParts parts;
+  bool decoded = SplitPayload(type, std::string_view(p + kHeaderSize, length), &parts, &why);
+  if (decoded && values_as_text_ && parts.op == LogOp::kPut && IsStoredForm(parts.value)) {
+    // A JSON object, valid as a document: what the parse below checks.
+    record->entry.op = parts.op;
+    record->entry.key.assign(parts.key);
+    record->entry.request_id.assign(parts.request_id);
+    record->value_text.assign(parts.value);
+  } else if (decoded) {
+    decoded = EntryFromParts(parts, &record->entry, &why);
+  }
+  if (!decoded) {
     *reason = "bad payload: " + why;
     return Outcome::kCorruption;
   }

@@ -34,6 +34,12 @@ struct Record {
   std::size_t size = 0;    // header + payload
   std::uint32_t checksum = 0;  // as stored (masked)
   LogEntry entry;          // lsn, op, key, value, request_id, decoded from the payload
+  // Only from a Reader told to KeepValuesAsText: a put's value as it lies in
+  // the record when it is in the stored form (IsStoredForm,
+  // core/json_reader.h), and then entry.value is null. Empty otherwise (a
+  // delete, or a value written in another form, which entry.value holds
+  // parsed).
+  std::string value_text;
 };
 
 // A problem the reader found. `bytes` were dropped from `offset` on.
@@ -62,6 +68,12 @@ class Reader {
   // (the end of the data, a torn tail, or corruption when not skipping).
   bool ReadRecord(Record* record);
 
+  // From now on a put's value in the stored form is checked as it lies and
+  // handed out as text (Record::value_text), not parsed: the engine's own
+  // replays build their documents from that text, and parsing every value
+  // was most of a recovery's time. A value in any other form is parsed and
+  // checked as before. What verifies, and every problem, is the same.
+  void KeepValuesAsText() { values_as_text_ = true; }
   // Where the last valid record read so far ends: the length the file should
   // be cut to if nothing after it is kept.
   std::size_t end_of_last_record() const { return end_of_last_; }
@@ -77,6 +89,7 @@ class Reader {
   mutable std::string scratch_;  // a record that crosses from one segment into the next
   Reporter reporter_;
   bool skip_corruption_;
+  bool values_as_text_ = false;
   std::size_t offset_ = 0;
   std::size_t end_of_last_ = 0;
   Lsn last_lsn_ = 0;

@@ -129,7 +129,7 @@ std::vector<LogEntry> WriteAheadLog::DecodeAll() const {
   return entries;
 }
 
-Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
+Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* records,
                               ReadReport* report) {
   ReadReport found;
   std::vector<log::Record> good;
@@ -138,6 +138,7 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
       found.problems.push_back(p);
       found.discarded_bytes += p.bytes;
     }, mode == RecoveryMode::kSkip);
+    reader.KeepValuesAsText();
     log::Record record;
     while (reader.ReadRecord(&record)) good.push_back(std::move(record));
   }
@@ -186,9 +187,7 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<LogEntry>* entries,
   // that were only in the OS cache after a process crash are synced now.
   file_.Sync();
   durable_count_ = records_.size();
-  entries->clear();
-  entries->reserve(good.size());
-  for (auto& r : good) entries->push_back(std::move(r.entry));
+  *records = std::move(good);
   *report = std::move(found);
   return Status::OK();
 }

@@ -160,9 +160,10 @@ class WriteAheadLog {
   // Reads the whole file back from its first byte, verifying every record,
   // as recovery does. On success the file ends at the last good record (or,
   // having skipped corruption, holds only the good records) and is synced,
-  // the index is rebuilt, and *entries holds the recovered entries in order. kAbsolute
-  // fails on corruption, naming its offset, and changes nothing.
-  Status Recover(RecoveryMode mode, std::vector<LogEntry>* entries, ReadReport* report);
+  // the index is rebuilt, and *records holds the recovered records in order
+  // (read with KeepValuesAsText: a value in the stored form comes as text).
+  // kAbsolute fails on corruption, naming its offset, and changes nothing.
+  Status Recover(RecoveryMode mode, std::vector<log::Record>* records, ReadReport* report);
 
   // Makes this log a copy of `other`: its file's bytes and its index (a
   // checkpoint of the engine; no sink is copied).

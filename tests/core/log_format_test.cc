@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/crc32c.h"
 #include "core/engine.h"
+#include "core/json_reader.h"
 #include "core/log_file.h"
 #include "core/shared_vector.h"
 #include "core/log_format.h"
@@ -340,6 +343,73 @@ TEST(LogReader, APayloadThatDoesNotDecodeIsCorruptionEvenWithAGoodChecksum) {
   EXPECT_EQ(r.problems[0].reason, "bad payload: value is not a JSON object");
 }
 
+// A reader that keeps values as text reads and refuses exactly what a
+// reader that parses them does: the same records (a stored-form value as
+// its text, any other parsed), the same problems at the same offsets. Over
+// values in every form, values that are not objects or not JSON, every
+// record type, and every single byte of the file changed (checksums fixed
+// up, so that the payload checks are reached too).
+TEST(LogReader, KeepingValuesAsTextReadsAndRefusesExactlyWhatParsingThemDoes) {
+  std::string base;
+  Lsn lsn = 0;
+  for (const char* value : {R"({"age":7,"name":"Ada"})", R"({ "name": "Ren\u00e9e" })", R"({"b":1,"a":2})",
+                            R"({"x":1.5})", "[1,2]", R"({"a":)", "{}", R"("text")"}) {
+    base += log::EncodeRecord(LogOp::kPut, ++lsn, "k" + std::to_string(lsn), value);
+    base += log::EncodeRecord(LogOp::kPut, ++lsn, "r" + std::to_string(lsn), value, "req-" + std::to_string(lsn));
+  }
+  base += log::EncodeRecord(LogOp::kDelete, ++lsn, "k1", "");
+  base += log::EncodeRecord(LogOp::kDelete, ++lsn, "k3", "", "req-d");
+  const auto read = [](const std::string& bytes, bool as_text) {
+    std::vector<std::string> out;
+    log::Reader reader(bytes, [&out](const log::Problem& p) {
+      out.push_back("problem " + std::to_string(p.offset) + " " + std::to_string(p.bytes) + " " +
+                    p.reason);
+    }, /*skip_corruption=*/true);
+    if (as_text) reader.KeepValuesAsText();
+    log::Record r;
+    while (reader.ReadRecord(&r)) {
+      if (as_text && !r.value_text.empty()) {
+        EXPECT_TRUE(r.entry.value.is_null());
+        EXPECT_TRUE(IsStoredForm(r.value_text)) << r.value_text;
+      }
+      EXPECT_TRUE(as_text || r.value_text.empty());
+      const Json value = r.value_text.empty() ? r.entry.value : Json::parse(r.value_text);
+      out.push_back(std::to_string(r.entry.lsn) + " " + std::to_string(static_cast<int>(r.entry.op)) +
+                    " " + r.entry.key + " " + r.entry.request_id + " " + value.dump() + " " +
+                    std::to_string(r.offset) + "+" + std::to_string(r.size));
+    }
+    return out;
+  };
+  const std::vector<std::string> whole = read(base, false);
+  ASSERT_EQ(read(base, true), whole);
+  std::size_t texts = 0;
+  {
+    log::Reader reader(base, nullptr, true);
+    reader.KeepValuesAsText();
+    log::Record r;
+    while (reader.ReadRecord(&r)) texts += !r.value_text.empty();
+  }
+  // The two values in the stored form ({"age":7,"name":"Ada"} and {}), each
+  // in a type 1 and a type 3 record; the others are parsed or refused.
+  EXPECT_EQ(texts, 4u);
+  // Every byte changed, with and without its record's checksum made good.
+  std::vector<std::size_t> starts;
+  for (std::size_t at = 0; at < base.size();) {
+    starts.push_back(at);
+    at += log::kHeaderSize + log::DecodeFixed32(base.data() + at + log::kLengthOffset);
+  }
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    std::string bytes = base;
+    IncrementByte(&bytes, i, 1);
+    ASSERT_EQ(read(bytes, true), read(bytes, false)) << "byte " << i;
+    const std::size_t record = *std::prev(std::upper_bound(starts.begin(), starts.end(), i));
+    if (i >= record + log::kHeaderSize) {
+      FixChecksum(&bytes, record);
+      ASSERT_EQ(read(bytes, true), read(bytes, false)) << "byte " << i << ", checksum made good";
+    }
+  }
+}
+
 // ---------------------------------------------------------------- recovery
 
 // Recovers `bytes` as the database would, in `mode`.
@@ -496,15 +566,15 @@ TEST(WriteAheadLogRequestIds, RecoverReturnsEntriesWithTheirRequestIds) {
   bytes.resize(bytes.size() - 3);
   WriteAheadLog reopened;
   reopened.Load(bytes);
-  std::vector<LogEntry> entries;
+  std::vector<log::Record> records;
   ReadReport report;
-  ASSERT_TRUE(reopened.Recover(RecoveryMode::kAbsolute, &entries, &report).ok());
-  ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].request_id, "req-1");
-  EXPECT_EQ(entries[0].lsn, 1u);
-  EXPECT_EQ(entries[1].request_id, "");
-  EXPECT_EQ(entries[2].request_id, "req-3");
-  EXPECT_EQ(entries[2].op, LogOp::kDelete);
+  ASSERT_TRUE(reopened.Recover(RecoveryMode::kAbsolute, &records, &report).ok());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].entry.request_id, "req-1");
+  EXPECT_EQ(records[0].entry.lsn, 1u);
+  EXPECT_EQ(records[1].entry.request_id, "");
+  EXPECT_EQ(records[2].entry.request_id, "req-3");
+  EXPECT_EQ(records[2].entry.op, LogOp::kDelete);
   ASSERT_EQ(report.problems.size(), 1u);
   EXPECT_TRUE(report.problems[0].torn_tail);
   // The index and the other ways of reading a record agree.
@@ -626,6 +696,42 @@ TEST(Recovery, AnEventsDocumentIsTheStoredFormOfItsValueWhateverTheRecordsText) 
   EXPECT_EQ(e.op, ChangeOp::kUpdate);
   EXPECT_EQ(e.before->text(), stored(R"({"age":41,"name":"Renée","tags":["a"]})"));
   EXPECT_EQ(e.after->text(), R"({"city":{"a":2,"b":1},"name":"Ada"})");
+}
+
+// Recovery and a replay of storage build each row from the record's text as
+// it is when it is in the stored form, and from its parsed value when it is
+// not: either way the row is what a put of the same value stores.
+TEST(Recovery, StorageHoldsTheStoredFormOfEveryValueWhateverTheRecordsText) {
+  WriteAheadLog wal;
+  const std::vector<std::pair<std::string, std::string>> writes = {
+      {"u1", R"({ "name": "Ren\u00e9e", "age" : 41 })"},
+      {"u2", R"({"age":7,"name":"Ada"})"},
+      {"u3", R"({"city":{"b":1,"a":2},"n":1.5})"},
+      {"u4", R"({"tags":["a","b"],"ok":true,"none":null})"},
+  };
+  for (const auto& [key, value] : writes) wal.Append(LogOp::kPut, key, value, kNoRecord);
+  Engine engine;
+  engine.OpenLog(wal.file().bytes().str());
+  RecoveryMode mode = RecoveryMode::kPointInTime;
+  RecoveryResult result;
+  ASSERT_TRUE(engine.Recover(&mode, &result).ok());
+  const auto rows = [&engine] {
+    std::map<std::string, std::string> out;
+    for (const auto& [key, value] : engine.storage().Contents()) out[key] = value.dump();
+    return out;
+  };
+  std::map<std::string, std::string> expected;
+  for (const auto& [key, value] : writes) expected[key] = Json::parse(value).dump();
+  EXPECT_EQ(rows(), expected);
+  for (const auto& [key, value] : writes) {
+    const StoredRow* row = engine.storage().Find(key);
+    ASSERT_NE(row, nullptr) << key;
+    EXPECT_EQ(row->doc->text(), MakeDoc(Json::parse(value))->text()) << key;
+  }
+  std::size_t replayed = 0;
+  ASSERT_TRUE(engine.ReplayStorage(&replayed).ok());
+  EXPECT_EQ(replayed, writes.size());
+  EXPECT_EQ(rows(), expected);
 }
 
 TEST(Recovery, AbsoluteRefusesCorruptionAndChangesNothing) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/crc32c.h"
 #include "core/engine.h"
@@ -41,10 +42,28 @@ std::string WithValidChecksums(std::string bytes) {
 
 void Check(const std::string& bytes) {
   for (bool skip : {false, true}) {
-    unbundled::log::Reader reader(bytes, [](const unbundled::log::Problem&) {}, skip);
-    unbundled::log::Record r;
-    while (reader.ReadRecord(&r)) {
+    // A reader that keeps values as text (the engine's replays) reads and
+    // refuses exactly what a parsing one does.
+    std::vector<std::size_t> problems[2];
+    unbundled::log::Reader reader(bytes, [&](const unbundled::log::Problem& p) { problems[0].push_back(p.offset); }, skip);
+    unbundled::log::Reader as_text(bytes, [&](const unbundled::log::Problem& p) { problems[1].push_back(p.offset); }, skip);
+    as_text.KeepValuesAsText();
+    unbundled::log::Record r, t;
+    for (;;) {
+      const bool more = reader.ReadRecord(&r);
+      if (more != as_text.ReadRecord(&t)) __builtin_trap();
+      if (!more) break;
+      if (r.offset != t.offset || r.size != t.size || r.entry.lsn != t.entry.lsn || r.entry.op != t.entry.op ||
+          r.entry.key != t.entry.key || r.entry.request_id != t.entry.request_id) {
+        __builtin_trap();
+      }
+      if (!t.value_text.empty() &&
+          (!t.entry.value.is_null() || unbundled::Document::parse(t.value_text) != r.entry.value)) {
+        __builtin_trap();
+      }
+      if (t.value_text.empty() && t.entry.value != r.entry.value) __builtin_trap();
     }
+    if (problems[0] != problems[1]) __builtin_trap();
   }
   for (RecoveryMode mode : {RecoveryMode::kPointInTime, RecoveryMode::kAbsolute, RecoveryMode::kSkip}) {
     Engine engine;
