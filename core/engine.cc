@@ -631,9 +631,8 @@ void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
 const std::vector<std::uint32_t>& Engine::ReadableEvents() const {
   if (!readable_) {
     auto readable = std::make_shared<std::vector<std::uint32_t>>();
-    ChangeEvent e;
     for (std::size_t i = 0; i < stream_.size(); ++i) {
-      if (stream_.Event(i, &e)) readable->push_back(static_cast<std::uint32_t>(i));
+      if (stream_.Readable(i)) readable->push_back(static_cast<std::uint32_t>(i));
     }
     readable_ = std::move(readable);
   }
@@ -691,9 +690,12 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   result->recovered = wal_.head();
   result->discarded_bytes = report.discarded_bytes;
   result->problems = std::move(report.problems);
+  // Both indexes are in LSN order: walked side by side.
+  const auto& after = wal_.records();
+  std::size_t at = 0;
   for (const auto& r : before) {
-    const RecordInfo* now = wal_.Find(r.lsn);
-    if (now == nullptr) {
+    while (at < after.size() && after[at].lsn < r.lsn) ++at;
+    if (at == after.size() || after[at].lsn != r.lsn) {
       result->lost.push_back({r.lsn, r.acknowledged});
     } else if (!r.acknowledged && r.lsn > recovered_head_) {
       // Reported once: by the recovery after the crash that lost its reply.

@@ -153,10 +153,13 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* recor
                           "\"point_in_time\" or \"skip\" to accept losing it)");
     }
   }
-  // Acknowledgement travels with the record: look it up in the old index.
-  auto acknowledged = [this](Lsn lsn) {
-    const RecordInfo* old = Find(lsn);
-    return old == nullptr || old->acknowledged;
+  // Acknowledgement travels with the record: look it up in the old index,
+  // walking it beside the records read back (both are in LSN order; a
+  // binary search for each record was a fifth of a recovery).
+  std::size_t old = 0;
+  auto acknowledged = [this, &old](Lsn lsn) {
+    while (old < records_.size() && records_[old].lsn < lsn) ++old;
+    return old == records_.size() || records_[old].lsn != lsn || records_[old].acknowledged;
   };
   bool gap = false;  // corrupt bytes between good records
   for (const auto& p : found.problems) {
