@@ -52,6 +52,37 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
   return doc;
 }
 
+bool ChangeStream::HasDocument(std::size_t record) const {
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record == record) return slot.doc != nullptr;
+  const RecordInfo& info = wal_->records()[record];
+  if (info.op != LogOp::kPut) return false;
+  std::string scratch;
+  log::PayloadParts parts;
+  if (!wal_->ReadVerifiedParts(info, &parts, &scratch)) return false;
+  if (IsStoredForm(parts.value)) return true;
+  LogEntry entry;
+  std::string why;
+  return log::EntryFromParts(parts, &entry, &why);
+}
+
+bool ChangeStream::Readable(std::size_t i) const {
+  // Event(i)'s checks, in its order, with nothing built.
+  const std::size_t record = records_[i];
+  const RecordInfo& info = wal_->records()[record];
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record != record || slot.key.empty()) {
+    std::string scratch;
+    std::string_view key;
+    if (!log::KeyOf(wal_->Bytes(info, &scratch), &key)) return false;
+  }
+  if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut &&
+      !HasDocument(info.prev)) {
+    return false;
+  }
+  return info.op != LogOp::kPut || HasDocument(record);
+}
+
 bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];

@@ -76,6 +76,11 @@ class ChangeStream {
   // previous record of its key) cannot be read: only while the database is
   // down after its buffers were lost with bytes that rotted on disk.
   bool Event(std::size_t i, ChangeEvent* event) const;
+  // Whether Event(i) would succeed, without building the event: its key can
+  // be read, and each document it would carry verifies. What the engine
+  // asks of every event while the database is down (which of them a
+  // consumer may still be shown).
+  bool Readable(std::size_t i) const;
 
   // The document of a put record (by record index), decoded from the log
   // unless cached; null for a delete or a record that cannot be read.
@@ -83,6 +88,8 @@ class ChangeStream {
   // Remembers a record's decoded document and its key as storage holds it
   // (the writer has both already), so the record's event shares them.
   void Cache(std::size_t record, const DocRef& doc, const SharedKey& key) const;
+  // Whether DocumentOf(record) would give a document, without making one.
+  bool HasDocument(std::size_t record) const;
   // Forgets decoded documents (the database's memory is lost in a crash).
   void ClearCache() const;
 
