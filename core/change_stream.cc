@@ -83,6 +83,43 @@ bool ChangeStream::Readable(std::size_t i) const {
   return info.op != LogOp::kPut || HasDocument(record);
 }
 
+bool ChangeStream::EventWithoutBefore(std::size_t i, ChangeEvent* event,
+                                      std::vector<bool>* found) const {
+  const std::size_t record = records_[i];
+  const RecordInfo& info = wal_->records()[record];
+  if (found->size() < wal_->records().size()) found->resize(wal_->records().size());
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record == record && !slot.key.empty()) {
+    event->key = slot.key;
+  } else {
+    std::string scratch;
+    std::string_view bytes = wal_->Bytes(info, &scratch);
+    std::string_view key;
+    if (!log::KeyOf(bytes, &key)) return false;
+    event->key = SharedKey(key);
+  }
+  event->lsn = info.lsn;
+  event->before = nullptr;
+  event->after = nullptr;
+  bool before = false;
+  if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {
+    if (!(*found)[info.prev] && !HasDocument(info.prev)) return false;
+    (*found)[info.prev] = true;
+    before = true;
+  } else if (info.prev == kNoRecord) {
+    before = befores_.find(info.lsn) != nullptr;
+  }
+  if (info.op == LogOp::kPut) {
+    event->after = DocumentOf(record);
+    if (!event->after) return false;
+    (*found)[record] = true;
+    event->op = before ? ChangeOp::kUpdate : ChangeOp::kCreate;
+  } else {
+    event->op = ChangeOp::kDelete;
+  }
+  return true;
+}
+
 bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];

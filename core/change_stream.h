@@ -81,6 +81,13 @@ class ChangeStream {
   // asks of every event while the database is down (which of them a
   // consumer may still be shown).
   bool Readable(std::size_t i) const;
+  // Event(i) without its `before` document (event->before is null; the op
+  // is still `u` when there was one): what folding the stream into rows
+  // needs. False exactly when Event(i) is. `found` remembers, by record
+  // index, the documents found readable so far, so that a `before` the
+  // caller already read as an earlier event's `after` is not read again
+  // (verify folds the whole stream: reading each `before` was half of it).
+  bool EventWithoutBefore(std::size_t i, ChangeEvent* event, std::vector<bool>* found) const;
 
   // The document of a put record (by record index), decoded from the log
   // unless cached; null for a delete or a record that cannot be read.

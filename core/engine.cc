@@ -1010,6 +1010,7 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
   std::size_t next_event = 0;
   auto removed = removed_.begin();
   ChangeEvent event;
+  std::vector<bool> found;  // records whose documents were read (EventWithoutBefore)
   for (std::size_t o : order) {
     const Consumer& c = *consumers_[o];
     const Lsn at = c.position();
@@ -1026,7 +1027,7 @@ Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
         ++removed;
         continue;
       }
-      if (stream_.Event(next_event, &event)) {
+      if (stream_.EventWithoutBefore(next_event, &event, &found)) {
         if (event.op == ChangeOp::kDelete) {
           rows.erase(event.key.str());
         } else {

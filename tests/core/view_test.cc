@@ -150,8 +150,20 @@ TEST_P(ViewProperty, EveryWindowEqualsTheMatchingSliceOfTheWholeState) {
       // without building them: the same answer as building each one.
       const ChangeStream& stream = sim.engine().stream();
       ChangeEvent e;
+      ChangeEvent folded;
+      std::vector<bool> found;
       for (std::size_t k = 0; k < stream.size(); ++k) {
-        ASSERT_EQ(stream.Readable(k), stream.Event(k, &e)) << "event " << k << " of step " << i;
+        const bool whole = stream.Event(k, &e);
+        ASSERT_EQ(stream.Readable(k), whole) << "event " << k << " of step " << i;
+        // And verify's fold reads the same event, but for its before image.
+        ASSERT_EQ(stream.EventWithoutBefore(k, &folded, &found), whole) << "event " << k;
+        if (!whole) continue;
+        ASSERT_EQ(folded.lsn, e.lsn);
+        ASSERT_EQ(folded.op, e.op);
+        ASSERT_EQ(folded.key.str(), e.key.str());
+        ASSERT_EQ(folded.before, nullptr);
+        ASSERT_EQ(folded.after == nullptr, e.after == nullptr);
+        if (e.after) ASSERT_EQ(folded.after->text(), e.after->text());
       }
       ++(sim.engine().down() ? checked_down : checked_up);
     }
