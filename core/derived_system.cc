@@ -79,6 +79,22 @@ __extension__ typedef __int128 Int128;
 using KeySet = CowSet<SharedKey>;
 using Postings = CowMap<std::string, KeySet>;
 
+// Whether two posting maps hold the same terms with the same keys: what
+// comparing their PostingsToJson compares, without building either.
+bool SamePostings(const Postings& a, const Postings& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+    if (i.key() != j.key()) return false;
+    const KeySet& x = i.value();
+    const KeySet& y = j.value();
+    if (x.size() != y.size()) return false;
+    for (auto k = x.begin(), l = y.begin(); k != x.end(); ++k, ++l) {
+      if (!(k.key() == l.key())) return false;
+    }
+  }
+  return true;
+}
+
 // The keys of a set, in order, as a JSON array.
 Json KeysToJson(const KeySet& keys) {
   Json j = Json::array();
@@ -191,6 +207,17 @@ class SecondaryIndex final : public DerivedSystem {
 
   std::unique_ptr<DerivedSystem> Clone() const override {
     return std::make_unique<SecondaryIndex>(*this);
+  }
+
+  bool SameState(const DerivedSystem& other) const override {
+    const auto* o = dynamic_cast<const SecondaryIndex*>(&other);
+    if (o == nullptr || o->fields_ != fields_ || o->flat_ != flat_) {
+      return DerivedSystem::SameState(other);
+    }
+    for (std::size_t i = 0; i < postings_.size(); ++i) {
+      if (!SamePostings(postings_[i], o->postings_[i])) return false;
+    }
+    return true;
   }
 
   Json State() const override {
@@ -458,6 +485,12 @@ class FullTextIndex final : public DerivedSystem {
   }
 
   Json State() const override { return PostingsToJson(postings_); }
+
+  bool SameState(const DerivedSystem& other) const override {
+    const auto* o = dynamic_cast<const FullTextIndex*>(&other);
+    if (o == nullptr) return DerivedSystem::SameState(other);
+    return SamePostings(postings_, o->postings_);
+  }
 
   std::size_t RowCount() const override { return postings_.size(); }
 

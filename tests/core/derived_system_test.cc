@@ -244,3 +244,68 @@ TEST(CreateDerivedSystem, ConfigErrorsNameTheField) {
 
 }  // namespace
 }  // namespace unbundled
+
+namespace unbundled {
+namespace {
+
+// SameState answers what comparing the two states as JSON answers, for every
+// kind of system: after random histories that end in the same state by
+// different roads (different orders, extra updates undone) and in states
+// that differ by one key, one term, one field or one group.
+TEST(SameState, IsWhatComparingTheStatesAsJsonSays) {
+  const std::vector<std::pair<std::string, Json>> specs = {
+      {"secondary_index", {{"field", "city"}}},
+      {"secondary_index", {{"fields", {"city", "name"}}}},
+      {"full_text", {{"fields", {"name"}}}},
+      {"full_text", Json::object()},
+      {"materialized_view", {{"group_by", "city"}, {"sum", "age"}}},
+  };
+  const char* cities[] = {"London", "Paris", "Oslo"};
+  const char* names[] = {"ada lovelace", "alan turing", "grace", "ada"};
+  std::mt19937 rng(7);
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  int same = 0, different = 0;
+  for (const auto& [type, config] : specs) {
+    for (int round = 0; round < 200; ++round) {
+      // Rows each system ends with, and the road to them.
+      std::map<std::string, Json> rows[2];
+      auto a = Make(type, config), b = Make(type, config);
+      DerivedSystem* systems[2] = {a.get(), b.get()};
+      for (int s = 0; s < 2; ++s) {
+        for (int i = 0, n = pick(12); i < n; ++i) {
+          const std::string key = "k" + std::to_string(pick(6));
+          // The second system's road often copies the first one's last rows.
+          Json doc = {{"city", cities[pick(3)]}, {"name", names[pick(4)]}, {"age", pick(5)}};
+          if (pick(4) == 0 && rows[s].count(key)) {
+            systems[s]->Process({1, ChangeOp::kDelete, key, MakeDoc(rows[s][key]), nullptr});
+            rows[s].erase(key);
+            continue;
+          }
+          const auto old = rows[s].find(key);
+          systems[s]->Process({1, old == rows[s].end() ? ChangeOp::kCreate : ChangeOp::kUpdate, key,
+                               old == rows[s].end() ? nullptr : MakeDoc(old->second), MakeDoc(doc)});
+          rows[s][key] = doc;
+        }
+        if (s == 0 && pick(2) == 0) {
+          // Half the time the second system reaches exactly the first's rows.
+          for (const auto& [key, doc] : rows[0]) {
+            systems[1]->Process({1, ChangeOp::kRead, key, nullptr, MakeDoc(doc)});
+            rows[1][key] = doc;
+          }
+          break;
+        }
+      }
+      const bool json_same = a->State() == b->State();
+      ASSERT_EQ(a->SameState(*b), json_same) << type << " " << config.dump() << " round " << round;
+      ASSERT_EQ(b->SameState(*a), json_same);
+      ASSERT_TRUE(a->SameState(*a));
+      ++(json_same ? same : different);
+    }
+  }
+  // Both answers were reached, many times.
+  EXPECT_GT(same, 200);
+  EXPECT_GT(different, 200);
+}
+
+}  // namespace
+}  // namespace unbundled
