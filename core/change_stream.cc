@@ -52,6 +52,21 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
   return doc;
 }
 
+bool ChangeStream::KeyOfRecord(std::size_t record, SharedKey* key) const {
+  // The key as the writer cached it, else read from the record's bytes as
+  // the process reads them.
+  const Slot& slot = cache_[record % kCacheSize];
+  if (slot.record == record && !slot.key.empty()) {
+    if (key != nullptr) *key = slot.key;
+    return true;
+  }
+  std::string scratch;
+  std::string_view bytes;
+  if (!log::KeyOf(wal_->Bytes(wal_->records()[record], &scratch), &bytes)) return false;
+  if (key != nullptr) *key = SharedKey(bytes);
+  return true;
+}
+
 bool ChangeStream::HasDocument(std::size_t record) const {
   const Slot& slot = cache_[record % kCacheSize];
   if (slot.record == record) return slot.doc != nullptr;
@@ -70,12 +85,7 @@ bool ChangeStream::Readable(std::size_t i) const {
   // Event(i)'s checks, in its order, with nothing built.
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record != record || slot.key.empty()) {
-    std::string scratch;
-    std::string_view key;
-    if (!log::KeyOf(wal_->Bytes(info, &scratch), &key)) return false;
-  }
+  if (!KeyOfRecord(record, nullptr)) return false;
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut &&
       !HasDocument(info.prev)) {
     return false;
@@ -88,16 +98,7 @@ bool ChangeStream::EventWithoutBefore(std::size_t i, ChangeEvent* event,
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];
   if (found->size() < wal_->records().size()) found->resize(wal_->records().size());
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record == record && !slot.key.empty()) {
-    event->key = slot.key;
-  } else {
-    std::string scratch;
-    std::string_view bytes = wal_->Bytes(info, &scratch);
-    std::string_view key;
-    if (!log::KeyOf(bytes, &key)) return false;
-    event->key = SharedKey(key);
-  }
+  if (!KeyOfRecord(record, &event->key)) return false;
   event->lsn = info.lsn;
   event->before = nullptr;
   event->after = nullptr;
@@ -123,18 +124,7 @@ bool ChangeStream::EventWithoutBefore(std::size_t i, ChangeEvent* event,
 bool ChangeStream::Event(std::size_t i, ChangeEvent* event) const {
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];
-  // The key as the writer cached it, else read from the record's bytes as
-  // the process reads them.
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record == record && !slot.key.empty()) {
-    event->key = slot.key;
-  } else {
-    std::string scratch;
-    std::string_view bytes = wal_->Bytes(info, &scratch);
-    std::string_view key;
-    if (!log::KeyOf(bytes, &key)) return false;
-    event->key = SharedKey(key);
-  }
+  if (!KeyOfRecord(record, &event->key)) return false;
   event->lsn = info.lsn;
   event->before = nullptr;
   event->after = nullptr;

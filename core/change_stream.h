@@ -114,6 +114,9 @@ class ChangeStream {
   }
 
  private:
+  // A record's key (into *key unless it is null): as the writer cached it,
+  // else read from the record's bytes. False when the bytes cannot say.
+  bool KeyOfRecord(std::size_t record, SharedKey* key) const;
   // Decoded documents of recent records, by record index modulo the size.
   static constexpr std::size_t kCacheSize = 4096;
   struct Slot {
