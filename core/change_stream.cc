@@ -81,16 +81,24 @@ bool ChangeStream::HasDocument(std::size_t record) const {
   return log::EntryFromParts(parts, &entry, &why);
 }
 
-bool ChangeStream::Readable(std::size_t i) const {
+bool ChangeStream::HasDocument(std::size_t record, std::vector<bool>* found) const {
+  if ((*found)[record]) return true;
+  if (!HasDocument(record)) return false;
+  (*found)[record] = true;
+  return true;
+}
+
+bool ChangeStream::Readable(std::size_t i, std::vector<bool>* found) const {
   // Event(i)'s checks, in its order, with nothing built.
   const std::size_t record = records_[i];
   const RecordInfo& info = wal_->records()[record];
+  if (found->size() < wal_->records().size()) found->resize(wal_->records().size());
   if (!KeyOfRecord(record, nullptr)) return false;
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut &&
-      !HasDocument(info.prev)) {
+      !HasDocument(info.prev, found)) {
     return false;
   }
-  return info.op != LogOp::kPut || HasDocument(record);
+  return info.op != LogOp::kPut || HasDocument(record, found);
 }
 
 bool ChangeStream::EventWithoutBefore(std::size_t i, ChangeEvent* event,
@@ -104,8 +112,7 @@ bool ChangeStream::EventWithoutBefore(std::size_t i, ChangeEvent* event,
   event->after = nullptr;
   bool before = false;
   if (info.prev != kNoRecord && wal_->records()[info.prev].op == LogOp::kPut) {
-    if (!(*found)[info.prev] && !HasDocument(info.prev)) return false;
-    (*found)[info.prev] = true;
+    if (!HasDocument(info.prev, found)) return false;
     before = true;
   } else if (info.prev == kNoRecord) {
     before = befores_.find(info.lsn) != nullptr;

@@ -79,8 +79,10 @@ class ChangeStream {
   // Whether Event(i) would succeed, without building the event: its key can
   // be read, and each document it would carry verifies. What the engine
   // asks of every event while the database is down (which of them a
-  // consumer may still be shown).
-  bool Readable(std::size_t i) const;
+  // consumer may still be shown). `found` remembers, by record index, the
+  // documents found readable so far, so that an update's `before`, checked
+  // already as an earlier event's `after`, is not checked again.
+  bool Readable(std::size_t i, std::vector<bool>* found) const;
   // Event(i) without its `before` document (event->before is null; the op
   // is still `u` when there was one): what folding the stream into rows
   // needs. False exactly when Event(i) is. `found` remembers, by record
@@ -114,6 +116,9 @@ class ChangeStream {
   }
 
  private:
+  // HasDocument, remembering each record found readable in `found` (sized
+  // to the log's records by the caller) and asking no second time.
+  bool HasDocument(std::size_t record, std::vector<bool>* found) const;
   // A record's key (into *key unless it is null): as the writer cached it,
   // else read from the record's bytes. False when the bytes cannot say.
   bool KeyOfRecord(std::size_t record, SharedKey* key) const;

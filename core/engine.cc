@@ -631,8 +631,9 @@ void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
 const std::vector<std::uint32_t>& Engine::ReadableEvents() const {
   if (!readable_) {
     auto readable = std::make_shared<std::vector<std::uint32_t>>();
+    std::vector<bool> found;
     for (std::size_t i = 0; i < stream_.size(); ++i) {
-      if (stream_.Readable(i)) readable->push_back(static_cast<std::uint32_t>(i));
+      if (stream_.Readable(i, &found)) readable->push_back(static_cast<std::uint32_t>(i));
     }
     readable_ = std::move(readable);
   }

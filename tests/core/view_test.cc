@@ -151,10 +151,14 @@ TEST_P(ViewProperty, EveryWindowEqualsTheMatchingSliceOfTheWholeState) {
       const ChangeStream& stream = sim.engine().stream();
       ChangeEvent e;
       ChangeEvent folded;
-      std::vector<bool> found;
+      std::vector<bool> found, checked;
       for (std::size_t k = 0; k < stream.size(); ++k) {
         const bool whole = stream.Event(k, &e);
-        ASSERT_EQ(stream.Readable(k), whole) << "event " << k << " of step " << i;
+        // Asked in order with what was found remembered (as the engine
+        // asks), and alone.
+        ASSERT_EQ(stream.Readable(k, &checked), whole) << "event " << k << " of step " << i;
+        std::vector<bool> alone;
+        ASSERT_EQ(stream.Readable(k, &alone), whole) << "event " << k << " of step " << i;
         // And verify's fold reads the same event, but for its before image.
         ASSERT_EQ(stream.EventWithoutBefore(k, &folded, &found), whole) << "event " << k;
         if (!whole) continue;
