@@ -1065,7 +1065,7 @@ function renderTimeline() {
     // An embed has neither the Lesson menu nor the write form.
     cs.textContent = page.lesson || page.history.steps.length ? 'Step 0: the beginning, before any step.'
       : page.embed ? 'Step 0: an empty session.'
-        : 'Step 0: an empty sandbox. New here? Pick “1. The log is the source of truth” from the Lesson menu, or put a document.';
+        : `Step 0: an empty sandbox. New here? ${page.lessons.length ? `Pick “${page.lessons[0].title}” from the Lesson menu, or put` : 'Put'} a document.`;
     cs.className = 'current-step';
   }
   const fork = $('fork-notice');

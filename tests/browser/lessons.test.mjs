@@ -90,6 +90,9 @@ test('the lesson picker lists every lesson in index.json, in order', async () =>
   const options = await page.locator('#lesson-picker option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
   assert.deepEqual(options, [['', 'Sandbox (free play)'], ...LESSONS.map((l) => [l.file, l.title])]);
   assert.ok(await page.locator('#lesson').isHidden(), 'no lesson panel in the sandbox');
+  // The empty sandbox's hint names the first lesson as the menu lists it.
+  assert.equal(await page.locator('#current-step').textContent(),
+    `Step 0: an empty sandbox. New here? Pick “${LESSONS[0].title}” from the Lesson menu, or put a document.`);
   assertClean(assert, page);
 });
 
