@@ -1302,7 +1302,17 @@ function restoreFocus(key) {
     // was instead of the focus jumping to another button.
     if (card) return card.focus({ preventScroll: true });
   }
-  if (document.activeElement?.disabled) $('slider').focus();
+  const a = document.activeElement;
+  if (a?.disabled) {
+    // A control that became disabled (Crash process once the database is
+    // down, Recover once it is up): the focus moves to the first enabled
+    // control of its panel, and the page does not scroll (the slider, at
+    // the top, took the focus and scrolled the page there).
+    const panel = a.closest('.panel');
+    const next = panel && [...panel.querySelectorAll('button, input, select')]
+      .find((el) => !el.disabled && el.getClientRects().length > 0);
+    (next ?? $('slider')).focus({ preventScroll: true });
+  }
 }
 
 // ---------------------------------------------------------------- presentation mode

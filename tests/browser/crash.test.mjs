@@ -56,6 +56,35 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   assertClean(assert, page);
 });
 
+test('crashing and recovering keeps the page where it was and the keyboard in the Failure panel', async () => {
+  const page = await openPage(env.browser, env.base);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  // Scrolled down to the Failure panel, as a student is when they click.
+  await page.locator('#recover').scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollBy(0, 200));
+  assert.ok(await page.evaluate(() => window.scrollY) > 100, 'the page is scrolled');
+  // Where the Failure panel is on the screen (a banner drawn above it moves
+  // the page's content, and the browser scrolls to keep the panel put).
+  const where = () => page.evaluate(() => ({
+    y: Math.round(document.querySelector('#recover').closest('.panel').getBoundingClientRect().top),
+    panel: document.activeElement?.closest('.panel')?.getAttribute('aria-label') ?? null, id: document.activeElement?.id }));
+  const scrolled = (await where()).y;
+  await page.click('#crash-process');
+  await page.waitForSelector('.down-banner');
+  // Crash process is disabled now: the focus goes to the panel's first
+  // enabled control, not to the slider at the top of the page.
+  let now = await where();
+  assert.equal(now.panel, 'Failure', `the keyboard stays in the Failure panel (on #${now.id})`);
+  assert.ok(Math.abs(now.y - scrolled) < 40, `the panel stays where it was on screen (${scrolled} → ${now.y} px)`);
+  await page.keyboard.press('Tab');
+  await page.click('#recover');
+  await page.waitForSelector('.down-banner', { state: 'detached' });
+  now = await where();
+  assert.equal(now.panel, 'Failure', `and after Recover (on #${now.id})`);
+  assert.ok(Math.abs(now.y - scrolled) < 40, `the panel stays where it was on screen (${scrolled} → ${now.y} px)`);
+  assertClean(assert, page);
+});
+
 test('a write that dies before its sync is not acknowledged, and recovery says so', async () => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { name: 'Ada', city: 'London' });
