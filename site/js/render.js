@@ -253,7 +253,8 @@ function logSummary(state) {
       : state.down ? h('strong', { class: 'down-flag' }, 'DATABASE DOWN: recover first. ') : null,
     m.down ? ' · ' : null,
     'log file: ', m.entries ? masked('entries: ') : plural(log.entries, 'entry', 'entries'), `, ${plural(log.bytes, 'byte')}, `,
-    h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : 'all synced'),
+    // A torn tail is on disk, but it is no record: not "all synced".
+    h('span', { class: unsynced ? 'unsynced-note' : null }, unsynced ? `${unsynced} not yet synced` : log.tail ? 'on disk up to a torn write' : 'all synced'),
     '; durable up to ', m.lsns ? masked('LSN ') : `LSN ${log.durable}`,
     log.tail ? h('span', { class: 'torn-note' }, `; torn tail: ${plural(log.tail.bytes, 'byte')} at byte ${log.tail.offset}`) : null,
     ` · commit ${config.commit} · recovery ${config.recovery}`,
@@ -1083,7 +1084,10 @@ export function renderStream(el, state, current, nav) {
   el.classList.toggle('virtual', virtual);
   patch(el, items.length
     ? list(h('ol', { class: 'events', 'aria-label': plural(total, 'change event'), ...windowData(from, shown.length, total) }), virtual ? spacer(from, 'before') : null, items, virtual ? spacer(after, 'after') : null)
-    : h('p', { class: 'empty' }, 'No change events yet.'));
+    : h('p', { class: 'empty' }, state.down
+      // A power loss can leave none of them readable in the file.
+      ? 'No change events read back from the log file: recovery rebuilds the stream from what survived.'
+      : 'No change events yet.'));
   scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
   scrolls.push(() => {

@@ -33,6 +33,8 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   assert.ok(await page.locator('.down-banner').isVisible(), 'the page says the database is down');
   assert.match(await text(page, '#storage'), /lost in the crash/);
   assert.match(await text(page, '#log .entry.torn'), /10 bytes/);
+  assert.match(await text(page, '#log-summary'), /1 entry, \d+ bytes, on disk up to a torn write; durable up to LSN 1; torn tail: 10 bytes/,
+    'a torn tail is not "all synced"');
   assert.ok(await page.locator('#recover').isEnabled());
   assert.ok(await page.locator('#flush-all').isEnabled(), 'the control is there; the engine refuses it');
   await page.click('#flush-all');
@@ -82,6 +84,24 @@ test('crashing and recovering keeps the page where it was and the keyboard in th
   now = await where();
   assert.equal(now.panel, 'Failure', `and after Recover (on #${now.id})`);
   assert.ok(Math.abs(now.y - scrolled) < 40, `the panel stays where it was on screen (${scrolled} → ${now.y} px)`);
+  assertClean(assert, page);
+});
+
+test('a power loss that leaves no record says so in the change stream and the log line', async () => {
+  const page = await openPage(env.browser, env.base);
+  await page.selectOption('#commit-mode', 'async');
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  await put(page, 'u2', { name: 'Alan', city: 'Paris', age: 41 });
+  assert.equal(await page.locator('#stream li[data-lsn]').count(), 2);
+  await page.fill('#torn-bytes', '20');
+  await page.click('#crash-power');
+  await page.waitForSelector('.down-banner');
+  assert.equal(await text(page, '#stream'), 'No change events read back from the log file: recovery rebuilds the stream from what survived.');
+  assert.match(await text(page, '#log-summary'), /0 entries, 20 bytes, on disk up to a torn write; durable up to LSN 0; torn tail: 20 bytes at byte 0/);
+  await page.click('#recover');
+  await page.waitForSelector('.down-banner', { state: 'detached' });
+  assert.equal(await text(page, '#stream'), 'No change events yet.');
+  assert.match(await text(page, '#log-summary'), /0 entries, 0 bytes, all synced/);
   assertClean(assert, page);
 });
 
