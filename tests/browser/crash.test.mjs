@@ -31,6 +31,7 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   await page.fill('#torn-bytes', '10');
   await page.click('#crash-power');
   assert.ok(await page.locator('.down-banner').isVisible(), 'the page says the database is down');
+  assert.match(await text(page, '.down-banner'), /The database is down\. A power loss: only the log bytes that were synced are on disk/);
   assert.match(await text(page, '#storage'), /lost in the crash/);
   assert.match(await text(page, '#log .entry.torn'), /10 bytes/);
   assert.match(await text(page, '#log-summary'), /1 entry, \d+ bytes, on disk up to a torn write; durable up to LSN 1; torn tail: 10 bytes/,
@@ -43,6 +44,7 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   await card(page, 'users_by_city').locator('input[name=query]').fill('London');
   await card(page, 'users_by_city').getByRole('button', { name: 'Query' }).click();
   assert.match(await card(page, 'users_by_city').locator('.answer').textContent(), /database is down/);
+  assert.match(await text(page, '.down-banner'), /A power loss/, 'the banner still says what took it down, a step later');
   await screenshot(page, 'crash-power-down');
 
   await page.click('#recover');
@@ -73,6 +75,7 @@ test('crashing and recovering keeps the page where it was and the keyboard in th
   const scrolled = (await where()).y;
   await page.click('#crash-process');
   await page.waitForSelector('.down-banner');
+  assert.match(await text(page, '.down-banner'), /The database is down\. A process crash: every log byte written reached the OS/);
   // Crash process is disabled now: the focus goes to the panel's first
   // enabled control, not to the slider at the top of the page.
   let now = await where();
