@@ -87,7 +87,7 @@ function notice(text, kind = 'info') {
 function clearErrors() {
   for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error']) $(id).textContent = '';
   page.consumerErrors = Object.create(null);
-  for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones']) $(id).removeAttribute('aria-invalid');
+  for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones', 'bulk-count', 'bulk-keys']) $(id).removeAttribute('aria-invalid');
 }
 
 // ---------------------------------------------------------------- sessions
@@ -618,8 +618,11 @@ async function bulkPut() {
   stopPlaying();
   clearErrors();
   clearNotices();
-  await actInParts('Writing documents:', $('bulk-error'),
+  const result = await actInParts('Writing documents:', $('bulk-error'),
     (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
+  // The field the engine's error names is marked, as the other forms mark theirs.
+  const field = { count: 'bulk-count', keys: 'bulk-keys' }[/^(\w+):/.exec(result?.error ?? '')?.[1]];
+  if (field) $(field).setAttribute('aria-invalid', 'true');
 }
 
 // The bulk form's bounds, from the engine's limits.
@@ -631,7 +634,8 @@ function renderBulkLimits() {
 }
 
 // A step taken in parts with progress and Cancel (`run(progress, signal)`
-// resolves like History.act); then drawn like any other action.
+// resolves like History.act); then drawn like any other action. Resolves
+// to the step's result.
 async function actInParts(label, errorEl, run) {
   const at = page.history.cursor;
   const wasOnScript = onScript();
@@ -649,11 +653,12 @@ async function actInParts(label, errorEl, run) {
   if (!result.ok) {
     errorEl.textContent = result.error;
     render();
-    return;
+    return result;
   }
   page.fork = discarded.length ? { at, discarded } : null;
   if (page.lesson && wasOnScript && !onScript()) page.leftLessonAt = at;
   render();
+  return result;
 }
 
 // Flush all consumers. A large backlog is delivered in parts (one step in

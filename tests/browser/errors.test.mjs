@@ -99,16 +99,18 @@ test('a bulk step outside the engine\'s limits is refused whole next to its form
   assert.equal(await page.locator('#bulk-keys').getAttribute('max'), String(limits.bulk_keys));
   assert.match(await page.locator('#bulk-form label').first().textContent(), /put random documents \(1 to 100,000\)/);
 
-  for (const [count, keys, pattern] of [
-    [String(limits.bulk_documents + 1), '1000', /^count: must be at most 100000 \(got 100001\)$/],
-    ['', '1000', /^count: must be at least 1$/],
-    ['2.5', '1000', /^count: must be a whole number from 1 to 100000 \(got 2\.5\)$/],
-    ['5000', String(limits.bulk_keys + 1), /^keys: must be at most 1000000 \(got 1000001\)$/],
+  for (const [count, keys, pattern, field] of [
+    [String(limits.bulk_documents + 1), '1000', /^count: must be at most 100000 \(got 100001\)$/, '#bulk-count'],
+    ['', '1000', /^count: must be at least 1$/, '#bulk-count'],
+    ['2.5', '1000', /^count: must be a whole number from 1 to 100000 \(got 2\.5\)$/, '#bulk-count'],
+    ['5000', String(limits.bulk_keys + 1), /^keys: must be at most 1000000 \(got 1000001\)$/, '#bulk-keys'],
   ]) {
     await page.fill('#bulk-count', count);
     await page.fill('#bulk-keys', keys);
     await page.click('#bulk-put');
     await assertErrorNear(page, '#bulk-error', '#bulk-form', pattern);
+    // The field the error names is marked, and only that one.
+    assert.deepEqual(await page.locator('#bulk-form input').evaluateAll((xs) => xs.filter((x) => x.getAttribute('aria-invalid') === 'true').map((x) => `#${x.id}`)), [field]);
     assert.deepEqual(await screenState(page), before, `${count} over ${keys} keys changed nothing`);
   }
   await screenshot(page, 'errors-bulk-limits');
@@ -118,6 +120,7 @@ test('a bulk step outside the engine\'s limits is refused whole next to its form
   await page.click('#bulk-put');
   await page.waitForFunction(() => document.querySelector('#step-label')?.textContent.includes('step 4 of 4'));
   assert.equal(await page.locator('#bulk-error').textContent(), '');
+  assert.equal(await page.locator('#bulk-form [aria-invalid]').count(), 0, 'no field is marked once the step is taken');
   assertClean(assert, page);
 });
 
