@@ -78,6 +78,18 @@ bool SplitPayload(std::uint8_t type, std::string_view payload, PayloadParts* par
   return true;
 }
 
+namespace {
+
+// The entry's op, key and request id from the parts (its value is the
+// caller's to set).
+void NamesFromParts(const PayloadParts& parts, LogEntry* entry) {
+  entry->op = parts.op;
+  entry->key.assign(parts.key);
+  entry->request_id.assign(parts.request_id);
+}
+
+}  // namespace
+
 bool EntryFromParts(const PayloadParts& parts, LogEntry* entry, std::string* why) {
   Document value = nullptr;
   if (parts.op == LogOp::kPut) {
@@ -89,9 +101,7 @@ bool EntryFromParts(const PayloadParts& parts, LogEntry* entry, std::string* why
       return false;
     }
   }
-  entry->op = parts.op;
-  entry->key.assign(parts.key);
-  entry->request_id.assign(parts.request_id);
+  NamesFromParts(parts, entry);
   entry->value = std::move(value);
   return true;
 }
@@ -161,9 +171,7 @@ Reader::Outcome Reader::Parse(std::size_t offset, Record* record, std::string* r
   bool decoded = SplitPayload(type, std::string_view(p + kHeaderSize, length), &parts, &why);
   if (decoded && values_as_text_ && parts.op == LogOp::kPut && IsStoredForm(parts.value)) {
     // A JSON object, valid as a document: what the parse below checks.
-    record->entry.op = parts.op;
-    record->entry.key.assign(parts.key);
-    record->entry.request_id.assign(parts.request_id);
+    NamesFromParts(parts, &record->entry);
     record->value_text.assign(parts.value);
   } else if (decoded) {
     decoded = EntryFromParts(parts, &record->entry, &why);
