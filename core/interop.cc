@@ -7,6 +7,8 @@
 #include <set>
 #include <utility>
 
+#include "core/engine.h"
+#include "core/json_writer.h"
 #include "core/scenario.h"
 #include "core/simulator.h"
 #include "core/user_json.h"
@@ -656,17 +658,45 @@ Json DebeziumEnvelope(const Json& event, std::size_t step) {
 
 namespace {
 
-std::string EnvelopeLine(const Json& event, std::size_t step) {
-  // The documented member order, which readers of Debezium's examples expect.
-  const Json env = DebeziumEnvelope(event, step);
-  nlohmann::ordered_json out;
-  for (const char* m : {"before", "after", "source", "op", "ts_ms"}) out[m] = env[m];
-  nlohmann::ordered_json source;
-  for (const char* m : {"version", "connector", "name", "ts_ms", "snapshot", "db", "table", "lsn"}) {
-    source[m] = env["source"][m];
-  }
-  out["source"] = source;
-  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+// DebeziumEnvelope(ToJson(event), step) as one line of text, its members in
+// the documented order (which readers of Debezium's examples expect), and
+// each document copied as it is stored: byte for byte what nlohmann's
+// ordered dump of the envelope writes (interop_test checks it), in a
+// fraction of the time (building the envelope as JSON values, copying it
+// into ordered ones and dumping it was 20-35 us an event in WebAssembly,
+// and an export of 100,000 events took 3.5 s on the page).
+void WriteEnvelope(const ChangeEvent& event, std::size_t step, JsonText* out) {
+  const auto row = [&](const DocRef& doc) {
+    if (!doc) {
+      out->Null();
+      return;
+    }
+    out->BeginObject();
+    out->Member("key", event.key.view());
+    out->Key("value");
+    out->Raw(doc->text());
+    out->EndObject();
+  };
+  const std::string_view op(reinterpret_cast<const char*>(&event.op), 1);
+  out->BeginObject();
+  out->Key("before");
+  row(event.before);
+  out->Key("after");
+  row(event.after);
+  out->Key("source");
+  out->BeginObject();
+  out->Member("version", "unbundled-0.1.0");
+  out->Member("connector", "unbundled");
+  out->Member("name", "unbundled");
+  out->Member("ts_ms", step);
+  out->Member("snapshot", event.op == ChangeOp::kRead ? "true" : "false");
+  out->Member("db", "unbundled");
+  out->Member("table", "documents");
+  out->Member("lsn", event.lsn);
+  out->EndObject();
+  out->Member("op", op);
+  out->Member("ts_ms", step);
+  out->EndObject();
 }
 
 }  // namespace
@@ -723,21 +753,22 @@ std::size_t DebeziumExporter::EventCount() const {
 }
 
 Status DebeziumExporter::AppendLines(std::size_t start, std::size_t count, std::string* out) const {
-  const std::size_t total = EventCount();
+  // The events a view of the stream lists: while the database is down,
+  // those that still read back.
+  const Engine& engine = sim_->engine();
+  const ChangeStream& stream = engine.stream();
+  const std::vector<std::uint32_t>* readable = engine.down() ? &engine.ReadableEvents() : nullptr;
+  const std::size_t total = readable ? readable->size() : stream.size();
   const std::size_t end = std::min(total, start + std::min(count, total));
-  constexpr std::size_t kWindow = Simulator::kMaxViewWindow;
-  for (std::size_t from = start; from < end; from += kWindow) {
-    const Json part = sim_->View(Json{{"wal", {{"count", 0}}},
-                                      {"events", {{"start", from}, {"count", std::min(kWindow, end - from)}}},
-                                      {"storage", {{"count", 0}}}});
-    if (part.contains("ok") && !part["ok"].get<bool>()) return Status::Invalid("view", Str(part, "error"));
-    for (const auto& e : part["events"]["items"]) {
-      const Lsn lsn = e["lsn"].get<Lsn>();
-      auto it = std::lower_bound(heads_.begin(), heads_.end(), std::make_pair(lsn, std::size_t{0}));
-      const std::size_t step = it == heads_.end() ? 0 : it->second;
-      *out += EnvelopeLine(e, step);
-      *out += '\n';
-    }
+  JsonText line;
+  ChangeEvent event;
+  for (std::size_t n = start; n < end; ++n) {
+    if (!stream.Event(readable ? (*readable)[n] : n, &event)) continue;
+    auto it = std::lower_bound(heads_.begin(), heads_.end(), std::make_pair(event.lsn, std::size_t{0}));
+    const std::size_t step = it == heads_.end() ? 0 : it->second;
+    WriteEnvelope(event, step, &line);
+    *out += line.Release();
+    *out += '\n';
   }
   return Status::OK();
 }
