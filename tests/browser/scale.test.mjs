@@ -94,6 +94,10 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   assert.match(await page.locator('#notices').textContent(), /Imported “A hundred thousand steps” \(100000 steps\)/);
   assert.match(await page.locator('#log-summary').textContent(), /log file: 99,?000 entries/);
   assert.match(await page.locator('#storage-lsn').textContent(), /19800 rows/);
+  // Each track's name is whole beside a five-digit position (which wraps
+  // under it): "users_by_city" was cut to "users_by_ci…".
+  const names = await page.locator('#log .track-name').evaluateAll((ns) => ns.map((n) => [n.textContent, n.scrollWidth <= n.clientWidth]));
+  assert.deepEqual(names, [['users_by_city', true], ['city_stats', true], ['search', true]]);
 
   await page.locator('#slider').focus();
   figures.backMs = await timed(() => page.keyboard.press('ArrowLeft'), () => waitLabel('step 99999 of 100000'), 'backMs');
