@@ -1629,6 +1629,7 @@ function renderFailureControls(state) {
     $('db-status').textContent = '?';
     $('db-status').title = 'Hidden until you answer the prediction (or press Show answer)';
     $('db-status').className = 'db-status masked';
+    $('write-down').hidden = true;
   } else {
     const down = state.down;
     for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage']) $(id).disabled = down;
@@ -1636,6 +1637,8 @@ function renderFailureControls(state) {
     $('db-status').textContent = down ? 'down: recover first' : 'up';
     $('db-status').title = '';
     $('db-status').className = `db-status ${down ? 'down' : 'up'}`;
+    // The Write panel's buttons stay: the engine refuses them, and says why.
+    $('write-down').hidden = !down;
   }
   const unsynced = state.log.bytes - state.log.synced_bytes;
   $('torn-bytes').max = String(unsynced);

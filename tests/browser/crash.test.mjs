@@ -38,6 +38,9 @@ test('a power crash with a torn write under async commit: down, then recovered, 
     'a torn tail is not "all synced"');
   assert.ok(await page.locator('#recover').isEnabled());
   assert.ok(await page.locator('#flush-all').isEnabled(), 'the control is there; the engine refuses it');
+  // The Write panel says so too: its buttons look as they do while up.
+  assert.ok(await page.locator('#write-down').isVisible(), 'the Write panel says the database is down');
+  assert.match(await text(page, '#write-down'), /The database is down: it refuses every write and read until you press Recover/);
   await page.click('#flush-all');
   assert.match(await text(page, '#flush-error'), /database is down: recover first/);
   // The derived systems still answer, while the database is down.
@@ -56,6 +59,7 @@ test('a power crash with a torn write under async commit: down, then recovered, 
   assert.deepEqual(after.entries.map((e) => e.lsn), ['1']);
   assert.deepEqual(after.rows.map(([k]) => k), ['u1']);
   assert.equal(await page.locator('.down-banner').count(), 0);
+  assert.ok(await page.locator('#write-down').isHidden(), 'up again: the Write panel says nothing of it');
   await screenshot(page, 'crash-recovery-report');
   assertClean(assert, page);
 });
