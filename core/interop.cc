@@ -747,18 +747,22 @@ Json DebeziumExporter::Apply(std::size_t index, const Json& step) {
   return result;
 }
 
+// The events a view of the stream lists: while the database is down, only
+// those that still read back (their indexes in the stream), else all.
+const std::vector<std::uint32_t>* DebeziumExporter::Readable() const {
+  const Engine& engine = sim_->engine();
+  return engine.down() ? &engine.ReadableEvents() : nullptr;
+}
+
 std::size_t DebeziumExporter::EventCount() const {
-  const Json whole = sim_->View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}}, {"storage", {{"count", 0}}}});
-  return whole.value("ok", true) ? whole["events"]["total"].get<std::size_t>() : 0;
+  const std::vector<std::uint32_t>* readable = Readable();
+  return readable ? readable->size() : sim_->engine().stream().size();
 }
 
 Status DebeziumExporter::AppendLines(std::size_t start, std::size_t count, std::string* out) const {
-  // The events a view of the stream lists: while the database is down,
-  // those that still read back.
-  const Engine& engine = sim_->engine();
-  const ChangeStream& stream = engine.stream();
-  const std::vector<std::uint32_t>* readable = engine.down() ? &engine.ReadableEvents() : nullptr;
-  const std::size_t total = readable ? readable->size() : stream.size();
+  const ChangeStream& stream = sim_->engine().stream();
+  const std::vector<std::uint32_t>* readable = Readable();
+  const std::size_t total = EventCount();
   const std::size_t end = std::min(total, start + std::min(count, total));
   JsonText line;
   ChangeEvent event;

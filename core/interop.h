@@ -176,6 +176,8 @@ class DebeziumExporter {
   Status AppendLines(std::size_t start, std::size_t count, std::string* out) const;
 
  private:
+  const std::vector<std::uint32_t>* Readable() const;
+
   std::unique_ptr<Simulator> sim_;
   // The step that wrote each LSN: after step i the head is heads_[k].first.
   std::vector<std::pair<Lsn, std::size_t>> heads_;
