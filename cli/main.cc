@@ -158,7 +158,7 @@ void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}},
                                    {"storage", {{"count", 0}}}});
   // Members in State()'s (sorted) order: clients, config, consumers, down,
-  // events, head, log, storage, wal.
+  // down_by, events, head, log, storage, wal.
   out->BeginObject();
   out->Member("clients", whole["clients"]);
   out->Member("config", whole["config"]);
@@ -173,6 +173,7 @@ void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   }
   out->EndArray();
   out->Member("down", whole["down"]);
+  out->Member("down_by", whole["down_by"]);
   out->Key("events");
   out->BeginArray();
   EachItem(sim, whole, "events", "items", [out](const Json& e) { out->Element(e); });

@@ -625,6 +625,7 @@ void Engine::GoDown(CrashKind kind, std::size_t torn_bytes) {
   stream_.ClearCache();
   wal_.DropBuffers();
   down_ = true;
+  down_by_ = kind == CrashKind::kPower ? "power" : "process";
   readable_.reset();
 }
 
@@ -1140,6 +1141,7 @@ void Engine::CopyFrom(const Engine& other) {
   commit_mode_ = other.commit_mode_;
   recovery_mode_ = other.recovery_mode_;
   down_ = other.down_;
+  down_by_ = other.down_by_;
   readable_ = other.readable_;
   recovered_head_ = other.recovered_head_;
   checkpoint_ = other.checkpoint_;
@@ -1160,6 +1162,7 @@ void Engine::OpenLog(std::string bytes) {
   missed_.clear();
   requests_.clear();
   down_ = true;
+  down_by_ = "opened";
   readable_.reset();
 }
 

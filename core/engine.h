@@ -383,6 +383,11 @@ class Engine {
   }
 
   bool down() const { return down_; }
+  // What took the database down, while it is down: "process" (a process
+  // crash, or a write whose process died after its sync), "power" (a power
+  // loss, or a write that lost power before its sync) or "opened" (started
+  // on a log file, not recovered yet). Empty while up.
+  std::string_view down_by() const { return down_ ? std::string_view(down_by_) : std::string_view(); }
   // While down: the indexes of the change events that still read back
   // (ChangeStream::Event), in order. A crash lost the process's buffers over
   // bytes that rotted, a power failure the unsynced tail; while the database
@@ -453,6 +458,7 @@ class Engine {
   CommitMode commit_mode_ = CommitMode::kSync;
   RecoveryMode recovery_mode_ = RecoveryMode::kPointInTime;
   bool down_ = false;
+  const char* down_by_ = "";  // down_by() while down
   // ReadableEvents() while down (null until asked); shared by copies.
   mutable std::shared_ptr<const std::vector<std::uint32_t>> readable_;
   // The head the last recovery ended at: writes after it are this crash's.

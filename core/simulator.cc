@@ -1667,6 +1667,12 @@ std::string Simulator::StateJson() const {
   }
   out.EndArray();
   out.Member("down", down);
+  out.Key("down_by");
+  if (down) {
+    out.String(engine_.down_by());
+  } else {
+    out.Null();
+  }
   out.Key("events");
   out.BeginArray();
   {
@@ -1918,6 +1924,12 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
   }
   out.EndArray();
   out.Member("down", down);
+  out.Key("down_by");
+  if (down) {
+    out.String(engine_.down_by());
+  } else {
+    out.Null();
+  }
 
   out.Key("events");
   out.BeginObject();

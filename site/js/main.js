@@ -1387,27 +1387,15 @@ function render() {
   performance.measure('unbundled:render', { start: t0 });
 }
 
-// While the database is down: what took it down, 'power' or 'process'
-// (a crash step, or a write with `crash` on the way), from the steps up to
-// the one on screen; null when it is not among the last thousand.
-function crashKind() {
-  const { steps, cursor } = page.history;
-  for (let i = cursor - 1; i >= 0 && i >= cursor - 1000; i--) {
-    const s = steps[i];
-    if (s.op === 'crash') return s.kind === 'power' ? 'power' : 'process';
-    if (s.crash === 'before_sync') return 'power';
-    if (s.crash === 'after_sync') return 'process';
-  }
-  return null;
-}
-
 // The database's condition and, after a recovery, its report in words.
 function renderReport(state, current) {
   const el = $('report');
   const parts = [];
   // Whether the database is down, while a prediction asks it, is not said here.
   if (state.down && !concealed()?.down) {
-    const kind = crashKind();
+    // What took it down, as the engine says: a crash step or a write's
+    // crash on the way (a refused step took nothing down).
+    const kind = state.down_by;
     const survived = kind === 'power'
       ? 'A power loss: only the log bytes that were synced are on disk; log entries written after them are gone from the file (Recover names the writes lost). '
       : kind === 'process'

@@ -94,6 +94,25 @@ test('crashing and recovering keeps the page where it was and the keyboard in th
   assertClean(assert, page);
 });
 
+// What took the database down is the engine's to say: a crash step refused
+// while it is already down (a lesson's expected refusal, or an imported
+// file's) took nothing down. The page used to read the kind off the newest
+// step that asked for a crash, and called this process crash a power loss.
+test('a crash refused while the database is down does not change what the banner says took it down', async () => {
+  const page = await openPage(env.browser, env.base);
+  const steps = [
+    { op: 'put', key: 'u1', value: { name: 'Ada', city: 'London' } },
+    { op: 'crash', kind: 'process' },
+    { op: 'crash', kind: 'power', refused: 'database is down' },
+  ];
+  await page.setInputFiles('#import-file', { name: 'refused-crash.json', mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ title: 'A refused crash', steps })) });
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 3 of 3');
+  assert.match(await text(page, '#current-step'), /database is down/);
+  assert.match(await text(page, '.down-banner'), /The database is down\. A process crash: every log byte written reached the OS/);
+  assertClean(assert, page);
+});
+
 test('a power loss that leaves no record says so in the change stream and the log line', async () => {
   const page = await openPage(env.browser, env.base);
   await page.selectOption('#commit-mode', 'async');
