@@ -21,7 +21,7 @@
 // import lands on its last step; a jump skips the steps between) are gaps,
 // and the panel says how many steps are recorded.
 import { h, patch, keyed, list, grouped } from './dom.js';
-import { concealed, masked, colourOf } from './render.js';
+import { concealed, masked, short, colourOf } from './render.js';
 
 const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 const CHART_W = 120, CHART_H = 30, COLUMNS = 60;
@@ -260,12 +260,12 @@ export function renderOperator(el, view, history) {
     const b = bytes.get(c.name);
     return h('tr', { dataset: { consumer: c.name }, class: `op-row ${colourOf(c.name)}` },
       h('th', { scope: 'row', class: 'op-name' }, h('span', { class: 'swatch' }), c.name),
-      h('td', { class: 'op-position num', dataset: { label: 'position' } }, direct ? '—' : mine && m.position ? masked() : lsn(c.position)),
-      h('td', { class: 'op-committed num', dataset: { label: 'committed' } }, direct ? '—' : mine && m.committed ? masked() : lsn(c.committed)),
+      h('td', { class: 'op-position num', dataset: { label: 'position' } }, direct ? '—' : mine && m.position ? short() : lsn(c.position)),
+      h('td', { class: 'op-committed num', dataset: { label: 'committed' } }, direct ? '—' : mine && m.committed ? short() : lsn(c.committed)),
       h('td', { class: 'op-end num', dataset: { label: 'log end' } }, direct ? '—' : endText),
-      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? masked() : String(c.lag)),
-      h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' } }, direct ? '—' : hideLag ? masked() : b === null || b === undefined ? '—' : `${grouped(b)} B`),
-      h('td', { class: `op-status status-${cls}`, dataset: { label: 'status' } }, hideStatus ? masked() : h('span', { title }, text)),
+      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? short() : String(c.lag)),
+      h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' } }, direct ? '—' : hideLag ? short() : b === null || b === undefined ? '—' : `${grouped(b)} B`),
+      h('td', { class: `op-status status-${cls}`, dataset: { label: 'status' } }, hideStatus ? short() : h('span', { title }, text)),
       list(h('td', { class: 'op-chart', dataset: { label: 'lag over the steps' } }), hideLag ? masked() : lagChart(c.name, data, history.cursor, c.lag)));
   });
   const steps = data.steps + 1;

@@ -209,7 +209,8 @@ export function masked(label = '', cls = '') {
   return h('span', { class: `masked${cls ? ` ${cls}` : ''}`, title: HIDDEN_TITLE }, `${label}${HIDDEN_TEXT}`);
 }
 // A short placeholder for a figure in a small space (an LSN on the strip).
-const short = (label = '') => h('span', { class: 'masked short', title: HIDDEN_TITLE }, `${label}?`);
+/** A hidden value in a narrow place (a table's cell): "?", explained on hover. */
+export const short = (label = '') => h('span', { class: 'masked short', title: HIDDEN_TITLE }, `${label}?`);
 // Which of a consumer's figures are hidden: {lag, position, committed, ...} or nothing.
 function hiddenOf(name) {
   const m = hidden;

@@ -318,6 +318,16 @@ test('a pending prediction hides its answer everywhere else on the page, and onl
   assert.ok(p.card.includes('position 2') && p.card.includes('committed 2'), 'its position stays, to reason from');
   assert.ok(p.log.includes('LSN 9'), 'the log stays as it is');
   assert.ok(p.card.includes('ada, bo'), 'and so does the state');
+  // The consumer-group table hides it as "?" (explained on hover) and
+  // still fits its panel: the whole placeholder in five of its cells pushed
+  // the status and the chart off the panel's right edge.
+  const row = await page.evaluate(() => {
+    const tr = [...document.querySelectorAll('#operator tr')].find((r) => r.textContent.includes('by_city'));
+    const panel = document.querySelector('#operator-panel');
+    return { lag: tr.querySelector('.op-lag').textContent, title: tr.querySelector('.op-lag .masked')?.title,
+      bytes: tr.querySelector('.op-bytes').textContent, fits: panel.querySelector('table').getBoundingClientRect().right <= panel.getBoundingClientRect().right };
+  });
+  assert.deepEqual(row, { lag: '?', title: 'Hidden until you answer the prediction (or press Show answer)', bytes: '?', fits: true });
   await screenshot(page, 'predict-hidden-lag');
   await page.click('#predict-choices button:has-text("7")');
   p = await panels();
