@@ -279,6 +279,18 @@ export function retention(log) {
   return { bound: log.truncatable_before ?? 1, checkpoint: cp, consumer: slot, holder: bySlot < byRecovery ? 'consumer' : 'checkpoint' };
 }
 
+// The consumers that pin the log: the one the engine names (the oldest
+// commit, as the oldest replication slot pins WAL) and every consumer of the
+// log tied with it at that committed position.
+function pinningConsumers(state) {
+  const pinner = state.log.pinned_by.consumer;
+  if (!pinner) return [];
+  return state.consumers.filter((c) => c.name === pinner.name
+    || (!c.out_of_range && c.feed !== 'direct' && c.committed === pinner.committed));
+}
+// Names as a phrase: "a", "a and b", "a, b and c".
+const namesPhrase = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0] ?? '');
+
 /** The log's size and what pins it, in a line under the summary. */
 function retentionLine(state) {
   const { log } = state;
@@ -298,12 +310,16 @@ function retentionLine(state) {
       ? `recovery needs every entry (no checkpoint)${log.removed ? '; compaction kept the newest entry of every key, so a replay still rebuilds storage' : ''}`
       : `recovery needs the entries after LSN ${L(r.checkpoint)}`)];
   const slot = r.consumer;
-  const committedHidden = slot && hiddenOf(slot.name).committed;
+  // Every consumer tied at the oldest commit pins the log, as its card says.
+  const holders = slot ? pinningConsumers(state).map((c) => c.name) : [];
+  const who = namesPhrase(holders);
+  const many = holders.length > 1;
+  const committedHidden = slot && holders.some((name) => hiddenOf(name).committed);
   if (slot && m.pins) {
     pins.push(', ', masked('and the consumer with the oldest commit: '));
   } else if (slot) {
     pins.push(', ', h('span', { class: r.holder === 'consumer' ? 'pin-holder pin-consumer' : null, dataset: { consumer: slot.name } },
-      `${slot.name} needs those after its committed position `, committedHidden ? masked() : L(slot.committed)));
+      `${who} need${many ? '' : 's'} those after ${many ? 'their' : 'its'} committed position `, committedHidden ? masked() : L(slot.committed)));
   }
   const head = state.head ?? 0;
   let can;
@@ -312,10 +328,10 @@ function retentionLine(state) {
     can = null;
   } else {
     can = r.bound <= log.start
-      ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${slot.name} holds the log back, like a replication slot` : ''}`
+      ? `nothing more can be truncated without force${r.holder === 'consumer' ? `: ${who} hold${many ? '' : 's'} the log back, like ${many ? 'replication slots' : 'a replication slot'}` : ''}`
       : r.bound > head && log.entries > 0
         ? `a truncation can remove every entry (before LSN ${r.bound})`
-        : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${slot.name} holds the rest back, like a replication slot)` : ''}`;
+        : `a truncation can remove the entries before LSN ${r.bound}${r.holder === 'consumer' ? ` (${who} hold${many ? '' : 's'} the rest back, like ${many ? 'replication slots' : 'a replication slot'})` : ''}`;
   }
   return h('p', { class: 'log-summary log-retention', id: 'log-retention' },
     'retention: ', parts.flatMap((p, i) => (i ? [' · ', p] : [p])), ' · pinned by: ', pins, can ? `; ${can}.` : '.');
@@ -334,7 +350,8 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
   const held = retention(log);
   // The pin is drawn at the pinning consumer's committed position: not while
   // that consumer, or that position, is asked about.
-  const pin = held.holder === 'consumer' && !m.pins && !hiddenOf(held.consumer.name).committed ? held.consumer.committed : null;
+  const holders = held.consumer ? pinningConsumers(state).map((c) => c.name) : [];
+  const pin = held.holder === 'consumer' && !m.pins && !holders.some((name) => hiddenOf(name).committed) ? held.consumer.committed : null;
   const L = lsnText;
   const marks = [];
   const removedWhy = (a, b) => {
@@ -357,8 +374,8 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
     title: `A truncation removed every entry before LSN ${L(log.start)}. A consumer whose next change event was before it is out of range; a new consumer can join only by snapshot.` };
   const checkpoint = cp === null ? null : { kind: 'checkpoint', text: m.lsns ? 'checkpoint' : `checkpoint ${cp}`,
     title: `Checkpoint: a storage image at LSN ${L(cp)} (${plural(log.checkpoint.rows, 'row')}). Recovery loads it and replays only the entries after it.` };
-  const pinned = pin === null ? null : { kind: 'pin', text: `pinned by ${held.consumer.name}`,
-    title: `${held.consumer.name} has committed position ${L(pin)}: the entries after it cannot be truncated without force, so the log grows while it lags (a replication slot pinning WAL).` };
+  const pinned = pin === null ? null : { kind: 'pin', text: `pinned by ${namesPhrase(holders)}`,
+    title: `${namesPhrase(holders)} ${holders.length > 1 ? 'have' : 'has'} committed position ${L(pin)}: the entries after it cannot be truncated without force, so the log grows while ${holders.length > 1 ? 'they lag' : 'it lags'} (a replication slot pinning WAL).` };
   let prev = earlier ? null : 0;  // the LSN before the first entry drawn (0: the start column)
   shown.forEach((e, i) => {
     if (prev !== null) {
@@ -1368,8 +1385,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     // The consumer with the oldest commit pins the log (as the oldest
     // replication slot does), whether or not the checkpoint holds more; so
     // does every consumer tied with it (the engine names one of them).
-    const pinner = state.log.pinned_by.consumer;
-    const pins = Boolean(pinner) && (pinner.name === c.name || (!c.out_of_range && !direct && c.committed === pinner.committed)) && !m.pins;
+    const pins = pinningConsumers(state).some((p) => p.name === c.name) && !m.pins;
     const binding = pins && retention(state.log).holder === 'consumer';
     let lagLine;
     if (x.lag) lagLine = masked('lag ', 'lag');

@@ -128,6 +128,9 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   for (const name of ['users_by_city', 'city_stats']) {
     assert.match(await card(page, name).locator('.pins-tag').textContent(), /pins the log/, `${name}, tied`);
   }
+  // And the retention line names both, as the cards do (it named only the
+  // one the engine reports).
+  assert.match(await text(page, '#log-retention'), /users_by_city and city_stats need those after their committed position 3/);
   await card(page, 'users_by_city').getByRole('button', { name: 'Flush' }).click();
   // city_stats is stuck at its committed position 3.
   assert.match(await card(page, 'city_stats').locator('.committed').textContent(), /committed 3/);
