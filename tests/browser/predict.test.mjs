@@ -368,3 +368,33 @@ test('a pending prediction hides its answer everywhere else on the page, and onl
   assert.ok(p.storage.includes('LSN 9'));
   assertClean(assert, page);
 });
+
+// Whether the database is down, asked: the banner, the Failure panel's
+// status and the Write panel's note say nothing of it until the answer.
+test('a prediction of whether the database is down hides the banner, its status and the Write panel\'s note', async () => {
+  const file = join(TMP, 'down-asked.json');
+  const steps = [
+    { op: 'put', key: 'ada', value: { city: 'Lisbon' } },
+    { op: 'crash', kind: 'process' },
+    { op: 'predict', prompt: 'Is the database down?', ask: 'down', choices: [true, false], answer: true },
+  ];
+  writeFileSync(file, JSON.stringify({ title: 'Down asked', steps }));
+  const page = await openPage(env.browser, env.base);
+  await importFile(page, file, steps.length);
+  const seen = () => page.evaluate(() => ({
+    banner: document.querySelector('.down-banner') !== null,
+    status: document.querySelector('#db-status').textContent,
+    note: !document.querySelector('#write-down').hidden,
+  }));
+  assert.deepEqual(await seen(), { banner: false, status: '?', note: false });
+  // A step back, before the question: all three say it; forward again, none.
+  await page.click('#back');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2 of 3');
+  assert.deepEqual(await seen(), { banner: true, status: 'down: recover first', note: true });
+  await page.click('#forward');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 3 of 3');
+  assert.deepEqual(await seen(), { banner: false, status: '?', note: false });
+  await page.click('#predict-choices button:has-text("true")');
+  assert.deepEqual(await seen(), { banner: true, status: 'down: recover first', note: true });
+  assertClean(assert, page);
+});
