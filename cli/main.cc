@@ -153,47 +153,48 @@ void EachItem(const unbundled::Simulator& sim, const Json& whole, const char* li
   }
 }
 
-// Writes Simulator::State() (the same JSON) a window at a time.
+// Writes Simulator::State() (the same JSON) a window at a time: the view's
+// members in their (sorted) order, which are State()'s, each list written
+// window by window and every other member as the view has it; the view's
+// own members (ok, located) are left out.
 void WriteState(const unbundled::Simulator& sim, JsonWriter* out) {
   const Json whole = sim.View(Json{{"wal", {{"count", 0}}}, {"events", {{"count", 0}}},
                                    {"storage", {{"count", 0}}}});
-  // Members in State()'s (sorted) order: clients, config, consumers, down,
-  // down_by, events, head, log, storage, wal.
   out->BeginObject();
-  out->Member("clients", whole["clients"]);
-  out->Member("config", whole["config"]);
-  out->Key("consumers");
-  out->BeginArray();
-  const auto& consumers = sim.engine().consumers();
-  for (std::size_t i = 0; i < consumers.size(); ++i) {
-    Json c = whole["consumers"][i];
-    c.erase("rows");
-    c["state"] = consumers[i]->system().State();
-    out->Element(c);
+  for (const auto& [name, value] : whole.items()) {
+    if (name == "ok" || name == "located") {
+      continue;
+    } else if (name == "consumers") {
+      out->Key("consumers");
+      out->BeginArray();
+      const auto& consumers = sim.engine().consumers();
+      for (std::size_t i = 0; i < consumers.size(); ++i) {
+        Json c = value[i];
+        c.erase("rows");
+        c["state"] = consumers[i]->system().State();
+        out->Element(c);
+      }
+      out->EndArray();
+    } else if (name == "events" || name == "wal") {
+      out->Key(name);
+      out->BeginArray();
+      EachItem(sim, whole, name.c_str(), "items", [out](const Json& e) { out->Element(e); });
+      out->EndArray();
+    } else if (name == "storage") {
+      out->Key("storage");
+      out->BeginObject();
+      out->Key("data");
+      out->BeginObject();
+      EachItem(sim, whole, "storage", "rows",
+               [out](const Json& row) { out->Member(row["key"].get<std::string>(), row["value"]); });
+      out->EndObject();
+      out->Member("lost", value["lost"]);
+      out->Member("lsn", value["lsn"]);
+      out->EndObject();
+    } else {
+      out->Member(name, value);
+    }
   }
-  out->EndArray();
-  out->Member("down", whole["down"]);
-  out->Member("down_by", whole["down_by"]);
-  out->Key("events");
-  out->BeginArray();
-  EachItem(sim, whole, "events", "items", [out](const Json& e) { out->Element(e); });
-  out->EndArray();
-  out->Member("head", whole["head"]);
-  out->Member("log", whole["log"]);
-  out->Key("storage");
-  out->BeginObject();
-  out->Key("data");
-  out->BeginObject();
-  EachItem(sim, whole, "storage", "rows",
-           [out](const Json& row) { out->Member(row["key"].get<std::string>(), row["value"]); });
-  out->EndObject();
-  out->Member("lost", whole["storage"]["lost"]);
-  out->Member("lsn", whole["storage"]["lsn"]);
-  out->EndObject();
-  out->Key("wal");
-  out->BeginArray();
-  EachItem(sim, whole, "wal", "items", [out](const Json& e) { out->Element(e); });
-  out->EndArray();
   out->EndObject();
 }
 

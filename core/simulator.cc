@@ -1625,6 +1625,16 @@ Json Simulator::LogSummary() const {
            pins.truncatable_before ? Json(*pins.truncatable_before) : Json(nullptr)}};
 }
 
+void Simulator::WriteDown(JsonText* out) const {
+  out->Member("down", engine_.down());
+  out->Key("down_by");
+  if (engine_.down()) {
+    out->String(engine_.down_by());
+  } else {
+    out->Null();
+  }
+}
+
 Json Simulator::ConfigJson() const {
   return {{"commit", engine_.commit_mode() == CommitMode::kSync ? "sync" : "async"},
           {"recovery", RecoveryModeName(engine_.recovery_mode())},
@@ -1666,13 +1676,7 @@ std::string Simulator::StateJson() const {
     out.Value(j);
   }
   out.EndArray();
-  out.Member("down", down);
-  out.Key("down_by");
-  if (down) {
-    out.String(engine_.down_by());
-  } else {
-    out.Null();
-  }
+  WriteDown(&out);
   out.Key("events");
   out.BeginArray();
   {
@@ -1923,13 +1927,7 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
     out.EndObject();
   }
   out.EndArray();
-  out.Member("down", down);
-  out.Key("down_by");
-  if (down) {
-    out.String(engine_.down_by());
-  } else {
-    out.Null();
-  }
+  WriteDown(&out);
 
   out.Key("events");
   out.BeginObject();

@@ -23,6 +23,8 @@
 
 namespace unbundled {
 
+class JsonText;
+
 class Simulator {
  public:
   Simulator() = default;
@@ -120,6 +122,8 @@ class Simulator {
   Json ConfigJson() const;
   // Dual writes' second halves waiting in application clients, by client.
   Json ClientsJson() const;
+  // The "down" and "down_by" members of state() and view().
+  void WriteDown(JsonText* out) const;
   // Log entries the views list: all while up; while down, those whose
   // bytes survived the crash.
   std::size_t VisibleEntries() const;
