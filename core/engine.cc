@@ -529,79 +529,193 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
   return Status::OK();
 }
 
-Status Engine::ReplayStorage(std::size_t* replayed) {
-  if (down_) return DatabaseDown();
-  std::optional<log::Problem> problem;
-  std::vector<log::Record> records;
-  {
-    log::Reader reader(wal_.file().bytes(), [&problem](const log::Problem& p) {
-      if (!problem) problem = p;
-    }, /*skip_corruption=*/false);
-    reader.KeepValuesAsText();
-    log::Record record;
-    while (reader.ReadRecord(&record)) records.push_back(std::move(record));
-  }
-  if (problem) {
-    return Status::Invalid("log", "the record at byte offset " + std::to_string(problem->offset) +
-                                      " does not verify (" + problem->reason +
-                                      "), so storage was not replaced; crash and recover to "
-                                      "deal with it");
-  }
-  // Once a truncation removed entries, the log alone no longer holds every
-  // write: the replay starts from the last checkpoint's image.
-  const StorageImage* image = nullptr;
-  if (wal_.start_lsn() > 1) {
-    if (!checkpoint_) {
-      return Status::Invalid("log", "the log starts at LSN " + std::to_string(wal_.start_lsn()) +
-                                        " and there is no checkpoint to replay it onto");
+// A recovery's or a storage replay's work before it changes the engine: the
+// log file read back (a RecoveryRead), then its entries replayed into a
+// storage of its own, with each record's `prev` link (the key's newest put
+// before it), the records that are change events and the applied requests,
+// as the engine will hold them. It reads the engine and never changes it.
+class Engine::LogReplay {
+ public:
+  LogReplay(const Engine& engine, ReplayKind kind, RecoveryMode mode)
+      : kind(kind),
+        mode(mode),
+        read(engine.wal_, kind == ReplayKind::kRecover && mode == RecoveryMode::kSkip) {}
+
+  // Takes up to `budget` records of reading, then of replaying.
+  PrepareProgress Advance(const Engine& engine, std::size_t budget);
+
+  const ReplayKind kind;
+  const RecoveryMode mode;
+  WriteAheadLog::RecoveryRead read;
+  // Once the read is done: why the step is refused (then nothing is replayed).
+  Status refused;
+  // The checkpoint's image the replay starts from (none: empty storage),
+  // or why a recovery did not use the checkpoint.
+  std::optional<StorageImage> image;
+  std::string checkpoint_unused;
+  Storage storage;
+  std::vector<std::uint32_t> prevs;   // by record
+  std::vector<std::uint32_t> events;  // the records that are change events
+  std::unordered_map<std::string, std::uint32_t> present;  // key -> its newest put
+  std::map<std::string, AppliedRequest> requests;
+  std::size_t next = 0;      // the next record to replay
+  std::size_t replayed = 0;  // entries replayed into storage
+
+ private:
+  // After the read: what refuses the step, and the image to start from.
+  void StartReplay(const Engine& engine);
+  bool replay_started_ = false;
+};
+
+void Engine::LogReplay::StartReplay(const Engine& engine) {
+  replay_started_ = true;
+  const auto& checkpoint = engine.checkpoint_;
+  if (kind == ReplayKind::kRecover) {
+    refused = WriteAheadLog::CheckRecovered(mode, read.report);
+    const Lsn head = engine.wal_.HeadWith(read.records);
+    if (checkpoint && checkpoint->lsn <= head) {
+      image = *checkpoint;
+    } else if (checkpoint) {
+      checkpoint_unused = "the checkpoint at LSN " + std::to_string(checkpoint->lsn) +
+                          " is past the recovered log's end (LSN " + std::to_string(head) + ")";
     }
-    image = &*checkpoint_;
+  } else if (!read.report.problems.empty()) {
+    const log::Problem& problem = read.report.problems.front();
+    refused = Status::Invalid("log", "the record at byte offset " + std::to_string(problem.offset) +
+                                         " does not verify (" + problem.reason +
+                                         "), so storage was not replaced; crash and recover to "
+                                         "deal with it");
+  } else if (engine.wal_.start_lsn() > 1) {
+    // Once a truncation removed entries, the log alone no longer holds every
+    // write: the replay starts from the last checkpoint's image.
+    if (!checkpoint) {
+      refused = Status::Invalid("log", "the log starts at LSN " +
+                                           std::to_string(engine.wal_.start_lsn()) +
+                                           " and there is no checkpoint to replay it onto");
+    } else {
+      image = *checkpoint;
+    }
   }
-  *replayed = ReplayInto(records, image);
+  if (!refused.ok()) return;
+  if (image) storage.Load(*image);
+  prevs.reserve(read.records.size());
+  events.reserve(read.records.size());
+}
+
+PrepareProgress Engine::LogReplay::Advance(const Engine& engine, std::size_t budget) {
+  PrepareProgress progress;
+  if (!read.done()) {
+    const std::size_t had = read.records.size();
+    read.Read(budget);
+    budget -= std::min(budget, read.records.size() - had);
+    if (!read.done()) {
+      progress.at = read.bytes_read();
+      progress.of = engine.wal_.file().size();
+      return progress;
+    }
+  }
+  if (!replay_started_) StartReplay(engine);
+  const auto& records = read.records;
+  if (refused.ok()) {
+    // The records read are the index's to be, one for one, so each row
+    // keeps the index of the record that wrote it.
+    const std::size_t end = next + std::min(budget, records.size() - next);
+    for (; next < end; ++next) {
+      const std::size_t i = next;
+      const LogEntry& entry = records[i].entry;
+      if (!entry.request_id.empty()) requests[entry.request_id] = {entry.lsn, entry.key};
+      const auto old = present.find(entry.key);
+      const std::uint32_t prev = old != present.end() ? old->second : kNoRecord;
+      prevs.push_back(prev);
+      // Only a skipped record can leave a delete of an absent key: no event
+      // (unless retention removed its put, whose row the event then keeps).
+      if (entry.op == LogOp::kPut || prev != kNoRecord || engine.stream_.HasBefore(entry.lsn)) {
+        events.push_back(static_cast<std::uint32_t>(i));
+      }
+      if (entry.op == LogOp::kPut) {
+        present[entry.key] = static_cast<std::uint32_t>(i);
+      } else if (old != present.end()) {
+        present.erase(old);
+      }
+      if (image && entry.lsn <= image->lsn) continue;
+      // A value in the stored form is the document's text as it is (nothing
+      // parsed, nothing written again); one in another form was parsed.
+      DocRef doc = entry.op != LogOp::kPut            ? nullptr
+                   : !records[i].value_text.empty() ? MakeDocFromText(records[i].value_text)
+                                                    : MakeDoc(entry.value);
+      storage.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
+      ++replayed;
+    }
+  }
+  progress.phase = "replaying";
+  progress.at = next;
+  progress.of = records.size();
+  progress.done = !refused.ok() || next == records.size();
+  return progress;
+}
+
+Engine::Engine() : stream_(&wal_) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine::LogReplay> Engine::TakeWork(ReplayKind kind, RecoveryMode mode) {
+  std::unique_ptr<LogReplay> work = std::move(prepared_);
+  if (work == nullptr || work->kind != kind || work->mode != mode) {
+    work = std::make_unique<LogReplay>(*this, kind, mode);
+  }
+  return work;
+}
+
+std::size_t Engine::InstallReplay(LogReplay* work) {
+  storage_.CopyFrom(work->storage);
+  for (std::size_t i = 0; i < work->prevs.size(); ++i) wal_.SetPrev(i, work->prevs[i]);
+  stream_.Clear();
+  for (std::uint32_t record : work->events) stream_.Append(record);
+  requests_ = std::move(work->requests);
+  return work->replayed;
+}
+
+namespace {
+
+// What a storage replay's work is prepared in: it reads the log as it
+// stands, stopping at any record that does not verify.
+constexpr RecoveryMode kReplayStorageRead = RecoveryMode::kPointInTime;
+
+Status NothingToRecover() {
+  return Status::Invalid("recover", "the database is up, so there is nothing to recover "
+                                    "(crash it first)");
+}
+
+}  // namespace
+
+Status Engine::PrepareRecover(const RecoveryMode* mode) {
+  prepared_.reset();
+  if (!down_) return NothingToRecover();
+  prepared_ = std::make_unique<LogReplay>(*this, ReplayKind::kRecover,
+                                          mode != nullptr ? *mode : recovery_mode_);
   return Status::OK();
 }
 
-std::size_t Engine::ReplayInto(const std::vector<log::Record>& records, const StorageImage* image) {
-  // The file's records are the index's, one for one (it verified), so each
-  // row keeps the index of the record that wrote it, and each record's
-  // `prev` is the key's newest put before it.
-  if (image != nullptr) {
-    storage_.Load(*image);
-  } else {
-    storage_.Clear();
-  }
-  stream_.Clear();
-  std::unordered_map<std::string, std::uint32_t> present;  // key -> its newest put
-  std::size_t replayed = 0;
-  // The table of applied requests is rebuilt from the records that carry a
-  // request id (entries retention removed take theirs with them).
-  requests_.clear();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const LogEntry& entry = records[i].entry;
-    if (!entry.request_id.empty()) requests_[entry.request_id] = {entry.lsn, entry.key};
-    const auto old = present.find(entry.key);
-    const std::uint32_t prev = old != present.end() ? old->second : kNoRecord;
-    wal_.SetPrev(i, prev);
-    // Only a skipped record can leave a delete of an absent key: no event
-    // (unless retention removed its put, whose row the event then keeps).
-    if (entry.op == LogOp::kPut || prev != kNoRecord || stream_.HasBefore(entry.lsn)) {
-      stream_.Append(i);
-    }
-    if (entry.op == LogOp::kPut) {
-      present[entry.key] = static_cast<std::uint32_t>(i);
-    } else if (old != present.end()) {
-      present.erase(old);
-    }
-    if (image != nullptr && entry.lsn <= image->lsn) continue;
-    // A value in the stored form is the document's text as it is (nothing
-    // parsed, nothing written again); one in another form was parsed.
-    DocRef doc = entry.op != LogOp::kPut            ? nullptr
-                 : !records[i].value_text.empty() ? MakeDocFromText(records[i].value_text)
-                                                  : MakeDoc(entry.value);
-    storage_.Apply(entry.key, std::move(doc), static_cast<std::uint32_t>(i), entry.lsn);
-    ++replayed;
-  }
-  return replayed;
+Status Engine::PrepareReplayStorage() {
+  prepared_.reset();
+  if (down_) return DatabaseDown();
+  prepared_ = std::make_unique<LogReplay>(*this, ReplayKind::kReplayStorage, kReplayStorageRead);
+  return Status::OK();
+}
+
+PrepareProgress Engine::AdvancePrepared(std::size_t budget) {
+  assert(prepared_ != nullptr);
+  return prepared_->Advance(*this, budget);
+}
+
+void Engine::DropPrepared() { prepared_.reset(); }
+
+Status Engine::ReplayStorage(std::size_t* replayed) {
+  if (down_) return DatabaseDown();
+  std::unique_ptr<LogReplay> work = TakeWork(ReplayKind::kReplayStorage, kReplayStorageRead);
+  work->Advance(*this, SIZE_MAX);
+  if (!work->refused.ok()) return work->refused;
+  *replayed = InstallReplay(work.get());
+  return Status::OK();
 }
 
 void Engine::Configure(const CommitMode* commit, const RecoveryMode* recovery) {
@@ -656,42 +770,30 @@ Status Engine::Crash(CrashKind kind, std::size_t torn_bytes) {
 }
 
 Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
-  if (!down_) {
-    return Status::Invalid("recover", "the database is up, so there is nothing to recover "
-                                      "(crash it first)");
-  }
+  if (!down_) return NothingToRecover();
   const RecoveryMode m = mode != nullptr ? *mode : recovery_mode_;
+  std::unique_ptr<LogReplay> work = TakeWork(ReplayKind::kRecover, m);
+  work->Advance(*this, SIZE_MAX);
+  if (!work->refused.ok()) return work->refused;
   const SharedVector<RecordInfo> before = wal_.records();  // shared, not copied
-  std::vector<log::Record> records;
-  ReadReport report;
-  Status s = wal_.Recover(m, &records, &report);
-  if (!s.ok()) return s;
+  wal_.InstallRecovered(work->read.records, work->read.report);
 
-  // Replay into storage, from the newest checkpoint's image when it is
-  // usable, and capture the change stream again from the recovered log: it
-  // is what the log now says happened.
+  // Storage, from the newest checkpoint's image when it is usable, and the
+  // change stream, captured again from the recovered log: it is what the
+  // log now says happened.
   *result = RecoveryResult();
-  const StorageImage* image = nullptr;
-  if (checkpoint_) {
-    if (checkpoint_->lsn <= wal_.head()) {
-      image = &*checkpoint_;
-      result->checkpoint = image->lsn;
-    } else {
-      result->checkpoint_unused = "the checkpoint at LSN " + std::to_string(checkpoint_->lsn) +
-                                  " is past the recovered log's end (LSN " +
-                                  std::to_string(wal_.head()) + ")";
-    }
-  }
-  result->replayed_without_checkpoint = records.size();
+  if (work->image) result->checkpoint = work->image->lsn;
+  result->checkpoint_unused = work->checkpoint_unused;
+  result->replayed_without_checkpoint = work->read.records.size();
   result->complete_without_checkpoint = wal_.start_lsn() == 1;
-  result->replayed = ReplayInto(records, image);
+  result->replayed = InstallReplay(work.get());
   down_ = false;
   readable_.reset();
 
   result->mode = m;
   result->recovered = wal_.head();
-  result->discarded_bytes = report.discarded_bytes;
-  result->problems = std::move(report.problems);
+  result->discarded_bytes = work->read.report.discarded_bytes;
+  result->problems = std::move(work->read.report.problems);
   // Both indexes are in LSN order: walked side by side.
   const auto& after = wal_.records();
   std::size_t at = 0;
@@ -1133,6 +1235,7 @@ std::unique_ptr<Engine> Engine::Clone() const {
 }
 
 void Engine::CopyFrom(const Engine& other) {
+  prepared_.reset();
   wal_.CopyFrom(other.wal_);
   storage_.CopyFrom(other.storage_);
   stream_.CopyFrom(other.stream_);
@@ -1153,6 +1256,7 @@ void Engine::CopyFrom(const Engine& other) {
 }
 
 void Engine::OpenLog(std::string bytes) {
+  prepared_.reset();
   wal_.Load(std::move(bytes));
   storage_.Clear();
   stream_.Clear();

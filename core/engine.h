@@ -179,6 +179,15 @@ struct RemovedEntry {
   bool truncated = false;  // by a truncation (else by compaction)
 };
 
+// How far the work prepared for a recovery or a storage replay has got
+// (Engine::AdvancePrepared): reading the log file back ("reading", in bytes
+// of the file), then replaying its entries ("replaying", in log entries).
+struct PrepareProgress {
+  bool done = false;
+  const char* phase = "reading";
+  std::size_t at = 0, of = 0;
+};
+
 struct CorruptResult {
   Lsn lsn = 0;
   std::size_t offset = 0;  // of the flipped byte in the file
@@ -188,7 +197,8 @@ struct CorruptResult {
 
 class Engine {
  public:
-  Engine() : stream_(&wal_) {}
+  Engine();
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -312,6 +322,24 @@ class Engine {
   // torn tail and replays it into storage. `mode` overrides the configured
   // recovery mode once.
   Status Recover(const RecoveryMode* mode, RecoveryResult* result);
+
+  // The work of a recovery or a storage replay done ahead of the step, in
+  // parts, for a page that must not block for long: reading the log file
+  // back and replaying its entries into a storage built on the side.
+  // PrepareRecover and PrepareReplayStorage check what the step checks
+  // first (an error changes nothing) and start it; AdvancePrepared takes up
+  // to `budget` log records of it; Recover (in the same mode) or
+  // ReplayStorage then installs what was prepared instead of doing it again,
+  // and gives the same result and the same engine as without it. Until then
+  // nothing in the engine changes, so DropPrepared cancels it. The work
+  // reads the log file in place: the caller drops it before any other
+  // change to the engine (Simulator does, before every other step).
+  Status PrepareRecover(const RecoveryMode* mode);
+  Status PrepareReplayStorage();
+  // Requires prepared work (has_prepared()).
+  PrepareProgress AdvancePrepared(std::size_t budget);
+  bool has_prepared() const { return prepared_ != nullptr; }
+  void DropPrepared();
   // Flips one byte of a durable record on disk (bit rot); `byte` is its index
   // within the record (default: the middle of the payload).
   Status Corrupt(Lsn lsn, std::optional<std::size_t> byte, CorruptResult* result);
@@ -429,10 +457,18 @@ class Engine {
   // rows. *events (if not null) receives the first `listed` "r" events.
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
                        std::size_t listed = kAllEvents) const;
-  // Rebuilds storage (from `image`, if given, then the entries after its
-  // LSN) and the change stream from the log's entries, one per record, in
-  // order. Returns the number of entries replayed into storage.
-  std::size_t ReplayInto(const std::vector<log::Record>& records, const StorageImage* image);
+  // A recovery's or a storage replay's work before it changes the engine
+  // (engine.cc): the log read back, then replayed on the side.
+  class LogReplay;
+  enum class ReplayKind { kRecover, kReplayStorage };
+  // The prepared work if it is for this step (taken: the engine holds no
+  // prepared work after), else fresh work for it, not yet advanced.
+  std::unique_ptr<LogReplay> TakeWork(ReplayKind kind, RecoveryMode mode);
+  // Makes storage, the change stream, the records' `prev` links and the
+  // applied requests what the work's replay built (the records are the
+  // index's, one for one). Returns the number of entries replayed into
+  // storage.
+  std::size_t InstallReplay(LogReplay* work);
   // An empty derived system for the spec, in its apply mode.
   static Status NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem>* out);
   // The index of the record that wrote `row`, or kNoRecord if retention
@@ -473,6 +509,8 @@ class Engine {
   std::map<std::string, std::deque<PendingDirect>> clients_;
   bool dedupe_requests_ = false;
   std::map<std::string, AppliedRequest> requests_;
+  // Work prepared for the next recover or replay_storage step, if any.
+  std::unique_ptr<LogReplay> prepared_;
 };
 
 // The error every step that needs the database gets while it is down.

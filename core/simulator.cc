@@ -571,6 +571,22 @@ std::string Simulator::Apply(const std::string& step_json) {
 }
 
 Status Simulator::Dispatch(const Json& step, Json* result) {
+  const OpSpec* op = nullptr;
+  Status s = Check(step, &op);
+  // Work prepared for a recover or replay_storage step is for that step:
+  // any other would change what it read.
+  if (op == nullptr || (op->handler != &Simulator::DoRecover &&
+                        op->handler != &Simulator::DoReplayStorage)) {
+    engine_.DropPrepared();
+  }
+  if (!s.ok()) return s;
+  written_value_bytes_.reset();
+  if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
+  meter_.Charge(step, written_value_bytes_);
+  return s;
+}
+
+Status Simulator::Check(const Json& step, const OpSpec** found) const {
   if (!step.is_object()) return Status::Invalid("step", "must be a JSON object");
   std::string name;
   Status s = GetString(step, "op", &name);
@@ -598,15 +614,69 @@ Status Simulator::Dispatch(const Json& step, Json* result) {
     for (const auto& f : op->fields) known = known || f.name == field;
     if (!known) return Status::Invalid(field, "unknown field for op '" + name + "'");
   }
+  *found = op;
   if (op->needs_database && engine_.down()) return DatabaseDown();
   // The session's length and work (core/limits.h), counted as a file's or
   // link's steps are counted before they run, so that any session this
   // simulator holds can be opened again.
-  if (!(s = meter_.Check(step, "session")).ok()) return s;
-  written_value_bytes_.reset();
-  if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
-  meter_.Charge(step, written_value_bytes_);
-  return s;
+  return meter_.Check(step, "session");
+}
+
+namespace {
+
+Json ProgressJson(const PrepareProgress& p) {
+  return {{"ok", true}, {"done", p.done}, {"phase", p.phase}, {"at", p.at}, {"of", p.of}};
+}
+
+// A recover step's `recovery`, which overrides the configured mode once:
+// *mode is set and *override_mode points at it, or stays null without one.
+Status ReadRecoveryOverride(const Json& step, RecoveryMode* mode,
+                            const RecoveryMode** override_mode) {
+  *override_mode = nullptr;
+  if (!step.contains("recovery")) return Status::OK();
+  std::string r;
+  Status s = GetChoice(step, "recovery", {"point_in_time", "absolute", "skip"}, &r);
+  if (!s.ok()) return s;
+  ParseRecoveryMode(r, mode);
+  *override_mode = mode;
+  return Status::OK();
+}
+
+}  // namespace
+
+Json Simulator::Prepare(const Json& step) {
+  Status s;
+  try {
+    engine_.DropPrepared();
+    const OpSpec* op = nullptr;
+    s = Check(step, &op);
+    if (s.ok() && op->handler == &Simulator::DoRecover) {
+      RecoveryMode mode;
+      const RecoveryMode* override_mode = nullptr;
+      s = ReadRecoveryOverride(step, &mode, &override_mode);
+      if (s.ok()) s = engine_.PrepareRecover(override_mode);
+    } else if (s.ok() && op->handler == &Simulator::DoReplayStorage) {
+      s = engine_.PrepareReplayStorage();
+    } else if (s.ok()) {
+      s = Status::Invalid("op", "only a recover or a replay_storage step is prepared in parts (got '" +
+                                    step["op"].get<std::string>() + "')");
+    }
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    s = Status::Invalid("step", std::string("internal error: ") + e.what());
+  }
+  if (!s.ok()) return {{"ok", false}, {"error", s.message()}};
+  return ProgressJson(engine_.AdvancePrepared(0));
+}
+
+Json Simulator::AdvancePrepared(std::size_t budget) {
+  if (!engine_.has_prepared()) {
+    return {{"ok", false},
+            {"error", "prepare: no step is being prepared (prepare a recover or replay_storage "
+                      "step first; any other step drops what was prepared)"}};
+  }
+  return ProgressJson(engine_.AdvancePrepared(budget));
 }
 
 // ---------------------------------------------------------------- handlers
@@ -1023,17 +1093,10 @@ Status Simulator::DoCrash(const Json& step, Json* result) {
 }
 
 Status Simulator::DoRecover(const Json& step, Json* result) {
-  Status s;
   RecoveryMode mode;
   const RecoveryMode* override_mode = nullptr;
-  if (step.contains("recovery")) {
-    std::string r;
-    if (!(s = GetChoice(step, "recovery", {"point_in_time", "absolute", "skip"}, &r)).ok()) {
-      return s;
-    }
-    ParseRecoveryMode(r, &mode);
-    override_mode = &mode;
-  }
+  Status s = ReadRecoveryOverride(step, &mode, &override_mode);
+  if (!s.ok()) return s;
   RecoveryResult rr;
   if (!(s = engine_.Recover(override_mode, &rr)).ok()) return s;
   Json corruption = nullptr;

@@ -40,6 +40,18 @@ class Simulator {
   // taken. Throws std::bad_alloc when memory runs out, as Apply does.
   bool Replay(const Json& step);
 
+  // A recover or replay_storage step prepared in parts, for a page that
+  // must not block for long (Engine::PrepareRecover): Prepare checks the
+  // step as Apply would (an error result changes nothing) and starts its
+  // work; AdvancePrepared takes up to `budget` log records of it. Both
+  // return {"ok": true, "done", "phase": "reading" (at/of: bytes of the log
+  // file) or "replaying" (at/of: log entries)}. Apply(step) then takes the
+  // step, with the same result and the same engine as without the work,
+  // done already. Any other step (or another Prepare, or CopyFrom) drops
+  // the work, which nothing shows until the step: that is the cancel.
+  Json Prepare(const Json& step);
+  Json AdvancePrepared(std::size_t budget);
+
   // The whole state: head, log, storage, events and consumers, sorted.
   Json State() const;
   // The same as JSON text (what dump() writes of it), written directly.
@@ -115,6 +127,10 @@ class Simulator {
 
  private:
   Status Dispatch(const Json& step, Json* result);
+  // Everything Dispatch checks before the step's handler runs: the step's
+  // shape, its op (*op, once known) and fields, the database being up if
+  // the op needs it, and the session's limits.
+  Status Check(const Json& step, const OpSpec** op) const;
   // The view's JSON text, or an error (the request is checked whole first).
   Status BuildView(const Json& request, std::string* text) const;
   Json ConsumerSummary(const Consumer& c) const;

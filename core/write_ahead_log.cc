@@ -129,30 +129,54 @@ std::vector<LogEntry> WriteAheadLog::DecodeAll() const {
   return entries;
 }
 
-Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* records,
-                              ReadReport* report) {
-  ReadReport found;
-  std::vector<log::Record> good;
-  {
-    log::Reader reader(file_.bytes(), [&found](const log::Problem& p) {
-      found.problems.push_back(p);
-      found.discarded_bytes += p.bytes;
-    }, mode == RecoveryMode::kSkip);
-    reader.KeepValuesAsText();
-    log::Record record;
-    while (reader.ReadRecord(&record)) good.push_back(std::move(record));
-  }
-  if (mode == RecoveryMode::kAbsolute) {
-    for (const auto& p : found.problems) {
-      if (p.torn_tail) continue;
-      return Status::Invalid(
-          "recovery", "corrupt record at byte offset " + std::to_string(p.offset) +
-                          (p.lsn ? " (claims LSN " + std::to_string(*p.lsn) + ")" : "") + ": " +
-                          p.reason +
-                          "; absolute recovery refuses to open the log (recover with "
-                          "\"point_in_time\" or \"skip\" to accept losing it)");
+WriteAheadLog::RecoveryRead::RecoveryRead(const WriteAheadLog& wal, bool skip_corruption)
+    : reader_(wal.file_.bytes(), [this](const log::Problem& p) {
+        report.problems.push_back(p);
+        report.discarded_bytes += p.bytes;
+      }, skip_corruption) {
+  reader_.KeepValuesAsText();
+}
+
+bool WriteAheadLog::RecoveryRead::Read(std::size_t most) {
+  log::Record record;
+  for (std::size_t n = 0; !done_ && n < most; ++n) {
+    if (reader_.ReadRecord(&record)) {
+      records.push_back(std::move(record));
+    } else {
+      done_ = true;
     }
   }
+  return done_;
+}
+
+Status WriteAheadLog::CheckRecovered(RecoveryMode mode, const ReadReport& report) {
+  if (mode != RecoveryMode::kAbsolute) return Status::OK();
+  for (const auto& p : report.problems) {
+    if (p.torn_tail) continue;
+    return Status::Invalid(
+        "recovery", "corrupt record at byte offset " + std::to_string(p.offset) +
+                        (p.lsn ? " (claims LSN " + std::to_string(*p.lsn) + ")" : "") + ": " +
+                        p.reason +
+                        "; absolute recovery refuses to open the log (recover with "
+                        "\"point_in_time\" or \"skip\" to accept losing it)");
+  }
+  return Status::OK();
+}
+
+Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* records,
+                              ReadReport* report) {
+  RecoveryRead read(*this, mode == RecoveryMode::kSkip);
+  read.Read(SIZE_MAX);
+  Status s = CheckRecovered(mode, read.report);
+  if (!s.ok()) return s;
+  InstallRecovered(read.records, read.report);
+  *records = std::move(read.records);
+  *report = std::move(read.report);
+  return Status::OK();
+}
+
+void WriteAheadLog::InstallRecovered(const std::vector<log::Record>& good,
+                                     const ReadReport& found) {
   // Acknowledgement travels with the record: look it up in the old index,
   // walking it beside the records read back (both are in LSN order; a
   // binary search for each record was a fifth of a recovery).
@@ -190,9 +214,6 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* recor
   // that were only in the OS cache after a process crash are synced now.
   file_.Sync();
   durable_count_ = records_.size();
-  *records = std::move(good);
-  *report = std::move(found);
-  return Status::OK();
 }
 
 std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove) {

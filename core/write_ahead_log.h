@@ -163,7 +163,42 @@ class WriteAheadLog {
   // the index is rebuilt, and *records holds the recovered records in order
   // (read with KeepValuesAsText: a value in the stored form comes as text).
   // kAbsolute fails on corruption, naming its offset, and changes nothing.
+  // The same as a RecoveryRead to its end, CheckRecovered, then
+  // InstallRecovered.
   Status Recover(RecoveryMode mode, std::vector<log::Record>* records, ReadReport* report);
+
+  // Reading the file back as recovery does, a part at a time (an engine
+  // preparing a recovery for a page that must not block for long): a
+  // log::Reader over the file's bytes, values kept as text, its problems
+  // gathered. Reads only: the file must not change while it is in use.
+  class RecoveryRead {
+   public:
+    RecoveryRead(const WriteAheadLog& wal, bool skip_corruption);
+    RecoveryRead(const RecoveryRead&) = delete;
+    RecoveryRead& operator=(const RecoveryRead&) = delete;
+    // Reads up to `most` more records; true once the whole file is read.
+    bool Read(std::size_t most);
+    bool done() const { return done_; }
+    // Bytes of the file read so far (to the end of the last good record).
+    std::size_t bytes_read() const { return reader_.end_of_last_record(); }
+    std::vector<log::Record> records;  // the good records, in order
+    ReadReport report;
+
+   private:
+    log::Reader reader_;
+    bool done_ = false;
+  };
+  // Whether `mode` accepts what a read found: kAbsolute refuses corruption
+  // (a torn tail is never corruption), naming its offset.
+  static Status CheckRecovered(RecoveryMode mode, const ReadReport& report);
+  // The head the log will have once these records are installed.
+  Lsn HeadWith(const std::vector<log::Record>& records) const {
+    return std::max(records.empty() ? 0 : records.back().entry.lsn, removed_high_);
+  }
+  // Makes the file and the index what a read found (the records of a
+  // RecoveryRead of this file, unchanged since): the file cut after the last
+  // good record, or rewritten with only the good ones, and synced.
+  void InstallRecovered(const std::vector<log::Record>& records, const ReadReport& report);
 
   // Makes this log a copy of `other`: its file's bytes and its index (a
   // checkpoint of the engine; no sink is copied).

@@ -1,0 +1,218 @@
+// A recover or replay_storage step prepared in parts (Simulator::Prepare,
+// AdvancePrepared), as the page takes one at scale: the step then gives the
+// same result and leaves the same engine as without the work done ahead,
+// whatever the size of the parts; the work changes nothing until the step;
+// any other step drops it; and a step that cannot be prepared is refused
+// with the field named.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "core/simulator.h"
+
+namespace unbundled {
+namespace {
+
+// A random step over a few keys: writes (some with request ids), flushes,
+// syncs, checkpoints, crashes of both kinds, rotted bytes, recoveries in
+// every mode, truncations and compactions (forced or not), storage
+// replays. Valid or not: the simulator refuses what does not apply.
+Json RandomStep(std::mt19937* rng, Lsn head) {
+  auto pick = [rng](int n) { return static_cast<int>((*rng)() % static_cast<unsigned>(n)); };
+  const std::string key = "k" + std::to_string(pick(12));
+  const Lsn some = head == 0 ? 1 : 1 + static_cast<Lsn>(pick(static_cast<int>(head)));
+  switch (pick(20)) {
+    case 0: case 1: case 2: case 3: case 4: case 5:
+      return {{"op", "put"}, {"key", key}, {"value", {{"city", pick(2) ? "Oslo" : "Lima"}, {"n", pick(100)}}}};
+    case 6: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(9)}}}, {"request_id", "r" + std::to_string(pick(6))}};
+    case 7: return {{"op", "delete"}, {"key", key}};
+    case 8: return {{"op", "flush"}};
+    case 9: return {{"op", "sync"}};
+    case 10: return {{"op", "checkpoint"}};
+    case 11: return {{"op", "crash"}, {"kind", pick(2) ? "process" : "power"}};
+    case 12: return {{"op", "corrupt"}, {"lsn", some}};
+    case 13: case 14: {
+      const char* modes[] = {"point_in_time", "absolute", "skip"};
+      return pick(4) == 0 ? Json{{"op", "recover"}} : Json{{"op", "recover"}, {"recovery", modes[pick(3)]}};
+    }
+    case 15: return {{"op", "truncate"}, {"before", some}, {"force", pick(2) == 0}};
+    case 16: return {{"op", "compact"}, {"upto", some}};
+    case 17: return {{"op", "replay_storage"}};
+    case 18: return {{"op", "configure"}, {"commit", pick(2) ? "sync" : "async"}};
+    default: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(3)}}}};
+  }
+}
+
+void AddConsumers(Simulator* sim) {
+  for (const char* c : {
+           R"({"op":"add_consumer","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})",
+           R"({"op":"add_consumer","consumer":{"name":"stats","type":"materialized_view","group_by":"city","sum":"n"}})"}) {
+    ASSERT_TRUE(sim->Apply(Json::parse(c))["ok"].get<bool>());
+  }
+}
+
+// Takes `step` on `sim` prepared in parts of `part` log records; the
+// number of AdvancePrepared calls it took goes to *calls.
+Json Prepared(Simulator* sim, const Json& step, std::size_t part, std::size_t* calls) {
+  Json progress = sim->Prepare(step);
+  EXPECT_TRUE(progress["ok"].get<bool>()) << progress.dump();
+  *calls = 0;
+  while (progress["ok"].get<bool>() && !progress["done"].get<bool>()) {
+    progress = sim->AdvancePrepared(part);
+    ++*calls;
+    EXPECT_LE(progress["at"].get<std::size_t>(), progress["of"].get<std::size_t>());
+  }
+  return sim->Apply(step);
+}
+
+class PreparedProperty : public ::testing::TestWithParam<unsigned> {};
+
+// Over random histories, at each recover and replay_storage step, a copy
+// takes it prepared in parts of 1, 2, 7 and 1,000 records: the same result
+// as the live simulator's unprepared step, and the same state.
+TEST_P(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
+  std::mt19937 rng(GetParam());
+  Simulator live;
+  AddConsumers(&live);
+  std::size_t compared = 0, refused = 0, in_parts = 0;
+  for (int i = 0; i < 400; ++i) {
+    const Json step = RandomStep(&rng, live.engine().wal().head());
+    const std::string op = step["op"];
+    if (op != "recover" && op != "replay_storage") {
+      live.Apply(step);
+      continue;
+    }
+    std::vector<std::unique_ptr<Simulator>> copies;
+    for (int k = 0; k < 4; ++k) copies.push_back(live.Clone());
+    const Json want = live.Apply(step);
+    const std::string want_state = live.StateJson();
+    const std::size_t parts[] = {1, 2, 7, 1000};
+    for (int k = 0; k < 4; ++k) {
+      const Json prepare = copies[k]->Prepare(step);
+      if (!prepare["ok"].get<bool>()) {
+        // Refused up front: what the step itself says, word for word.
+        EXPECT_FALSE(want["ok"].get<bool>()) << prepare.dump();
+        EXPECT_EQ(prepare["error"], want["error"]);
+        continue;
+      }
+      std::size_t calls = 0;
+      const Json got = Prepared(copies[k].get(), step, parts[k], &calls);
+      EXPECT_EQ(got, want) << "seed " << GetParam() << ", step " << i << ", parts of " << parts[k];
+      EXPECT_EQ(copies[k]->StateJson(), want_state) << "seed " << GetParam() << ", step " << i;
+      if (calls > 2) ++in_parts;
+    }
+    ++compared;
+    if (!want["ok"].get<bool>()) ++refused;
+  }
+  // The histories did exercise it: steps prepared, taken and refused.
+  EXPECT_GT(compared, 20u);
+  EXPECT_GT(compared, refused);
+  EXPECT_GT(in_parts, 10u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, PreparedProperty, ::testing::Range(1u, 9u));
+
+// A history of 300 writes, a checkpoint, a crash: work prepared part way,
+// or to its end, changes nothing that state() or view() shows; dropped by
+// another step, the engine is as if it had never been prepared.
+class PreparedWork : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AddConsumers(&sim_);
+    for (int i = 0; i < 300; ++i) {
+      sim_.Apply(Json{{"op", "put"}, {"key", "k" + std::to_string(i % 50)}, {"value", {{"city", i % 3 ? "Oslo" : "Lima"}, {"n", i}}}});
+      if (i == 150) sim_.Apply(Json{{"op", "checkpoint"}});
+    }
+    sim_.Apply(Json{{"op", "flush"}});
+  }
+  std::string Shown() const {
+    return sim_.StateJson() + sim_.View(Json::object()).dump();
+  }
+  Simulator sim_;
+};
+
+TEST_F(PreparedWork, ChangesNothingUntilTheStepAndAnotherStepDropsIt) {
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "crash"}, {"kind", "process"}})["ok"].get<bool>());
+  const std::string before = Shown();
+  Json p = sim_.Prepare(Json{{"op", "recover"}});
+  ASSERT_TRUE(p["ok"].get<bool>()) << p.dump();
+  EXPECT_EQ(p["phase"], "reading");
+  EXPECT_EQ(p["at"], 0);
+  EXPECT_EQ(p["of"], sim_.engine().wal().file().size());
+  p = sim_.AdvancePrepared(100);
+  EXPECT_FALSE(p["done"].get<bool>());
+  EXPECT_EQ(p["phase"], "reading");
+  EXPECT_EQ(Shown(), before);
+  p = sim_.AdvancePrepared(250);  // the rest of the read, and 50 entries replayed
+  EXPECT_EQ(p["phase"], "replaying");
+  EXPECT_EQ(p["at"], 50);
+  EXPECT_EQ(p["of"], 300);
+  EXPECT_EQ(Shown(), before);
+  p = sim_.AdvancePrepared(1000);
+  EXPECT_TRUE(p["done"].get<bool>());
+  EXPECT_EQ(Shown(), before);
+  // Another step (here one the database refuses while down) drops the work.
+  EXPECT_FALSE(sim_.Apply(Json{{"op", "put"}, {"key", "x"}, {"value", 1}})["ok"].get<bool>());
+  EXPECT_FALSE(sim_.engine().has_prepared());
+  Json none = sim_.AdvancePrepared(10);
+  EXPECT_FALSE(none["ok"].get<bool>());
+  EXPECT_NE(none["error"].get<std::string>().find("prepare: no step is being prepared"), std::string::npos);
+  EXPECT_EQ(Shown(), before);
+}
+
+TEST_F(PreparedWork, WorkForAnotherModeIsNotUsed) {
+  // A rotted record: point-in-time recovery stops before it, skip keeps
+  // what follows. Work prepared for one, then the step in the other.
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "sync"}})["ok"].get<bool>());
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "corrupt"}, {"lsn", 200}})["ok"].get<bool>());
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "crash"}, {"kind", "process"}})["ok"].get<bool>());
+  auto copy = sim_.Clone();
+  const Json skip = {{"op", "recover"}, {"recovery", "skip"}};
+  const Json want = copy->Apply(skip);
+  ASSERT_TRUE(want["ok"].get<bool>());
+  ASSERT_TRUE(sim_.Prepare(Json{{"op", "recover"}, {"recovery", "point_in_time"}})["ok"].get<bool>());
+  sim_.AdvancePrepared(100000);
+  EXPECT_EQ(sim_.Apply(skip), want);
+  EXPECT_EQ(sim_.StateJson(), copy->StateJson());
+  EXPECT_EQ(want["recovered"], 300);  // skip kept the entries after LSN 200
+}
+
+TEST_F(PreparedWork, RefusedWithTheFieldNamedChangingNothing) {
+  const std::string before = Shown();
+  struct Case {
+    Json step;
+    const char* error;
+  } cases[] = {
+      {Json{{"op", "recover"}}, "recover: the database is up"},
+      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover or a replay_storage step is prepared in parts (got 'put')"},
+      {Json{{"op", "recover"}, {"recovery", "sometimes"}}, "recovery:"},
+      {Json{{"op", "replay_storage"}, {"extra", 1}}, "extra: unknown field for op 'replay_storage'"},
+      {Json{{"op", "recovr"}}, "op: unknown op 'recovr'"},
+      {Json::array(), "step: must be a JSON object"},
+  };
+  for (const auto& c : cases) {
+    const Json r = sim_.Prepare(c.step);
+    EXPECT_FALSE(r["ok"].get<bool>()) << c.step.dump();
+    EXPECT_NE(r["error"].get<std::string>().find(c.error), std::string::npos) << r.dump();
+    EXPECT_FALSE(sim_.engine().has_prepared());
+    EXPECT_EQ(Shown(), before);
+  }
+  // While down, a storage replay is refused as the step is.
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "crash"}, {"kind", "power"}})["ok"].get<bool>());
+  const Json r = sim_.Prepare(Json{{"op", "replay_storage"}});
+  EXPECT_FALSE(r["ok"].get<bool>());
+  EXPECT_EQ(r["error"], sim_.Apply(Json{{"op", "replay_storage"}})["error"]);
+}
+
+TEST_F(PreparedWork, AStorageReplayPreparedInParts) {
+  auto copy = sim_.Clone();
+  const Json want = copy->Apply(Json{{"op", "replay_storage"}});
+  std::size_t calls = 0;
+  EXPECT_EQ(Prepared(&sim_, Json{{"op", "replay_storage"}}, 40, &calls), want);
+  EXPECT_GE(calls, 2u * 300 / 40);  // a part of reading or of replaying at a time
+  EXPECT_EQ(sim_.StateJson(), copy->StateJson());
+}
+
+}  // namespace
+}  // namespace unbundled
