@@ -556,18 +556,29 @@ bool Simulator::Replay(const Json& step) {
   return s.ok();
 }
 
-std::string Simulator::Apply(const std::string& step_json) {
+namespace {
+
+// Reads a step's text under the limits (core/user_json.h: nothing deeper
+// than kMaxJsonDepth reaches the handlers, whose dump and copy recurse) and
+// writes `answer`'s result for it, or the reading's error, as text.
+template <typename Answer>
+std::string AnswerStepText(const std::string& step_json, Answer answer) {
   Json step;
-  // Read under the limits (core/user_json.h): nothing deeper than
-  // kMaxJsonDepth reaches the handlers, whose dump and copy recurse.
   Status parsed = ParseUserJson(step_json, "step", &step);
-  if (!parsed.ok()) {
-    // A key quoted in the message need not be UTF-8: replace those bytes
-    // rather than fail to serialize (found by fuzz_step).
-    return Json{{"ok", false}, {"error", parsed.message()}}.dump(-1, ' ', false,
-                                                                  Json::error_handler_t::replace);
-  }
-  return Apply(step).dump(-1, ' ', false, Json::error_handler_t::replace);
+  // A key quoted in a message need not be UTF-8: replace those bytes
+  // rather than fail to serialize (found by fuzz_step).
+  const Json result = parsed.ok() ? answer(step) : Json{{"ok", false}, {"error", parsed.message()}};
+  return result.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string Simulator::Apply(const std::string& step_json) {
+  return AnswerStepText(step_json, [this](const Json& step) { return Apply(step); });
+}
+
+std::string Simulator::Prepare(const std::string& step_json) {
+  return AnswerStepText(step_json, [this](const Json& step) { return Prepare(step); });
 }
 
 Status Simulator::Dispatch(const Json& step, Json* result) {

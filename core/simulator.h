@@ -50,6 +50,7 @@ class Simulator {
   // done already. Any other step (or another Prepare, or CopyFrom) drops
   // the work, which nothing shows until the step: that is the cancel.
   Json Prepare(const Json& step);
+  std::string Prepare(const std::string& step_json);
   Json AdvancePrepared(std::size_t budget);
 
   // The whole state: head, log, storage, events and consumers, sorted.

@@ -125,6 +125,33 @@ class SimulatorBinding {
     }
   }
 
+  // A recover or replay_storage step's work, prepared in parts before the
+  // step is applied (Simulator::Prepare, AdvancePrepared).
+  std::string prepare(const std::string& step_json) {
+    try {
+      return sim_.Prepare(step_json);
+    } catch (const std::bad_alloc&) {
+      sim_.mutable_engine()->DropPrepared();
+      return OutOfMemory(sim_);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    }
+  }
+
+  std::string advancePrepared(int budget) {
+    try {
+      if (budget < 1) return unbundled::Json{{"ok", false}, {"error", "budget: must be at least 1"}}.dump();
+      return sim_.AdvancePrepared(static_cast<std::size_t>(budget)).dump();
+    } catch (const std::bad_alloc&) {
+      sim_.mutable_engine()->DropPrepared();
+      return OutOfMemory(sim_);
+    } catch (const std::exception& e) {
+      return InternalError(e.what());
+    }
+  }
+
+  void dropPrepared() { sim_.mutable_engine()->DropPrepared(); }
+
   std::string state() const {
     try {
       return sim_.StateJson();
@@ -560,6 +587,9 @@ EMSCRIPTEN_BINDINGS(unbundled) {
   emscripten::class_<SimulatorBinding>("Simulator")
       .constructor<>()
       .function("apply", &SimulatorBinding::apply)
+      .function("prepare", &SimulatorBinding::prepare)
+      .function("advancePrepared", &SimulatorBinding::advancePrepared)
+      .function("dropPrepared", &SimulatorBinding::dropPrepared)
       .function("state", &SimulatorBinding::state)
       .function("view", &SimulatorBinding::view)
       .function("replay", &SimulatorBinding::replay)

@@ -68,6 +68,24 @@ export class Simulator {
   apply(step) {
     return JSON.parse(this.handle.apply(JSON.stringify(step)));
   }
+  /**
+   * Starts the work of a recover or replay_storage step (reading the log
+   * back, replaying it on the side), to be done in parts by advancePrepared
+   * before apply(step) installs it: {ok, done, phase, at, of} (phase
+   * 'reading', at/of in bytes of the log file, or 'replaying', in log
+   * entries), or the step's own refusal {ok: false, error}. Nothing changes
+   * until the step; any other step, or dropPrepared(), drops the work.
+   */
+  prepare(step) {
+    return JSON.parse(this.handle.prepare(JSON.stringify(step)));
+  }
+  /** Takes up to `budget` log records of the prepared work: {ok, done, phase, at, of}. */
+  advancePrepared(budget) {
+    return JSON.parse(this.handle.advancePrepared(budget));
+  }
+  dropPrepared() {
+    this.handle.dropPrepared();
+  }
   /** The whole state (O(history)): for exports and tests; the page draws view(). */
   state() {
     return JSON.parse(this.handle.state());

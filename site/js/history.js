@@ -403,6 +403,50 @@ export class History {
     return { result, discarded: this.recordAtCursor(step, result, Infinity) };
   }
 
+  /**
+   * Takes a recover or replay_storage step whose work (reading the log
+   * back, replaying it on the side) is prepared in parts of about `sliceMs`
+   * first (the first part of `part` log records), yielding to the page
+   * between parts; the step itself then installs it. `onProgress(at, of, phase)`. Resolves like act(); a step
+   * the engine refuses is refused as act() refuses it. When
+   * `signal.aborted` the work is dropped and nothing is recorded: the
+   * engine did not change.
+   */
+  async actPrepared(step, onProgress, signal, { sliceMs = 20, part = 4000 } = {}) {
+    this.idle();
+    this.goTo(this.cursor);
+    let progress = this.sim.prepare(step);
+    if (!progress.ok) return this.act(step);
+    let cancelled = false;
+    await this.inParts(async () => {
+      // Log records a part: from a first guess, then as many as fit in sliceMs.
+      let budget = part;
+      while (progress.ok && !progress.done) {
+        await nextTask();
+        if (signal?.aborted) {
+          cancelled = true;
+          return;
+        }
+        const start = performance.now();
+        progress = this.sim.advancePrepared(budget);
+        const ms = performance.now() - start;
+        budget = Math.max(100, Math.min(1 << 20, Math.round(budget * sliceMs / Math.max(ms, 1))));
+        if (progress.ok) onProgress?.(progress.at, progress.of, progress.phase);
+      }
+    });
+    if (cancelled) {
+      this.sim.dropPrepared();
+      return { result: { ok: false, cancelled: true, error: 'cancelled: nothing changed' }, discarded: [] };
+    }
+    if (!progress.ok) return { result: progress, discarded: [] };
+    // The step, which installs the work: its cost is the whole work's, so a
+    // checkpoint follows it, which time travel restores rather than take
+    // the step again in one go.
+    const result = this.sim.apply(step);
+    if (!result.ok) return { result, discarded: [] };
+    return { result, discarded: this.recordAtCursor(step, result, Infinity) };
+  }
+
   // While a step is taken in parts (`run`, async), the live engine is part
   // way through it: nothing else may move the history or act until it ends.
   async inParts(run) {

@@ -680,6 +680,25 @@ async function flushAll() {
 // Deliveries a flush makes in one go; beyond, it goes in parts.
 const FLUSH_AT_ONCE = 20000;
 
+// Recover and "Replay from the log" read the whole log file back and
+// replay it into storage. A long log's work is prepared in parts
+// (History.actPrepared), with progress and Cancel, and the step then only
+// installs it; a short one is taken at once.
+async function actReplayingLog(step, errorEl, label) {
+  if (page.busy) return;
+  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 }, rows: {} });
+  if (!v.ok || v.wal.total < PREPARE_FROM || page.full) return act(step, errorEl);
+  stopPlaying();
+  clearErrors();
+  clearNotices();
+  const phases = { reading: 'reading the log, byte', replaying: 'replaying, entry' };
+  return actInParts(label, errorEl, (progress, signal) =>
+    page.history.actPrepared(step, (at, of, phase) => progress(at, of, phases[phase]), signal));
+}
+
+// Log entries from which a recovery or a storage replay is taken in parts.
+const PREPARE_FROM = 20000;
+
 // Export change stream (share.js's changeStreamParts): in parts, with
 // progress and Cancel. At 100,000 entries and more the file is tens of MB,
 // and made whole it froze the tab for 6-12 s.
@@ -1880,7 +1899,7 @@ function wireControls() {
   });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
   $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
-  $('replay-storage').addEventListener('click', () => act({ op: 'replay_storage' }, $('write-error')));
+  $('replay-storage').addEventListener('click', () => actReplayingLog({ op: 'replay_storage' }, $('write-error'), 'Replaying storage from the log:'));
   $('write-crash').addEventListener('change', () => { $('write-torn-label').hidden = $('write-crash').value !== 'before_sync'; });
 
   $('commit-mode').addEventListener('change', () => act({ op: 'configure', commit: $('commit-mode').value }, $('failure-error')));
@@ -1895,7 +1914,7 @@ function wireControls() {
   });
   $('recover').addEventListener('click', () => {
     const mode = $('recover-as').value;
-    act(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'));
+    actReplayingLog(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'), 'Recovering:');
   });
   $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
   $('checkpoint').addEventListener('click', () => act({ op: 'checkpoint' }, $('retention-error')));

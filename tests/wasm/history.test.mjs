@@ -265,3 +265,72 @@ test('a bulk step taken in parts writes what the whole step writes, with or with
     history.dispose();
   }
 });
+
+// 3,000 steps with a checkpoint, a sync and a process crash at the end: a
+// recovery reads 8,000-odd records back and replays those after the checkpoint.
+function crashedHistory() {
+  const all = steps(3000, 11);
+  all.splice(1500, 0, { op: 'checkpoint' });
+  all.push({ op: 'sync' }, { op: 'crash', kind: 'process' });
+  return all;
+}
+
+test('a recovery or a storage replay prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
+  for (const [all, step] of [
+    [crashedHistory(), { op: 'recover' }],
+    [crashedHistory(), { op: 'recover', recovery: 'skip' }],
+    [steps(3000, 12), { op: 'replay_storage' }],
+  ]) {
+    const history = new History(Module, { title: 'prepared', consumers: CONSUMERS, steps: all });
+    assert.equal(await history.load(), true);
+    const seen = [];
+    // Slices of a tenth of a millisecond: parts of the smallest size (100 records).
+    const { result, discarded } = await history.actPrepared(step, (at, of, phase) => seen.push({ at, of, phase }), null, { sliceMs: 0.1, part: 100 });
+    const whole = fresh([...all, step]);
+    assert.deepEqual(result, whole.result, `${JSON.stringify(step)}: the result of the step taken at once`);
+    assert.deepEqual(discarded, []);
+    assert.deepEqual(history.state(), whole.state, 'the state of the step taken at once');
+    assert.equal(history.steps.length, all.length + 1, 'recorded once');
+    assert.deepEqual(history.steps.at(-1), step);
+    // Progress: the read in bytes of the file, then the replay in log
+    // entries, each rising to its end, in more than a few parts.
+    const reading = seen.filter((p) => p.phase === 'reading'), replaying = seen.filter((p) => p.phase === 'replaying');
+    assert.ok(reading.length > 5 && replaying.length > 5, `parts: ${reading.length} reading, ${replaying.length} replaying`);
+    assert.equal(seen.indexOf(replaying[0]), reading.length, 'reading, then replaying');
+    for (const phase of [reading, replaying]) {
+      phase.forEach((p, k) => assert.ok(k === 0 || p.at >= phase[k - 1].at, 'never backwards'));
+    }
+    assert.deepEqual(replaying.at(-1), { at: replaying[0].of, of: replaying[0].of, phase: 'replaying' });
+    history.goTo(all.length - 5);
+    history.goTo(all.length + 1);
+    assert.deepEqual(history.state(), whole.state, 'a step back and forward lands on it again');
+    history.dispose();
+  }
+});
+
+test('a prepared recovery cancelled part way changes nothing and records nothing; a refused one is refused as the step is', async () => {
+  const all = crashedHistory();
+  const history = new History(Module, { title: 'prepared', consumers: CONSUMERS, steps: all });
+  assert.equal(await history.load(), true);
+  const before = history.state();
+  const controller = new AbortController();
+  let parts = 0;
+  const { result, discarded } = await history.actPrepared({ op: 'recover' }, () => { if (++parts === 3) controller.abort(); }, controller.signal, { sliceMs: 0.1, part: 100 });
+  assert.deepEqual(result, { ok: false, cancelled: true, error: 'cancelled: nothing changed' });
+  assert.deepEqual(discarded, []);
+  assert.equal(parts, 3);
+  assert.equal(history.steps.length, all.length, 'nothing recorded');
+  assert.deepEqual(history.state(), before, 'nothing changed: still down, as it was');
+  assert.equal(history.busy, false);
+  // Refused up front, as act() refuses it: an unknown mode, then with the database up.
+  const refused = await history.actPrepared({ op: 'recover', recovery: 'later' });
+  assert.equal(refused.result.ok, false);
+  assert.match(refused.result.error, /^recovery: /);
+  assert.equal(history.steps.length, all.length);
+  assert.deepEqual(history.state(), before);
+  assert.equal((await history.actPrepared({ op: 'recover' })).result.ok, true);
+  const up = await history.actPrepared({ op: 'recover' });
+  assert.deepEqual(up.result, { ok: false, error: 'recover: the database is up, so there is nothing to recover (crash it first)' });
+  assert.equal(history.steps.length, all.length + 1);
+  history.dispose();
+});
