@@ -43,6 +43,12 @@ class ChangeStream {
     records_.clear();
     ClearCache();
   }
+  // Makes the events exactly these records' (indexes into the log's
+  // records, in LSN order), as Clear then Append of each would.
+  void Assign(SharedVector<std::uint32_t> records) {
+    records_ = std::move(records);
+    ClearCache();
+  }
   // Forgets the kept before images too (a different log file is opened).
   void ClearBefores() { befores_.clear(); }
 

@@ -323,19 +323,22 @@ class Engine {
   // recovery mode once.
   Status Recover(const RecoveryMode* mode, RecoveryResult* result);
 
-  // The work of a recovery or a storage replay done ahead of the step, in
-  // parts, for a page that must not block for long: reading the log file
-  // back and replaying its entries into a storage built on the side.
-  // PrepareRecover and PrepareReplayStorage check what the step checks
-  // first (an error changes nothing) and start it; AdvancePrepared takes up
-  // to `budget` log records of it; Recover (in the same mode) or
-  // ReplayStorage then installs what was prepared instead of doing it again,
-  // and gives the same result and the same engine as without it. Until then
-  // nothing in the engine changes, so DropPrepared cancels it. The work
-  // reads the log file in place: the caller drops it before any other
-  // change to the engine (Simulator does, before every other step).
+  // The work of a recovery, a storage replay or a verify done ahead of the
+  // step, in parts, for a page that must not block for long: reading the
+  // log file back and replaying its entries into a storage built on the
+  // side; or folding storage to each consumer's position into fresh
+  // systems, then comparing. PrepareRecover, PrepareReplayStorage and
+  // PrepareVerify check what the step checks first (an error changes
+  // nothing) and start it; AdvancePrepared takes up to `budget` records
+  // (log records, change events, rows) of it; Recover (in the same mode),
+  // ReplayStorage or Verify then uses what was prepared instead of doing it
+  // again, and gives the same result and the same engine as without it.
+  // Until then nothing in the engine changes, so DropPrepared cancels it.
+  // The work reads the engine in place: the caller drops it before any
+  // other change to the engine (Simulator does, before every other step).
   Status PrepareRecover(const RecoveryMode* mode);
   Status PrepareReplayStorage();
+  Status PrepareVerify();
   // Requires prepared work (has_prepared()).
   PrepareProgress AdvancePrepared(std::size_t budget);
   bool has_prepared() const { return prepared_ != nullptr; }
@@ -457,17 +460,24 @@ class Engine {
   // rows. *events (if not null) receives the first `listed` "r" events.
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
                        std::size_t listed = kAllEvents) const;
-  // A recovery's or a storage replay's work before it changes the engine
-  // (engine.cc): the log read back, then replayed on the side.
+  // A step's work done ahead of it (engine.cc): a recovery's or a storage
+  // replay's (LogReplay: the log read back, then replayed on the side), or
+  // a verify's (VerifyWork).
+  enum class WorkKind { kRecover, kReplayStorage, kVerify };
+  class Work;
   class LogReplay;
-  enum class ReplayKind { kRecover, kReplayStorage };
+  class VerifyWork;
   // The prepared work if it is for this step (taken: the engine holds no
   // prepared work after), else fresh work for it, not yet advanced.
-  std::unique_ptr<LogReplay> TakeWork(ReplayKind kind, RecoveryMode mode);
-  // Makes storage, the change stream, the records' `prev` links and the
-  // applied requests what the work's replay built (the records are the
-  // index's, one for one). Returns the number of entries replayed into
-  // storage.
+  std::unique_ptr<LogReplay> TakeReplay(WorkKind kind, RecoveryMode mode);
+  std::unique_ptr<VerifyWork> TakeVerify() const;
+  // One consumer compared with a fresh system of its spec fed storage as
+  // it stood at the consumer's position (Verify's check of it).
+  ConsumerCheck CheckConsumer(const Consumer& consumer, const DerivedSystem& fresh) const;
+  // Makes the log's index (a recovery's: and its file), with each record's
+  // `prev` link, storage, the change stream and the applied requests what
+  // the work built; each is moved or shared in, not copied. Returns the
+  // number of entries replayed into storage.
   std::size_t InstallReplay(LogReplay* work);
   // An empty derived system for the spec, in its apply mode.
   static Status NewSystem(const ConsumerSpec& spec, std::unique_ptr<DerivedSystem>* out);
@@ -509,8 +519,9 @@ class Engine {
   std::map<std::string, std::deque<PendingDirect>> clients_;
   bool dedupe_requests_ = false;
   std::map<std::string, AppliedRequest> requests_;
-  // Work prepared for the next recover or replay_storage step, if any.
-  std::unique_ptr<LogReplay> prepared_;
+  // Work prepared for the next recover, replay_storage or verify step, if
+  // any: never part of the engine's state (Verify, const, takes it).
+  mutable std::unique_ptr<Work> prepared_;
 };
 
 // The error every step that needs the database gets while it is down.

@@ -584,12 +584,9 @@ std::string Simulator::Prepare(const std::string& step_json) {
 Status Simulator::Dispatch(const Json& step, Json* result) {
   const OpSpec* op = nullptr;
   Status s = Check(step, &op);
-  // Work prepared for a recover or replay_storage step is for that step:
-  // any other would change what it read.
-  if (op == nullptr || (op->handler != &Simulator::DoRecover &&
-                        op->handler != &Simulator::DoReplayStorage)) {
-    engine_.DropPrepared();
-  }
+  // Work prepared for a recover, replay_storage or verify step is for that
+  // step: any other could change what it read.
+  if (op == nullptr || !Preparable(*op)) engine_.DropPrepared();
   if (!s.ok()) return s;
   written_value_bytes_.reset();
   if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
@@ -655,6 +652,11 @@ Status ReadRecoveryOverride(const Json& step, RecoveryMode* mode,
 
 }  // namespace
 
+bool Simulator::Preparable(const OpSpec& op) {
+  return op.handler == &Simulator::DoRecover || op.handler == &Simulator::DoReplayStorage ||
+         op.handler == &Simulator::DoVerify;
+}
+
 Json Simulator::Prepare(const Json& step) {
   Status s;
   try {
@@ -668,9 +670,11 @@ Json Simulator::Prepare(const Json& step) {
       if (s.ok()) s = engine_.PrepareRecover(override_mode);
     } else if (s.ok() && op->handler == &Simulator::DoReplayStorage) {
       s = engine_.PrepareReplayStorage();
+    } else if (s.ok() && op->handler == &Simulator::DoVerify) {
+      s = engine_.PrepareVerify();
     } else if (s.ok()) {
-      s = Status::Invalid("op", "only a recover or a replay_storage step is prepared in parts (got '" +
-                                    step["op"].get<std::string>() + "')");
+      s = Status::Invalid("op", "only a recover, replay_storage or verify step is prepared in "
+                                "parts (got '" + step["op"].get<std::string>() + "')");
     }
   } catch (const std::bad_alloc&) {
     throw;
@@ -684,8 +688,8 @@ Json Simulator::Prepare(const Json& step) {
 Json Simulator::AdvancePrepared(std::size_t budget) {
   if (!engine_.has_prepared()) {
     return {{"ok", false},
-            {"error", "prepare: no step is being prepared (prepare a recover or replay_storage "
-                      "step first; any other step drops what was prepared)"}};
+            {"error", "prepare: no step is being prepared (prepare a recover, replay_storage or "
+                      "verify step first; any other step drops what was prepared)"}};
   }
   return ProgressJson(engine_.AdvancePrepared(budget));
 }

@@ -40,15 +40,17 @@ class Simulator {
   // taken. Throws std::bad_alloc when memory runs out, as Apply does.
   bool Replay(const Json& step);
 
-  // A recover or replay_storage step prepared in parts, for a page that
-  // must not block for long (Engine::PrepareRecover): Prepare checks the
-  // step as Apply would (an error result changes nothing) and starts its
-  // work; AdvancePrepared takes up to `budget` log records of it. Both
-  // return {"ok": true, "done", "phase": "reading" (at/of: bytes of the log
-  // file) or "replaying" (at/of: log entries)}. Apply(step) then takes the
-  // step, with the same result and the same engine as without the work,
-  // done already. Any other step (or another Prepare, or CopyFrom) drops
-  // the work, which nothing shows until the step: that is the cancel.
+  // A recover, replay_storage or verify step prepared in parts, for a page
+  // that must not block for long (Engine::PrepareRecover): Prepare checks
+  // the step as Apply would (an error result changes nothing) and starts
+  // its work; AdvancePrepared takes up to `budget` records of it. Both
+  // return {"ok": true, "done", "phase", "at", "of"}: for a recovery or a
+  // storage replay "reading" (at/of: bytes of the log file), then
+  // "replaying" (log entries); for a verify "folding" (change events), then
+  // "comparing" (consumers). Apply(step) then takes the step, with the same
+  // result and the same engine as without the work, done already. Any
+  // other step (or another Prepare, or CopyFrom) drops the work, which
+  // nothing shows until the step: that is the cancel.
   Json Prepare(const Json& step);
   std::string Prepare(const std::string& step_json);
   Json AdvancePrepared(std::size_t budget);
@@ -132,6 +134,8 @@ class Simulator {
   // shape, its op (*op, once known) and fields, the database being up if
   // the op needs it, and the session's limits.
   Status Check(const Json& step, const OpSpec** op) const;
+  // Whether the op's work can be prepared in parts (recover, replay_storage, verify).
+  static bool Preparable(const OpSpec& op);
   // The view's JSON text, or an error (the request is checked whole first).
   Status BuildView(const Json& request, std::string* text) const;
   Json ConsumerSummary(const Consumer& c) const;

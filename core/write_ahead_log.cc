@@ -1,5 +1,7 @@
 #include "core/write_ahead_log.h"
 
+#include <cassert>
+
 #include <algorithm>
 #include <utility>
 
@@ -169,14 +171,14 @@ Status WriteAheadLog::Recover(RecoveryMode mode, std::vector<log::Record>* recor
   read.Read(SIZE_MAX);
   Status s = CheckRecovered(mode, read.report);
   if (!s.ok()) return s;
-  InstallRecovered(read.records, read.report);
+  InstallRecovered(PlanRecovery(read.records, read.report));
   *records = std::move(read.records);
   *report = std::move(read.report);
   return Status::OK();
 }
 
-void WriteAheadLog::InstallRecovered(const std::vector<log::Record>& good,
-                                     const ReadReport& found) {
+WriteAheadLog::RecoveryPlan WriteAheadLog::PlanRecovery(const std::vector<log::Record>& good,
+                                                         const ReadReport& found) const {
   // Acknowledgement travels with the record: look it up in the old index,
   // walking it beside the records read back (both are in LSN order; a
   // binary search for each record was a fifth of a recovery).
@@ -185,35 +187,46 @@ void WriteAheadLog::InstallRecovered(const std::vector<log::Record>& good,
     while (old < records_.size() && records_[old].lsn < lsn) ++old;
     return old == records_.size() || records_[old].lsn != lsn || records_[old].acknowledged;
   };
-  bool gap = false;  // corrupt bytes between good records
+  RecoveryPlan plan;
   for (const auto& p : found.problems) {
-    if (!p.torn_tail && p.offset + p.bytes < file_.size()) gap = true;
+    // Corrupt bytes between good records.
+    if (!p.torn_tail && p.offset + p.bytes < file_.size()) plan.rewrite = true;
   }
-  std::vector<RecordInfo> rebuilt;
-  rebuilt.reserve(good.size());
-  if (gap) {
+  if (plan.rewrite) {
     // Skipped corruption: keep only the good records, back to back.
-    std::string bytes;
     for (const auto& r : good) {
-      rebuilt.push_back({r.entry.lsn, bytes.size(), static_cast<std::uint32_t>(r.size), kNoRecord,
-                         r.entry.op, acknowledged(r.entry.lsn)});
-      file_.bytes().AppendTo(r.offset, r.size, &bytes);
+      plan.index.push_back({r.entry.lsn, plan.bytes.size(), static_cast<std::uint32_t>(r.size),
+                            kNoRecord, r.entry.op, acknowledged(r.entry.lsn)});
+      file_.bytes().AppendTo(r.offset, r.size, &plan.bytes);
     }
-    file_.Rewrite(std::move(bytes));
   } else {
     for (const auto& r : good) {
-      rebuilt.push_back({r.entry.lsn, r.offset, static_cast<std::uint32_t>(r.size), kNoRecord,
-                         r.entry.op, acknowledged(r.entry.lsn)});
+      plan.index.push_back({r.entry.lsn, r.offset, static_cast<std::uint32_t>(r.size), kNoRecord,
+                            r.entry.op, acknowledged(r.entry.lsn)});
     }
-    file_.Truncate(good.empty() ? 0 : good.back().offset + good.back().size);
+    plan.end = good.empty() ? 0 : good.back().offset + good.back().size;
   }
-  records_ = SharedVector<RecordInfo>(std::move(rebuilt));
+  return plan;
+}
+
+void WriteAheadLog::InstallRecovered(RecoveryPlan plan) {
+  if (plan.rewrite) {
+    file_.Rewrite(std::move(plan.bytes));
+  } else {
+    file_.Truncate(plan.end);
+  }
+  records_ = std::move(plan.index);
   buffered_.clear();
   // What recovery read back is made durable before the database opens, as
   // PostgreSQL fsyncs its data directory when crash recovery starts: bytes
   // that were only in the OS cache after a process crash are synced now.
   file_.Sync();
   durable_count_ = records_.size();
+}
+
+void WriteAheadLog::SetIndex(SharedVector<RecordInfo> index) {
+  assert(index.size() == records_.size());
+  records_ = std::move(index);
 }
 
 std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove) {

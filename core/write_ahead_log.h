@@ -163,8 +163,8 @@ class WriteAheadLog {
   // the index is rebuilt, and *records holds the recovered records in order
   // (read with KeepValuesAsText: a value in the stored form comes as text).
   // kAbsolute fails on corruption, naming its offset, and changes nothing.
-  // The same as a RecoveryRead to its end, CheckRecovered, then
-  // InstallRecovered.
+  // The same as a RecoveryRead to its end, CheckRecovered, PlanRecovery,
+  // then InstallRecovered.
   Status Recover(RecoveryMode mode, std::vector<log::Record>* records, ReadReport* report);
 
   // Reading the file back as recovery does, a part at a time (an engine
@@ -195,10 +195,24 @@ class WriteAheadLog {
   Lsn HeadWith(const std::vector<log::Record>& records) const {
     return std::max(records.empty() ? 0 : records.back().entry.lsn, removed_high_);
   }
-  // Makes the file and the index what a read found (the records of a
-  // RecoveryRead of this file, unchanged since): the file cut after the last
-  // good record, or rewritten with only the good ones, and synced.
-  void InstallRecovered(const std::vector<log::Record>& records, const ReadReport& report);
+  // What a recovery makes of the file, from what a RecoveryRead of it found:
+  // the index of the good records, each with its acknowledgement carried
+  // over from the old index (its `prev` links left for the replay to set),
+  // and the file cut after the last of them or, when corruption between
+  // good records was skipped, rewritten with only them, back to back.
+  struct RecoveryPlan {
+    SharedVector<RecordInfo> index;
+    bool rewrite = false;
+    std::string bytes;    // the file's new bytes, when rewritten
+    std::size_t end = 0;  // else where the file is cut
+  };
+  RecoveryPlan PlanRecovery(const std::vector<log::Record>& records, const ReadReport& report) const;
+  // Makes the file and the index what the plan (of this file, unchanged
+  // since) says, and syncs the file.
+  void InstallRecovered(RecoveryPlan plan);
+  // Replaces the index with the same records in the same order, their
+  // `prev` links rebuilt (a storage replay's).
+  void SetIndex(SharedVector<RecordInfo> index);
 
   // Makes this log a copy of `other`: its file's bytes and its index (a
   // checkpoint of the engine; no sink is copied).

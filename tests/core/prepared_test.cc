@@ -1,4 +1,4 @@
-// A recover or replay_storage step prepared in parts (Simulator::Prepare,
+// A recover, replay_storage or verify step prepared in parts (Simulator::Prepare,
 // AdvancePrepared), as the page takes one at scale: the step then gives the
 // same result and leaves the same engine as without the work done ahead,
 // whatever the size of the parts; the work changes nothing until the step;
@@ -22,7 +22,7 @@ Json RandomStep(std::mt19937* rng, Lsn head) {
   auto pick = [rng](int n) { return static_cast<int>((*rng)() % static_cast<unsigned>(n)); };
   const std::string key = "k" + std::to_string(pick(12));
   const Lsn some = head == 0 ? 1 : 1 + static_cast<Lsn>(pick(static_cast<int>(head)));
-  switch (pick(20)) {
+  switch (pick(24)) {
     case 0: case 1: case 2: case 3: case 4: case 5:
       return {{"op", "put"}, {"key", key}, {"value", {{"city", pick(2) ? "Oslo" : "Lima"}, {"n", pick(100)}}}};
     case 6: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(9)}}}, {"request_id", "r" + std::to_string(pick(6))}};
@@ -40,15 +40,22 @@ Json RandomStep(std::mt19937* rng, Lsn head) {
     case 16: return {{"op", "compact"}, {"upto", some}};
     case 17: return {{"op", "replay_storage"}};
     case 18: return {{"op", "configure"}, {"commit", pick(2) ? "sync" : "async"}};
+    case 19: case 20: return {{"op", "verify"}};
+    case 21: return {{"op", "crash_consumer"}, {"consumer", pick(2) ? "stats" : "alone"}};
+    case 22: return {{"op", "step"}, {"consumer", pick(2) ? "search" : "alone"}};
     default: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(3)}}}};
   }
 }
 
+// Consumers of every kind; "alone" commits only its position (its state
+// lives elsewhere), so a crash of it leaves a state verify finds wrong.
 void AddConsumers(Simulator* sim) {
   for (const char* c : {
            R"({"op":"add_consumer","consumer":{"name":"by_city","type":"secondary_index","field":"city"}})",
-           R"({"op":"add_consumer","consumer":{"name":"stats","type":"materialized_view","group_by":"city","sum":"n"}})"}) {
-    ASSERT_TRUE(sim->Apply(Json::parse(c))["ok"].get<bool>());
+           R"({"op":"add_consumer","consumer":{"name":"stats","type":"materialized_view","group_by":"city","sum":"n"}})",
+           R"({"op":"add_consumer","consumer":{"name":"search","type":"full_text","fields":["city"]}})",
+           R"({"op":"add_consumer","consumer":{"name":"alone","type":"materialized_view","group_by":"city","sum":"n","offsets":"separate","commit_every":3}})"}) {
+    ASSERT_TRUE(sim->Apply(Json::parse(c))["ok"].get<bool>()) << c;
   }
 }
 
@@ -68,18 +75,18 @@ Json Prepared(Simulator* sim, const Json& step, std::size_t part, std::size_t* c
 
 class PreparedProperty : public ::testing::TestWithParam<unsigned> {};
 
-// Over random histories, at each recover and replay_storage step, a copy
+// Over random histories, at each recover, replay_storage and verify step, a copy
 // takes it prepared in parts of 1, 2, 7 and 1,000 records: the same result
 // as the live simulator's unprepared step, and the same state.
 TEST_P(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
   std::mt19937 rng(GetParam());
   Simulator live;
   AddConsumers(&live);
-  std::size_t compared = 0, refused = 0, in_parts = 0;
+  std::size_t compared = 0, refused = 0, in_parts = 0, inconsistent = 0;
   for (int i = 0; i < 400; ++i) {
     const Json step = RandomStep(&rng, live.engine().wal().head());
     const std::string op = step["op"];
-    if (op != "recover" && op != "replay_storage") {
+    if (op != "recover" && op != "replay_storage" && op != "verify") {
       live.Apply(step);
       continue;
     }
@@ -104,11 +111,13 @@ TEST_P(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
     }
     ++compared;
     if (!want["ok"].get<bool>()) ++refused;
+    if (want.contains("consistent") && !want["consistent"].get<bool>()) ++inconsistent;
   }
   // The histories did exercise it: steps prepared, taken and refused.
   EXPECT_GT(compared, 20u);
   EXPECT_GT(compared, refused);
   EXPECT_GT(in_parts, 10u);
+  EXPECT_GT(inconsistent, 0u) << "a verify that finds a difference";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PreparedProperty, ::testing::Range(1u, 9u));
@@ -185,7 +194,7 @@ TEST_F(PreparedWork, RefusedWithTheFieldNamedChangingNothing) {
     const char* error;
   } cases[] = {
       {Json{{"op", "recover"}}, "recover: the database is up"},
-      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover or a replay_storage step is prepared in parts (got 'put')"},
+      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover, replay_storage or verify step is prepared in parts (got 'put')"},
       {Json{{"op", "recover"}, {"recovery", "sometimes"}}, "recovery:"},
       {Json{{"op", "replay_storage"}, {"extra", 1}}, "extra: unknown field for op 'replay_storage'"},
       {Json{{"op", "recovr"}}, "op: unknown op 'recovr'"},
@@ -203,6 +212,36 @@ TEST_F(PreparedWork, RefusedWithTheFieldNamedChangingNothing) {
   const Json r = sim_.Prepare(Json{{"op", "replay_storage"}});
   EXPECT_FALSE(r["ok"].get<bool>());
   EXPECT_EQ(r["error"], sim_.Apply(Json{{"op", "replay_storage"}})["error"]);
+}
+
+TEST_F(PreparedWork, AVerifyPreparedInPartsFoldsThenCompares) {
+  // "alone" processes LSN 301 and commits every third: it crashes, and is
+  // sent 301 again, which its state (kept elsewhere) had counted already.
+  for (const Json& step : {Json{{"op", "put"}, {"key", "k1"}, {"value", {{"city", "Oslo"}, {"n", 5}}}},
+                           Json{{"op", "flush"}}, Json{{"op", "crash_consumer"}, {"consumer", "alone"}},
+                           Json{{"op", "flush"}}}) {
+    ASSERT_TRUE(sim_.Apply(step)["ok"].get<bool>()) << step.dump();
+  }
+  auto copy = sim_.Clone();
+  const Json want = copy->Apply(Json{{"op", "verify"}});
+  ASSERT_FALSE(want["consistent"].get<bool>()) << want.dump();
+  const std::string before = Shown();
+  Json p = sim_.Prepare(Json{{"op", "verify"}});
+  std::vector<std::string> phases;
+  while (!p["done"].get<bool>()) {
+    EXPECT_EQ(Shown(), before);
+    p = sim_.AdvancePrepared(25);
+    if (phases.empty() || phases.back() != p["phase"]) phases.push_back(p["phase"]);
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"folding", "comparing"}));
+  EXPECT_EQ(p["at"], 4);
+  EXPECT_EQ(p["of"], 4);
+  EXPECT_EQ(sim_.Apply(Json{{"op", "verify"}}), want);
+  // While down, refused as the step is.
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "crash"}, {"kind", "process"}})["ok"].get<bool>());
+  const Json r = sim_.Prepare(Json{{"op", "verify"}});
+  EXPECT_FALSE(r["ok"].get<bool>());
+  EXPECT_EQ(r["error"], sim_.Apply(Json{{"op", "verify"}})["error"]);
 }
 
 TEST_F(PreparedWork, AStorageReplayPreparedInParts) {
