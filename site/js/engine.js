@@ -69,12 +69,13 @@ export class Simulator {
     return JSON.parse(this.handle.apply(JSON.stringify(step)));
   }
   /**
-   * Starts the work of a recover or replay_storage step (reading the log
-   * back, replaying it on the side), to be done in parts by advancePrepared
-   * before apply(step) installs it: {ok, done, phase, at, of} (phase
-   * 'reading', at/of in bytes of the log file, or 'replaying', in log
-   * entries), or the step's own refusal {ok: false, error}. Nothing changes
-   * until the step; any other step, or dropPrepared(), drops the work.
+   * Starts the work of a recover, replay_storage or verify step, to be done
+   * in parts by advancePrepared before apply(step) uses it: {ok, done,
+   * phase, at, of} (phase 'reading', at/of in bytes of the log file, then
+   * 'replaying', in log entries; a verify's 'folding', in change events,
+   * then 'comparing', in consumers), or the step's own refusal {ok: false,
+   * error}. Nothing changes until the step; any other step, or
+   * dropPrepared(), drops the work.
    */
   prepare(step) {
     return JSON.parse(this.handle.prepare(JSON.stringify(step)));

@@ -404,8 +404,9 @@ export class History {
   }
 
   /**
-   * Takes a recover or replay_storage step whose work (reading the log
-   * back, replaying it on the side) is prepared in parts of about `sliceMs`
+   * Takes a recover, replay_storage or verify step whose work (reading the
+   * log back and replaying it on the side; folding the change stream into
+   * fresh consumers and comparing) is prepared in parts of about `sliceMs`
    * first (the first part of `part` log records), yielding to the page
    * between parts; the step itself then installs it. `onProgress(at, of, phase)`. Resolves like act(); a step
    * the engine refuses is refused as act() refuses it. When

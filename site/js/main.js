@@ -681,22 +681,30 @@ async function flushAll() {
 const FLUSH_AT_ONCE = 20000;
 
 // Recover and "Replay from the log" read the whole log file back and
-// replay it into storage. A long log's work is prepared in parts
-// (History.actPrepared), with progress and Cancel, and the step then only
-// installs it; a short one is taken at once.
-async function actReplayingLog(step, errorEl, label) {
+// replay it into storage; Check consistency folds the whole change stream
+// into a fresh copy of every consumer. A long log's work is prepared in
+// parts (History.actPrepared), with progress and Cancel, and the step then
+// only uses it; a short one is taken at once.
+async function actPreparedStep(step, errorEl, label) {
   if (page.busy) return;
   const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 }, rows: {} });
   if (!v.ok || v.wal.total < PREPARE_FROM || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
   clearNotices();
-  const phases = { reading: 'reading the log, byte', replaying: 'replaying, entry' };
   return actInParts(label, errorEl, (progress, signal) =>
-    page.history.actPrepared(step, (at, of, phase) => progress(at, of, phases[phase]), signal));
+    page.history.actPrepared(step, (at, of, phase) => progress(at, of, PHASES[phase]), signal));
 }
 
-// Log entries from which a recovery or a storage replay is taken in parts.
+// The words of a prepared step's phases in its progress: "<label> <phase> <at> of <of>".
+const PHASES = {
+  reading: 'reading the log, byte',
+  replaying: 'replaying, entry',
+  folding: 'folding the change stream, event',
+  comparing: 'comparing, consumer',
+};
+
+// Log entries from which a recovery, a storage replay or a verify is taken in parts.
 const PREPARE_FROM = 20000;
 
 // Export change stream (share.js's changeStreamParts): in parts, with
@@ -1899,7 +1907,7 @@ function wireControls() {
   });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
   $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
-  $('replay-storage').addEventListener('click', () => actReplayingLog({ op: 'replay_storage' }, $('write-error'), 'Replaying storage from the log:'));
+  $('replay-storage').addEventListener('click', () => actPreparedStep({ op: 'replay_storage' }, $('write-error'), 'Replaying storage from the log:'));
   $('write-crash').addEventListener('change', () => { $('write-torn-label').hidden = $('write-crash').value !== 'before_sync'; });
 
   $('commit-mode').addEventListener('change', () => act({ op: 'configure', commit: $('commit-mode').value }, $('failure-error')));
@@ -1914,9 +1922,9 @@ function wireControls() {
   });
   $('recover').addEventListener('click', () => {
     const mode = $('recover-as').value;
-    actReplayingLog(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'), 'Recovering:');
+    actPreparedStep(mode ? { op: 'recover', recovery: mode } : { op: 'recover' }, $('failure-error'), 'Recovering:');
   });
-  $('verify').addEventListener('click', () => act({ op: 'verify' }, $('failure-error')));
+  $('verify').addEventListener('click', () => actPreparedStep({ op: 'verify' }, $('failure-error'), 'Checking consistency:'));
   $('checkpoint').addEventListener('click', () => act({ op: 'checkpoint' }, $('retention-error')));
   $('truncate').addEventListener('click', () => {
     clearErrors();

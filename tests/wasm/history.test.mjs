@@ -275,11 +275,13 @@ function crashedHistory() {
   return all;
 }
 
-test('a recovery or a storage replay prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
-  for (const [all, step] of [
-    [crashedHistory(), { op: 'recover' }],
-    [crashedHistory(), { op: 'recover', recovery: 'skip' }],
-    [steps(3000, 12), { op: 'replay_storage' }],
+test('a recovery, a storage replay or a verify prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
+  const read = ['reading', 'replaying'], check = ['folding', 'comparing'];
+  for (const [all, step, [first, second]] of [
+    [crashedHistory(), { op: 'recover' }, read],
+    [crashedHistory(), { op: 'recover', recovery: 'skip' }, read],
+    [steps(3000, 12), { op: 'replay_storage' }, read],
+    [steps(3000, 13), { op: 'verify' }, check],
   ]) {
     const history = new History(Module, { title: 'prepared', consumers: CONSUMERS, steps: all });
     assert.equal(await history.load(), true);
@@ -293,14 +295,15 @@ test('a recovery or a storage replay prepared in parts gives the step taken at o
     assert.equal(history.steps.length, all.length + 1, 'recorded once');
     assert.deepEqual(history.steps.at(-1), step);
     // Progress: the read in bytes of the file, then the replay in log
-    // entries, each rising to its end, in more than a few parts.
-    const reading = seen.filter((p) => p.phase === 'reading'), replaying = seen.filter((p) => p.phase === 'replaying');
-    assert.ok(reading.length > 5 && replaying.length > 5, `parts: ${reading.length} reading, ${replaying.length} replaying`);
-    assert.equal(seen.indexOf(replaying[0]), reading.length, 'reading, then replaying');
-    for (const phase of [reading, replaying]) {
+    // entries (a verify's fold in change events, then its comparison in
+    // consumers), each rising to its end, the first in more than a few parts.
+    const one = seen.filter((p) => p.phase === first), two = seen.filter((p) => p.phase === second);
+    assert.ok(one.length > 5 && two.length > 0, `parts: ${one.length} ${first}, ${two.length} ${second}`);
+    assert.equal(seen.indexOf(two[0]), one.length, `${first}, then ${second}`);
+    for (const phase of [one, two]) {
       phase.forEach((p, k) => assert.ok(k === 0 || p.at >= phase[k - 1].at, 'never backwards'));
     }
-    assert.deepEqual(replaying.at(-1), { at: replaying[0].of, of: replaying[0].of, phase: 'replaying' });
+    assert.deepEqual(two.at(-1), { at: two[0].of, of: two[0].of, phase: second });
     history.goTo(all.length - 5);
     history.goTo(all.length + 1);
     assert.deepEqual(history.state(), whole.state, 'a step back and forward lands on it again');
