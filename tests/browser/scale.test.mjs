@@ -313,6 +313,9 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   await page.click('#recover');
   await page.waitForSelector('#progress:not([hidden])', { timeout: 60000 });
   assert.match(await page.locator('#progress-label').textContent(), /^Recovering: (reading the log, byte [\d,]+ of [\d,]+|replaying, entry [\d,]+ of 100,000)$/);
+  // The long label has a line of its own: the bar beside Cancel keeps its width.
+  assert.ok((await page.locator('#progress-bar').boundingBox()).width > 200, 'the progress bar is drawn');
+  await screenshot(page, 'recover-in-parts');
   await waitLabel('step 4 of 4');
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   assert.match(await page.locator('#current-step').textContent(), /^Step 4: recover \(point_in_time\): replayed 100000 log entries/);
