@@ -538,8 +538,13 @@ class Engine::Work {
  public:
   Work(WorkKind kind, RecoveryMode mode) : kind(kind), mode(mode) {}
   virtual ~Work() = default;
-  // Takes up to `budget` records of the work.
+  // Takes up to `budget` records of the work, within one phase.
   virtual PrepareProgress Advance(const Engine& engine, std::size_t budget) = 0;
+  // Does what is left of it, in one go.
+  void Finish(const Engine& engine) {
+    while (!Advance(engine, SIZE_MAX).done) {
+    }
+  }
 
   const WorkKind kind;
   const RecoveryMode mode;  // a recovery's
@@ -551,7 +556,8 @@ class Engine::LogReplay : public Engine::Work {
       : Work(kind, mode),
         read(engine.wal_, kind == WorkKind::kRecover && mode == RecoveryMode::kSkip) {}
 
-  // Takes up to `budget` records of reading, then of replaying.
+  // Takes up to `budget` records of reading or, once the log is read, of
+  // replaying: a part never spans both.
   PrepareProgress Advance(const Engine& engine, std::size_t budget) override;
 
   WriteAheadLog::RecoveryRead read;
@@ -621,14 +627,17 @@ void Engine::LogReplay::StartReplay(const Engine& engine) {
 PrepareProgress Engine::LogReplay::Advance(const Engine& engine, std::size_t budget) {
   PrepareProgress progress;
   if (!read.done()) {
-    const std::size_t had = read.records.size();
-    read.Read(budget);
-    budget -= std::min(budget, read.records.size() - had);
-    if (!read.done()) {
+    // A part ends with its phase: a record costs more to replay than to
+    // read, so a caller that sizes parts by time sizes each phase's anew.
+    // Once read, the progress is the next phase's, at its start.
+    if (!read.Read(budget)) {
       progress.at = read.bytes_read();
       progress.of = engine.wal_.file().size();
-      return progress;
+    } else {
+      progress.phase = "replaying";
+      progress.of = read.records.size();
     }
+    return progress;
   }
   if (!replay_started_) StartReplay(engine);
   const auto& records = read.records;
@@ -731,7 +740,7 @@ void Engine::DropPrepared() { prepared_.reset(); }
 Status Engine::ReplayStorage(std::size_t* replayed) {
   if (down_) return DatabaseDown();
   std::unique_ptr<LogReplay> work = TakeReplay(WorkKind::kReplayStorage, kReplayStorageRead);
-  work->Advance(*this, SIZE_MAX);
+  work->Finish(*this);
   if (!work->refused.ok()) return work->refused;
   *replayed = InstallReplay(work.get());
   return Status::OK();
@@ -792,7 +801,7 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   if (!down_) return NothingToRecover();
   const RecoveryMode m = mode != nullptr ? *mode : recovery_mode_;
   std::unique_ptr<LogReplay> work = TakeReplay(WorkKind::kRecover, m);
-  work->Advance(*this, SIZE_MAX);
+  work->Finish(*this);
   if (!work->refused.ok()) return work->refused;
   const SharedVector<RecordInfo> before = wal_.records();  // shared, not copied
 
@@ -1191,6 +1200,8 @@ bool Engine::VerifyWork::Fold(const Engine& engine, Lsn at, std::size_t budget,
 
 PrepareProgress Engine::VerifyWork::Advance(const Engine& engine, std::size_t budget) {
   std::size_t spent = 0;
+  // A part ends with its phase (folding, comparing), as a LogReplay's does.
+  const bool folding = built_ < order_.size();
   while (error.ok() && built_ < order_.size() && spent < budget) {
     const std::size_t o = order_[built_];
     const Consumer& c = *engine.consumers_[o];
@@ -1207,7 +1218,7 @@ PrepareProgress Engine::VerifyWork::Advance(const Engine& engine, std::size_t bu
     feeding_ = false;
     ++built_;
   }
-  while (error.ok() && built_ == order_.size() && checks.size() < order_.size() && spent < budget) {
+  while (!folding && error.ok() && checks.size() < order_.size() && spent < budget) {
     const std::size_t o = checks.size();
     checks.push_back(engine.CheckConsumer(*engine.consumers_[o], *fresh_[o]));
     spent += std::max<std::size_t>(1, fresh_[o]->RowCount());
@@ -1245,7 +1256,7 @@ Status Engine::PrepareVerify() {
 Status Engine::Verify(std::vector<ConsumerCheck>* checks) const {
   if (down_) return DatabaseDown();
   std::unique_ptr<VerifyWork> work = TakeVerify();
-  work->Advance(*this, SIZE_MAX);
+  work->Finish(*this);
   if (!work->error.ok()) return work->error;
   *checks = std::move(work->checks);
   return Status::OK();

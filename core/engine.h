@@ -330,7 +330,7 @@ class Engine {
   // systems, then comparing. PrepareRecover, PrepareReplayStorage and
   // PrepareVerify check what the step checks first (an error changes
   // nothing) and start it; AdvancePrepared takes up to `budget` records
-  // (log records, change events, rows) of it; Recover (in the same mode),
+  // (log records, change events, rows) of it, within one phase; Recover (in the same mode),
   // ReplayStorage or Verify then uses what was prepared instead of doing it
   // again, and gives the same result and the same engine as without it.
   // Until then nothing in the engine changes, so DropPrepared cancels it.

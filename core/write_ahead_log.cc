@@ -137,6 +137,9 @@ WriteAheadLog::RecoveryRead::RecoveryRead(const WriteAheadLog& wal, bool skip_co
         report.discarded_bytes += p.bytes;
       }, skip_corruption) {
   reader_.KeepValuesAsText();
+  // As many as the index holds (a recovery reads back at most those): one
+  // allocation, not a vector grown and moved part after part.
+  records.reserve(wal.records_.size());
 }
 
 bool WriteAheadLog::RecoveryRead::Read(std::size_t most) {

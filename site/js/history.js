@@ -420,7 +420,12 @@ export class History {
     if (!progress.ok) return this.act(step);
     let cancelled = false;
     await this.inParts(async () => {
-      // Log records a part: from a first guess, then as many as fit in sliceMs.
+      // Records a part: from a first guess, then as many as fit in sliceMs,
+      // growing at most twofold a part (a part timed at a millisecond or
+      // less says little of how long ten times as many take: the rest of the
+      // log may cost more a record, and the module's code warms up). A part
+      // ends with its phase, and a record of the next phase costs another
+      // time: the guess again.
       let budget = part;
       while (progress.ok && !progress.done) {
         await nextTask();
@@ -428,10 +433,12 @@ export class History {
           cancelled = true;
           return;
         }
+        const phase = progress.phase;
         const start = performance.now();
         progress = this.sim.advancePrepared(budget);
         const ms = performance.now() - start;
-        budget = Math.max(100, Math.min(1 << 20, Math.round(budget * sliceMs / Math.max(ms, 1))));
+        budget = progress.phase !== phase ? part
+          : Math.max(100, Math.min(1 << 20, Math.round(budget * Math.min(2, sliceMs / Math.max(ms, 0.1)))));
         if (progress.ok) onProgress?.(progress.at, progress.of, progress.phase);
       }
     });

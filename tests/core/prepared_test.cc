@@ -153,7 +153,12 @@ TEST_F(PreparedWork, ChangesNothingUntilTheStepAndAnotherStepDropsIt) {
   EXPECT_FALSE(p["done"].get<bool>());
   EXPECT_EQ(p["phase"], "reading");
   EXPECT_EQ(Shown(), before);
-  p = sim_.AdvancePrepared(250);  // the rest of the read, and 50 entries replayed
+  p = sim_.AdvancePrepared(250);  // the rest of the read: a part ends with its phase
+  EXPECT_EQ(p["phase"], "replaying");
+  EXPECT_EQ(p["at"], 0);
+  EXPECT_EQ(p["of"], 300);
+  EXPECT_FALSE(p["done"].get<bool>());
+  p = sim_.AdvancePrepared(50);
   EXPECT_EQ(p["phase"], "replaying");
   EXPECT_EQ(p["at"], 50);
   EXPECT_EQ(p["of"], 300);
