@@ -1147,8 +1147,9 @@ class Engine::VerifyWork : public Engine::Work {
                                : engine.stream_.FirstAfter(engine.consumers_[order_.back()]->position());
   }
 
-  // Takes up to `budget` records: change events or retention's entries
-  // folded, rows fed, or a consumer's rows compared (at least one consumer).
+  // Takes up to `budget` records, within one phase: change events or
+  // retention's entries folded, rows fed, or consumers compared (a
+  // consumer counted as its rows; at least one a part).
   PrepareProgress Advance(const Engine& engine, std::size_t budget) override;
 
   Status error;                       // a fresh system could not be made
@@ -1168,6 +1169,8 @@ class Engine::VerifyWork : public Engine::Work {
   std::vector<bool> found_;  // records whose documents were read (EventWithoutBefore)
   bool feeding_ = false;
   std::map<std::string, DocRef>::const_iterator feed_;
+  std::size_t fed_ = 0;       // rows fed to fresh systems
+  std::size_t fed_done_ = 0;  // of those, to the systems whose feeding ended
 };
 
 bool Engine::VerifyWork::Fold(const Engine& engine, Lsn at, std::size_t budget,
@@ -1199,36 +1202,45 @@ bool Engine::VerifyWork::Fold(const Engine& engine, Lsn at, std::size_t budget,
 }
 
 PrepareProgress Engine::VerifyWork::Advance(const Engine& engine, std::size_t budget) {
+  // A part works in one phase: folding the stream to a consumer's position,
+  // feeding the rows to its fresh system (a row costs more than an event),
+  // or comparing. Its progress is then the next part's phase.
   std::size_t spent = 0;
-  // A part ends with its phase (folding, comparing), as a LogReplay's does.
-  const bool folding = built_ < order_.size();
-  while (error.ok() && built_ < order_.size() && spent < budget) {
+  if (budget > 0 && error.ok() && built_ < order_.size()) {
     const std::size_t o = order_[built_];
     const Consumer& c = *engine.consumers_[o];
     if (!feeding_) {
-      if (!Fold(engine, c.position(), budget, &spent)) break;
-      if (!(error = NewSystem(c.spec(), &fresh_[o])).ok()) break;
-      feeding_ = true;
-      feed_ = rows_.begin();
+      if (Fold(engine, c.position(), budget, &spent) && (error = NewSystem(c.spec(), &fresh_[o])).ok()) {
+        feeding_ = true;
+        feed_ = rows_.begin();
+      }
+    } else {
+      for (; feed_ != rows_.end() && spent < budget; ++feed_, ++spent, ++fed_) {
+        fresh_[o]->Process({c.position(), ChangeOp::kRead, feed_->first, nullptr, feed_->second});
+      }
+      if (feed_ == rows_.end()) {
+        feeding_ = false;
+        ++built_;
+        fed_done_ = fed_;
+      }
     }
-    for (; feed_ != rows_.end() && spent < budget; ++feed_, ++spent) {
-      fresh_[o]->Process({c.position(), ChangeOp::kRead, feed_->first, nullptr, feed_->second});
+  } else if (budget > 0) {
+    while (error.ok() && checks.size() < order_.size() && spent < budget) {
+      const std::size_t o = checks.size();
+      checks.push_back(engine.CheckConsumer(*engine.consumers_[o], *fresh_[o]));
+      spent += std::max<std::size_t>(1, fresh_[o]->RowCount());
+      fresh_[o].reset();
     }
-    if (feed_ != rows_.end()) break;
-    feeding_ = false;
-    ++built_;
-  }
-  while (!folding && error.ok() && checks.size() < order_.size() && spent < budget) {
-    const std::size_t o = checks.size();
-    checks.push_back(engine.CheckConsumer(*engine.consumers_[o], *fresh_[o]));
-    spent += std::max<std::size_t>(1, fresh_[o]->RowCount());
-    fresh_[o].reset();
   }
   PrepareProgress progress;
-  if (built_ < order_.size()) {
-    progress.phase = "folding";
-    progress.at = std::min(next_event_, fold_end_);
-    progress.of = fold_end_;
+  if (error.ok() && built_ < order_.size()) {
+    // In change events: those read from the stream, and the snapshot's r
+    // events fed to the fresh systems (a consumer not fed yet counted at
+    // what the rows are now, or storage's rows if more).
+    progress.phase = feeding_ ? "feeding" : "folding";
+    const std::size_t rows = std::max(rows_.size(), engine.storage_.rows().size());
+    progress.at = next_event_ + fed_;
+    progress.of = std::max(progress.at, fold_end_ + fed_done_ + rows * (order_.size() - built_));
   } else {
     progress.phase = "comparing";
     progress.at = checks.size();

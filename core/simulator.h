@@ -46,8 +46,10 @@ class Simulator {
   // its work; AdvancePrepared takes up to `budget` records of it. Both
   // return {"ok": true, "done", "phase", "at", "of"}: for a recovery or a
   // storage replay "reading" (at/of: bytes of the log file), then
-  // "replaying" (log entries); for a verify "folding" (change events), then
-  // "comparing" (consumers). Apply(step) then takes the step, with the same
+  // "replaying" (log entries); for a verify "folding" the stream to each
+  // consumer's position and "feeding" the rows to a fresh copy of it (both
+  // in change events: those read, and the snapshot's r events, the total
+  // estimated), then "comparing" (consumers). A part works in one phase. Apply(step) then takes the step, with the same
   // result and the same engine as without the work, done already. Any
   // other step (or another Prepare, or CopyFrom) drops the work, which
   // nothing shows until the step: that is the cancel.

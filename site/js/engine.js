@@ -72,9 +72,9 @@ export class Simulator {
    * Starts the work of a recover, replay_storage or verify step, to be done
    * in parts by advancePrepared before apply(step) uses it: {ok, done,
    * phase, at, of} (phase 'reading', at/of in bytes of the log file, then
-   * 'replaying', in log entries; a verify's 'folding', in change events,
-   * then 'comparing', in consumers), or the step's own refusal {ok: false,
-   * error}. Nothing changes until the step; any other step, or
+   * 'replaying', in log entries; a verify's 'folding' and 'feeding', in
+   * change events, then 'comparing', in consumers), or the step's own
+   * refusal {ok: false, error}. Nothing changes until the step; any other step, or
    * dropPrepared(), drops the work.
    */
   prepare(step) {

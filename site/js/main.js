@@ -85,7 +85,7 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error', 'storage-error']) $(id).textContent = '';
   page.consumerErrors = Object.create(null);
   for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones', 'bulk-count', 'bulk-keys']) $(id).removeAttribute('aria-invalid');
 }
@@ -551,7 +551,10 @@ function reviewRefusals(name, scenario, refusals) {
 }
 
 // Long work (an import, a bulk step) runs in slices; after half a second a
-// progress bar with Cancel appears. `run(onProgress, signal)` is async.
+// progress bar with Cancel appears, and the page behind it is dimmed.
+// `run(onProgress, signal)` is async; onProgress(done, total, what?,
+// fraction?) words the label and, unless `fraction` says otherwise, fills
+// the bar to done / total.
 // Meanwhile the page takes no other action, since the engine is part way
 // through a step: every part of it but the progress bar is inert (no
 // click, no focus), Escape cancels, other keys and a pasted link wait.
@@ -561,7 +564,10 @@ async function withProgress(label, run) {
   $('progress-label').textContent = label;
   $('progress-bar').value = 0;
   $('progress-cancel').onclick = () => controller.abort();
-  const timer = setTimeout(() => { el.hidden = false; }, 500);
+  const timer = setTimeout(() => {
+    el.hidden = false;
+    document.body.classList.add('working');
+  }, 500);
   stopPlaying();
   const focused = document.activeElement;
   const held = [...document.body.children].filter((c) => c !== el && !c.inert);
@@ -570,13 +576,14 @@ async function withProgress(label, run) {
   let release;
   page.idle = new Promise((resolve) => { release = resolve; });
   try {
-    return await run((done, total, what = '') => {
-      $('progress-bar').value = total ? done / total : 0;
+    return await run((done, total, what = '', fraction = total ? done / total : 0) => {
+      $('progress-bar').value = fraction;
       $('progress-label').textContent = `${label} ${what ? `${what} ` : ''}${grouped(done)} of ${grouped(total)}`;
     }, controller.signal);
   } finally {
     clearTimeout(timer);
     el.hidden = true;
+    document.body.classList.remove('working');
     for (const c of held) c.inert = false;
     page.busy = false;
     release();
@@ -681,10 +688,10 @@ async function flushAll() {
 const FLUSH_AT_ONCE = 20000;
 
 // Recover and "Replay from the log" read the whole log file back and
-// replay it into storage; Check consistency folds the whole change stream
-// into a fresh copy of every consumer. A long log's work is prepared in
-// parts (History.actPrepared), with progress and Cancel, and the step then
-// only uses it; a short one is taken at once.
+// replay it into storage; Check consistency builds a fresh copy of every
+// consumer from storage as it stood at its position. A long log's work is
+// prepared in parts (History.actPrepared), with progress and Cancel, and
+// the step then only uses it; a short one is taken at once.
 async function actPreparedStep(step, errorEl, label) {
   if (page.busy) return;
   const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 }, rows: {} });
@@ -692,16 +699,33 @@ async function actPreparedStep(step, errorEl, label) {
   stopPlaying();
   clearErrors();
   clearNotices();
-  return actInParts(label, errorEl, (progress, signal) =>
-    page.history.actPrepared(step, (at, of, phase) => progress(at, of, PHASES[phase]), signal));
+  const result = await actInParts(label, errorEl, (progress, signal) =>
+    page.history.actPrepared(step, (at, of, phase) => {
+      // The bar runs once over the step's phases; the label says which.
+      const p = PHASES[phase];
+      progress(at, of, `${p.step} of 2, ${p.words}: ${p.unit}`, (p.step - 1 + (of ? at / of : 0)) / 2);
+    }, signal));
+  if (result?.cancelled) errorEl.textContent = CANCELLED[step.op];
+  return result;
 }
 
-// The words of a prepared step's phases in its progress: "<label> <phase> <at> of <of>".
+// A prepared step's phases (Engine::AdvancePrepared): which of the step's
+// two each is, its words, and the unit of its progress.
 const PHASES = {
-  reading: 'reading the log, byte',
-  replaying: 'replaying, entry',
-  folding: 'folding the change stream, event',
-  comparing: 'comparing, consumer',
+  reading: { step: 1, words: 'reading the log', unit: 'byte' },
+  replaying: { step: 2, words: 'replaying it into storage', unit: 'entry' },
+  // A verify folds the stream to each consumer's position and feeds the
+  // rows to a fresh copy of it (a snapshot's r events): both are change events.
+  folding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
+  feeding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
+  comparing: { step: 2, words: 'comparing each consumer with its copy', unit: 'consumer' },
+};
+
+// What a cancelled prepared step left, by its op (it changed nothing).
+const CANCELLED = {
+  recover: 'Recovery cancelled: nothing changed, and the database is still down.',
+  replay_storage: 'Replay cancelled: storage is as it was.',
+  verify: 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.',
 };
 
 // Log entries from which a recovery, a storage replay or a verify is taken in parts.
@@ -1907,7 +1931,7 @@ function wireControls() {
   });
   $('get').addEventListener('click', () => act({ op: 'get', key: $('key').value }, $('write-error')));
   $('scan').addEventListener('click', () => act({ op: 'scan', prefix: $('key').value }, $('write-error')));
-  $('replay-storage').addEventListener('click', () => actPreparedStep({ op: 'replay_storage' }, $('write-error'), 'Replaying storage from the log:'));
+  $('replay-storage').addEventListener('click', () => actPreparedStep({ op: 'replay_storage' }, $('storage-error'), 'Replaying storage from the log:'));
   $('write-crash').addEventListener('change', () => { $('write-torn-label').hidden = $('write-crash').value !== 'before_sync'; });
 
   $('commit-mode').addEventListener('change', () => act({ op: 'configure', commit: $('commit-mode').value }, $('failure-error')));

@@ -300,7 +300,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
     setTimeout(() => document.getElementById('progress-cancel').click(), 0);
   });
   await page.waitForFunction(() => document.querySelector('#failure-error').textContent !== '');
-  assert.equal(await page.locator('#failure-error').textContent(), 'cancelled: nothing changed');
+  assert.equal(await page.locator('#failure-error').textContent(), 'Recovery cancelled: nothing changed, and the database is still down.');
   assert.equal(await page.locator('#step-label').textContent(), 'step 3 of 3');
   assert.deepEqual({ summary: await page.locator('#log-summary').textContent(), banner: await page.locator('.down-banner').textContent() }, down,
     'still down, the log as it was');
@@ -312,7 +312,9 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
   await page.click('#recover');
   await page.waitForSelector('#progress:not([hidden])', { timeout: 60000 });
-  assert.match(await page.locator('#progress-label').textContent(), /^Recovering: (reading the log, byte [\d,]+ of [\d,]+|replaying, entry [\d,]+ of 100,000)$/);
+  assert.match(await page.locator('#progress-label').textContent(), /^Recovering: (1 of 2, reading the log: byte [\d,]+ of [\d,]+|2 of 2, replaying it into storage: entry [\d,]+ of 100,000)$/);
+  assert.ok(await page.evaluate(() => document.body.classList.contains('working') && getComputedStyle(document.querySelector('main')).opacity < 1),
+    'the page behind the progress box is dimmed');
   // The long label has a line of its own: the bar beside Cancel keeps its width.
   assert.ok((await page.locator('#progress-bar').boundingBox()).width > 200, 'the progress bar is drawn');
   await screenshot(page, 'recover-in-parts');
@@ -322,6 +324,22 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   assert.match(await page.locator('#log-summary').textContent(), /^log file: 100000 entries, [\d]+ bytes, all synced/);
   assert.equal(await page.locator('.down-banner').count(), 0);
   assert.ok(await page.locator('#progress').isHidden());
+
+  // A storage replay and a check cancelled after their first part: each
+  // says what it left, next to its button, and nothing changed.
+  for (const [id, errorId, message] of [
+    ['replay-storage', 'storage-error', 'Replay cancelled: storage is as it was.'],
+    ['verify', 'failure-error', 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.'],
+  ]) {
+    await page.evaluate((id) => {
+      document.getElementById(id).click();
+      setTimeout(() => document.getElementById('progress-cancel').click(), 0);
+    }, id);
+    await page.waitForFunction((e) => document.getElementById(e).textContent !== '', errorId);
+    assert.equal(await page.locator(`#${errorId}`).textContent(), message);
+    assert.equal(await page.locator('#step-label').textContent(), 'step 4 of 4');
+    assert.equal(await page.evaluate(() => document.body.classList.contains('working')), false);
+  }
 
   // At full speed: the longest gap between frames while each runs, for the
   // README (a gap over a second is a broken page).

@@ -6,6 +6,7 @@
 // with the field named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -238,7 +239,15 @@ TEST_F(PreparedWork, AVerifyPreparedInPartsFoldsThenCompares) {
     p = sim_.AdvancePrepared(25);
     if (phases.empty() || phases.back() != p["phase"]) phases.push_back(p["phase"]);
   }
-  EXPECT_EQ(phases, (std::vector<std::string>{"folding", "comparing"}));
+  // Folding the stream to each consumer's position and feeding the rows to
+  // its fresh system, a part in one of them at a time, then comparing.
+  ASSERT_GE(phases.size(), 3u);
+  EXPECT_EQ(phases.front(), "folding");
+  EXPECT_NE(std::find(phases.begin(), phases.end(), "feeding"), phases.end());
+  EXPECT_EQ(phases.back(), "comparing");
+  for (std::size_t i = 0; i + 1 < phases.size(); ++i) {
+    EXPECT_TRUE(phases[i] == "folding" || phases[i] == "feeding") << phases[i];
+  }
   EXPECT_EQ(p["at"], 4);
   EXPECT_EQ(p["of"], 4);
   EXPECT_EQ(sim_.Apply(Json{{"op", "verify"}}), want);
