@@ -125,8 +125,8 @@ class SimulatorBinding {
     }
   }
 
-  // A recover or replay_storage step's work, prepared in parts before the
-  // step is applied (Simulator::Prepare, AdvancePrepared).
+  // A recover, replay_storage or verify step's work, prepared in parts
+  // before the step is applied (Simulator::Prepare, AdvancePrepared).
   std::string prepare(const std::string& step_json) {
     try {
       return sim_.Prepare(step_json);

@@ -74,13 +74,13 @@ export class Simulator {
    * phase, at, of} (phase 'reading', at/of in bytes of the log file, then
    * 'replaying', in log entries; a verify's 'folding' and 'feeding', in
    * change events, then 'comparing', in consumers), or the step's own
-   * refusal {ok: false, error}. Nothing changes until the step; any other step, or
-   * dropPrepared(), drops the work.
+   * refusal {ok: false, error}. Nothing changes until the step; any other
+   * step, or dropPrepared(), drops the work.
    */
   prepare(step) {
     return JSON.parse(this.handle.prepare(JSON.stringify(step)));
   }
-  /** Takes up to `budget` log records of the prepared work: {ok, done, phase, at, of}. */
+  /** Takes up to `budget` records of the prepared work, within one phase: {ok, done, phase, at, of}. */
   advancePrepared(budget) {
     return JSON.parse(this.handle.advancePrepared(budget));
   }

@@ -405,18 +405,19 @@ export class History {
 
   /**
    * Takes a recover, replay_storage or verify step whose work (reading the
-   * log back and replaying it on the side; folding the change stream into
-   * fresh consumers and comparing) is prepared in parts of about `sliceMs`
-   * first (the first part of `part` log records), yielding to the page
-   * between parts; the step itself then installs it. `onProgress(at, of, phase)`. Resolves like act(); a step
-   * the engine refuses is refused as act() refuses it. When
-   * `signal.aborted` the work is dropped and nothing is recorded: the
-   * engine did not change.
+   * log back and replaying it on the side; building a fresh copy of each
+   * consumer and comparing) is prepared in parts of about `sliceMs` first
+   * (the first part of each phase `part` records), yielding to the page
+   * between parts; the step itself then uses it. `onProgress(at, of,
+   * phase)`. Resolves like act(); a step the engine refuses is refused as
+   * act() refuses it. When `signal.aborted` the work is dropped and nothing
+   * is recorded: the engine did not change.
    */
   async actPrepared(step, onProgress, signal, { sliceMs = 20, part = 4000 } = {}) {
     this.idle();
     this.goTo(this.cursor);
     let progress = this.sim.prepare(step);
+    if (progress.out_of_memory) return { result: progress, discarded: [] };
     if (!progress.ok) return this.act(step);
     let cancelled = false;
     await this.inParts(async () => {
