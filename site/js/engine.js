@@ -57,6 +57,9 @@ async function inlineWasm(block) {
  */
 export const SNAPSHOT_LISTED = 20;
 
+/** A view() request for the totals alone (the log's entries, events, stored rows): every window empty. */
+export const TOTALS_ONLY = Object.freeze({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+
 /** One engine instance. Results are objects; call dispose() when done. */
 export class Simulator {
   constructor(module) {

@@ -16,7 +16,7 @@
 //
 // We keep, for every step, its result and each consumer's position after it,
 // so that what a step changed can be highlighted without old states.
-import { Simulator, nextTask, bulkParts, bulkCheck } from './engine.js';
+import { Simulator, nextTask, bulkParts, bulkCheck, TOTALS_ONLY } from './engine.js';
 
 export const CHECKPOINT_MS = 2;
 export const MAX_CHECKPOINTS = 4096;
@@ -179,7 +179,7 @@ export class History {
   outOfMemory(otherwise = 'out of memory: export and start a new session') {
     let entries = null;
     try {
-      entries = this.sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).wal?.total ?? null;
+      entries = this.sim.view(TOTALS_ONLY).wal?.total ?? null;
     } catch { /* unknown */ }
     return entries === null ? otherwise : `out of memory at ${entries} log entries: export and start a new session`;
   }

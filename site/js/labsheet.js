@@ -7,7 +7,7 @@
 // lesson's steps run in a throwaway engine. Plain tables, built with h(), so
 // all the lesson's text goes in as text nodes. Printing with the sheet open
 // prints the sheet alone (style.css, body.has-lab-sheet).
-import { Simulator } from './engine.js';
+import { Simulator, TOTALS_ONLY } from './engine.js';
 import { h, fill } from './dom.js';
 import { pretty } from './render.js';
 import { instruction } from './steps.js';
@@ -140,7 +140,7 @@ function runLesson(module, consumers, steps) {
     }
     for (const step of steps.slice(0, MAX_STEPS)) out.results.push(sim.apply(step));
     if (steps.length > MAX_STEPS && sim.replay(steps.slice(MAX_STEPS)) < 0) throw new Error('out of memory');
-    const sizes = sim.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } });
+    const sizes = sim.view(TOTALS_ONLY);
     const rows = Object.create(null);
     for (const c of sizes.consumers) rows[c.name] = { start: 0, count: MAX_ROWS };
     out.view = sim.view({

@@ -1,6 +1,6 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
-import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits } from './engine.js';
+import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits, TOTALS_ONLY } from './engine.js';
 import { History, scenarioText } from './history.js';
 import { h, fill, grouped } from './dom.js';
 import {
@@ -672,7 +672,7 @@ async function actInParts(label, errorEl, run) {
 // the history all the same), with progress and Cancel.
 async function flushAll() {
   if (page.busy) return;
-  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 },
+  const v = page.history.view({ ...TOTALS_ONLY,
     rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
   // A consumer fed by the application has no change events to flush.
   const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' ? 0 : c.lag), 0) : 0;
@@ -694,7 +694,7 @@ const FLUSH_AT_ONCE = 20000;
 // the step then only uses it; a short one is taken at once.
 async function actPreparedStep(step, errorEl, label) {
   if (page.busy) return;
-  const v = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 }, rows: {} });
+  const v = page.history.view({ ...TOTALS_ONLY, rows: {} });
   if (!v.ok || v.wal.total < PREPARE_FROM || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
@@ -1798,7 +1798,7 @@ const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
 
 function randomUser() {
   // A key not in storage yet: u<rows + 1>, or the next free one after it.
-  const rows = page.history.view({ wal: { count: 0 }, events: { count: 0 }, storage: { count: 0 } }).storage.total;
+  const rows = page.history.view(TOTALS_ONLY).storage.total;
   let n = rows + 1;
   while (page.history.ask({ op: 'get', key: `u${n}` }).value) n++;
   $('key').value = `u${n}`;
