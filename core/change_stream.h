@@ -59,7 +59,10 @@ class ChangeStream {
   // record was (or is about to be) removed: the event still says what it
   // replaced, as a Debezium event carries its own "before".
   void KeepBefore(Lsn lsn, const DocRef& doc) { befores_.Set(lsn, doc); }
-  void ForgetBefore(Lsn lsn) { befores_.erase(lsn); }
+  // Every kept before image, by its event's LSN; a retention's work edits
+  // a copy of them (an O(1) copy, nodes shared) and sets it when it is done.
+  const CowMap<Lsn, DocRef>& befores() const { return befores_; }
+  void SetBefores(CowMap<Lsn, DocRef> befores) { befores_ = std::move(befores); }
   bool HasBefore(Lsn lsn) const { return befores_.contains(lsn); }
   std::size_t kept_befores() const { return befores_.size(); }
 

@@ -943,32 +943,7 @@ std::string Engine::KeyOf(const RecordInfo& record) const {
   return std::string(key);
 }
 
-void Engine::RemoveRecords(const std::vector<bool>& remove, bool truncation,
-                           RemovalResult* result) {
-  const auto& records = wal_.records();
-  result->bytes_before = wal_.file().size();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const RecordInfo& r = records[i];
-    if (remove[i]) {
-      result->removed.push_back(r.lsn);
-      // The checking aid keeps what the student's log no longer has.
-      removed_.Set(r.lsn, {r.op, KeyOf(r), r.op == LogOp::kPut ? stream_.DocumentOf(i) : nullptr,
-                           truncation});
-      stream_.ForgetBefore(r.lsn);
-    } else if (r.prev != kNoRecord && remove[r.prev] && records[r.prev].op == LogOp::kPut) {
-      stream_.KeepBefore(r.lsn, stream_.DocumentOf(r.prev));
-    }
-  }
-  if (result->removed.empty()) {
-    result->bytes_after = result->bytes_before;
-    return;
-  }
-  const std::vector<std::uint32_t> map = wal_.Remove(remove);
-  stream_.Remap(map);
-  result->bytes_after = wal_.file().size();
-}
-
-Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
+Status Engine::CheckTruncate(Lsn before, bool force) const {
   if (down_) return DatabaseDown();
   if (before < 1 || before > wal_.head() + 1) {
     return Status::Invalid("before", "must be from 1 to " + std::to_string(wal_.head() + 1) +
@@ -1005,18 +980,10 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
                                          "consumer confirmed); \"force\": true removes them "
                                          "anyway, as max_slot_wal_keep_size does");
   }
-  *result = RemovalResult();
-  std::vector<bool> remove(wal_.records().size());
-  for (std::size_t i = 0; i < remove.size(); ++i) remove[i] = wal_.records()[i].lsn < before;
-  RemoveRecords(remove, /*truncation=*/true, result);
-  wal_.SetStart(before);
-  for (const auto& c : consumers_) {
-    if (OutOfRange(*c)) result->out_of_range.push_back(c->name());
-  }
   return Status::OK();
 }
 
-Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
+Status Engine::CheckCompact(Lsn upto, Lsn tombstones_before) const {
   if (down_) return DatabaseDown();
   if (upto < 1 || upto > wal_.durable_lsn()) {
     return Status::Invalid("upto", "must be from 1 to " + std::to_string(wal_.durable_lsn()) +
@@ -1036,21 +1003,70 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
             ": recovery loads the checkpoint at LSN " + std::to_string(checkpoint_->lsn) +
             " and still needs the deletes after it to remove those keys from the image");
   }
-  *result = RemovalResult();
-  const auto& records = wal_.records();
-  std::vector<bool> remove(records.size());
-  std::unordered_set<std::string> newer;  // keys with a newer entry <= upto
-  for (std::size_t i = FirstRecordAfter(upto); i-- > 0;) {
+  return Status::OK();
+}
+
+// A truncation's or a compaction's work before it changes the engine:
+// which records go (a compaction scans from its newest entry back, keeping
+// each key's newest), then the log without them, built by a
+// WriteAheadLog::Removal, with what the change stream and Verify need kept
+// in copies of the engine's: the before images of kept events whose
+// previous record goes, and the removed entries as the checking aid. It
+// reads the engine and never changes it.
+class Engine::RemovalWork : public Engine::Work {
+ public:
+  // A truncation's before (b unused), or a compaction's upto and
+  // tombstones_before.
+  RemovalWork(const Engine& engine, WorkKind kind, Lsn a, Lsn b)
+      : Work(kind, RecoveryMode::kPointInTime),
+        a(a),
+        b(b),
+        remove(engine.wal_.records().size()),
+        log(engine.wal_),
+        removed(engine.removed_),
+        befores(engine.stream_.befores()) {
+    if (kind == WorkKind::kTruncate) {
+      const auto& records = engine.wal_.records();
+      for (std::size_t i = 0; i < remove.size(); ++i) remove[i] = records[i].lsn < a;
+    } else {
+      scan_ = scan_end_ = engine.FirstRecordAfter(a);
+    }
+  }
+
+  PrepareProgress Advance(const Engine& engine, std::size_t budget) override;
+
+  const Lsn a, b;
+  std::vector<bool> remove;  // by record index
+  RemovalResult result;      // its removed LSNs, dropped tombstones and missed deletes
+  // The deletes consumers missed, in the order found: consumer, {key, LSN}.
+  std::vector<std::pair<std::string, std::pair<std::string, Lsn>>> missed;
+  WriteAheadLog::Removal log;
+  CowMap<Lsn, RemovedEntry> removed;
+  CowMap<Lsn, DocRef> befores;
+
+ private:
+  // A compaction's scan: which of the records before index scan_ go, from
+  // the newest back.
+  void Scan(const Engine& engine, std::size_t budget);
+  std::size_t scan_ = 0, scan_end_ = 0;  // records left to scan; of
+  std::unordered_set<std::string> newer_;  // keys with a newer entry <= upto
+};
+
+void Engine::RemovalWork::Scan(const Engine& engine, std::size_t budget) {
+  const auto& records = engine.wal_.records();
+  const Lsn tombstones_before = b;
+  for (std::size_t n = 0; n < budget && scan_ > 0; ++n) {
+    const std::size_t i = --scan_;
     const RecordInfo& r = records[i];
-    std::string key = KeyOf(r);
-    if (newer.count(key) != 0) {
+    std::string key = engine.KeyOf(r);
+    if (newer_.count(key) != 0) {
       remove[i] = true;
       continue;
     }
     if (r.op == LogOp::kDelete && r.lsn < tombstones_before) {
       remove[i] = true;
-      result->dropped_tombstones.emplace_back(key, r.lsn);
-      for (const auto& c : consumers_) {
+      result.dropped_tombstones.emplace_back(key, r.lsn);
+      for (const auto& c : engine.consumers_) {
         if (c->spec().direct) continue;  // it never reads the log
         // Behind the tombstone and holding the key: in its state now (which
         // for separate offsets holds the newest LSN it ever processed), or
@@ -1063,19 +1079,117 @@ Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
         const Lsn seen = c->seen(), committed = c->committed();
         const bool rewinds = c->spec().offsets == OffsetStorage::kWithState;
         const bool upsert = c->spec().apply == ApplyMode::kUpsert;
-        if ((seen < r.lsn && (upsert ? c->system().StoreHas(key) : HeldAt(i, key, seen))) ||
+        if ((seen < r.lsn && (upsert ? c->system().StoreHas(key) : engine.HeldAt(i, key, seen))) ||
             (rewinds && committed < r.lsn &&
-             (upsert ? c->committed_system().StoreHas(key) : HeldAt(i, key, committed)))) {
-          missed_[c->name()].emplace_back(key, r.lsn);
-          result->missed_deletes.emplace_back(c->name(), key);
+             (upsert ? c->committed_system().StoreHas(key)
+                     : engine.HeldAt(i, key, committed)))) {
+          missed.push_back({c->name(), {key, r.lsn}});
+          result.missed_deletes.emplace_back(c->name(), key);
         }
       }
     }
-    newer.insert(std::move(key));
+    newer_.insert(std::move(key));
   }
-  std::reverse(result->dropped_tombstones.begin(), result->dropped_tombstones.end());
-  std::reverse(result->missed_deletes.begin(), result->missed_deletes.end());
-  RemoveRecords(remove, /*truncation=*/false, result);
+  if (scan_ == 0) {
+    std::reverse(result.dropped_tombstones.begin(), result.dropped_tombstones.end());
+    std::reverse(result.missed_deletes.begin(), result.missed_deletes.end());
+    newer_ = {};
+  }
+}
+
+PrepareProgress Engine::RemovalWork::Advance(const Engine& engine, std::size_t budget) {
+  // A part works in one phase: a compaction's scan, then the removal.
+  PrepareProgress progress;
+  if (scan_ > 0) {
+    Scan(engine, budget);
+    budget = 0;
+  }
+  if (scan_ > 0) {
+    progress.phase = "scanning";
+    progress.at = scan_end_ - scan_;
+    progress.of = scan_end_;
+    return progress;
+  }
+  const auto& records = engine.wal_.records();
+  const bool truncation = kind == WorkKind::kTruncate;
+  for (std::size_t n = 0; n < budget && !log.done(); ++n) {
+    const std::size_t i = log.taken();
+    const RecordInfo& r = records[i];
+    if (remove[i]) {
+      result.removed.push_back(r.lsn);
+      removed.Set(r.lsn, {r.op, engine.KeyOf(r),
+                          r.op == LogOp::kPut ? engine.stream_.DocumentOf(i) : nullptr, truncation});
+      befores.erase(r.lsn);
+    } else if (r.prev != kNoRecord && remove[r.prev] && records[r.prev].op == LogOp::kPut) {
+      befores.Set(r.lsn, engine.stream_.DocumentOf(r.prev));
+    }
+    log.Take(remove[i]);
+  }
+  progress.phase = "removing";
+  progress.at = log.taken();
+  progress.of = records.size();
+  progress.done = log.done();
+  return progress;
+}
+
+std::unique_ptr<Engine::RemovalWork> Engine::TakeRemoval(WorkKind kind, Lsn a, Lsn b) {
+  std::unique_ptr<Work> work = std::move(prepared_);
+  if (work != nullptr && work->kind == kind) {
+    auto* removal = static_cast<RemovalWork*>(work.get());
+    if (removal->a == a && removal->b == b) {
+      work.release();
+      return std::unique_ptr<RemovalWork>(removal);
+    }
+  }
+  return std::make_unique<RemovalWork>(*this, kind, a, b);
+}
+
+void Engine::InstallRemoval(RemovalWork* work, RemovalResult* result) {
+  *result = std::move(work->result);
+  for (auto& [name, missed] : work->missed) missed_[name].push_back(std::move(missed));
+  result->bytes_before = result->bytes_after = wal_.file().size();
+  if (result->removed.empty()) return;
+  removed_ = std::move(work->removed);
+  stream_.SetBefores(std::move(work->befores));
+  stream_.Remap(wal_.InstallRemoval(std::move(work->log)));
+  result->bytes_after = wal_.file().size();
+}
+
+Status Engine::PrepareTruncate(Lsn before, bool force) {
+  prepared_.reset();
+  Status s = CheckTruncate(before, force);
+  if (!s.ok()) return s;
+  prepared_ = std::make_unique<RemovalWork>(*this, WorkKind::kTruncate, before, 0);
+  return Status::OK();
+}
+
+Status Engine::PrepareCompact(Lsn upto, Lsn tombstones_before) {
+  prepared_.reset();
+  Status s = CheckCompact(upto, tombstones_before);
+  if (!s.ok()) return s;
+  prepared_ = std::make_unique<RemovalWork>(*this, WorkKind::kCompact, upto, tombstones_before);
+  return Status::OK();
+}
+
+Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
+  Status s = CheckTruncate(before, force);
+  if (!s.ok()) return s;
+  std::unique_ptr<RemovalWork> work = TakeRemoval(WorkKind::kTruncate, before, 0);
+  work->Finish(*this);
+  InstallRemoval(work.get(), result);
+  wal_.SetStart(before);
+  for (const auto& c : consumers_) {
+    if (OutOfRange(*c)) result->out_of_range.push_back(c->name());
+  }
+  return Status::OK();
+}
+
+Status Engine::Compact(Lsn upto, Lsn tombstones_before, RemovalResult* result) {
+  Status s = CheckCompact(upto, tombstones_before);
+  if (!s.ok()) return s;
+  std::unique_ptr<RemovalWork> work = TakeRemoval(WorkKind::kCompact, upto, tombstones_before);
+  work->Finish(*this);
+  InstallRemoval(work.get(), result);
   return Status::OK();
 }
 

@@ -179,9 +179,12 @@ struct RemovedEntry {
   bool truncated = false;  // by a truncation (else by compaction)
 };
 
-// How far the work prepared for a recovery or a storage replay has got
-// (Engine::AdvancePrepared): reading the log file back ("reading", in bytes
-// of the file), then replaying its entries ("replaying", in log entries).
+// How far a step's prepared work has got (Engine::AdvancePrepared), in its
+// phase: a recovery's or a storage replay's "reading" the log file back (in
+// bytes of the file), then "replaying" its entries (in log entries); a
+// verify's "folding" and "feeding" (in change events), then "comparing" (in
+// consumers); a compaction's "scanning" for each key's newest entry, then
+// a compaction's or a truncation's "removing" (both in log entries).
 struct PrepareProgress {
   bool done = false;
   const char* phase = "reading";
@@ -323,22 +326,29 @@ class Engine {
   // recovery mode once.
   Status Recover(const RecoveryMode* mode, RecoveryResult* result);
 
-  // The work of a recovery, a storage replay or a verify done ahead of the
-  // step, in parts, for a page that must not block for long: reading the
-  // log file back and replaying its entries into a storage built on the
-  // side; or folding storage to each consumer's position into fresh
-  // systems, then comparing. PrepareRecover, PrepareReplayStorage and
-  // PrepareVerify check what the step checks first (an error changes
-  // nothing) and start it; AdvancePrepared takes up to `budget` records
-  // (log records, change events, rows) of it, within one phase; Recover (in the same mode),
-  // ReplayStorage or Verify then uses what was prepared instead of doing it
-  // again, and gives the same result and the same engine as without it.
-  // Until then nothing in the engine changes, so DropPrepared cancels it.
-  // The work reads the engine in place: the caller drops it before any
-  // other change to the engine (Simulator does, before every other step).
+  // The work of a recovery, a storage replay, a verify, a truncation or a
+  // compaction done ahead of the step, in parts, for a page that must not
+  // block for long: reading the log file back and replaying its entries
+  // into a storage built on the side; folding storage to each consumer's
+  // position into fresh systems, then comparing; or building the log
+  // without the records retention removes. Each Prepare checks what the
+  // step checks first (an error changes nothing) and starts it;
+  // AdvancePrepared takes up to `budget` records (log records, change
+  // events, rows) of it, within one phase; the step (a recovery in the
+  // same mode, a truncation or a compaction with the same LSNs) then uses
+  // what was prepared instead of doing it again, and gives the same result
+  // and the same engine as without it. Until then nothing in the engine
+  // changes, so DropPrepared cancels it. The work reads the engine in
+  // place: the caller drops it before any other change to the engine
+  // (Simulator does, before every other step).
   Status PrepareRecover(const RecoveryMode* mode);
   Status PrepareReplayStorage();
   Status PrepareVerify();
+  // A truncation's or a compaction's work, likewise: which records go
+  // (a compaction scans the log for each key's newest entry), then the log
+  // without them, the removed entries kept as the checking aid.
+  Status PrepareTruncate(Lsn before, bool force);
+  Status PrepareCompact(Lsn upto, Lsn tombstones_before);
   // Requires prepared work (has_prepared()).
   PrepareProgress AdvancePrepared(std::size_t budget);
   bool has_prepared() const { return prepared_ != nullptr; }
@@ -461,16 +471,20 @@ class Engine {
   std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
                        std::size_t listed = kAllEvents) const;
   // A step's work done ahead of it (engine.cc): a recovery's or a storage
-  // replay's (LogReplay: the log read back, then replayed on the side), or
-  // a verify's (VerifyWork).
-  enum class WorkKind { kRecover, kReplayStorage, kVerify };
+  // replay's (LogReplay: the log read back, then replayed on the side), a
+  // verify's (VerifyWork), or a truncation's or a compaction's
+  // (RemovalWork: the log without the removed records built on the side).
+  enum class WorkKind { kRecover, kReplayStorage, kVerify, kTruncate, kCompact };
   class Work;
   class LogReplay;
   class VerifyWork;
+  class RemovalWork;
   // The prepared work if it is for this step (taken: the engine holds no
   // prepared work after), else fresh work for it, not yet advanced.
   std::unique_ptr<LogReplay> TakeReplay(WorkKind kind, RecoveryMode mode);
   std::unique_ptr<VerifyWork> TakeVerify() const;
+  // A truncation's (before) or a compaction's (upto, tombstones_before).
+  std::unique_ptr<RemovalWork> TakeRemoval(WorkKind kind, Lsn a, Lsn b);
   // One consumer compared with a fresh system of its spec fed storage as
   // it stood at the consumer's position (Verify's check of it).
   ConsumerCheck CheckConsumer(const Consumer& consumer, const DerivedSystem& fresh) const;
@@ -484,10 +498,13 @@ class Engine {
   // The index of the record that wrote `row`, or kNoRecord if retention
   // removed it.
   std::uint32_t RecordOf(const StoredRow& row) const;
-  // Removes the flagged records (retention), keeping what the change stream
-  // and Verify need: before images of kept events whose previous record
-  // goes, and the removed entries as the checking aid.
-  void RemoveRecords(const std::vector<bool>& remove, bool truncation, RemovalResult* result);
+  // What a truncation or a compaction checks before it removes anything.
+  Status CheckTruncate(Lsn before, bool force) const;
+  Status CheckCompact(Lsn upto, Lsn tombstones_before) const;
+  // Makes the log, the change stream's kept before images, the removed
+  // entries (the checking aid) and the consumers' missed deletes what the
+  // work built, and gives its result.
+  void InstallRemoval(RemovalWork* work, RemovalResult* result);
   // Index of the first record with an LSN greater than `lsn`.
   std::size_t FirstRecordAfter(Lsn lsn) const;
   // Whether a consumer at `position` held `key` (its newest entry at or
@@ -519,8 +536,9 @@ class Engine {
   std::map<std::string, std::deque<PendingDirect>> clients_;
   bool dedupe_requests_ = false;
   std::map<std::string, AppliedRequest> requests_;
-  // Work prepared for the next recover, replay_storage or verify step, if
-  // any: never part of the engine's state (Verify, const, takes it).
+  // Work prepared for the next recover, replay_storage, verify, truncate or
+  // compact step, if any: never part of the engine's state (Verify, const,
+  // takes it).
   mutable std::unique_ptr<Work> prepared_;
 };
 

@@ -584,8 +584,8 @@ std::string Simulator::Prepare(const std::string& step_json) {
 Status Simulator::Dispatch(const Json& step, Json* result) {
   const OpSpec* op = nullptr;
   Status s = Check(step, &op);
-  // Work prepared for a recover, replay_storage or verify step is for that
-  // step: any other could change what it read.
+  // Work prepared for a recover, replay_storage, verify, truncate or compact
+  // step is for that step: any other could change what it read.
   if (op == nullptr || !Preparable(*op)) engine_.DropPrepared();
   if (!s.ok()) return s;
   written_value_bytes_.reset();
@@ -650,11 +650,38 @@ Status ReadRecoveryOverride(const Json& step, RecoveryMode* mode,
   return Status::OK();
 }
 
+// A truncate step's fields, and a compact step's.
+Status ReadTruncate(const Json& step, std::uint64_t* before, bool* force) {
+  Status s;
+  if (!(s = GetCount(step, "before", std::numeric_limits<std::int64_t>::max(), before)).ok()) {
+    return s;
+  }
+  *force = false;
+  if (step.contains("force")) {
+    if (!step["force"].is_boolean()) return Status::Invalid("force", "must be true or false");
+    *force = step["force"].get<bool>();
+  }
+  return Status::OK();
+}
+
+Status ReadCompact(const Json& step, std::uint64_t* upto, std::uint64_t* tombstones_before) {
+  Status s;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
+  if (!(s = GetCount(step, "upto", kMax, upto)).ok()) return s;
+  *tombstones_before = 0;
+  if (step.contains("tombstones_before") &&
+      !(s = GetCount(step, "tombstones_before", kMax, tombstones_before)).ok()) {
+    return s;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 bool Simulator::Preparable(const OpSpec& op) {
   return op.handler == &Simulator::DoRecover || op.handler == &Simulator::DoReplayStorage ||
-         op.handler == &Simulator::DoVerify;
+         op.handler == &Simulator::DoVerify || op.handler == &Simulator::DoTruncate ||
+         op.handler == &Simulator::DoCompact;
 }
 
 Json Simulator::Prepare(const Json& step) {
@@ -672,9 +699,18 @@ Json Simulator::Prepare(const Json& step) {
       s = engine_.PrepareReplayStorage();
     } else if (s.ok() && op->handler == &Simulator::DoVerify) {
       s = engine_.PrepareVerify();
+    } else if (s.ok() && op->handler == &Simulator::DoTruncate) {
+      std::uint64_t before = 0;
+      bool force = false;
+      if ((s = ReadTruncate(step, &before, &force)).ok()) s = engine_.PrepareTruncate(before, force);
+    } else if (s.ok() && op->handler == &Simulator::DoCompact) {
+      std::uint64_t upto = 0, tombstones_before = 0;
+      if ((s = ReadCompact(step, &upto, &tombstones_before)).ok()) {
+        s = engine_.PrepareCompact(upto, tombstones_before);
+      }
     } else if (s.ok()) {
-      s = Status::Invalid("op", "only a recover, replay_storage or verify step is prepared in "
-                                "parts (got '" + step["op"].get<std::string>() + "')");
+      s = Status::Invalid("op", "only a recover, replay_storage, verify, truncate or compact step "
+                                "is prepared in parts (got '" + step["op"].get<std::string>() + "')");
     }
   } catch (const std::bad_alloc&) {
     throw;
@@ -688,8 +724,9 @@ Json Simulator::Prepare(const Json& step) {
 Json Simulator::AdvancePrepared(std::size_t budget) {
   if (!engine_.has_prepared()) {
     return {{"ok", false},
-            {"error", "prepare: no step is being prepared (prepare a recover, replay_storage or "
-                      "verify step first; any other step drops what was prepared)"}};
+            {"error", "prepare: no step is being prepared (prepare a recover, replay_storage, "
+                      "verify, truncate or compact step first; any other step drops what was "
+                      "prepared)"}};
   }
   return ProgressJson(engine_.AdvancePrepared(budget));
 }
@@ -1165,14 +1202,8 @@ void RemovalJson(const RemovalResult& r, Json* result) {
 Status Simulator::DoTruncate(const Json& step, Json* result) {
   Status s;
   std::uint64_t before = 0;
-  if (!(s = GetCount(step, "before", std::numeric_limits<std::int64_t>::max(), &before)).ok()) {
-    return s;
-  }
   bool force = false;
-  if (step.contains("force")) {
-    if (!step["force"].is_boolean()) return Status::Invalid("force", "must be true or false");
-    force = step["force"].get<bool>();
-  }
+  if (!(s = ReadTruncate(step, &before, &force)).ok()) return s;
   RemovalResult r;
   if (!(s = engine_.Truncate(before, force, &r)).ok()) return s;
   RemovalJson(r, result);
@@ -1182,13 +1213,8 @@ Status Simulator::DoTruncate(const Json& step, Json* result) {
 
 Status Simulator::DoCompact(const Json& step, Json* result) {
   Status s;
-  constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
   std::uint64_t upto = 0, tombstones_before = 0;
-  if (!(s = GetCount(step, "upto", kMax, &upto)).ok()) return s;
-  if (step.contains("tombstones_before") &&
-      !(s = GetCount(step, "tombstones_before", kMax, &tombstones_before)).ok()) {
-    return s;
-  }
+  if (!(s = ReadCompact(step, &upto, &tombstones_before)).ok()) return s;
   RemovalResult r;
   if (!(s = engine_.Compact(upto, tombstones_before, &r)).ok()) return s;
   RemovalJson(r, result);

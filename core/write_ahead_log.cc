@@ -232,44 +232,49 @@ void WriteAheadLog::SetIndex(SharedVector<RecordInfo> index) {
   records_ = std::move(index);
 }
 
-std::vector<std::uint32_t> WriteAheadLog::Remove(const std::vector<bool>& remove) {
-  std::vector<std::uint32_t> map(records_.size(), kNoRecord);
-  std::vector<RecordInfo> kept;
-  kept.reserve(records_.size());
-  std::string bytes;
-  bytes.reserve(file_.size());
-  std::map<std::size_t, char> buffered;
-  std::size_t removed_bytes = 0, next = 0, kept_durable = 0;
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    const RecordInfo& r = records_[i];
-    if (remove[i]) {
-      removed_high_ = std::max(removed_high_, r.lsn);
-      removed_bytes += r.size;
-      next = r.offset + r.size;
-      continue;
-    }
-    // Bytes between records (none while the database is up) stay with the
-    // record after them.
-    file_.bytes().AppendTo(next, r.offset + r.size - next, &bytes);
-    for (auto it = buffered_.lower_bound(r.offset);
-         it != buffered_.end() && it->first < r.offset + r.size; ++it) {
-      buffered.emplace(it->first - removed_bytes, it->second);
-    }
-    RecordInfo moved = r;
-    moved.offset = r.offset - removed_bytes;
-    map[i] = static_cast<std::uint32_t>(kept.size());
-    kept.push_back(moved);
-    if (i < durable_count_) ++kept_durable;
-    next = r.offset + r.size;
+WriteAheadLog::Removal::Removal(const WriteAheadLog& wal)
+    : wal_(&wal), map_(wal.records_.size(), kNoRecord), removed_high_(wal.removed_high_) {
+  kept_.reserve(wal.records_.size());
+  bytes_.reserve(wal.file_.size());
+}
+
+void WriteAheadLog::Removal::Take(bool remove) {
+  const std::size_t i = next_++;
+  const RecordInfo& r = wal_->records_[i];
+  if (remove) {
+    removed_high_ = std::max(removed_high_, r.lsn);
+    removed_bytes_ += r.size;
+    end_ = r.offset + r.size;
+    return;
   }
-  if (next < file_.size()) file_.bytes().AppendTo(next, file_.size() - next, &bytes);
-  for (auto& r : kept) r.prev = r.prev == kNoRecord ? kNoRecord : map[r.prev];
-  const std::size_t synced = file_.synced() - removed_bytes;
-  file_.Rewrite(std::move(bytes), synced);
-  records_ = SharedVector<RecordInfo>(std::move(kept));
-  buffered_ = std::move(buffered);
-  durable_count_ = kept_durable;
-  return map;
+  // Bytes between records (none while the database is up) stay with the
+  // record after them.
+  wal_->file_.bytes().AppendTo(end_, r.offset + r.size - end_, &bytes_);
+  for (auto it = wal_->buffered_.lower_bound(r.offset);
+       it != wal_->buffered_.end() && it->first < r.offset + r.size; ++it) {
+    buffered_.emplace(it->first - removed_bytes_, it->second);
+  }
+  RecordInfo moved = r;
+  moved.offset = r.offset - removed_bytes_;
+  map_[i] = static_cast<std::uint32_t>(kept_.size());
+  kept_.push_back(moved);
+  if (i < wal_->durable_count_) ++kept_durable_;
+  end_ = r.offset + r.size;
+}
+
+std::vector<std::uint32_t> WriteAheadLog::InstallRemoval(Removal removal) {
+  assert(removal.wal_ == this && removal.done());
+  if (removal.end_ < file_.size()) {
+    file_.bytes().AppendTo(removal.end_, file_.size() - removal.end_, &removal.bytes_);
+  }
+  for (auto& r : removal.kept_) r.prev = r.prev == kNoRecord ? kNoRecord : removal.map_[r.prev];
+  const std::size_t synced = file_.synced() - removal.removed_bytes_;
+  file_.Rewrite(std::move(removal.bytes_), synced);
+  records_ = SharedVector<RecordInfo>(std::move(removal.kept_));
+  buffered_ = std::move(removal.buffered_);
+  durable_count_ = removal.kept_durable_;
+  removed_high_ = removal.removed_high_;
+  return std::move(removal.map_);
 }
 
 void WriteAheadLog::Load(std::string bytes) {

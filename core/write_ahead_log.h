@@ -95,7 +95,7 @@ class WriteAheadLog {
   // The LSN the next write takes: one after the head.
   Lsn NextLsn() const { return head() + 1; }
   // LSN of the newest log entry ever written and not lost in a crash; 0
-  // when there is none. Removing entries (Remove) never lowers it, so an
+  // when there is none. Removing entries (InstallRemoval) never lowers it, so an
   // LSN is never given twice.
   Lsn head() const { return std::max(records_.empty() ? 0 : records_.back().lsn, removed_high_); }
   // The highest LSN whose whole record is on disk (0: none).
@@ -139,14 +139,39 @@ class WriteAheadLog {
   // The database process died: its buffers are gone.
   void DropBuffers() { buffered_.clear(); }
 
-  // Removes the records whose `remove` flag is set (all durable) from the
-  // file and the index, as log retention does: PostgreSQL recycling WAL
-  // segments, Kafka deleting a segment or its log cleaner rewriting one.
-  // The kept records keep their LSNs and their order; their bytes move up
-  // and the file is rewritten (the unsynced tail stays unsynced). Returns,
-  // for each old record index, its new one or kNoRecord; `prev` links are
-  // remapped, and a link to a removed record becomes kNoRecord.
-  std::vector<std::uint32_t> Remove(const std::vector<bool>& remove);
+  // Removes records (all durable) from the file and the index, as log
+  // retention does: PostgreSQL recycling WAL segments, Kafka deleting a
+  // segment or its log cleaner rewriting one. The kept records keep their
+  // LSNs and their order; their bytes move up and the file is rewritten
+  // (the unsynced tail stays unsynced); `prev` links are remapped, and a
+  // link to a removed record becomes kNoRecord. A Removal takes the records
+  // one at a time, in index order, building the new file and index on the
+  // side (a page that must not block takes it in parts); InstallRemoval
+  // then makes the log so at once. It only reads the log, which must not
+  // change until it is installed.
+  class Removal {
+   public:
+    explicit Removal(const WriteAheadLog& wal);
+    // Takes the next record: removed, or kept.
+    void Take(bool remove);
+    std::size_t taken() const { return next_; }
+    bool done() const { return next_ == wal_->records_.size(); }
+    bool removed_any() const { return removed_bytes_ > 0; }
+
+   private:
+    friend class WriteAheadLog;
+    const WriteAheadLog* wal_;
+    std::size_t next_ = 0;                 // the next record to take
+    std::vector<std::uint32_t> map_;       // old record index -> new (kNoRecord: removed)
+    std::vector<RecordInfo> kept_;
+    std::string bytes_;                    // the new file
+    std::map<std::size_t, char> buffered_;  // the rotted bytes, at their new offsets
+    std::size_t removed_bytes_ = 0, end_ = 0, kept_durable_ = 0;
+    Lsn removed_high_ = 0;
+  };
+  // Requires a Removal of this log, unchanged since, that took every record.
+  // Returns, for each old record index, its new one or kNoRecord.
+  std::vector<std::uint32_t> InstallRemoval(Removal removal);
   // Records that entries before `lsn` are gone (a truncation).
   void SetStart(Lsn lsn) { start_lsn_ = std::max(start_lsn_, lsn); }
 

@@ -125,7 +125,7 @@ class SimulatorBinding {
     }
   }
 
-  // A recover, replay_storage or verify step's work, prepared in parts
+  // A recover, replay_storage, verify, truncate or compact step's work, prepared in parts
   // before the step is applied (Simulator::Prepare, AdvancePrepared).
   std::string prepare(const std::string& step_json) {
     try {

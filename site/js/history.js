@@ -404,9 +404,10 @@ export class History {
   }
 
   /**
-   * Takes a recover, replay_storage or verify step whose work (reading the
-   * log back and replaying it on the side; building a fresh copy of each
-   * consumer and comparing) is prepared in parts of about `sliceMs` first
+   * Takes a recover, replay_storage, verify, truncate or compact step whose
+   * work (reading the log back and replaying it on the side; building a
+   * fresh copy of each consumer and comparing; building the log without
+   * the entries retention removes) is prepared in parts of about `sliceMs` first
    * (the first part of each phase `part` records), yielding to the page
    * between parts; the step itself then uses it. `onProgress(at, of,
    * phase)`. Resolves like act(); a step the engine refuses is refused as

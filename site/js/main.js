@@ -689,9 +689,11 @@ const FLUSH_AT_ONCE = 20000;
 
 // Recover and "Replay from the log" read the whole log file back and
 // replay it into storage; Check consistency builds a fresh copy of every
-// consumer from storage as it stood at its position. A long log's work is
-// prepared in parts (History.actPrepared), with progress and Cancel, and
-// the step then only uses it; a short one is taken at once.
+// consumer from storage as it stood at its position; Truncate and Compact
+// write the log again without the entries they remove (a compaction first
+// finds each key's newest entry). A long log's work is prepared in parts
+// (History.actPrepared), with progress and Cancel, and the step then only
+// uses it; a short one is taken at once.
 async function actPreparedStep(step, errorEl, label) {
   if (page.busy) return;
   const v = page.history.view({ ...TOTALS_ONLY, rows: {} });
@@ -702,8 +704,10 @@ async function actPreparedStep(step, errorEl, label) {
   const result = await actInParts(label, errorEl, (progress, signal) =>
     page.history.actPrepared(step, (at, of, phase) => {
       // The bar runs once over the step's phases; the label says which.
+      // A truncation has only the second.
       const p = PHASES[phase];
-      progress(at, of, `${p.step} of 2, ${p.words}: ${p.unit}`, (p.step - 1 + (of ? at / of : 0)) / 2);
+      const [n, count] = step.op === 'truncate' ? [1, 1] : [p.step, 2];
+      progress(at, of, `${count > 1 ? `${n} of ${count}, ` : ''}${p.words}: ${p.unit}`, (n - 1 + (of ? at / of : 0)) / count);
     }, signal));
   if (result?.cancelled) errorEl.textContent = CANCELLED[step.op];
   return result;
@@ -719,6 +723,8 @@ const PHASES = {
   folding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
   feeding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
   comparing: { step: 2, words: 'comparing each consumer with its copy', unit: 'consumer' },
+  scanning: { step: 1, words: 'finding each key\'s newest entry', unit: 'entry' },
+  removing: { step: 2, words: 'writing the log without the removed entries', unit: 'entry' },
 };
 
 // What a cancelled prepared step left, by its op (it changed nothing).
@@ -726,9 +732,12 @@ const CANCELLED = {
   recover: 'Recovery cancelled: nothing changed, and the database is still down.',
   replay_storage: 'Replay cancelled: storage is as it was.',
   verify: 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.',
+  truncate: 'Truncation cancelled: nothing was removed.',
+  compact: 'Compaction cancelled: nothing was removed.',
 };
 
-// Log entries from which a recovery, a storage replay or a verify is taken in parts.
+// Log entries from which a recovery, a storage replay, a verify, a
+// truncation or a compaction is taken in parts.
 const PREPARE_FROM = 20000;
 
 // Export change stream (share.js's changeStreamParts): in parts, with
@@ -1957,7 +1966,9 @@ function wireControls() {
     const step = { op: 'truncate', before };
     if ($('truncate-force').checked) step.force = true;
     // Forcing is for one truncation, not a setting that stays on.
-    if (act(step, $('retention-error')).ok) $('truncate-force').checked = false;
+    actPreparedStep(step, $('retention-error'), 'Truncating the log:').then((r) => {
+      if (r?.ok) $('truncate-force').checked = false;
+    });
   });
   $('compact').addEventListener('click', () => {
     clearErrors();
@@ -1967,7 +1978,7 @@ function wireControls() {
     if (tombstones === undefined) return;
     const step = { op: 'compact', upto };
     if (tombstones !== null) step.tombstones_before = tombstones;
-    act(step, $('retention-error'));
+    actPreparedStep(step, $('retention-error'), 'Compacting the log:');
   });
   // Enter in an LSN field takes its step, as in a form.
   const onEnter = (ids, button) => ids.forEach((id) => $(id).addEventListener('keydown', (ev) => {

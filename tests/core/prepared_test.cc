@@ -1,5 +1,5 @@
-// A recover, replay_storage or verify step prepared in parts (Simulator::Prepare,
-// AdvancePrepared), as the page takes one at scale: the step then gives the
+// A recover, replay_storage, verify, truncate or compact step prepared in
+// parts (Simulator::Prepare, AdvancePrepared), as the page takes one at scale: the step then gives the
 // same result and leaves the same engine as without the work done ahead,
 // whatever the size of the parts; the work changes nothing until the step;
 // any other step drops it; and a step that cannot be prepared is refused
@@ -39,7 +39,12 @@ Json RandomStep(std::mt19937* rng, Lsn head) {
       return pick(4) == 0 ? Json{{"op", "recover"}} : Json{{"op", "recover"}, {"recovery", modes[pick(3)]}};
     }
     case 15: return {{"op", "truncate"}, {"before", some}, {"force", pick(2) == 0}};
-    case 16: return {{"op", "compact"}, {"upto", some}};
+    case 16: {
+      // Dropping tombstones too, at most up to `upto` (else refused).
+      const Lsn before = 1 + static_cast<Lsn>(pick(static_cast<int>(some)));
+      return pick(2) ? Json{{"op", "compact"}, {"upto", some}}
+                     : Json{{"op", "compact"}, {"upto", some}, {"tombstones_before", before}};
+    }
     case 17: return {{"op", "replay_storage"}};
     case 18: return {{"op", "configure"}, {"commit", pick(2) ? "sync" : "async"}};
     case 19: case 20: return {{"op", "verify"}};
@@ -82,11 +87,12 @@ std::size_t SeedCount() {
   return env != nullptr ? std::strtoul(env, nullptr, 10) : 8;
 }
 
-// Over random histories, at each recover, replay_storage and verify step, a
-// copy takes it prepared in parts of 1, 2, 7 and 1,000 records: the same
-// result as the live simulator's unprepared step, and the same state.
+// Over random histories, at each recover, replay_storage, verify, truncate
+// and compact step, a copy takes it prepared in parts of 1, 2, 7 and 1,000
+// records: the same result as the live simulator's unprepared step, and the
+// same state.
 TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
-  std::size_t compared = 0, refused = 0, in_parts = 0, inconsistent = 0;
+  std::size_t compared = 0, refused = 0, in_parts = 0, inconsistent = 0, removals = 0, missed = 0;
   for (unsigned seed = 1; seed <= SeedCount(); ++seed) {
     std::mt19937 rng(seed);
     Simulator live;
@@ -94,7 +100,8 @@ TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
     for (int i = 0; i < 400; ++i) {
       const Json step = RandomStep(&rng, live.engine().wal().head());
       const std::string op = step["op"];
-      if (op != "recover" && op != "replay_storage" && op != "verify") {
+      if (op != "recover" && op != "replay_storage" && op != "verify" && op != "truncate" &&
+          op != "compact") {
         live.Apply(step);
         continue;
       }
@@ -120,14 +127,19 @@ TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
       ++compared;
       if (!want["ok"].get<bool>()) ++refused;
       if (want.contains("consistent") && !want["consistent"].get<bool>()) ++inconsistent;
+      if (want.contains("removed") && !want["removed"].empty()) ++removals;
+      if (want.contains("missed_deletes") && !want["missed_deletes"].empty()) ++missed;
     }
   }
-  // The histories did exercise it: steps prepared, taken and refused, and
-  // verifies that found a difference.
+  // The histories did exercise it: steps prepared, taken and refused,
+  // verifies that found a difference, truncations and compactions that
+  // removed entries, and compactions whose dropped tombstones consumers missed.
   EXPECT_GT(compared, 20 * SeedCount());
   EXPECT_GT(compared, refused);
   EXPECT_GT(in_parts, 10 * SeedCount());
   EXPECT_GT(inconsistent, 0u);
+  EXPECT_GT(removals, 2 * SeedCount());
+  EXPECT_GT(missed, 0u);
 }
 
 
@@ -208,7 +220,12 @@ TEST_F(PreparedWork, RefusedWithTheFieldNamedChangingNothing) {
     const char* error;
   } cases[] = {
       {Json{{"op", "recover"}}, "recover: the database is up"},
-      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover, replay_storage or verify step is prepared in parts (got 'put')"},
+      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover, replay_storage, verify, truncate or compact step is prepared in parts (got 'put')"},
+      {Json{{"op", "compact"}, {"upto", 0}}, "upto: must be from 1 to"},
+      {Json{{"op", "compact"}, {"upto", 10}, {"tombstones_before", 11}}, "tombstones_before: must be at most upto (10)"},
+      {Json{{"op", "truncate"}, {"before", "x"}}, "before:"},
+      {Json{{"op", "truncate"}, {"before", 200}}, "before: storage recovery would still need the entries from LSN 152"},
+      {Json{{"op", "truncate"}, {"before", 100}, {"force", "yes"}}, "force: must be true or false"},
       {Json{{"op", "recover"}, {"recovery", "sometimes"}}, "recovery:"},
       {Json{{"op", "replay_storage"}, {"extra", 1}}, "extra: unknown field for op 'replay_storage'"},
       {Json{{"op", "recovr"}}, "op: unknown op 'recovr'"},
@@ -273,6 +290,58 @@ TEST_F(PreparedWork, AStorageReplayPreparedInParts) {
   EXPECT_EQ(Prepared(&sim_, Json{{"op", "replay_storage"}}, 40, &calls), want);
   EXPECT_GE(calls, 2u * 300 / 40);  // a part of reading or of replaying at a time
   EXPECT_EQ(sim_.StateJson(), copy->StateJson());
+}
+
+TEST_F(PreparedWork, ACompactionPreparedInPartsScansThenRemoves) {
+  // Of the 301 entries, each key's newest stays: 49 puts and the delete of
+  // k7, a tombstone kept (it is after tombstones_before).
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "delete"}, {"key", "k7"}})["ok"].get<bool>());
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "sync"}})["ok"].get<bool>());
+  const Json step = {{"op", "compact"}, {"upto", 301}, {"tombstones_before", 152}};
+  auto copy = sim_.Clone();
+  const Json want = copy->Apply(step);
+  ASSERT_TRUE(want["ok"].get<bool>()) << want.dump();
+  ASSERT_EQ(want["removed"].size(), 251u);
+  const std::string before = Shown();
+  Json p = sim_.Prepare(step);
+  ASSERT_TRUE(p["ok"].get<bool>()) << p.dump();
+  EXPECT_EQ(p["phase"], "scanning");
+  EXPECT_EQ(p["of"], 301);
+  std::vector<std::string> phases;
+  while (!p["done"].get<bool>()) {
+    EXPECT_EQ(Shown(), before);
+    p = sim_.AdvancePrepared(40);
+    if (phases.empty() || phases.back() != p["phase"]) phases.push_back(p["phase"]);
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"scanning", "removing"}));
+  EXPECT_EQ(p["at"], 301);
+  EXPECT_EQ(p["of"], 301);
+  EXPECT_EQ(Shown(), before);
+  EXPECT_EQ(sim_.Apply(step), want);
+  EXPECT_EQ(sim_.StateJson(), copy->StateJson());
+}
+
+TEST_F(PreparedWork, RemovalWorkForOtherLsnsIsNotUsed) {
+  // Work prepared for one compaction or truncation, then the step with
+  // other LSNs, or the other kind: it does its own removal.
+  ASSERT_TRUE(sim_.Apply(Json{{"op", "sync"}})["ok"].get<bool>());
+  const Json compact = {{"op", "compact"}, {"upto", 200}};
+  const Json truncate = {{"op", "truncate"}, {"before", 120}, {"force", true}};
+  for (const auto& [prepared, taken] : {std::pair{Json{{"op", "compact"}, {"upto", 100}}, compact},
+                                        std::pair{Json{{"op", "compact"}, {"upto", 200}, {"tombstones_before", 1}}, compact},
+                                        std::pair{Json{{"op", "truncate"}, {"before", 60}, {"force", true}}, truncate},
+                                        std::pair{truncate, compact},
+                                        std::pair{compact, truncate}}) {
+    auto sim = sim_.Clone();
+    auto copy = sim_.Clone();
+    const Json want = copy->Apply(taken);
+    ASSERT_TRUE(want["ok"].get<bool>()) << want.dump();
+    ASSERT_TRUE(sim->Prepare(prepared)["ok"].get<bool>()) << prepared.dump();
+    sim->AdvancePrepared(100000);
+    sim->AdvancePrepared(100000);
+    EXPECT_EQ(sim->Apply(taken), want) << prepared.dump() << " then " << taken.dump();
+    EXPECT_EQ(sim->StateJson(), copy->StateJson());
+  }
 }
 
 }  // namespace
