@@ -521,9 +521,16 @@ Json Touched(const Json& step, const Marks& before, const Marks& after) {
 
 }  // namespace
 
-Json Simulator::Apply(const Json& step) {
+Json Simulator::Apply(const Json& step) { return ApplyStep(step, nullptr); }
+
+Json Simulator::ApplyStep(const Json& step, std::optional<std::vector<Lsn>>* removed) {
   Json result = Json::object();
   Status s;
+  removed_out_ = removed;
+  struct Reset {
+    std::optional<std::vector<Lsn>>** out;
+    ~Reset() { *out = nullptr; }
+  } reset{&removed_out_};
   try {
     const Marks before = MarksOf(engine_);
     s = Dispatch(step, &result);
@@ -562,19 +569,43 @@ namespace {
 // than kMaxJsonDepth reaches the handlers, whose dump and copy recurse) and
 // writes `answer`'s result for it, or the reading's error, as text.
 template <typename Answer>
-std::string AnswerStepText(const std::string& step_json, Answer answer) {
+std::string AnswerStepText(const std::string& step_json, Answer answer,
+                           const std::optional<std::vector<Lsn>>* removed = nullptr) {
   Json step;
   Status parsed = ParseUserJson(step_json, "step", &step);
   // A key quoted in a message need not be UTF-8: replace those bytes
   // rather than fail to serialize (found by fuzz_step).
   const Json result = parsed.ok() ? answer(step) : Json{{"ok", false}, {"error", parsed.message()}};
-  return result.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (removed == nullptr || !removed->has_value() || !result.value("ok", false)) {
+    return result.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  // The result with its "removed" LSNs, the bytes dump() would write of it
+  // with them in it: its members in name order, the list in its place.
+  JsonText out;
+  out.BeginObject();
+  bool listed = false;
+  auto list = [&out, &listed, &removed]() {
+    out.Key("removed");
+    out.BeginArray();
+    for (Lsn lsn : **removed) out.Uint(lsn);
+    out.EndArray();
+    listed = true;
+  };
+  for (const auto& [name, value] : result.items()) {
+    if (!listed && name > "removed") list();
+    out.Member(name, value);
+  }
+  if (!listed) list();
+  out.EndObject();
+  return out.Release();
 }
 
 }  // namespace
 
 std::string Simulator::Apply(const std::string& step_json) {
-  return AnswerStepText(step_json, [this](const Json& step) { return Apply(step); });
+  std::optional<std::vector<Lsn>> removed;
+  return AnswerStepText(
+      step_json, [this, &removed](const Json& step) { return ApplyStep(step, &removed); }, &removed);
 }
 
 std::string Simulator::Prepare(const std::string& step_json) {
@@ -1189,15 +1220,15 @@ Status Simulator::DoCheckpoint(const Json&, Json* result) {
   return Status::OK();
 }
 
-namespace {
-
-void RemovalJson(const RemovalResult& r, Json* result) {
-  (*result)["removed"] = r.removed;
-  (*result)["bytes_before"] = r.bytes_before;
-  (*result)["bytes_after"] = r.bytes_after;
+void Simulator::RemovalJson(RemovalResult* r, Json* result) const {
+  if (removed_out_ != nullptr) {
+    *removed_out_ = std::move(r->removed);
+  } else if (!quiet_) {
+    (*result)["removed"] = r->removed;
+  }
+  (*result)["bytes_before"] = r->bytes_before;
+  (*result)["bytes_after"] = r->bytes_after;
 }
-
-}  // namespace
 
 Status Simulator::DoTruncate(const Json& step, Json* result) {
   Status s;
@@ -1206,7 +1237,7 @@ Status Simulator::DoTruncate(const Json& step, Json* result) {
   if (!(s = ReadTruncate(step, &before, &force)).ok()) return s;
   RemovalResult r;
   if (!(s = engine_.Truncate(before, force, &r)).ok()) return s;
-  RemovalJson(r, result);
+  RemovalJson(&r, result);
   (*result)["out_of_range"] = r.out_of_range;
   return Status::OK();
 }
@@ -1217,7 +1248,7 @@ Status Simulator::DoCompact(const Json& step, Json* result) {
   if (!(s = ReadCompact(step, &upto, &tombstones_before)).ok()) return s;
   RemovalResult r;
   if (!(s = engine_.Compact(upto, tombstones_before, &r)).ok()) return s;
-  RemovalJson(r, result);
+  RemovalJson(&r, result);
   Json dropped = Json::array(), missed = Json::array();
   for (const auto& [key, lsn] : r.dropped_tombstones) dropped.push_back({{"key", key}, {"lsn", lsn}});
   for (const auto& [consumer, key] : r.missed_deletes) {

@@ -275,14 +275,18 @@ function crashedHistory() {
   return all;
 }
 
-test('a recovery, a storage replay or a verify prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
-  // A verify's first phase is its parts of folding and of feeding.
+test('a recovery, a storage replay, a verify, a truncation or a compaction prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
+  // Each step's phases in order (a verify's first is its parts of folding
+  // and of feeding; a truncation has one).
   const read = [['reading'], ['replaying']], check = [['folding', 'feeding'], ['comparing']];
-  for (const [all, step, [first, second]] of [
+  const synced = (seed) => [...steps(3000, seed), { op: 'sync' }, { op: 'checkpoint' }];
+  for (const [all, step, phases] of [
     [crashedHistory(), { op: 'recover' }, read],
     [crashedHistory(), { op: 'recover', recovery: 'skip' }, read],
     [steps(3000, 12), { op: 'replay_storage' }, read],
     [steps(3000, 13), { op: 'verify' }, check],
+    [synced(14), { op: 'compact', upto: 1500 }, [['scanning'], ['removing']]],
+    [synced(15), { op: 'truncate', before: 1000, force: true }, [['removing']]],
   ]) {
     const history = new History(Module, { title: 'prepared', consumers: CONSUMERS, steps: all });
     assert.equal(await history.load(), true);
@@ -290,6 +294,7 @@ test('a recovery, a storage replay or a verify prepared in parts gives the step 
     // Slices of a tenth of a millisecond: parts of the smallest size (100 records).
     const { result, discarded } = await history.actPrepared(step, (at, of, phase) => seen.push({ at, of, phase }), null, { sliceMs: 0.1, part: 100 });
     const whole = fresh([...all, step]);
+    assert.equal(result.ok, true, JSON.stringify(result));
     assert.deepEqual(result, whole.result, `${JSON.stringify(step)}: the result of the step taken at once`);
     assert.deepEqual(discarded, []);
     assert.deepEqual(history.state(), whole.state, 'the state of the step taken at once');
@@ -297,16 +302,18 @@ test('a recovery, a storage replay or a verify prepared in parts gives the step 
     assert.deepEqual(history.steps.at(-1), step);
     // Progress: the read in bytes of the file, then the replay in log
     // entries (a verify's fold in change events, then its comparison in
-    // consumers), each rising to its end, the first in more than a few parts.
-    const one = seen.filter((p) => first.includes(p.phase)), two = seen.filter((p) => second.includes(p.phase));
-    assert.ok(one.length > 5 && two.length > 0, `parts: ${one.length} ${first}, ${two.length} ${second}`);
-    assert.equal(one.length + two.length, seen.length);
-    assert.equal(seen.indexOf(two[0]), one.length, `${first}, then ${second}`);
-    for (const phase of [one, two]) {
+    // consumers; a compaction's scan, then its removal, in log entries),
+    // each rising to its end, the first in more than a few parts.
+    const groups = phases.map((names) => seen.filter((p) => names.includes(p.phase)));
+    assert.ok(groups[0].length > 5 && groups.every((g) => g.length > 0), `parts: ${groups.map((g) => g.length)} of ${phases}`);
+    assert.equal(groups.reduce((n, g) => n + g.length, 0), seen.length);
+    groups.forEach((g, k) => assert.equal(seen.indexOf(g[0]), groups.slice(0, k).reduce((n, h) => n + h.length, 0), `${phases} in order`));
+    for (const phase of groups) {
       phase.forEach((p, k) => assert.ok(k === 0 || p.at >= phase[k - 1].at, 'never backwards'));
       phase.forEach((p) => assert.ok(p.at <= p.of, 'never past its end'));
     }
-    assert.deepEqual(two.at(-1), { at: two[0].of, of: two[0].of, phase: second[0] });
+    const last = groups.at(-1);
+    assert.deepEqual(last.at(-1), { at: last[0].of, of: last[0].of, phase: phases.at(-1)[0] });
     history.goTo(all.length - 5);
     history.goTo(all.length + 1);
     assert.deepEqual(history.state(), whole.state, 'a step back and forward lands on it again');
