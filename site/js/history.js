@@ -443,6 +443,9 @@ export class History {
           : Math.max(100, Math.min(1 << 20, Math.round(budget * Math.min(2, sliceMs / Math.max(ms, 0.1)))));
         if (progress.ok) onProgress?.(progress.at, progress.of, progress.phase);
       }
+      // The step in a task of its own, not after the last part.
+      await nextTask();
+      cancelled = signal?.aborted ?? false;
     });
     if (cancelled) {
       this.sim.dropPrepared();
@@ -454,7 +457,10 @@ export class History {
     // the step again in one go.
     const result = this.sim.apply(step);
     if (!result.ok) return { result, discarded: [] };
-    return { result, discarded: this.recordAtCursor(step, result, Infinity) };
+    const discarded = this.recordAtCursor(step, result, Infinity);
+    // And the page's drawing of it in another.
+    await nextTask();
+    return { result, discarded };
   }
 
   // While a step is taken in parts (`run`, async), the live engine is part
