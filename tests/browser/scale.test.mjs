@@ -15,6 +15,20 @@ after(async () => { await env?.close(); });
 
 const BROKEN_MS = 1000;
 
+// A page at step 2: a bulk step of 100,000 puts over 20,000 keys, then
+// every consumer flushed. Returns waitLabel(text), which waits for the step
+// label to read text.
+async function bulkAndFlush(page) {
+  const waitLabel = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 120000 });
+  await page.fill('#bulk-count', '100000');
+  await page.fill('#bulk-keys', '20000');
+  await page.click('#bulk-put');
+  await waitLabel('step 1 of 1');
+  await page.click('#flush-all');
+  await waitLabel('step 2 of 2');
+  return waitLabel;
+}
+
 // From now until the step label reads `label` and a frame after it: the
 // longest gap between frames, and the tasks over 50 ms (a PerformanceObserver
 // of longtask, which also sees a task a frame's timing can miss). For the
@@ -304,19 +318,9 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   assertClean(assert, page);
 });
 
-// A bulk step is written in parts, the engine part way through it between
-// them: a step back, a jump or a put taken then would land in the middle of
-// it (a put got an LSN inside the bulk's range, Home replaced the whole
-// session). While it runs the page takes no other step.
 test('recovery, a storage replay and a verify of a 100,000-entry log are taken in parts: progress, Cancel changing nothing, then one step each', async (t) => {
   const page = await openPage(env.browser, env.base);
-  const waitLabel = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 120000 });
-  await page.fill('#bulk-count', '100000');
-  await page.fill('#bulk-keys', '20000');
-  await page.click('#bulk-put');
-  await waitLabel('step 1 of 1');
-  await page.click('#flush-all');
-  await waitLabel('step 2 of 2');
+  const waitLabel = await bulkAndFlush(page);
   await page.click('#crash-process');
   await waitLabel('step 3 of 3');
   const down = { summary: await page.locator('#log-summary').textContent(), banner: await page.locator('.down-banner').textContent() };
@@ -387,13 +391,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
 // remove: at 100,000 entries each was one task of 58-198 ms.
 test('a compaction and a truncation of a 100,000-entry log are taken in parts: progress, Cancel changing nothing, then one step each', async (t) => {
   const page = await openPage(env.browser, env.base);
-  const waitLabel = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 120000 });
-  await page.fill('#bulk-count', '100000');
-  await page.fill('#bulk-keys', '20000');
-  await page.click('#bulk-put');
-  await waitLabel('step 1 of 1');
-  await page.click('#flush-all');
-  await waitLabel('step 2 of 2');
+  const waitLabel = await bulkAndFlush(page);
   await page.click('#checkpoint');
   await waitLabel('step 3 of 3');
   const log = () => page.locator('#log-summary').textContent();
@@ -453,6 +451,10 @@ test('a compaction and a truncation of a 100,000-entry log are taken in parts: p
   assertClean(assert, page);
 });
 
+// A bulk step is written in parts, the engine part way through it between
+// them: a step back, a jump or a put taken then would land in the middle of
+// it (a put got an LSN inside the bulk's range, Home replaced the whole
+// session). While it runs the page takes no other step.
 test('while a bulk step is written in parts, no other step is taken: keys and clicks wait, Escape cancels', async () => {
   const page = await openPage(env.browser, env.base);
   for (const k of ['a', 'b', 'c']) await put(page, k, { n: 1 });
