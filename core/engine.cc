@@ -1022,6 +1022,7 @@ class Engine::RemovalWork : public Engine::Work {
         a(a),
         b(b),
         remove(engine.wal_.records().size()),
+        dropped(kind == WorkKind::kCompact ? remove.size() : 0),
         log(engine.wal_),
         removed(engine.removed_),
         befores(engine.stream_.befores()) {
@@ -1036,7 +1037,8 @@ class Engine::RemovalWork : public Engine::Work {
   PrepareProgress Advance(const Engine& engine, std::size_t budget) override;
 
   const Lsn a, b;
-  std::vector<bool> remove;  // by record index
+  std::vector<bool> remove;   // by record index
+  std::vector<bool> dropped;  // of those, a compaction's dropped tombstones
   RemovalResult result;      // its removed LSNs, dropped tombstones and missed deletes
   // The deletes consumers missed, in the order found: consumer, {key, LSN}.
   std::vector<std::pair<std::string, std::pair<std::string, Lsn>>> missed;
@@ -1065,6 +1067,7 @@ void Engine::RemovalWork::Scan(const Engine& engine, std::size_t budget) {
     }
     if (r.op == LogOp::kDelete && r.lsn < tombstones_before) {
       remove[i] = true;
+      dropped[i] = true;
       result.dropped_tombstones.emplace_back(key, r.lsn);
       for (const auto& c : engine.consumers_) {
         if (c->spec().direct) continue;  // it never reads the log
@@ -1118,7 +1121,8 @@ PrepareProgress Engine::RemovalWork::Advance(const Engine& engine, std::size_t b
     if (remove[i]) {
       result.removed.push_back(r.lsn);
       removed.Set(r.lsn, {r.op, engine.KeyOf(r),
-                          r.op == LogOp::kPut ? engine.stream_.DocumentOf(i) : nullptr, truncation});
+                          r.op == LogOp::kPut ? engine.stream_.DocumentOf(i) : nullptr, truncation,
+                          !truncation && dropped[i]});
       befores.erase(r.lsn);
     } else if (r.prev != kNoRecord && remove[r.prev] && records[r.prev].op == LogOp::kPut) {
       befores.Set(r.lsn, engine.stream_.DocumentOf(r.prev));
@@ -1176,10 +1180,14 @@ Status Engine::Truncate(Lsn before, bool force, RemovalResult* result) {
   if (!s.ok()) return s;
   std::unique_ptr<RemovalWork> work = TakeRemoval(WorkKind::kTruncate, before, 0);
   work->Finish(*this);
+  std::vector<bool> was_out(consumers_.size());
+  for (std::size_t i = 0; i < consumers_.size(); ++i) was_out[i] = OutOfRange(*consumers_[i]);
   InstallRemoval(work.get(), result);
   wal_.SetStart(before);
-  for (const auto& c : consumers_) {
-    if (OutOfRange(*c)) result->out_of_range.push_back(c->name());
+  // Those this truncation put out of range (one that already was is not
+  // put out of range again).
+  for (std::size_t i = 0; i < consumers_.size(); ++i) {
+    if (!was_out[i] && OutOfRange(*consumers_[i])) result->out_of_range.push_back(consumers_[i]->name());
   }
   return Status::OK();
 }

@@ -151,7 +151,7 @@ struct CheckpointResult {
 struct RemovalResult {
   std::vector<Lsn> removed;          // their LSNs, ascending
   std::size_t bytes_before = 0, bytes_after = 0;  // of the log file
-  std::vector<std::string> out_of_range;  // consumers that lost their place
+  std::vector<std::string> out_of_range;  // consumers this truncation put out of range
   // Compaction: dropped tombstones, and the consumers that held the key and
   // will read on from before the tombstone (from their position, or from
   // their commit if a crash would take their state back to it): they will
@@ -177,6 +177,9 @@ struct RemovedEntry {
   std::string key;
   DocRef doc;
   bool truncated = false;  // by a truncation (else by compaction)
+  // A compaction's delete dropped for its age (tombstones_before); any other
+  // entry a compaction removes was superseded by a newer one of its key.
+  bool dropped_tombstone = false;
 };
 
 // How far a step's prepared work has got (Engine::AdvancePrepared), in its

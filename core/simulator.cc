@@ -278,7 +278,7 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "last checkpoint's LSN + 1, and while a consumer's committed position is < `before` - 1 "
        "(a replication slot pinning WAL) unless `\"force\": true` (max_slot_wal_keep_size), "
        "which puts those consumers out of range",
-       "`removed`: the LSNs, `bytes_before`, `bytes_after`, `out_of_range`: consumers"},
+       "`removed`: the LSNs, `bytes_before`, `bytes_after`, `out_of_range`: the consumers it put out of range (not those that already were)"},
       {"compact", {{"upto", true}, {"tombstones_before", false}}, true, false, &S::DoCompact,
        "Kafka log compaction: among the entries with LSN <= `upto` (durable), keep only the newest "
        "of each key, and drop deletes with LSN < `tombstones_before` (delete.retention.ms); "
@@ -2156,6 +2156,7 @@ Status Simulator::BuildView(const Json& request, std::string* text) const {
       }
       const RemovedEntry& e = it.value();
       out.BeginObject();
+      if (e.dropped_tombstone) out.Member("dropped_tombstone", true);
       out.Member("key", e.key);
       out.Member("lsn", it.key());
       out.Member("op", e.op == LogOp::kPut ? "put" : "delete");

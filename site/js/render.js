@@ -485,10 +485,10 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
   for (const e of shown) {
     if (e.removed) {
       // In the full view: an entry retention removed, greyed and struck.
-      const how = e.removed === 'truncation' ? 'truncated' : 'compacted';
+      const how = e.removed === 'truncation' ? 'truncated' : e.dropped_tombstone ? 'dropped' : 'compacted';
       const why = e.removed === 'truncation'
         ? 'a truncation removed it (it was before the log\'s start)'
-        : `compaction removed it${e.op === 'delete' ? ' (a tombstone dropped after its retention)' : ' (a newer entry of the same key supersedes it)'}`;
+        : `compaction removed it${e.dropped_tombstone ? ' (a tombstone dropped after its retention: it was before "drop tombstones before")' : ' (a newer entry of the same key supersedes it)'}`;
       const asked = m.entry === e.lsn;
       items.push(h('div', { class: `entry removed ${asked ? 'masked-entry' : `op-${e.op}`} removed-${e.removed}`, dataset: { lsn: e.lsn, removed: e.removed },
         title: asked ? `LSN ${e.lsn}: ${HIDDEN_TITLE}.` : `LSN ${L(e.lsn)}: ${e.op} ${e.key}${e.op === 'put' ? ` = ${json(e.value)}` : ''}. Not in the log: ${why}.` },

@@ -133,7 +133,7 @@ export const DESCRIBE = {
   recover: (s, r) => `recover (${r.mode}): ${describeRecovery(r)}`,
   corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery`,
   checkpoint: (s, r) => `checkpoint: storage image at LSN ${r.lsn} (${plural(r.rows, 'row')}); a recovery now replays ${plural(r.replay_entries, 'log entry', 'log entries')} instead of ${r.log_entries}`,
-  truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
+  truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r, s.before)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
   compact: (s, r) => {
     const parts = [`compact the log up to LSN ${s.upto}${s.tombstones_before ? `, dropping tombstones before LSN ${s.tombstones_before}` : ''}: ${removedWords(r)}`];
     if (r.dropped_tombstones.length) parts.push(`dropped the ${r.dropped_tombstones.length === 1 ? 'tombstone' : 'tombstones'} of ${shortList(r.dropped_tombstones.map((t) => `${t.key} (LSN ${t.lsn})`), 'tombstone')}`);
@@ -222,9 +222,14 @@ const INSTRUCT = {
 };
 
 /** What a truncation or compaction removed, in words. */
-function removedWords(r) {
+function removedWords(r, before) {
   if (!r.removed.length) return 'nothing to remove';
-  return `removed ${plural(r.removed.length, 'log entry', 'log entries')} (LSN ${lsnList(r.removed)}), log ${r.bytes_before} → ${r.bytes_after} bytes`;
+  // A truncation of a log with gaps (a compaction's, a skip recovery's)
+  // removes what is left before it: a list of scattered LSNs says less
+  // than that.
+  const scattered = before !== undefined && r.removed.at(-1) - r.removed[0] + 1 !== r.removed.length;
+  const which = scattered ? `every entry still in the log before LSN ${before}` : `LSN ${lsnList(r.removed)}`;
+  return `removed ${plural(r.removed.length, 'log entry', 'log entries')} (${which}), log ${r.bytes_before} → ${r.bytes_after} bytes`;
 }
 
 /** The recover result in words a student understands. */

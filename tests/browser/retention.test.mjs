@@ -118,6 +118,43 @@ test('compacting a history leaves gaps in the log strip; the full view shows the
   assertClean(assert, page);
 });
 
+test('the full view tells a tombstone compaction dropped for its age from a delete a newer entry superseded; a truncation of a log with gaps says what it removed', async () => {
+  const page = await openPage(env.browser, env.base);
+  const del = async (key) => { await page.fill('#key', key); await page.click('#delete'); };
+  await put(page, 'u1', { city: 'Oslo' });  // 1
+  await put(page, 'u2', { city: 'Lima' });  // 2
+  await del('u1');                          // 3: superseded by the put at 5
+  await del('u2');                          // 4: dropped for its age
+  await put(page, 'u1', { city: 'Pune' });  // 5
+  await put(page, 'u3', { city: 'Rome' });  // 6: superseded by the put at 7
+  await put(page, 'u3', { city: 'Kyiv' });  // 7
+  await page.click('#sync');
+  await fill(page, 'compact-upto', 7);
+  await fill(page, 'compact-tombstones', 5);
+  await page.click('#compact');
+  assert.match(await text(page, '#current-step'), /removed 5 log entries \(LSN 1–4, 6\).*dropped the tombstone of u2 \(LSN 4\)/);
+  await page.click('#log-full');
+  const removed = await page.locator('#log .entry.removed').evaluateAll((es) => es.map((e) => ({
+    lsn: Number(e.dataset.lsn), tag: e.querySelector('.removed-tag').textContent, why: e.title.replace(/^.*Not in the log: /, ''),
+  })));
+  const superseded = 'compaction removed it (a newer entry of the same key supersedes it).';
+  assert.deepEqual(removed, [
+    { lsn: 1, tag: 'compacted', why: superseded },
+    { lsn: 2, tag: 'compacted', why: superseded },
+    { lsn: 3, tag: 'compacted', why: superseded },
+    { lsn: 4, tag: 'dropped', why: 'compaction removed it (a tombstone dropped after its retention: it was before "drop tombstones before").' },
+    { lsn: 6, tag: 'compacted', why: superseded },
+  ]);
+  // What is left before LSN 8 is LSN 5 and 7: the truncation says so rather
+  // than list them as if they were the log's first entries.
+  await page.click('#checkpoint');
+  await fill(page, 'truncate-before', 8);
+  await page.check('#truncate-force');
+  await page.click('#truncate');
+  assert.match(await text(page, '#current-step'), /truncate the log before LSN 8 \(forced\): removed 2 log entries \(every entry still in the log before LSN 8\)/);
+  assertClean(assert, page);
+});
+
 test('a consumer pins the log; a forced truncation puts it out of range; its rebuild brings it back; recovery loads the checkpoint', async () => {
   const page = await openPage(env.browser, env.base);
   for (const [k, city] of [['u1', 'London'], ['u2', 'Paris'], ['u3', 'London']]) await put(page, k, { name: k, city, age: 30 });

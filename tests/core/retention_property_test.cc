@@ -258,6 +258,10 @@ class RetentionRun {
     for (const auto& c : engine_.consumers()) {
       if (c->committed() + 1 < before && !engine_.OutOfRange(*c)) pinning.push_back(c->name());
     }
+    std::set<std::string> was_out;
+    for (const auto& c : engine_.consumers()) {
+      if (engine_.OutOfRange(*c)) was_out.insert(c->name());
+    }
     RemovalResult r;
     const std::map<Lsn, LogEntry> before_log = LogEntries();
     Status s = engine_.Truncate(before, force, &r);
@@ -287,6 +291,12 @@ class RetentionRun {
       std::size_t delivered;
       ASSERT_FALSE(engine_.Flush(name, &delivered).ok()) << name << " is out of range";
     }
+    // It lists exactly those it put out of range.
+    std::vector<std::string> now_out;
+    for (const auto& c : engine_.consumers()) {
+      if (engine_.OutOfRange(*c) && was_out.count(c->name()) == 0) now_out.push_back(c->name());
+    }
+    ASSERT_EQ(r.out_of_range, now_out);
     CheckLogAgainstModel();
   }
 

@@ -274,6 +274,37 @@ TEST_F(RetentionTest, TheFullViewListsRemovedEntriesInLsnOrder) {
   EXPECT_EQ(bad["error"], "wal.full: must be true or false");
 }
 
+TEST_F(RetentionTest, TheFullViewTellsADroppedTombstoneFromASupersededDelete) {
+  Put("a", "A");                        // 1
+  Put("b", "B");                        // 2
+  Ok(R"({"op":"delete","key":"a"})");  // 3: superseded by the put of a at 5
+  Ok(R"({"op":"delete","key":"b"})");  // 4: no newer entry; dropped for its age
+  Put("a", "C");                        // 5
+  Put("c", "C");                        // 6
+  Ok(R"({"op":"sync"})");
+  Json c = Ok(R"({"op":"compact","upto":6,"tombstones_before":5})");
+  EXPECT_EQ(c["removed"], (Json{1, 2, 3, 4}));
+  EXPECT_EQ(c["dropped_tombstones"], (Json{{{"key", "b"}, {"lsn", 4}}}));
+  Json full = sim_.View(Json{{"wal", {{"start", 0}, {"count", 6}, {"full", true}}}});
+  ASSERT_EQ(full["wal"]["items"].size(), 6u) << full.dump();
+  const Json& items = full["wal"]["items"];
+  for (int i : {0, 1}) {
+    EXPECT_EQ(items[i]["removed"], "compaction");
+    EXPECT_FALSE(items[i].contains("dropped_tombstone")) << "a put superseded";
+  }
+  EXPECT_EQ(items[2]["op"], "delete");
+  EXPECT_FALSE(items[2].contains("dropped_tombstone")) << "a delete superseded";
+  EXPECT_EQ(items[3]["op"], "delete");
+  EXPECT_EQ(items[3]["dropped_tombstone"], true);
+  // A truncation's removed entries are never dropped tombstones.
+  Ok(R"({"op":"checkpoint"})");
+  Ok(R"({"op":"truncate","before":6})");
+  full = sim_.View(Json{{"wal", {{"start", 0}, {"count", 6}, {"full", true}}}});
+  EXPECT_EQ(full["wal"]["items"][4]["removed"], "truncation");
+  EXPECT_FALSE(full["wal"]["items"][4].contains("dropped_tombstone"));
+  EXPECT_EQ(full["wal"]["items"][3]["dropped_tombstone"], true);
+}
+
 TEST_F(RetentionTest, BadRetentionInputIsRefusedAndChangesNothing) {
   Ok(R"({"op":"add_consumer","consumer":{"name":"idx","type":"secondary_index","field":"city"}})");
   Put("a", "A");
