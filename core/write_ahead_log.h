@@ -156,7 +156,6 @@ class WriteAheadLog {
     void Take(bool remove);
     std::size_t taken() const { return next_; }
     bool done() const { return next_ == wal_->records_.size(); }
-    bool removed_any() const { return removed_bytes_ > 0; }
 
    private:
     friend class WriteAheadLog;
