@@ -514,8 +514,7 @@ function act(step, errorEl) {
   const { result, discarded } = page.history.act(step);
   if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
-    if (typeof errorEl === 'string') page.consumerErrors[errorEl] = result.error;
-    else if (errorEl) errorEl.textContent = result.error;
+    showError(errorEl, result.error);
     render();
     return result;
   }
@@ -608,10 +607,16 @@ function outOfMemory(result, errorEl) {
 
 function refuseFull(errorEl) {
   const result = { ok: false, error: `${page.full}` };
-  if (typeof errorEl === 'string') page.consumerErrors[errorEl] = result.error;
-  else if (errorEl) errorEl.textContent = result.error;
+  showError(errorEl, result.error);
   render();
   return result;
+}
+
+// A step's error goes by its control: `errorEl` is the element beside it,
+// or the name of the consumer whose card holds the control.
+function showError(errorEl, text) {
+  if (typeof errorEl === 'string') page.consumerErrors[errorEl] = text;
+  else if (errorEl) errorEl.textContent = text;
 }
 
 // A bulk step: generated puts as one step in the history, up to the
@@ -658,7 +663,7 @@ async function actInParts(label, errorEl, run) {
   const { result, discarded } = outcome;
   if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
-    errorEl.textContent = result.error;
+    showError(errorEl, result.error);
     render();
     return result;
   }
