@@ -60,6 +60,11 @@ struct ConsumerSpec {
   // do not reach it and it pins no log; each direct write the application
   // sends it is applied as an upsert (the application knows no before image).
   bool direct = false;
+
+  friend bool operator==(const ConsumerSpec& a, const ConsumerSpec& b) {
+    return a.name == b.name && a.type == b.type && a.config == b.config && a.offsets == b.offsets &&
+           a.commit_every == b.commit_every && a.apply == b.apply && a.direct == b.direct;
+  }
 };
 
 class Consumer {

@@ -380,24 +380,95 @@ Status Engine::Step(const std::string& consumer, std::optional<ChangeEvent>* eve
   return Status::OK();
 }
 
-std::size_t Engine::Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
-                             std::size_t listed) const {
-  const Lsn at = storage_.lsn();
-  for (const auto& [key, row] : storage_.rows()) {
-    ChangeEvent read;
-    read.lsn = at;
-    read.op = ChangeOp::kRead;
-    read.key = key;
-    read.after = row.doc;
-    system->Process(read);
-    if (events != nullptr && events->size() < listed) events->push_back(std::move(read));
+// A step's work done ahead of it, in parts (Engine::Prepare*): the step
+// then takes it (Take*) if it is for the same step, and does it in one go
+// (Finish) if not.
+class Engine::Work {
+ public:
+  Work(WorkKind kind, RecoveryMode mode) : kind(kind), mode(mode) {}
+  virtual ~Work() = default;
+  // Takes up to `budget` records of the work, within one phase.
+  virtual PrepareProgress Advance(const Engine& engine, std::size_t budget) = 0;
+  // Does what is left of it, in one go.
+  void Finish(const Engine& engine) {
+    while (!Advance(engine, SIZE_MAX).done) {
+    }
   }
-  return storage_.rows().size();
+
+  const WorkKind kind;
+  const RecoveryMode mode;  // a recovery's
+};
+
+// A snapshot's work (a consumer added by snapshot, or rebuilt): storage's
+// rows fed as "r" events, in key order, to a fresh system of the consumer's
+// spec. It reads the engine and never changes it: it walks a copy of
+// storage's tree (O(1), its nodes shared).
+class Engine::SnapshotWork : public Engine::Work {
+ public:
+  SnapshotWork(const Engine& engine, WorkKind kind, ConsumerSpec spec,
+               std::unique_ptr<DerivedSystem> system)
+      : Work(kind, RecoveryMode::kPointInTime),
+        spec(std::move(spec)),
+        system(std::move(system)),
+        rows_(engine.storage_.rows()),
+        at_(engine.storage_.lsn()),
+        next_(rows_.begin()) {}
+
+  // Takes up to `budget` rows.
+  PrepareProgress Advance(const Engine&, std::size_t budget) override {
+    ChangeEvent read;
+    read.lsn = at_;
+    read.op = ChangeOp::kRead;
+    for (std::size_t n = 0; n < budget && next_ != rows_.end(); ++n, ++next_, ++fed) {
+      read.key = next_.key();
+      read.after = next_.value().doc;
+      system->Process(read);
+    }
+    PrepareProgress progress;
+    progress.phase = "snapshotting";
+    progress.at = fed;
+    progress.of = rows_.size();
+    progress.done = next_ == rows_.end();
+    return progress;
+  }
+
+  const ConsumerSpec spec;
+  std::unique_ptr<DerivedSystem> system;
+  std::size_t fed = 0;  // rows fed so far
+
+ private:
+  const CowMap<SharedKey, StoredRow> rows_;
+  const Lsn at_;
+  CowMap<SharedKey, StoredRow>::const_iterator next_;
+};
+
+void Engine::ListSnapshot(std::vector<ChangeEvent>* events, std::size_t listed) const {
+  if (events == nullptr) return;
+  for (auto it = storage_.rows().begin(); it != storage_.rows().end() && events->size() < listed; ++it) {
+    ChangeEvent read;
+    read.lsn = storage_.lsn();
+    read.op = ChangeOp::kRead;
+    read.key = it.key();
+    read.after = it.value().doc;
+    events->push_back(std::move(read));
+  }
 }
 
-Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
-                           std::vector<ChangeEvent>* snapshot, Lsn* position,
-                           std::size_t listed) {
+std::unique_ptr<Engine::SnapshotWork> Engine::TakeSnapshot(WorkKind kind, const ConsumerSpec& spec,
+                                                           std::unique_ptr<DerivedSystem> system) {
+  std::unique_ptr<Work> work = std::move(prepared_);
+  if (work != nullptr && work->kind == kind) {
+    auto* snapshot = static_cast<SnapshotWork*>(work.get());
+    if (snapshot->spec == spec) {
+      work.release();
+      return std::unique_ptr<SnapshotWork>(snapshot);
+    }
+  }
+  return std::make_unique<SnapshotWork>(*this, kind, spec, std::move(system));
+}
+
+Status Engine::CheckAddConsumer(const ConsumerSpec& spec, JoinMode mode,
+                                std::unique_ptr<DerivedSystem>* system) const {
   if (down_) return DatabaseDown();
   if (spec.name.empty()) return Status::Invalid("consumer.name", "must not be empty");
   if (spec.name.size() > kMaxConsumerNameBytes || !IsValidUtf8(spec.name)) {
@@ -411,8 +482,7 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
     return Status::Invalid("consumer.commit_every",
                            "must be from 1 to " + std::to_string(kMaxCommitEvery));
   }
-  std::unique_ptr<DerivedSystem> system;
-  Status s = NewSystem(spec, &system);
+  Status s = NewSystem(spec, system);
   if (!s.ok()) return s;
   // (On an empty log there is nothing to replay, and both modes are one.)
   if (mode == JoinMode::kReplay && spec.direct && wal_.head() > 0) {
@@ -425,12 +495,33 @@ Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
                                        ", which a truncation removed, so the consumer would be "
                                        "silently incomplete; add it by \"snapshot\"");
   }
+  return Status::OK();
+}
+
+Status Engine::PrepareAddConsumer(const ConsumerSpec& spec) {
+  prepared_.reset();
+  std::unique_ptr<DerivedSystem> system;
+  Status s = CheckAddConsumer(spec, JoinMode::kSnapshot, &system);
+  if (!s.ok()) return s;
+  prepared_ = std::make_unique<SnapshotWork>(*this, WorkKind::kAddConsumer, spec, std::move(system));
+  return Status::OK();
+}
+
+Status Engine::AddConsumer(const ConsumerSpec& spec, JoinMode mode,
+                           std::vector<ChangeEvent>* snapshot, Lsn* position,
+                           std::size_t listed) {
+  std::unique_ptr<DerivedSystem> system;
+  Status s = CheckAddConsumer(spec, mode, &system);
+  if (!s.ok()) return s;
   if (mode == JoinMode::kSnapshot) {
-    std::size_t rows = Snapshot(system.get(), snapshot, listed);
+    std::unique_ptr<SnapshotWork> work = TakeSnapshot(WorkKind::kAddConsumer, spec, std::move(system));
+    work->Finish(*this);
+    ListSnapshot(snapshot, listed);
     auto consumer = std::make_unique<Consumer>(spec, nullptr);
-    consumer->StartFromSnapshot(std::move(system), storage_.lsn(), rows);
+    consumer->StartFromSnapshot(std::move(work->system), storage_.lsn(), work->fed);
     consumers_.push_back(std::move(consumer));
   } else {
+    prepared_.reset();
     consumers_.push_back(std::make_unique<Consumer>(spec, std::move(system)));
   }
   *position = consumers_.back()->position();
@@ -448,18 +539,36 @@ Status Engine::RemoveConsumer(const std::string& consumer) {
   return UnknownConsumer(consumer);
 }
 
+Status Engine::CheckRebuild(const std::string& consumer, const Consumer** c,
+                            std::unique_ptr<DerivedSystem>* fresh) const {
+  if ((*c = FindConsumer(consumer)) == nullptr) return UnknownConsumer(consumer);
+  if (down_) return DatabaseDown();
+  // The spec was validated when the consumer was added, so this succeeds.
+  return NewSystem((*c)->spec(), fresh);
+}
+
+Status Engine::PrepareRebuild(const std::string& consumer) {
+  prepared_.reset();
+  const Consumer* c = nullptr;
+  std::unique_ptr<DerivedSystem> fresh;
+  Status s = CheckRebuild(consumer, &c, &fresh);
+  if (!s.ok()) return s;
+  prepared_ = std::make_unique<SnapshotWork>(*this, WorkKind::kRebuild, c->spec(), std::move(fresh));
+  return Status::OK();
+}
+
 Status Engine::Rebuild(const std::string& consumer, std::vector<ChangeEvent>* snapshot,
                        Lsn* position, std::size_t listed) {
-  Consumer* c = FindMutable(consumer);
-  if (c == nullptr) return UnknownConsumer(consumer);
-  if (down_) return DatabaseDown();
+  const Consumer* found = nullptr;
   std::unique_ptr<DerivedSystem> fresh;
-  // The spec was validated when the consumer was added, so this succeeds.
-  Status s = NewSystem(c->spec(), &fresh);
+  Status s = CheckRebuild(consumer, &found, &fresh);
   if (!s.ok()) return s;
-  std::size_t rows = Snapshot(fresh.get(), snapshot, listed);
+  std::unique_ptr<SnapshotWork> work = TakeSnapshot(WorkKind::kRebuild, found->spec(), std::move(fresh));
+  work->Finish(*this);
+  ListSnapshot(snapshot, listed);
   missed_.erase(consumer);
-  c->StartFromSnapshot(std::move(fresh), storage_.lsn(), rows);
+  Consumer* c = FindMutable(consumer);
+  c->StartFromSnapshot(std::move(work->system), storage_.lsn(), work->fed);
   *position = c->position();
   return Status::OK();
 }
@@ -478,8 +587,9 @@ Status Engine::QueryStorage(const std::string& consumer, const Json& query,
   std::unique_ptr<DerivedSystem> fresh;
   Status s = NewSystem(c->spec(), &fresh);
   if (!s.ok()) return s;
-  Snapshot(fresh.get(), nullptr);
-  return fresh->Query(query, result);
+  SnapshotWork work(*this, WorkKind::kAddConsumer, c->spec(), std::move(fresh));
+  work.Finish(*this);
+  return work.system->Query(query, result);
 }
 
 Status Engine::QueryFetch(const std::string& consumer, const Json& query, Json* result) const {
@@ -534,22 +644,6 @@ Status Engine::Scan(const std::string& prefix, std::size_t limit,
 // storage of its own, with each record's `prev` link (the key's newest put
 // before it), the records that are change events and the applied requests,
 // as the engine will hold them. It reads the engine and never changes it.
-class Engine::Work {
- public:
-  Work(WorkKind kind, RecoveryMode mode) : kind(kind), mode(mode) {}
-  virtual ~Work() = default;
-  // Takes up to `budget` records of the work, within one phase.
-  virtual PrepareProgress Advance(const Engine& engine, std::size_t budget) = 0;
-  // Does what is left of it, in one go.
-  void Finish(const Engine& engine) {
-    while (!Advance(engine, SIZE_MAX).done) {
-    }
-  }
-
-  const WorkKind kind;
-  const RecoveryMode mode;  // a recovery's
-};
-
 class Engine::LogReplay : public Engine::Work {
  public:
   LogReplay(const Engine& engine, WorkKind kind, RecoveryMode mode)

@@ -187,7 +187,8 @@ struct RemovedEntry {
 // bytes of the file), then "replaying" its entries (in log entries); a
 // verify's "folding" and "feeding" (in change events), then "comparing" (in
 // consumers); a compaction's "scanning" for each key's newest entry, then
-// a compaction's or a truncation's "removing" (both in log entries).
+// a compaction's or a truncation's "removing" (both in log entries); a
+// snapshot's "snapshotting" (in storage rows, each an "r" event).
 struct PrepareProgress {
   bool done = false;
   const char* phase = "reading";
@@ -329,16 +330,17 @@ class Engine {
   // recovery mode once.
   Status Recover(const RecoveryMode* mode, RecoveryResult* result);
 
-  // The work of a recovery, a storage replay, a verify, a truncation or a
-  // compaction done ahead of the step, in parts, for a page that must not
-  // block for long: reading the log file back and replaying its entries
-  // into a storage built on the side; folding storage to each consumer's
-  // position into fresh systems, then comparing; or building the log
-  // without the records retention removes. Each Prepare checks what the
-  // step checks first (an error changes nothing) and starts it;
-  // AdvancePrepared takes up to `budget` records (log records, change
-  // events, rows) of it, within one phase; the step (a recovery in the
-  // same mode, a truncation or a compaction with the same LSNs) then uses
+  // The work of a recovery, a storage replay, a verify, a truncation, a
+  // compaction or a snapshot done ahead of the step, in parts, for a page
+  // that must not block for long: reading the log file back and replaying
+  // its entries into a storage built on the side; folding storage to each
+  // consumer's position into fresh systems, then comparing; building the
+  // log without the records retention removes; or feeding storage's rows
+  // to a fresh system. Each Prepare checks what the step checks first (an
+  // error changes nothing) and starts it; AdvancePrepared takes up to
+  // `budget` records (log records, change events, rows) of it, within one
+  // phase; the step (a recovery in the same mode, a truncation or a
+  // compaction with the same LSNs, a consumer of the same spec) then uses
   // what was prepared instead of doing it again, and gives the same result
   // and the same engine as without it. Until then nothing in the engine
   // changes, so DropPrepared cancels it. The work reads the engine in
@@ -352,6 +354,11 @@ class Engine {
   // without them, the removed entries kept as the checking aid.
   Status PrepareTruncate(Lsn before, bool force);
   Status PrepareCompact(Lsn upto, Lsn tombstones_before);
+  // A snapshot's work, likewise: storage's rows fed to a fresh system, for
+  // a consumer added by snapshot (AddConsumer in JoinMode::kSnapshot, the
+  // same spec) or rebuilt.
+  Status PrepareAddConsumer(const ConsumerSpec& spec);
+  Status PrepareRebuild(const std::string& consumer);
   // Requires prepared work (has_prepared()).
   PrepareProgress AdvancePrepared(std::size_t budget);
   bool has_prepared() const { return prepared_ != nullptr; }
@@ -469,25 +476,35 @@ class Engine {
   // Why the consumer cannot take events now, or OK.
   Status CanDeliver(const Consumer& consumer) const;
   void GoDown(CrashKind kind, std::size_t torn_bytes);
-  // Feeds a fresh snapshot of storage to `system`; returns the number of
-  // rows. *events (if not null) receives the first `listed` "r" events.
-  std::size_t Snapshot(DerivedSystem* system, std::vector<ChangeEvent>* events,
-                       std::size_t listed = kAllEvents) const;
+  // The first `listed` "r" events of a snapshot of storage as it is now,
+  // into *events (if not null).
+  void ListSnapshot(std::vector<ChangeEvent>* events, std::size_t listed) const;
+  // What adding a consumer checks (the new, empty system in *system); what
+  // a rebuild checks (the consumer in *c, a fresh system in *fresh).
+  Status CheckAddConsumer(const ConsumerSpec& spec, JoinMode mode,
+                          std::unique_ptr<DerivedSystem>* system) const;
+  Status CheckRebuild(const std::string& consumer, const Consumer** c,
+                      std::unique_ptr<DerivedSystem>* fresh) const;
   // A step's work done ahead of it (engine.cc): a recovery's or a storage
   // replay's (LogReplay: the log read back, then replayed on the side), a
   // verify's (VerifyWork), or a truncation's or a compaction's
-  // (RemovalWork: the log without the removed records built on the side).
-  enum class WorkKind { kRecover, kReplayStorage, kVerify, kTruncate, kCompact };
+  // (RemovalWork: the log without the removed records built on the side),
+  // or a snapshot's (SnapshotWork: storage fed to a fresh system).
+  enum class WorkKind { kRecover, kReplayStorage, kVerify, kTruncate, kCompact, kAddConsumer, kRebuild };
   class Work;
   class LogReplay;
   class VerifyWork;
   class RemovalWork;
+  class SnapshotWork;
   // The prepared work if it is for this step (taken: the engine holds no
   // prepared work after), else fresh work for it, not yet advanced.
   std::unique_ptr<LogReplay> TakeReplay(WorkKind kind, RecoveryMode mode);
   std::unique_ptr<VerifyWork> TakeVerify() const;
   // A truncation's (before) or a compaction's (upto, tombstones_before).
   std::unique_ptr<RemovalWork> TakeRemoval(WorkKind kind, Lsn a, Lsn b);
+  // A snapshot's for a consumer of this spec (`system` feeds fresh work).
+  std::unique_ptr<SnapshotWork> TakeSnapshot(WorkKind kind, const ConsumerSpec& spec,
+                                             std::unique_ptr<DerivedSystem> system);
   // One consumer compared with a fresh system of its spec fed storage as
   // it stood at the consumer's position (Verify's check of it).
   ConsumerCheck CheckConsumer(const Consumer& consumer, const DerivedSystem& fresh) const;

@@ -615,12 +615,16 @@ std::string Simulator::Prepare(const std::string& step_json) {
 Status Simulator::Dispatch(const Json& step, Json* result) {
   const OpSpec* op = nullptr;
   Status s = Check(step, &op);
-  // Work prepared for a recover, replay_storage, verify, truncate or compact
-  // step is for that step: any other could change what it read.
+  // Work prepared for a recover, replay_storage, verify, truncate, compact,
+  // add_consumer or rebuild step is for that step: any other could change
+  // what it read. Such a step takes it if it is for it; a step taken leaves
+  // none behind.
   if (op == nullptr || !Preparable(*op)) engine_.DropPrepared();
   if (!s.ok()) return s;
   written_value_bytes_.reset();
-  if (!(s = (this->*(op->handler))(step, result)).ok()) return s;
+  s = (this->*(op->handler))(step, result);
+  if (!s.ok()) return s;
+  engine_.DropPrepared();
   meter_.Charge(step, written_value_bytes_);
   return s;
 }
@@ -712,7 +716,8 @@ Status ReadCompact(const Json& step, std::uint64_t* upto, std::uint64_t* tombsto
 bool Simulator::Preparable(const OpSpec& op) {
   return op.handler == &Simulator::DoRecover || op.handler == &Simulator::DoReplayStorage ||
          op.handler == &Simulator::DoVerify || op.handler == &Simulator::DoTruncate ||
-         op.handler == &Simulator::DoCompact;
+         op.handler == &Simulator::DoCompact || op.handler == &Simulator::DoAddConsumer ||
+         op.handler == &Simulator::DoRebuild;
 }
 
 Json Simulator::Prepare(const Json& step) {
@@ -739,9 +744,22 @@ Json Simulator::Prepare(const Json& step) {
       if ((s = ReadCompact(step, &upto, &tombstones_before)).ok()) {
         s = engine_.PrepareCompact(upto, tombstones_before);
       }
+    } else if (s.ok() && op->handler == &Simulator::DoAddConsumer) {
+      ConsumerSpec spec;
+      JoinMode mode = JoinMode::kSnapshot;
+      if ((s = ReadAddConsumer(step, &spec, &mode)).ok()) {
+        s = mode == JoinMode::kSnapshot
+                ? engine_.PrepareAddConsumer(spec)
+                : Status::Invalid("mode", "only a consumer added by \"snapshot\" is prepared in "
+                                          "parts: one added by \"replay\" reads nothing as it joins");
+      }
+    } else if (s.ok() && op->handler == &Simulator::DoRebuild) {
+      std::string consumer;
+      if ((s = GetString(step, "consumer", &consumer)).ok()) s = engine_.PrepareRebuild(consumer);
     } else if (s.ok()) {
-      s = Status::Invalid("op", "only a recover, replay_storage, verify, truncate or compact step "
-                                "is prepared in parts (got '" + step["op"].get<std::string>() + "')");
+      s = Status::Invalid("op", "only a recover, replay_storage, verify, truncate, compact, "
+                                "add_consumer or rebuild step is prepared in parts (got '" +
+                                    step["op"].get<std::string>() + "')");
     }
   } catch (const std::bad_alloc&) {
     throw;
@@ -756,8 +774,8 @@ Json Simulator::AdvancePrepared(std::size_t budget) {
   if (!engine_.has_prepared()) {
     return {{"ok", false},
             {"error", "prepare: no step is being prepared (prepare a recover, replay_storage, "
-                      "verify, truncate or compact step first; any other step drops what was "
-                      "prepared)"}};
+                      "verify, truncate, compact, add_consumer or rebuild step first; any other "
+                      "step drops what was prepared)"}};
   }
   return ProgressJson(engine_.AdvancePrepared(budget));
 }
@@ -984,16 +1002,15 @@ Status Simulator::DoStep(const Json& step, Json* result) {
   return Status::OK();
 }
 
-Status Simulator::DoAddConsumer(const Json& step, Json* result) {
+Status Simulator::ReadAddConsumer(const Json& step, ConsumerSpec* parsed, JoinMode* mode) const {
   if (!step.contains("consumer")) return Status::Invalid("consumer", "is required");
-  ConsumerSpec parsed;
   Status s;
-  if (!(s = ParseConsumerSpec(step["consumer"], "consumer", &parsed)).ok()) return s;
-  JoinMode mode = JoinMode::kSnapshot;
+  if (!(s = ParseConsumerSpec(step["consumer"], "consumer", parsed)).ok()) return s;
+  *mode = JoinMode::kSnapshot;
   if (step.contains("mode")) {
     const Json& m = step["mode"];
     if (m == "replay") {
-      mode = JoinMode::kReplay;
+      *mode = JoinMode::kReplay;
     } else if (m != "snapshot") {
       return Status::Invalid("mode", "must be \"snapshot\" or \"replay\" (got " + m.dump() + ")");
     }
@@ -1002,6 +1019,14 @@ Status Simulator::DoAddConsumer(const Json& step, Json* result) {
     return Status::Invalid("consumer", "there are already " + std::to_string(kMaxConsumers) +
                                            " consumers, the most a session may have: remove one first");
   }
+  return Status::OK();
+}
+
+Status Simulator::DoAddConsumer(const Json& step, Json* result) {
+  ConsumerSpec parsed;
+  JoinMode mode = JoinMode::kSnapshot;
+  Status s = ReadAddConsumer(step, &parsed, &mode);
+  if (!s.ok()) return s;
   std::vector<ChangeEvent> snapshot;
   Lsn position = 0;
   if (!(s = engine_.AddConsumer(parsed, mode, quiet_ ? nullptr : &snapshot, &position,

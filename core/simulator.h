@@ -40,23 +40,24 @@ class Simulator {
   // taken. Throws std::bad_alloc when memory runs out, as Apply does.
   bool Replay(const Json& step);
 
-  // A recover, replay_storage, verify, truncate or compact step prepared in
-  // parts, for a page that must not block for long (Engine::PrepareRecover):
-  // Prepare checks the step as Apply would (an error result changes
-  // nothing) and starts its work; AdvancePrepared takes up to `budget`
-  // records of it. Both return {"ok": true, "done", "phase", "at", "of"}:
-  // for a recovery or a storage replay "reading" (at/of: bytes of the log
-  // file), then "replaying" (log entries); for a verify "folding" the
-  // stream to each consumer's position and "feeding" the rows to a fresh
-  // copy of it (both in change events: those read, and the snapshot's r
-  // events, the total estimated), then "comparing" (consumers); for a
-  // compaction "scanning" for each key's newest entry, then for it or a
-  // truncation "removing" (both in log entries). A part works in one
-  // phase. Apply(step) then takes the step, with the same result and the
-  // same engine as without the work, done already (a truncation or a
-  // compaction with other LSNs does its own). Any
-  // other step (or another Prepare, or CopyFrom) drops the work, which
-  // nothing shows until the step: that is the cancel.
+  // A recover, replay_storage, verify, truncate, compact, add_consumer (by
+  // snapshot) or rebuild step prepared in parts, for a page that must not
+  // block for long (Engine::PrepareRecover): Prepare checks the step as
+  // Apply would (an error result changes nothing) and starts its work;
+  // AdvancePrepared takes up to `budget` records of it. Both return
+  // {"ok": true, "done", "phase", "at", "of"}: for a recovery or a storage
+  // replay "reading" (at/of: bytes of the log file), then "replaying" (log
+  // entries); for a verify "folding" the stream to each consumer's position
+  // and "feeding" the rows to a fresh copy of it (both in change events:
+  // those read, and the snapshot's r events, the total estimated), then
+  // "comparing" (consumers); for a compaction "scanning" for each key's
+  // newest entry, then for it or a truncation "removing" (both in log
+  // entries); for a snapshot "snapshotting" (storage rows). A part works
+  // in one phase. Apply(step) then takes the step, with the same result
+  // and the same engine as without the work, done already (a truncation
+  // or a compaction with other LSNs, or a consumer of another spec, does
+  // its own). Any other step (or another Prepare, or CopyFrom) drops the
+  // work, which nothing shows until the step: that is the cancel.
   Json Prepare(const Json& step);
   std::string Prepare(const std::string& step_json);
   Json AdvancePrepared(std::size_t budget);
@@ -141,6 +142,9 @@ class Simulator {
   // the op needs it, and the session's limits.
   Status Check(const Json& step, const OpSpec** op) const;
   // Whether the op's work can be prepared in parts (recover, replay_storage, verify).
+  // An add_consumer step's consumer and mode, checked as the step checks
+  // them before the engine does.
+  Status ReadAddConsumer(const Json& step, ConsumerSpec* parsed, JoinMode* mode) const;
   static bool Preparable(const OpSpec& op);
   // The view's JSON text, or an error (the request is checked whole first).
   Status BuildView(const Json& request, std::string* text) const;

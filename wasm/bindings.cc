@@ -125,7 +125,8 @@ class SimulatorBinding {
     }
   }
 
-  // A recover, replay_storage, verify, truncate or compact step's work, prepared in parts
+  // A recover, replay_storage, verify, truncate, compact, add_consumer or
+  // rebuild step's work, prepared in parts
   // before the step is applied (Simulator::Prepare, AdvancePrepared).
   std::string prepare(const std::string& step_json) {
     try {

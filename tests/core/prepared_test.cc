@@ -1,5 +1,5 @@
-// A recover, replay_storage, verify, truncate or compact step prepared in
-// parts (Simulator::Prepare, AdvancePrepared), as the page takes one at scale: the step then gives the
+// A recover, replay_storage, verify, truncate, compact, add_consumer or
+// rebuild step prepared in parts (Simulator::Prepare, AdvancePrepared), as the page takes one at scale: the step then gives the
 // same result and leaves the same engine as without the work done ahead,
 // whatever the size of the parts; the work changes nothing until the step;
 // any other step drops it; and a step that cannot be prepared is refused
@@ -19,12 +19,12 @@ namespace {
 // A random step over a few keys: writes (some with request ids), flushes,
 // syncs, checkpoints, crashes of both kinds, rotted bytes, recoveries in
 // every mode, truncations and compactions (forced or not), storage
-// replays. Valid or not: the simulator refuses what does not apply.
+// replays, late consumers added, rebuilt and removed. Valid or not: the simulator refuses what does not apply.
 Json RandomStep(std::mt19937* rng, Lsn head) {
   auto pick = [rng](int n) { return static_cast<int>((*rng)() % static_cast<unsigned>(n)); };
   const std::string key = "k" + std::to_string(pick(12));
   const Lsn some = head == 0 ? 1 : 1 + static_cast<Lsn>(pick(static_cast<int>(head)));
-  switch (pick(24)) {
+  switch (pick(28)) {
     case 0: case 1: case 2: case 3: case 4: case 5:
       return {{"op", "put"}, {"key", key}, {"value", {{"city", pick(2) ? "Oslo" : "Lima"}, {"n", pick(100)}}}};
     case 6: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(9)}}}, {"request_id", "r" + std::to_string(pick(6))}};
@@ -50,6 +50,24 @@ Json RandomStep(std::mt19937* rng, Lsn head) {
     case 19: case 20: return {{"op", "verify"}};
     case 21: return {{"op", "crash_consumer"}, {"consumer", pick(2) ? "stats" : "alone"}};
     case 22: return {{"op", "step"}, {"consumer", pick(2) ? "search" : "alone"}};
+    case 23: {
+      // A late consumer, by snapshot (or now and then by replay); its name
+      // may be taken already, or its kind unknown: refused.
+      const std::string name = "late" + std::to_string(pick(3));
+      const char* types[] = {"secondary_index", "full_text", "materialized_view", "graph"};
+      Json consumer = {{"name", name}, {"type", types[pick(4)]}, {"field", "city"},
+                       {"fields", {"city"}}, {"group_by", "city"}, {"sum", "n"}};
+      if (consumer["type"] == "secondary_index") consumer.erase("fields");
+      if (consumer["type"] != "secondary_index") consumer.erase("field");
+      if (consumer["type"] != "materialized_view") consumer.erase("group_by"), consumer.erase("sum");
+      return pick(5) == 0 ? Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", consumer}}
+                          : Json{{"op", "add_consumer"}, {"consumer", consumer}};
+    }
+    case 24: {
+      const char* names[] = {"by_city", "stats", "search", "alone", "late0", "late1", "late2"};
+      return {{"op", "rebuild"}, {"consumer", names[pick(7)]}};
+    }
+    case 25: return {{"op", "remove_consumer"}, {"consumer", "late" + std::to_string(pick(3))}};
     default: return {{"op", "put"}, {"key", key}, {"value", {{"n", pick(3)}}}};
   }
 }
@@ -87,12 +105,13 @@ std::size_t SeedCount() {
   return env != nullptr ? std::strtoul(env, nullptr, 10) : 8;
 }
 
-// Over random histories, at each recover, replay_storage, verify, truncate
-// and compact step, a copy takes it prepared in parts of 1, 2, 7 and 1,000
-// records: the same result as the live simulator's unprepared step, and the
+// Over random histories, at each recover, replay_storage, verify, truncate,
+// compact, add_consumer and rebuild step, a copy takes it prepared in parts
+// of 1, 2, 7 and 1,000 records: the same result as the live simulator's unprepared step, and the
 // same state. Another takes it as text, whose answer is the result's text.
 TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
-  std::size_t compared = 0, refused = 0, in_parts = 0, inconsistent = 0, removals = 0, missed = 0;
+  std::size_t compared = 0, refused = 0, in_parts = 0, inconsistent = 0, removals = 0, missed = 0,
+              snapshots = 0;
   for (unsigned seed = 1; seed <= SeedCount(); ++seed) {
     std::mt19937 rng(seed);
     Simulator live;
@@ -100,8 +119,10 @@ TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
     for (int i = 0; i < 400; ++i) {
       const Json step = RandomStep(&rng, live.engine().wal().head());
       const std::string op = step["op"];
+      // (A consumer added by replay reads nothing as it joins: not prepared.)
+      const bool by_replay = step.contains("mode") && step["mode"] == "replay";
       if (op != "recover" && op != "replay_storage" && op != "verify" && op != "truncate" &&
-          op != "compact") {
+          op != "compact" && !(op == "add_consumer" && !by_replay) && op != "rebuild") {
         live.Apply(step);
         continue;
       }
@@ -123,6 +144,7 @@ TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
         }
         std::size_t calls = 0;
         const Json got = Prepared(copies[k].get(), step, parts[k], &calls);
+        if (calls > 2 && want.contains("snapshot_rows")) ++snapshots;
         ASSERT_EQ(got, want) << "seed " << seed << ", step " << i << ", parts of " << parts[k];
         ASSERT_EQ(copies[k]->StateJson(), want_state) << "seed " << seed << ", step " << i;
         if (calls > 2) ++in_parts;
@@ -143,6 +165,7 @@ TEST(PreparedProperty, APreparedStepEqualsTheStepTakenInOneGo) {
   EXPECT_GT(inconsistent, 0u);
   EXPECT_GT(removals, 2 * SeedCount());
   EXPECT_GT(missed, 0u);
+  EXPECT_GT(snapshots, 2 * SeedCount());
 }
 
 
@@ -223,7 +246,15 @@ TEST_F(PreparedWork, RefusedWithTheFieldNamedChangingNothing) {
     const char* error;
   } cases[] = {
       {Json{{"op", "recover"}}, "recover: the database is up"},
-      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover, replay_storage, verify, truncate or compact step is prepared in parts (got 'put')"},
+      {Json{{"op", "put"}, {"key", "a"}, {"value", 1}}, "op: only a recover, replay_storage, verify, truncate, compact, add_consumer or rebuild step is prepared in parts (got 'put')"},
+      {Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", {{"name", "late"}, {"type", "full_text"}, {"fields", {"city"}}}}},
+       "mode: only a consumer added by \"snapshot\" is prepared in parts"},
+      {Json{{"op", "add_consumer"}, {"consumer", {{"name", "search"}, {"type", "full_text"}, {"fields", {"city"}}}}},
+       "consumer.name: a consumer named 'search' already exists"},
+      {Json{{"op", "add_consumer"}, {"consumer", {{"name", "late"}, {"type", "graph"}}}}, "consumer.type:"},
+      {Json{{"op", "add_consumer"}, {"mode", "later"}, {"consumer", {{"name", "late"}, {"type", "full_text"}, {"fields", {"city"}}}}}, "mode: must be"},
+      {Json{{"op", "rebuild"}, {"consumer", "nobody"}}, "consumer: no consumer named 'nobody'"},
+      {Json{{"op", "rebuild"}}, "consumer:"},
       {Json{{"op", "compact"}, {"upto", 0}}, "upto: must be from 1 to"},
       {Json{{"op", "compact"}, {"upto", 10}, {"tombstones_before", 11}}, "tombstones_before: must be at most upto (10)"},
       {Json{{"op", "truncate"}, {"before", "x"}}, "before:"},
@@ -344,6 +375,70 @@ TEST_F(PreparedWork, RemovalWorkForOtherLsnsIsNotUsed) {
     sim->AdvancePrepared(100000);
     EXPECT_EQ(sim->Apply(taken), want) << prepared.dump() << " then " << taken.dump();
     EXPECT_EQ(sim->StateJson(), copy->StateJson());
+  }
+}
+
+TEST_F(PreparedWork, ASnapshotPreparedInPartsFeedsStorageRows) {
+  // A late consumer by snapshot, and a rebuild: storage's 50 rows fed a
+  // part at a time to a fresh system, then the step takes it.
+  const Json add = {{"op", "add_consumer"},
+                    {"consumer", {{"name", "late"}, {"type", "full_text"}, {"fields", {"city"}}}}};
+  const Json rebuild = {{"op", "rebuild"}, {"consumer", "stats"}};
+  for (const Json& step : {add, rebuild}) {
+    auto sim = sim_.Clone();
+    auto copy = sim_.Clone();
+    const Json want = copy->Apply(step);
+    ASSERT_TRUE(want["ok"].get<bool>()) << want.dump();
+    ASSERT_EQ(want["snapshot_rows"], 50);
+    const std::string before = sim->StateJson() + sim->View(Json::object()).dump();
+    Json p = sim->Prepare(step);
+    ASSERT_TRUE(p["ok"].get<bool>()) << p.dump();
+    EXPECT_EQ(p["phase"], "snapshotting");
+    EXPECT_EQ(p["at"], 0);
+    EXPECT_EQ(p["of"], 50);
+    std::vector<std::size_t> at;
+    while (!p["done"].get<bool>()) {
+      EXPECT_EQ(sim->StateJson() + sim->View(Json::object()).dump(), before);
+      p = sim->AdvancePrepared(15);
+      EXPECT_EQ(p["phase"], "snapshotting");
+      at.push_back(p["at"]);
+    }
+    EXPECT_EQ(at, (std::vector<std::size_t>{15, 30, 45, 50}));
+    EXPECT_EQ(sim->Apply(step), want) << step.dump();
+    EXPECT_EQ(sim->StateJson(), copy->StateJson());
+    EXPECT_FALSE(sim->engine().has_prepared());
+  }
+}
+
+TEST_F(PreparedWork, SnapshotWorkForAnotherConsumerIsNotUsed) {
+  // Work prepared for one consumer, then the step for another spec (a name,
+  // a field or the commit cadence apart), the other kind of step, or a
+  // consumer added by replay: the step does its own snapshot, and leaves
+  // no work behind.
+  const Json late = {{"name", "late"}, {"type", "secondary_index"}, {"field", "city"}};
+  Json other_field = late, other_name = late, other_commit = late;
+  other_field["field"] = "n";
+  other_name["name"] = "later";
+  other_commit["commit_every"] = 2;
+  const Json add = {{"op", "add_consumer"}, {"consumer", late}};
+  const Json rebuild = {{"op", "rebuild"}, {"consumer", "by_city"}};
+  for (const auto& [prepared, taken] :
+       {std::pair{add, Json{{"op", "add_consumer"}, {"consumer", other_field}}},
+        std::pair{add, Json{{"op", "add_consumer"}, {"consumer", other_name}}},
+        std::pair{add, Json{{"op", "add_consumer"}, {"consumer", other_commit}}},
+        std::pair{add, Json{{"op", "add_consumer"}, {"mode", "replay"}, {"consumer", late}}},
+        std::pair{rebuild, Json{{"op", "rebuild"}, {"consumer", "search"}}},
+        std::pair{add, rebuild},
+        std::pair{rebuild, add}}) {
+    auto sim = sim_.Clone();
+    auto copy = sim_.Clone();
+    const Json want = copy->Apply(taken);
+    ASSERT_TRUE(want["ok"].get<bool>()) << want.dump();
+    ASSERT_TRUE(sim->Prepare(prepared)["ok"].get<bool>()) << prepared.dump();
+    sim->AdvancePrepared(100000);
+    EXPECT_EQ(sim->Apply(taken), want) << prepared.dump() << " then " << taken.dump();
+    EXPECT_EQ(sim->StateJson(), copy->StateJson());
+    EXPECT_FALSE(sim->engine().has_prepared()) << prepared.dump() << " then " << taken.dump();
   }
 }
 
