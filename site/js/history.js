@@ -404,10 +404,11 @@ export class History {
   }
 
   /**
-   * Takes a recover, replay_storage, verify, truncate or compact step whose
-   * work (reading the log back and replaying it on the side; building a
-   * fresh copy of each consumer and comparing; building the log without
-   * the entries retention removes) is prepared in parts of about `sliceMs` first
+   * Takes a recover, replay_storage, verify, truncate, compact,
+   * add_consumer (by snapshot) or rebuild step whose work (reading the log
+   * back and replaying it on the side; building a fresh copy of each
+   * consumer and comparing; building the log without the entries retention
+   * removes; feeding storage's rows to a fresh consumer) is prepared in parts of about `sliceMs` first
    * (the first part of each phase `part` records), yielding to the page
    * between parts; the step itself then uses it. `onProgress(at, of,
    * phase)`. Resolves like act(); a step the engine refuses is refused as

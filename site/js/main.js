@@ -696,26 +696,30 @@ const FLUSH_AT_ONCE = 20000;
 // replay it into storage; Check consistency builds a fresh copy of every
 // consumer from storage as it stood at its position; Truncate and Compact
 // write the log again without the entries they remove (a compaction first
-// finds each key's newest entry). A long log's work is prepared in parts
-// (History.actPrepared), with progress and Cancel, and the step then only
-// uses it; a short one is taken at once.
-async function actPreparedStep(step, errorEl, label) {
+// finds each key's newest entry); a consumer added by snapshot, or
+// rebuilt, reads every stored row. A long log's (or storage's) work is
+// prepared in parts (History.actPrepared), with progress and Cancel, and
+// the step then only uses it; a short one is taken at once. `sizeOf(view)`
+// is what the work reads: log entries, or storage rows for a snapshot.
+async function actPreparedStep(step, errorEl, label, sizeOf = (v) => v.wal.total) {
   if (page.busy) return;
   const v = page.history.view({ ...TOTALS_ONLY, rows: {} });
-  if (!v.ok || v.wal.total < PREPARE_FROM || page.full) return act(step, errorEl);
+  if (!v.ok || sizeOf(v) < PREPARE_FROM || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
   clearNotices();
-  const result = await actInParts(label, errorEl, (progress, signal) =>
-    page.history.actPrepared(step, (at, of, phase) => {
+  return actInParts(label, errorEl, async (progress, signal) => {
+    const outcome = await page.history.actPrepared(step, (at, of, phase) => {
       // The bar runs once over the step's phases; the label says which.
-      // A truncation has only the second.
+      // A truncation has only the second, a snapshot one of its own.
       const p = PHASES[phase];
-      const [n, count] = step.op === 'truncate' ? [1, 1] : [p.step, 2];
+      const [n, count] = ONE_PHASE.has(step.op) ? [1, 1] : [p.step, 2];
       progress(at, of, `${count > 1 ? `${n} of ${count}, ` : ''}${p.words}: ${p.unit}`, (n - 1 + (of ? at / of : 0)) / count);
-    }, signal));
-  if (result?.cancelled) errorEl.textContent = CANCELLED[step.op];
-  return result;
+    }, signal);
+    // Cancelled, it says what it left, by its control.
+    if (outcome.result.cancelled) outcome.result.error = CANCELLED[step.op];
+    return outcome;
+  });
 }
 
 // A prepared step's phases (Engine::AdvancePrepared): which of the step's
@@ -730,7 +734,12 @@ const PHASES = {
   comparing: { step: 2, words: 'comparing each consumer with its copy', unit: 'consumer' },
   scanning: { step: 1, words: 'finding each key\'s newest entry', unit: 'entry' },
   removing: { step: 2, words: 'writing the log without the removed entries', unit: 'entry' },
+  // A snapshot reads each stored row as an r event.
+  snapshotting: { step: 1, words: 'reading storage', unit: 'row' },
 };
+
+// The prepared steps with a single phase.
+const ONE_PHASE = new Set(['truncate', 'add_consumer', 'rebuild']);
 
 // What a cancelled prepared step left, by its op (it changed nothing).
 const CANCELLED = {
@@ -739,11 +748,17 @@ const CANCELLED = {
   verify: 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.',
   truncate: 'Truncation cancelled: nothing was removed.',
   compact: 'Compaction cancelled: nothing was removed.',
+  add_consumer: 'Adding the consumer cancelled: nothing was added.',
+  rebuild: 'Rebuild cancelled: the consumer keeps its state and its position.',
 };
 
-// Log entries from which a recovery, a storage replay, a verify, a
-// truncation or a compaction is taken in parts.
+// Log entries (or, for a snapshot, storage rows) from which a recovery, a
+// storage replay, a verify, a truncation, a compaction or a snapshot is
+// taken in parts.
 const PREPARE_FROM = 20000;
+
+// A snapshot reads storage.
+const STORED_ROWS = (v) => v.storage.total;
 
 // Export change stream (share.js's changeStreamParts): in parts, with
 // progress and Cancel. At 100,000 entries and more the file is tens of MB,
@@ -1603,7 +1618,7 @@ const consumerActions = {
   flush: (name) => act({ op: 'flush', consumer: name }, name),
   commit: (name) => act({ op: 'commit', consumer: name }, name),
   crash: (name) => act({ op: 'crash_consumer', consumer: name }, name),
-  rebuild: (name) => act({ op: 'rebuild', consumer: name }, name),
+  rebuild: (name) => actPreparedStep({ op: 'rebuild', consumer: name }, name, `Rebuilding ‘${name}’ from a snapshot:`, STORED_ROWS),
   remove: (name) => act({ op: 'remove_consumer', consumer: name }, name),
   query: (c, text, field, fetch, minPosition = '', fallback = false) => {
     const step = { op: 'query', consumer: c.name };
@@ -2014,11 +2029,16 @@ function wireControls() {
   $('consumer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const mode = document.querySelector('input[name=mode]:checked').value;
-    const r = act({ op: 'add_consumer', mode, consumer: consumerSpecFromForm() }, $('consumer-error'));
-    if (r.ok) {
+    const step = { op: 'add_consumer', mode, consumer: consumerSpecFromForm() };
+    // A consumer that replays the log reads nothing as it joins; one added
+    // by snapshot reads every stored row.
+    const added = (r) => {
+      if (!r?.ok) return;
       $('consumer-name').value = '';  // that name is taken now: suggest the next
       renderConfigFields();
-    }
+    };
+    if (mode === 'replay') added(act(step, $('consumer-error')));
+    else actPreparedStep(step, $('consumer-error'), `Adding ‘${step.consumer.name}’ by snapshot:`, STORED_ROWS).then(added);
   });
 
   $('back').addEventListener('click', () => { stopPlaying(); goTo(page.history.cursor - 1); });

@@ -15,13 +15,13 @@ after(async () => { await env?.close(); });
 
 const BROKEN_MS = 1000;
 
-// A page at step 2: a bulk step of 100,000 puts over 20,000 keys, then
-// every consumer flushed. Returns waitLabel(text), which waits for the step
-// label to read text.
-async function bulkAndFlush(page) {
+// A page at step 2: a bulk step of 100,000 puts over 20,000 keys (or
+// `keys`), then every consumer flushed. Returns waitLabel(text), which
+// waits for the step label to read text.
+async function bulkAndFlush(page, keys = 20000) {
   const waitLabel = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 120000 });
   await page.fill('#bulk-count', '100000');
-  await page.fill('#bulk-keys', '20000');
+  await page.fill('#bulk-keys', String(keys));
   await page.click('#bulk-put');
   await waitLabel('step 1 of 1');
   await page.click('#flush-all');
@@ -448,6 +448,75 @@ test('a compaction and a truncation of a 100,000-entry log are taken in parts: p
   assert.equal(await page.locator('#truncate-force').isChecked(), false);
   for (const [id, f] of Object.entries(frames)) assert.ok(f.gap < BROKEN_MS, `${id}: a frame after ${f.gap} ms`);
   t.diagnostic(`at 100,000 entries, longest gap between frames and tasks over 50 ms: ${Object.entries(frames).map(([id, f]) => `${id} ${f.gap} ms [${f.tasks}]`).join(', ')}`);
+  assertClean(assert, page);
+});
+
+test('a consumer added by snapshot, and a rebuild, over 63,000 stored rows are taken in parts: progress, Cancel changing nothing, then one step each', async (t) => {
+  const page = await openPage(env.browser, env.base);
+  // 100,000 puts over 100,000 keys: about 63,000 rows.
+  const waitLabel = await bulkAndFlush(page, 100000);
+  const cards = () => page.locator('article.card').evaluateAll((cs) => cs.map((c) => c.dataset.consumer));
+  const stats = page.locator('article.card[data-consumer="city_stats"]');
+  const position = () => stats.locator('.position').textContent();
+  const consumersBefore = await cards(), positionBefore = await position();
+
+  // Each cancelled as soon as its first part is done: it says so by its
+  // control (the form, the card), and nothing changed.
+  await page.fill('#consumer-name', 'late');
+  await page.evaluate(() => {
+    document.querySelector('#consumer-form button[type=submit]').click();
+    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
+  });
+  await page.waitForFunction(() => document.querySelector('#consumer-error').textContent !== '');
+  assert.equal(await page.locator('#consumer-error').textContent(), 'Adding the consumer cancelled: nothing was added.');
+  assert.deepEqual(await cards(), consumersBefore);
+  assert.equal(await page.locator('#consumer-name').inputValue(), 'late', 'the name typed stays');
+  await page.evaluate(() => {
+    [...document.querySelectorAll('article.card[data-consumer="city_stats"] button')].find((b) => b.textContent === 'Rebuild').click();
+    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
+  });
+  await stats.locator('.error').waitFor();
+  assert.equal(await stats.locator('.error').textContent(), 'Rebuild cancelled: the consumer keeps its state and its position.');
+  assert.equal(await position(), positionBefore);
+  assert.equal(await page.locator('#step-label').textContent(), 'step 2 of 2');
+  assert.ok(await page.locator('#progress').isHidden());
+
+  // On a CPU twenty times slower, the snapshot's progress is shown in rows.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  await page.click('#consumer-form button[type=submit]');
+  await page.waitForSelector('#progress:not([hidden])', { timeout: 60000 });
+  const label = await page.locator('#progress-label').textContent();
+  const of = label.match(/^Adding ‘late’ by snapshot: reading storage: row [\d,]+ of ([\d,]+)$/)?.[1];
+  assert.ok(of, label);
+  await screenshot(page, 'snapshot-in-parts');
+  await waitLabel('step 3 of 3');
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  const added = await page.locator('#current-step').textContent();
+  assert.match(added, /^Step 3: add consumer late by snapshot/);
+  const late = page.locator('article.card[data-consumer="late"]');
+  // Every stored row, as many as the progress counted.
+  const rows = Number((await late.locator('.snapshot').textContent()).match(/read ([\d,]+) rows as r events/)?.[1].replaceAll(',', ''));
+  assert.equal(rows.toLocaleString('en'), of);
+  assert.ok(rows > 60000, `storage held ${rows} rows`);
+  assert.notEqual(await page.locator('#consumer-name').inputValue(), 'late', 'the form suggests a name not taken');
+
+  // Back before it, and the same step again at full speed: its frames and
+  // long tasks; then a rebuild.
+  await page.click('#back');
+  await waitLabel('step 2 of 3');
+  const frames = {};
+  let drawn = framesUntil(page, 'step 3 of 3');
+  await page.fill('#consumer-name', 'late');
+  await page.click('#consumer-form button[type=submit]');
+  frames.add = await drawn;
+  assert.equal(await page.locator('#current-step').textContent(), added);
+  drawn = framesUntil(page, 'step 4 of 4');
+  await stats.getByRole('button', { name: 'Rebuild' }).click();
+  frames.rebuild = await drawn;
+  assert.match(await page.locator('#current-step').textContent(), /^Step 4: rebuild city_stats: position 100000/);
+  for (const [id, f] of Object.entries(frames)) assert.ok(f.gap < BROKEN_MS, `${id}: a frame after ${f.gap} ms`);
+  t.diagnostic(`over ${rows} stored rows, longest gap between frames and tasks over 50 ms: ${Object.entries(frames).map(([id, f]) => `${id} ${f.gap} ms [${f.tasks}]`).join(', ')}`);
   assertClean(assert, page);
 });
 

@@ -275,7 +275,7 @@ function crashedHistory() {
   return all;
 }
 
-test('a recovery, a storage replay, a verify, a truncation or a compaction prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
+test('a recovery, a storage replay, a verify, a truncation, a compaction or a snapshot prepared in parts gives the step taken at once, is recorded once, and time travel lands on it', async () => {
   // Each step's phases in order (a verify's first is its parts of folding
   // and of feeding; a truncation has one).
   const read = [['reading'], ['replaying']], check = [['folding', 'feeding'], ['comparing']];
@@ -287,6 +287,10 @@ test('a recovery, a storage replay, a verify, a truncation or a compaction prepa
     [steps(3000, 13), { op: 'verify' }, check],
     [synced(14), { op: 'compact', upto: 1500 }, [['scanning'], ['removing']]],
     [synced(15), { op: 'truncate', before: 1000, force: true }, [['removing']]],
+    // A snapshot reads storage: 3,000 random documents first, for rows enough.
+    [[{ op: 'put_random', count: 3000, keys: 3000, seed: 7 }, ...steps(300, 16)],
+      { op: 'add_consumer', consumer: { name: 'late', type: 'full_text', fields: ['name'] } }, [['snapshotting']]],
+    [[{ op: 'put_random', count: 3000, keys: 3000, seed: 8 }, ...steps(300, 17)], { op: 'rebuild', consumer: 'stats' }, [['snapshotting']]],
   ]) {
     const history = new History(Module, { title: 'prepared', consumers: CONSUMERS, steps: all });
     assert.equal(await history.load(), true);
@@ -302,7 +306,8 @@ test('a recovery, a storage replay, a verify, a truncation or a compaction prepa
     assert.deepEqual(history.steps.at(-1), step);
     // Progress: the read in bytes of the file, then the replay in log
     // entries (a verify's fold in change events, then its comparison in
-    // consumers; a compaction's scan, then its removal, in log entries),
+    // consumers; a compaction's scan, then its removal, in log entries; a
+    // snapshot's rows),
     // each rising to its end, the first in more than a few parts.
     const groups = phases.map((names) => seen.filter((p) => names.includes(p.phase)));
     assert.ok(groups[0].length > 5 && groups.every((g) => g.length > 0), `parts: ${groups.map((g) => g.length)} of ${phases}`);
