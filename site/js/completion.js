@@ -11,7 +11,7 @@
 // out from the engine's value in its own replay. What a record says ("right"
 // on each try, the score) is a claim, only compared with that, and every
 // disagreement is named in the summary ("does not match").
-import { h, fill } from './dom.js';
+import { h, fill, plural } from './dom.js';
 import { pretty } from './render.js';
 
 /** Equal as JSON values: objects whatever the order of their keys, arrays in order. */
@@ -28,7 +28,6 @@ export function sameJson(a, b) {
 }
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 // ---------------------------------------------------------------- one prediction
 

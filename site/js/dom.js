@@ -228,3 +228,6 @@ export function json(value) {
  * task of 66-109 ms in the middle of an import).
  */
 export const grouped = (n) => (Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en'));
+
+/** A count and its noun: "1 row", "2 rows" (`many`: the plural, if not word + "s"). */
+export const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;

@@ -8,12 +8,11 @@
 // all the lesson's text goes in as text nodes. Printing with the sheet open
 // prints the sheet alone (style.css, body.has-lab-sheet).
 import { Simulator, TOTALS_ONLY } from './engine.js';
-import { h, fill } from './dom.js';
+import { h, fill, plural } from './dom.js';
 import { pretty } from './render.js';
 import { instruction } from './steps.js';
 
 const TYPE_NAMES = { secondary_index: 'secondary index', materialized_view: 'materialized view', full_text: 'full-text search' };
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 // The most the sheet lists and draws: a lesson is a few dozen steps, but an
 // instructor's own lesson file may be long. Past these the sheet says what

@@ -2,7 +2,7 @@
 // history (which forks it if we had stepped back), then re-render.
 import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits, TOTALS_ONLY } from './engine.js';
 import { History, scenarioText } from './history.js';
-import { h, fill, grouped } from './dom.js';
+import { h, fill, grouped, plural } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
   discardScrolls, warmFonts, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
@@ -23,7 +23,6 @@ import {
 import { openLabSheet, closeLabSheet } from './labsheet.js';
 
 const $ = (id) => document.getElementById(id);
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 const SANDBOX = {
   title: 'Sandbox',

@@ -20,10 +20,9 @@
 // give the same lags: the engine is deterministic). Steps never drawn (an
 // import lands on its last step; a jump skips the steps between) are gaps,
 // and the panel says how many steps are recorded.
-import { h, patch, keyed, list, grouped } from './dom.js';
+import { h, patch, keyed, list, grouped, plural } from './dom.js';
 import { concealed, masked, short, colourOf } from './render.js';
 
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 const CHART_W = 120, CHART_H = 30, COLUMNS = 60;
 
 // ---------------------------------------------------------------- lag over time

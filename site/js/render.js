@@ -5,7 +5,7 @@
 // a window: nav.wal(start | null), nav.walTo(lsn), and, for the virtual
 // lists, nav.storageAt / nav.eventsAt(first, visible) and
 // nav.rowsAt(consumer, first, visible) with the rows under view.
-import { h, fill, patch, json, keyed, list, stale, grouped } from './dom.js';
+import { h, fill, patch, json, keyed, list, stale, grouped, plural } from './dom.js';
 import { firstUnder, geometry, keepRow, offsetOf, rowAt, scaleOf, unitOf } from './virtual.js';
 import { SNAPSHOT_LISTED } from './engine.js';
 
@@ -141,7 +141,6 @@ export function discardScrolls() {
 // again: patch() replaces a node whose data-renew differs.
 const renew = (animates, current) => (animates ? { renew: current?.index ?? 0 } : {});
 
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
 
 // ---------------------------------------------------------------- a prediction's answer, hidden
 

@@ -2,8 +2,7 @@
 // (Module.ops(), from core/simulator.cc). tests/wasm/steps.test.mjs fails if
 // this table and the engine's disagree, so a new op cannot go undescribed.
 import { pretty, answerText } from './render.js';
-
-const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
+import { plural } from './dom.js';
 
 /** The LSNs of a list like [1, 2, 3, 7] as "1–3, 7". */
 export function lsnList(lsns) {
