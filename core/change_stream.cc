@@ -72,13 +72,15 @@ bool ChangeStream::HasDocument(std::size_t record) const {
   if (slot.record == record) return slot.doc != nullptr;
   const RecordInfo& info = wal_->records()[record];
   if (info.op != LogOp::kPut) return false;
-  std::string scratch;
-  log::PayloadParts parts;
-  if (!wal_->ReadVerifiedParts(info, &parts, &scratch)) return false;
-  if (IsStoredForm(parts.value)) return true;
-  LogEntry entry;
-  std::string why;
-  return log::EntryFromParts(parts, &entry, &why);
+  // Every record in the log's index was well formed, its value a document,
+  // as it entered: written by a put (a document, or text checked as one),
+  // or read back by a recovery, whose reader refuses a record that does not
+  // decode or a value that does not parse as it refuses a bad checksum.
+  // Bytes that verify are those bytes, so only the checksum is asked here,
+  // and DocumentOf would read a document (view_test checks the two agree).
+  // Decoding the record and reading the value's JSON again were 52% of the
+  // first view after a crash at 100,000 entries.
+  return wal_->Verifies(info);
 }
 
 bool ChangeStream::HasDocument(std::size_t record, std::vector<bool>* found) const {

@@ -58,14 +58,25 @@ std::string_view WriteAheadLog::Bytes(const RecordInfo& record, std::string* scr
   return *scratch;
 }
 
+namespace {
+
+bool ChecksumMatches(std::string_view b) {
+  if (b.empty()) return false;
+  const std::uint32_t stored = log::DecodeFixed32(b.data() + log::kChecksumOffset);
+  return crc32c::Unmask(stored) == crc32c::Value(b.data() + log::kTypeOffset, b.size() - log::kTypeOffset);
+}
+
+}  // namespace
+
+bool WriteAheadLog::Verifies(const RecordInfo& record) const {
+  std::string scratch;
+  return ChecksumMatches(Bytes(record, &scratch));
+}
+
 bool WriteAheadLog::ReadVerifiedParts(const RecordInfo& record, log::PayloadParts* parts,
                                       std::string* scratch) const {
   std::string_view b = Bytes(record, scratch);
-  if (b.empty()) return false;
-  const std::uint32_t stored = log::DecodeFixed32(b.data() + log::kChecksumOffset);
-  if (crc32c::Unmask(stored) != crc32c::Value(b.data() + log::kTypeOffset, b.size() - log::kTypeOffset)) {
-    return false;
-  }
+  if (!ChecksumMatches(b)) return false;
   std::string why;
   return log::SplitPayload(static_cast<std::uint8_t>(b[log::kTypeOffset]), b.substr(log::kHeaderSize),
                            parts, &why);

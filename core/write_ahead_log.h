@@ -128,6 +128,11 @@ class WriteAheadLog {
   // checksum. False when it does not verify (only after a crash lost the
   // buffers of a record that rotted) or is not in the file.
   bool ReadVerified(const RecordInfo& record, LogEntry* entry) const;
+  // Whether the record verifies as the database reads it: its checksum,
+  // nothing decoded. Every record in the index was a well-formed record
+  // when it entered (written here, or read back by a recovery, which
+  // refuses one that does not decode), so one that verifies still decodes.
+  bool Verifies(const RecordInfo& record) const;
   // The same check, the record split into its parts (views into the bytes
   // or `scratch`), a put's value left as text: for a reader that needs only
   // the document, which it need not parse when the text is in the stored form.

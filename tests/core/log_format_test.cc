@@ -698,6 +698,42 @@ TEST(Recovery, AnEventsDocumentIsTheStoredFormOfItsValueWhateverTheRecordsText) 
   EXPECT_EQ(e.after->text(), R"({"city":{"a":2,"b":1},"name":"Ada"})");
 }
 
+// A record whose checksum is good but whose value is not a document (a log
+// written elsewhere) is refused by recovery as corruption, so it never
+// enters the log's index: every record there decodes once its bytes verify,
+// which is all a view while the database is down asks of a document
+// (ChangeStream::HasDocument checks only the checksum).
+TEST(Recovery, ARecordWhoseValueIsNotADocumentNeverEntersTheIndex) {
+  WriteAheadLog wal;
+  wal.Append(LogOp::kPut, "u1", R"({"a":1})", kNoRecord);
+  wal.Append(LogOp::kPut, "u2", "not json", kNoRecord);
+  wal.Append(LogOp::kPut, "u3", R"({"a":)", kNoRecord);
+  wal.Append(LogOp::kPut, "u1", R"({ "a" : 2 })", 0);
+  Engine engine;
+  engine.OpenLog(wal.file().bytes().str());
+  RecoveryMode mode = RecoveryMode::kSkip;
+  RecoveryResult result;
+  ASSERT_TRUE(engine.Recover(&mode, &result).ok());
+  std::vector<Lsn> kept;
+  for (const RecordInfo& r : engine.wal().records()) kept.push_back(r.lsn);
+  EXPECT_EQ(kept, (std::vector<Lsn>{1, 4}));
+  ASSERT_TRUE(engine.Crash(CrashKind::kProcess, 0).ok());
+  for (const RecordInfo& r : engine.wal().records()) {
+    LogEntry entry;
+    EXPECT_TRUE(engine.wal().Verifies(r)) << r.lsn;
+    EXPECT_TRUE(engine.wal().ReadVerified(r, &entry)) << r.lsn;
+  }
+  // While down, both events still read back, and are listed.
+  std::vector<std::uint32_t> all;
+  for (std::size_t k = 0; k < engine.stream().size(); ++k) {
+    ChangeEvent e;
+    EXPECT_TRUE(engine.stream().Event(k, &e)) << k;
+    all.push_back(static_cast<std::uint32_t>(k));
+  }
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_EQ(engine.ReadableEvents(), all);
+}
+
 // Recovery and a replay of storage build each row from the record's text as
 // it is when it is in the stored form, and from its parsed value when it is
 // not: either way the row is what a put of the same value stores.
