@@ -229,5 +229,9 @@ export function json(value) {
  */
 export const grouped = (n) => (Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en'));
 
-/** A count and its noun: "1 row", "2 rows" (`many`: the plural, if not word + "s"). */
-export const plural = (n, word, many) => `${n} ${n === 1 ? word : (many ?? `${word}s`)}`;
+/**
+ * A count and its noun: "1 row", "2 rows", "63,260 rows" (`many`: the
+ * plural, if not word + "s"). The count is grouped, as the progress box's
+ * are; an LSN, a name and not a count, is not.
+ */
+export const plural = (n, word, many) => `${grouped(n)} ${n === 1 ? word : (many ?? `${word}s`)}`;

@@ -8,7 +8,7 @@
 // all the lesson's text goes in as text nodes. Printing with the sheet open
 // prints the sheet alone (style.css, body.has-lab-sheet).
 import { Simulator, TOTALS_ONLY } from './engine.js';
-import { h, fill, plural } from './dom.js';
+import { h, fill, plural, grouped } from './dom.js';
 import { pretty } from './render.js';
 import { instruction } from './steps.js';
 
@@ -273,7 +273,7 @@ function logTable(v) {
 function consumerBlock(c) {
   const figures = [`position ${c.position}`];
   if (c.feed !== 'direct') figures.push(`committed ${c.committed}`);
-  figures.push(`lag ${c.lag}`);
+  figures.push(`lag ${grouped(c.lag)}`);
   if (c.apply === 'upsert') figures.push(`state store ${plural(c.state_store_rows, 'row')}`);
   const flags = [];
   if (c.feed === 'direct') flags.push('fed by the application (a dual write), not by the log');

@@ -1736,7 +1736,7 @@ function renderRetentionControls(state) {
   const m = concealed() ?? {};
   for (const id of ['checkpoint', 'truncate', 'compact']) $(id).disabled = state.down && !m.down;
   $('retention-size').textContent = m.entries ? 'log: ? entries, answer the prediction first'
-    : `log: ${log.entries} ${log.entries === 1 ? 'entry' : 'entries'}, ${log.bytes} byte${log.bytes === 1 ? '' : 's'}`;
+    : `log: ${plural(log.entries, 'entry', 'entries')}, ${plural(log.bytes, 'byte')}`;
   $('checkpoint-note').textContent = !log.checkpoint ? 'none yet' : m.lsns ? 'last at LSN ?' : `last at LSN ${log.checkpoint.lsn}`;
   const r = retention(log);
   // The hint names the log's start, the durable LSN and the pinning

@@ -142,7 +142,7 @@ function lagChart(name, data, cursor, now) {
     }
     chart.append(svg('line', { class: 'cursor', x1: cx, y1: 0, x2: cx, y2: CHART_H }));
     return h('span', { class: 'lag-chart-box', role: 'img', 'aria-label': label, title },
-      chart, h('span', { class: 'lag-peak' }, peak === null ? '' : `max ${peak}`));
+      chart, h('span', { class: 'lag-peak' }, peak === null ? '' : `max ${grouped(peak)}`));
   });
 }
 
@@ -262,7 +262,7 @@ export function renderOperator(el, view, history) {
       h('td', { class: 'op-position num', dataset: { label: 'position' } }, direct ? '—' : mine && m.position ? short() : lsn(c.position)),
       h('td', { class: 'op-committed num', dataset: { label: 'committed' } }, direct ? '—' : mine && m.committed ? short() : lsn(c.committed)),
       h('td', { class: 'op-end num', dataset: { label: 'log end' } }, direct ? '—' : endText),
-      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? short() : String(c.lag)),
+      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? short() : grouped(c.lag)),
       h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' } }, direct ? '—' : hideLag ? short() : b === null || b === undefined ? '—' : `${grouped(b)} B`),
       h('td', { class: `op-status status-${cls}`, dataset: { label: 'status' } }, hideStatus ? short() : h('span', { title }, text)),
       list(h('td', { class: 'op-chart', dataset: { label: 'lag over the steps' } }), hideLag ? masked() : lagChart(c.name, data, history.cursor, c.lag)));

@@ -75,7 +75,7 @@ export function warmFonts() {
  */
 export function answerText(value) {
   if (!Array.isArray(value) || value.length <= KEYS_SHOWN) return pretty(value);
-  return `[${value.slice(0, KEYS_SHOWN).map(pretty).join(', ')}, … (${value.length} in all)]`;
+  return `[${value.slice(0, KEYS_SHOWN).map(pretty).join(', ')}, … (${grouped(value.length)} in all)]`;
 }
 
 /** JSON with a space after commas and colons, so long values wrap between fields. */
@@ -562,7 +562,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const posText = x.position ? '?' : L(c.position);
     const about = [`position ${posText}`];
     if (!x.committed) about.push(`committed ${L(c.committed)}`);
-    if (!x.lag) about.push(direct ? `lag ${c.lag} (second writes waiting in clients)` : `lag ${c.lag}`);
+    if (!x.lag) about.push(direct ? `lag ${grouped(c.lag)} (second writes waiting in clients)` : `lag ${grouped(c.lag)}`);
     if (direct) about.push('fed by the application (a dual write), not by the log: the log cannot tell which writes reached it');
     if (c.ahead) about.push('ahead of the log: rebuild it');
     else if (lost) about.push('out of range: its next change event was truncated, rebuild it');
@@ -835,7 +835,7 @@ export function followLogDetail(el, line) {
 // columns are narrow there, and the button's title says what it is.
 function foldText(n, side) {
   const words = h('span', { class: 'fold-words' }, ` ${side} ${n === 1 ? 'entry' : 'entries'}`);
-  return [h('span', {}, ...(side === 'earlier' ? ['◀ ', String(n), words] : [String(n), words, ' ▶']))];
+  return [h('span', {}, ...(side === 'earlier' ? ['◀ ', grouped(n), words] : [grouped(n), words, ' ▶']))];
 }
 
 // A consumer whose position is in the window drawn but off screen gets an
@@ -1129,7 +1129,7 @@ function stateTable(c, nav) {
   // A long list shows its first keys and how many there are in all.
   const keysText = (keys, size) => {
     const all = size ?? keys.length;
-    return all > KEYS_SHOWN ? `${keys.slice(0, KEYS_SHOWN).join(', ')} … (${all} in all)` : keys.join(', ');
+    return all > KEYS_SHOWN ? `${keys.slice(0, KEYS_SHOWN).join(', ')} … (${grouped(all)} in all)` : keys.join(', ');
   };
   // "Nothing processed yet" would tell a position (or a lag) asked about.
   const x = hiddenOf(c.name);
@@ -1220,13 +1220,13 @@ function costLine(c) {
   if (c.feed === 'direct') {
     const writes = x.lsns ? '? writes received from the application (hidden with the LSNs)' : `${plural(c.processed, 'write')} received from the application`;
     return c.snapshot
-      ? `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${grouped(c.snapshot.rows)} row${c.snapshot.rows === 1 ? '' : 's'}); ${writes} since.`
+      ? `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${plural(c.snapshot.rows, 'row')}); ${writes} since.`
       : `${writes[0].toUpperCase()}${writes.slice(1)}.`;
   }
   // After a replay, the count it processed is its position.
   const events = x.lsns ? '? change events processed from the stream (hidden with the LSNs)' : `${grouped(c.processed)} change event${c.processed === 1 ? '' : 's'} processed from the stream`;
   if (c.snapshot) {
-    return `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${grouped(c.snapshot.rows)} row${c.snapshot.rows === 1 ? '' : 's'}); ${events} since.`;
+    return `Began from a snapshot at LSN ${lsnText(c.snapshot.lsn)} (read ${plural(c.snapshot.rows, 'row')}); ${events} since.`;
   }
   return `Reading the stream from LSN 1: ${events}.`;
 }
@@ -1362,7 +1362,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     if (checks.has(c.name)) answer.push(verifyBox(c, checks.get(c.name)));
     if (isCurrent && t.snapshot) {
       answer.push(h('div', { class: 'snapshot' },
-        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${grouped(t.snapshot.rows)} row${t.snapshot.rows === 1 ? '' : 's'} as r events, then follows the stream.`)),
+        h('div', {}, h('strong', {}, `Snapshot at LSN ${state.storage.lsn}`), h('span', { class: 'explain' }, `: read ${plural(t.snapshot.rows, 'row')} as r events, then follows the stream.`)),
         h('ol', { class: 'events', dataset: renew(true, current) }, t.snapshot.events.slice(0, SNAPSHOT_LISTED).map((e, k) => h('li', { style: `animation-delay: ${k * 120}ms` },
           opBadge('r'), h('span', { class: 'lsn' }, `LSN ${e.lsn}`), ' ', h('span', { class: 'key', title: e.key }, e.key), ' ', h('span', { class: 'value' }, json(e.after))))),
         t.snapshot.rows > t.snapshot.events.length ? h('div', { class: 'snapshot-more' }, `… and ${grouped(t.snapshot.rows - t.snapshot.events.length)} more r events, not shown.`) : null));
@@ -1388,17 +1388,17 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     const binding = pins && retention(state.log).holder === 'consumer';
     let lagLine;
     if (x.lag) lagLine = masked('lag ', 'lag');
-    else if (lost) lagLine = h('span', { class: 'lag behind', title: `lag ${c.lag}: the change events still in the log after its position; those it needed next are gone` }, 'out of range: it cannot catch up');
+    else if (lost) lagLine = h('span', { class: 'lag behind', title: `lag ${grouped(c.lag)}: the change events still in the log after its position; those it needed next are gone` }, 'out of range: it cannot catch up');
     // Whether it is out of range is asked: its lag without "caught up".
-    else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${c.lag}`);
-    else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${c.lag}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
+    else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${grouped(c.lag)}`);
+    else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${grouped(c.lag)}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
     // Caught up with what is synced: in async commit, entries written after
     // the durable LSN wait for a sync before any consumer may have them (a
     // flush then delivers nothing, and "caught up" alone did not say why).
     else if (!c.lag && state.head !== null && state.log.durable < state.head && c.position >= state.log.durable) {
       lagLine = h('span', { class: 'lag', title: 'A consumer gets only durable log entries: Sync makes the newer ones durable' },
         `lag 0: caught up with the synced log; the entries after LSN ${lsnText(state.log.durable)} wait for a sync`);
-    } else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${c.lag}: ${c.lag} change event${c.lag === 1 ? '' : 's'} pending` : 'lag 0: caught up');
+    } else lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}` }, c.lag ? `lag ${grouped(c.lag)}: ${plural(c.lag, 'change event')} pending` : 'lag 0: caught up');
     // The parts of a card that seldom change are keyed by what they show
     // (their handlers use only the consumer's name and `actions`, the page's one set).
     return list(h('article', { class: `card ${colour}${moved.has(c.name) ? ' moved' : ''}${isCurrent ? ' current' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: { consumer: c.name, feed: c.feed ?? 'log' }, 'aria-label': `consumer ${c.name}`, tabindex: '-1' }),

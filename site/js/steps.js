@@ -2,7 +2,7 @@
 // (Module.ops(), from core/simulator.cc). tests/wasm/steps.test.mjs fails if
 // this table and the engine's disagree, so a new op cannot go undescribed.
 import { pretty, answerText } from './render.js';
-import { plural } from './dom.js';
+import { plural, grouped } from './dom.js';
 
 /** The LSNs of a list like [1, 2, 3, 7] as "1–3, 7". */
 export function lsnList(lsns) {
@@ -91,7 +91,7 @@ function describeReadYourWrites(s, r) {
   const what = `query ${queryWords(s)}, needing LSN ${r.min_position}`;
   if (!r.ready && r.answered_by === null) return `${what}: not ready — ${s.consumer} is at position ${r.position} (waiting)`;
   if (r.answered_by === 'storage') return `${what}: ${s.consumer} is at position ${r.position}, not there yet, so storage answered: ${answerText(r.result)}`;
-  if (s.fetch) return `${what}: ready (position ${r.position}); ${plural(r.result.length, 'key')} fetched from storage, ${r.result.filter((d) => d.stale).length} stale`;
+  if (s.fetch) return `${what}: ready (position ${r.position}); ${plural(r.result.length, 'key')} fetched from storage, ${grouped(r.result.filter((d) => d.stale).length)} stale`;
   return `${what}: ready (position ${r.position}): ${answerText(r.result)}`;
 }
 
@@ -131,7 +131,7 @@ export const DESCRIBE = {
     : `crash the power: only synced log bytes survive${s.torn_bytes ? `, plus ${plural(s.torn_bytes, 'torn byte')}` : ''}; ${plural(r.surviving_bytes, 'byte')} of log file left`),
   recover: (s, r) => `recover (${r.mode}): ${describeRecovery(r)}`,
   corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery`,
-  checkpoint: (s, r) => `checkpoint: storage image at LSN ${r.lsn} (${plural(r.rows, 'row')}); a recovery now replays ${plural(r.replay_entries, 'log entry', 'log entries')} instead of ${r.log_entries}`,
+  checkpoint: (s, r) => `checkpoint: storage image at LSN ${r.lsn} (${plural(r.rows, 'row')}); a recovery now replays ${plural(r.replay_entries, 'log entry', 'log entries')} instead of ${grouped(r.log_entries)}`,
   truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r, s.before)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
   compact: (s, r) => {
     const parts = [`compact the log up to LSN ${s.upto}${s.tombstones_before ? `, dropping tombstones before LSN ${s.tombstones_before}` : ''}: ${removedWords(r)}`];
@@ -228,7 +228,7 @@ function removedWords(r, before) {
   // than that.
   const scattered = before !== undefined && r.removed.at(-1) - r.removed[0] + 1 !== r.removed.length;
   const which = scattered ? `every entry still in the log before LSN ${before}` : `LSN ${lsnList(r.removed)}`;
-  return `removed ${plural(r.removed.length, 'log entry', 'log entries')} (${which}), log ${r.bytes_before} → ${r.bytes_after} bytes`;
+  return `removed ${plural(r.removed.length, 'log entry', 'log entries')} (${which}), log ${grouped(r.bytes_before)} → ${grouped(r.bytes_after)} bytes`;
 }
 
 /** The recover result in words a student understands. */

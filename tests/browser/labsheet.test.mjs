@@ -179,9 +179,9 @@ for (const lesson of LESSONS) {
     assert.deepEqual(page.errors, []);
 
     // The picture at the end: as the page shows the lesson's last step.
-    const count = /log file: (\d+) entr/.exec(end.summary);
+    const count = /log file: ([\d,]+) entr/.exec(end.summary);
     assert.ok(count, `the page's log summary gives the count: ${end.summary}`);
-    assert.equal(sheet.log.length, Number(count[1]), 'the sheet draws as many log entries as the engine\'s log holds');
+    assert.equal(sheet.log.length, Number(count[1].replaceAll(',', '')), 'the sheet draws as many log entries as the engine\'s log holds');
     const drawn = new Map(sheet.log.map((e) => [e.lsn, e]));
     assert.ok(end.entries.length > 0 || sheet.log.length === 0);
     for (const e of end.entries) {

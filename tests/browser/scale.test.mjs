@@ -134,7 +134,7 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   assert.ok(await page.locator('#progress').isHidden());
   assert.match(await page.locator('#notices').textContent(), /Imported “A hundred thousand steps” \(100000 steps\)/);
   assert.match(await page.locator('#log-summary').textContent(), /log file: 99,?000 entries/);
-  assert.match(await page.locator('#storage-lsn').textContent(), /19800 rows/);
+  assert.match(await page.locator('#storage-lsn').textContent(), /19,800 rows/);
   // Each track's name is whole beside a five-digit position (which wraps
   // under it): "users_by_city" was cut to "users_by_ci…".
   const names = await page.locator('#log .track-name').evaluateAll((ns) => ns.map((n) => [n.textContent, n.scrollWidth <= n.clientWidth]));
@@ -275,7 +275,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   await page.click('#bulk-put');
   await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, { timeout: 60000 });
   const ms = Math.round(performance.now() - t0);
-  assert.match(await page.locator('#current-step').textContent(), /put 100000 generated documents to keys r0…r99999/);
+  assert.match(await page.locator('#current-step').textContent(), /put 100,000 generated documents to keys r0…r99999/);
   assert.match(await page.locator('#log-summary').textContent(), /100,?000 entries/);
   t.diagnostic(`bulk step of 100,000 puts: ${ms} ms`);
 
@@ -292,7 +292,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   const worstGap = Math.round(await gap);
   await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2 of 2', null, { timeout: 60000 });
   const flushMs = Math.round(performance.now() - f0);
-  assert.match(await page.locator('#current-step').textContent(), /flush all consumers: 200000 change events delivered/);
+  assert.match(await page.locator('#current-step').textContent(), /flush all consumers: 200,000 change events delivered/);
   for (const lag of await page.locator('#consumers .lag').allTextContents()) assert.equal(lag, 'lag 0: caught up');
   t.diagnostic(`flush of 200,000 deliveries in parts: ${flushMs} ms, longest gap between frames ${worstGap} ms`);
 
@@ -351,8 +351,8 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   await screenshot(page, 'recover-in-parts');
   await waitLabel('step 4 of 4');
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-  assert.match(await page.locator('#current-step').textContent(), /^Step 4: recover \(point_in_time\): replayed 100000 log entries/);
-  assert.match(await page.locator('#log-summary').textContent(), /^log file: 100000 entries, [\d]+ bytes, all synced/);
+  assert.match(await page.locator('#current-step').textContent(), /^Step 4: recover \(point_in_time\): replayed 100,000 log entries/);
+  assert.match(await page.locator('#log-summary').textContent(), /^log file: 100,000 entries, [\d,]+ bytes, all synced/);
   assert.equal(await page.locator('.down-banner').count(), 0);
   assert.ok(await page.locator('#progress').isHidden());
 
@@ -544,7 +544,7 @@ test('while a bulk step is written in parts, no other step is taken: keys and cl
   await page.click('#back', { force: true, timeout: 2000 }).catch(() => {});
   await page.click('#put', { force: true, timeout: 2000 }).catch(() => {});
   await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 4 of 4', null, { timeout: 60000 });
-  assert.match(await page.locator('#current-step').textContent(), /put 100000 generated documents to keys r0…r99999 .*LSN 4–100003/);
+  assert.match(await page.locator('#current-step').textContent(), /put 100,000 generated documents to keys r0…r99999 .*LSN 4–100003/);
   assert.match(await page.locator('#log-summary').textContent(), /log file: 100,?003 entries/);
   assert.equal(await page.evaluate(() => document.querySelector('main').inert), false);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'bulk-put', 'the keyboard is back where it was');
@@ -610,7 +610,7 @@ test('out of memory: the page says so, keeps what it had, offers an export and t
   assert.match(await page.locator('#out-of-memory').textContent(), /The simulator is out of memory/);
   // What it had: the last step that completed, drawn.
   assert.equal(await page.locator('#step-label').textContent(), `step ${done} of ${done}`);
-  assert.match(await page.locator('#log-summary').textContent(), new RegExp(`log file: ${done * 100000} entries`));
+  assert.match(await page.locator('#log-summary').textContent(), new RegExp(`log file: ${(done * 100000).toLocaleString('en')} entries`));
   // No more steps; an export still works.
   await page.click('#flush-all');
   assert.match(await page.locator('#flush-error').textContent(), /out of memory/);

@@ -226,7 +226,7 @@ test('after 1000 actions, jumping to step 0 and back to the end stays interactiv
     // before those on screen.
     const screen = await logScreen(page);
     assert.ok(screen.before >= 990 - s.entries.length, `${screen.before} entries before those on screen, of which ${990 - s.entries.length} not drawn`);
-    assert.equal(await page.locator('#log-earlier').textContent(), `◀ ${screen.before} earlier entries`);
+    assert.equal(await page.locator('#log-earlier').textContent(), `◀ ${screen.before.toLocaleString('en')} earlier entries`);
   }
   // Storage is a virtual list: of its 250 rows, those its panel shows and a
   // margin are drawn, and a spacer keeps the panel as tall as all of them.

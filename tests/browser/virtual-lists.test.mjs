@@ -107,8 +107,8 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   // The folds count the entries before and after those on screen.
   const folds = await page.evaluate(() => [document.querySelector('#log-earlier').textContent, document.querySelector('#log-later').textContent]);
   const screen = await logScreen(page);
-  assert.equal(folds[0], `◀ ${screen.before} earlier entries`, `entries on screen: ${screen.lsns}`);
-  assert.equal(folds[1], `${screen.after} later entries ▶`, `entries on screen: ${screen.lsns}`);
+  assert.equal(folds[0], `◀ ${screen.before.toLocaleString('en')} earlier entries`, `entries on screen: ${screen.lsns}`);
+  assert.equal(folds[1], `${screen.after.toLocaleString('en')} later entries ▶`, `entries on screen: ${screen.lsns}`);
 
   // 300,000 change events (the two consumers are flushed): the stream's
   // middle and end.
@@ -158,10 +158,10 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   await byCity.getByRole('button', { name: 'Query' }).click();
   await page.waitForFunction(() => /query users_by_city/.test(document.querySelector('#current-step').textContent));
   const caption = await page.locator('#current-step').textContent();
-  const all = Number(caption.match(/… \((\d+) in all\)\]$/)?.[1]);
+  const all = Number(caption.match(/… \(([\d,]+) in all\)\]$/)?.[1].replaceAll(',', ''));
   assert.ok(all > 5000, `the caption gives the count: ${caption.slice(0, 300)}`);
   assert.equal(caption.match(/"r\d+"/g).length, 12, 'the caption shows the first twelve keys');
-  assert.match(await byCity.locator('.answer code.result').textContent(), new RegExp(`… \\(${all} in all\\)\\]$`));
+  assert.match(await byCity.locator('.answer code.result').textContent(), new RegExp(`… \\(${all.toLocaleString('en')} in all\\)\\]$`));
   let tall = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(tall < 6000, `the page is ${tall} px tall`);
 

@@ -61,7 +61,7 @@ test('every step of every shipped scenario is described in words', () => {
 
 // A compaction at scale removes thousands of entries in hundreds of
 // ranges; its sentence lists the first LIST_SHOWN and counts the rest.
-test('a step\'s lists of LSNs are ranges, the first twelve of them shown and the rest counted', () => {
+test('a step\'s lists of LSNs are ranges, the first twelve of them shown and the rest counted; its counts are grouped by thousands', () => {
   assert.equal(lsnList([1, 2, 3, 5, 7, 8]), '1–3, 5, 7–8');
   const many = Array.from({ length: 300 }, (_, i) => [10 * i + 1, 10 * i + 2]).flat();
   const text = lsnList(many);
@@ -80,7 +80,7 @@ test('a step\'s lists of LSNs are ranges, the first twelve of them shown and the
     const step = { op: 'compact', upto: 2000 };
     const result = JSON.parse(sim.apply(JSON.stringify(step)));
     const words = describeStep(step, result);
-    assert.match(words, new RegExp(`^compact the log up to LSN 2000: removed ${result.removed.length} log entries \\(LSN .*, … and \\d+ more ranges\\)`));
+    assert.match(words, new RegExp(`^compact the log up to LSN 2000: removed ${result.removed.length.toLocaleString('en')} log entries \\(LSN .*, … and \\d+ more ranges\\), log ${result.bytes_before.toLocaleString('en')} → ${result.bytes_after.toLocaleString('en')} bytes$`));
     assert.ok(words.length < 400, `${words.length} characters: ${words}`);
   } finally {
     sim.delete();
