@@ -132,6 +132,8 @@ test('a finished lesson gives a completion link; opened afresh it shows the repl
   assert.equal(data.cursor, N);
   // Copy: the clipboard, or the box where the clipboard is refused.
   await page.click('#completion-copy');
+  // The status is written once the clipboard answers, which may be after the click returns.
+  await page.waitForFunction(() => document.querySelector('#completion-status').textContent !== '');
   assert.match(await page.locator('#completion-status').textContent(), /^(Copied to the clipboard\.|Copy it from the box\.)$/);
   await screenshot(page, 'completion-link');
   assertClean(assert, page);

@@ -89,6 +89,8 @@ test('a share link reproduces the same screen in a fresh browser context', async
   const url = await page.inputValue('#share-url');
   assert.ok(await page.locator('#share-url').isVisible());
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#s=[A-Za-z0-9_-]+$/);
+  // The URL is in the box before the clipboard answers; the status comes after.
+  await page.waitForFunction(() => document.querySelector('#share-status').textContent !== '');
   assert.match(await page.locator('#share-status').textContent(), /Copied|Copy it/);
 
   const other = await openPage(env.browser, url); // a new context: no shared storage
