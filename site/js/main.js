@@ -40,7 +40,7 @@ const page = {
   leftLessonAt: null,  // the step at which the student left the lesson's script
   fork: null,          // {at, discarded} after the last fork
   playing: null,       // interval id
-  consumerErrors: Object.create(null),  // by consumer name: user text, so no prototype
+  consumerErrors: Object.create(null),  // by consumer name (user text, so no prototype): {text, cancelled}
   embed: false,
   busy: false,         // long work in slices is running (withProgress)
   idle: Promise.resolve(),  // resolves when it ends
@@ -84,7 +84,10 @@ function notice(text, kind = 'info') {
 }
 
 function clearErrors() {
-  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error', 'storage-error']) $(id).textContent = '';
+  for (const id of ['write-error', 'flush-error', 'consumer-error', 'import-error', 'failure-error', 'retention-error', 'bytes-error', 'bulk-error', 'clients-error', 'storage-error']) {
+    $(id).textContent = '';
+    $(id).classList.remove('cancelled');
+  }
   page.consumerErrors = Object.create(null);
   for (const id of ['truncate-before', 'compact-upto', 'compact-tombstones', 'bulk-count', 'bulk-keys']) $(id).removeAttribute('aria-invalid');
 }
@@ -613,9 +616,13 @@ function refuseFull(errorEl) {
 
 // A step's error goes by its control: `errorEl` is the element beside it,
 // or the name of the consumer whose card holds the control.
-function showError(errorEl, text) {
-  if (typeof errorEl === 'string') page.consumerErrors[errorEl] = text;
-  else if (errorEl) errorEl.textContent = text;
+function showError(errorEl, text, cancelled = false) {
+  if (typeof errorEl === 'string') page.consumerErrors[errorEl] = { text, cancelled };
+  else if (errorEl) {
+    errorEl.textContent = text;
+    // A step the user cancelled is not an error: the same place, not in red.
+    errorEl.classList.toggle('cancelled', cancelled);
+  }
 }
 
 // A bulk step: generated puts as one step in the history, up to the
@@ -630,7 +637,7 @@ async function bulkPut() {
   clearErrors();
   clearNotices();
   const result = await actInParts('Writing documents:', $('bulk-error'),
-    (progress, signal) => page.history.actInParts(step, 2000, progress, signal));
+    (progress, signal) => page.history.actInParts(step, 2000, progress, signal).then(sayCancelled(step.op)));
   // The field the engine's error names is marked, as the other forms mark theirs.
   const field = { count: 'bulk-count', keys: 'bulk-keys' }[/^(\w+):/.exec(result?.error ?? '')?.[1]];
   if (field) $(field).setAttribute('aria-invalid', 'true');
@@ -662,7 +669,7 @@ async function actInParts(label, errorEl, run) {
   const { result, discarded } = outcome;
   if (result.out_of_memory) return outOfMemory(result, errorEl);
   if (!result.ok) {
-    showError(errorEl, result.error);
+    showError(errorEl, result.error, result.cancelled);
     render();
     return result;
   }
@@ -685,7 +692,7 @@ async function flushAll() {
   clearErrors();
   clearNotices();
   await actInParts('Delivering change events:', $('flush-error'),
-    (progress, signal) => page.history.actFlushInParts({ op: 'flush' }, 5000, pending, progress, signal));
+    (progress, signal) => page.history.actFlushInParts({ op: 'flush' }, 5000, pending, progress, signal).then(sayCancelled('flush')));
 }
 
 // Deliveries a flush makes in one go; beyond, it goes in parts.
@@ -715,9 +722,7 @@ async function actPreparedStep(step, errorEl, label, sizeOf = (v) => v.wal.total
       const [n, count] = ONE_PHASE.has(step.op) ? [1, 1] : [p.step, 2];
       progress(at, of, `${count > 1 ? `${n} of ${count}, ` : ''}${p.words}: ${p.unit}`, (n - 1 + (of ? at / of : 0)) / count);
     }, signal);
-    // Cancelled, it says what it left, by its control.
-    if (outcome.result.cancelled) outcome.result.error = CANCELLED[step.op];
-    return outcome;
+    return sayCancelled(step.op)(outcome);
   });
 }
 
@@ -740,8 +745,11 @@ const PHASES = {
 // The prepared steps with a single phase.
 const ONE_PHASE = new Set(['truncate', 'add_consumer', 'rebuild']);
 
-// What a cancelled prepared step left, by its op (it changed nothing).
+// What a step cancelled part way through left, by its op (it changed
+// nothing): a bulk put, a flush in parts or a prepared step.
 const CANCELLED = {
+  put_random: 'Writing the documents cancelled: none was written.',
+  flush: 'Flush cancelled: no change event was delivered.',
   recover: 'Recovery cancelled: nothing changed, and the database is still down.',
   replay_storage: 'Replay cancelled: storage is as it was.',
   verify: 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.',
@@ -750,6 +758,15 @@ const CANCELLED = {
   add_consumer: 'Adding the consumer cancelled: nothing was added.',
   rebuild: 'Rebuild cancelled: the consumer keeps its state and its position.',
 };
+
+// A step's outcome, its error saying what a cancel left (CANCELLED), shown
+// by its control.
+function sayCancelled(op) {
+  return (outcome) => {
+    if (outcome.result.cancelled) outcome.result.error = CANCELLED[op];
+    return outcome;
+  };
+}
 
 // Log entries (or, for a snapshot, storage rows) from which a recovery, a
 // storage replay, a verify, a truncation, a compaction or a snapshot is
@@ -1626,7 +1643,7 @@ const consumerActions = {
     if (fetch) step.fetch = true;
     if (minPosition !== '') {
       if (!/^\d+$/.test(minPosition) || !Number.isSafeInteger(Number(minPosition))) {
-        page.consumerErrors[c.name] = `needs LSN: must be an LSN, a whole number (got “${minPosition}”), or empty`;
+        showError(c.name, `needs LSN: must be an LSN, a whole number (got “${minPosition}”), or empty`);
         render();
         return { ok: false };
       }
@@ -1634,7 +1651,7 @@ const consumerActions = {
     }
     if (fallback) {
       if (minPosition === '') {
-        page.consumerErrors[c.name] = '“else ask storage” goes with needs LSN: give the LSN of the write this read must see';
+        showError(c.name, '“else ask storage” goes with needs LSN: give the LSN of the write this read must see');
         render();
         return { ok: false };
       }

@@ -1370,7 +1370,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     // A flush that could not deliver to this consumer says why, in the engine's words.
     const refused = current?.step.op === 'flush' && current.result.ok ? current.result.refused : undefined;
     const refusedNow = refused && Object.hasOwn(refused, c.name) ? refused[c.name] : undefined;  // a name may be "constructor"
-    const err = errors[c.name] ?? refusedNow;
+    const err = errors[c.name] ?? (refusedNow === undefined ? undefined : { text: refusedNow });
     const lost = c.out_of_range && !x.range;
     // While the database's state is asked, buttons do not tell it either.
     const down = state.down && !m.down;
@@ -1451,7 +1451,7 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
           h('input', { type: 'checkbox', name: 'fallback', dataset: keep, checked: askedNow && current.step.fallback === 'storage' }), ' else ask storage'),
         fetchBox ? h('label', { class: 'inline', title: 'Look the keys up in the index, then fetch each document from storage' }, fetchBox, ' fetch from storage') : null,
         h('button', { type: 'submit', dataset: { action: 'query' } }, 'Query')),
-      err ? h('p', { class: 'error', role: 'alert' }, err) : null,
+      err ? h('p', { class: err.cancelled ? 'error cancelled' : 'error', role: 'alert' }, err.text) : null,
       answer,
       h('details', { class: 'state', open: true }, h('summary', {}, 'state'),
         x.state ? h('p', { class: 'masked-block' }, masked('Its state (what it would answer): ')) : stateBox(c, nav)));

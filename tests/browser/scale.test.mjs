@@ -15,6 +15,24 @@ after(async () => { await env?.close(); });
 
 const BROKEN_MS = 1000;
 
+// A cancel's message is shown where the step's error would be, but not as
+// one: in the page's quiet text colour, not its error red.
+async function assertNotAnError(locator) {
+  const [color, muted, bad] = await locator.evaluate((el) => {
+    const probe = (v) => {
+      const p = document.createElement('span');
+      p.style.color = `var(${v})`;
+      document.body.append(p);
+      const c = getComputedStyle(p).color;
+      p.remove();
+      return c;
+    };
+    return [getComputedStyle(el).color, probe('--muted'), probe('--bad')];
+  });
+  assert.notEqual(color, bad, 'not in the error colour');
+  assert.equal(color, muted);
+}
+
 // A page at step 2: a bulk step of 100,000 puts over 20,000 keys (or
 // `keys`), then every consumer flushed. Returns waitLabel(text), which
 // waits for the step label to read text.
@@ -266,7 +284,8 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
     setTimeout(() => document.getElementById('progress-cancel').click(), 0);
   });
   await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
-  assert.match(await page.locator('#bulk-error').textContent(), /cancelled: nothing was written/);
+  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: none was written.');
+  await assertNotAnError(page.locator('#bulk-error'));
   assert.equal(await page.locator('#step-label').textContent(), 'step 0 of 0');
   assert.match(await page.locator('#log-summary').textContent(), /log file: 0 entries/);
   assert.ok(await page.locator('#progress').isHidden());
@@ -278,6 +297,18 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   assert.match(await page.locator('#current-step').textContent(), /put 100,000 generated documents to keys r0…r99999/);
   assert.match(await page.locator('#log-summary').textContent(), /100,?000 entries/);
   t.diagnostic(`bulk step of 100,000 puts: ${ms} ms`);
+
+  // A flush cancelled part way delivers nothing.
+  const lags = await page.locator('#consumers .lag').allTextContents();
+  await page.evaluate(() => {
+    document.getElementById('flush-all').click();
+    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
+  });
+  await page.waitForFunction(() => document.querySelector('#flush-error').textContent !== '');
+  assert.equal(await page.locator('#flush-error').textContent(), 'Flush cancelled: no change event was delivered.');
+  await assertNotAnError(page.locator('#flush-error'));
+  assert.deepEqual(await page.locator('#consumers .lag').allTextContents(), lags);
+  assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
 
   // Flushing the 200,000 pending deliveries goes in parts (one step all the
   // same), and the page keeps drawing frames meanwhile.
@@ -332,6 +363,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   });
   await page.waitForFunction(() => document.querySelector('#failure-error').textContent !== '');
   assert.equal(await page.locator('#failure-error').textContent(), 'Recovery cancelled: nothing changed, and the database is still down.');
+  await assertNotAnError(page.locator('#failure-error'));
   assert.equal(await page.locator('#step-label').textContent(), 'step 3 of 3');
   assert.deepEqual({ summary: await page.locator('#log-summary').textContent(), banner: await page.locator('.down-banner').textContent() }, down,
     'still down, the log as it was');
@@ -469,6 +501,7 @@ test('a consumer added by snapshot, and a rebuild, over 63,000 stored rows are t
   });
   await page.waitForFunction(() => document.querySelector('#consumer-error').textContent !== '');
   assert.equal(await page.locator('#consumer-error').textContent(), 'Adding the consumer cancelled: nothing was added.');
+  await assertNotAnError(page.locator('#consumer-error'));
   assert.deepEqual(await cards(), consumersBefore);
   assert.equal(await page.locator('#consumer-name').inputValue(), 'late', 'the name typed stays');
   await page.evaluate(() => {
@@ -477,6 +510,7 @@ test('a consumer added by snapshot, and a rebuild, over 63,000 stored rows are t
   });
   await stats.locator('.error').waitFor();
   assert.equal(await stats.locator('.error').textContent(), 'Rebuild cancelled: the consumer keeps its state and its position.');
+  await assertNotAnError(stats.locator('.error'));
   assert.equal(await position(), positionBefore);
   assert.equal(await page.locator('#step-label').textContent(), 'step 2 of 2');
   assert.ok(await page.locator('#progress').isHidden());
@@ -560,7 +594,7 @@ test('while a bulk step is written in parts, no other step is taken: keys and cl
   await busy();
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
-  assert.match(await page.locator('#bulk-error').textContent(), /cancelled: nothing was written/);
+  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: none was written.');
   assert.equal(await label(), 'step 4 of 4');
   assert.match(await page.locator('#log-summary').textContent(), /log file: 100,?003 entries/);
   assertClean(assert, page);
