@@ -225,3 +225,27 @@ test('a consumer card keeps its height while its lag leaves 0 and comes back', a
     await page.close();
   }
 });
+
+// A retention field's suggestion was cut to "e.g. 100" at 100,000 entries,
+// which reads as a suggestion of LSN 100: each field shows its placeholder
+// whole, at every width.
+test('the retention fields show their suggested LSN whole at 100,000 entries', async () => {
+  for (const size of [LAPTOP, PROJECTOR, PHONE]) {
+    const page = await openPage(env.browser, env.base, size);
+    await page.fill('#bulk-count', '100000');
+    await page.fill('#bulk-keys', '20000');
+    await page.click('#bulk-put');
+    await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1', null, { timeout: 60000 });
+    const fields = await page.evaluate(() => ['truncate-before', 'compact-upto', 'compact-tombstones'].map((id) => {
+      const el = document.getElementById(id);
+      const s = getComputedStyle(el);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+      const room = el.clientWidth - Number.parseFloat(s.paddingLeft) - Number.parseFloat(s.paddingRight);
+      return { id, placeholder: el.placeholder, text: Math.ceil(ctx.measureText(el.placeholder).width), room };
+    }));
+    assert.equal(fields.find((f) => f.id === 'compact-upto').placeholder, 'e.g. 100000');
+    for (const f of fields) assert.ok(f.text <= f.room, `${size.width}×${size.height}: #${f.id}'s “${f.placeholder}” is ${f.text} px in ${f.room} px`);
+    await page.close();
+  }
+});
