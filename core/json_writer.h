@@ -31,7 +31,7 @@ inline constexpr PlainStringBytes kPlainStringBytes;
 // Whether every byte of `s` is plain (kPlainStringBytes), eight at a time:
 // a word has a byte below 0x20, at or above 0x80, or equal to '"' or '\\'
 // exactly when one of these tests sets that byte's top bit.
-inline bool IsPlainString(std::string_view s) {
+__attribute__((always_inline)) inline bool IsPlainString(std::string_view s) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
   const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
   std::size_t i = 0;
@@ -52,7 +52,7 @@ inline bool IsPlainString(std::string_view s) {
 // Copies n bytes, as memcpy does. A key or a term is a few bytes long: up
 // to 16 bytes they are copied as two words that may overlap, with no call
 // (in WebAssembly a memcpy of a length not known is a call to a loop).
-inline void CopyBytes(char* to, const char* from, std::size_t n) {
+__attribute__((always_inline)) inline void CopyBytes(char* to, const char* from, std::size_t n) {
   if (n >= 8 && n <= 16) {
     std::uint64_t a, b;
     std::memcpy(&a, from, 8);
@@ -96,13 +96,13 @@ class JsonText {
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
   // An object member's name; its value is written next.
-  void Key(std::string_view name) {
+  __attribute__((always_inline)) void Key(std::string_view name) {
     String(name);
     Put(':');
     after_key_ = true;
   }
 
-  void String(std::string_view s) {
+  __attribute__((always_inline)) void String(std::string_view s) {
     Separate();
     if (!IsPlainString(s)) {
       Escaped(s);
@@ -162,23 +162,23 @@ class JsonText {
   // The bytes are written into buf_ by hand, with size_ the end of the text
   // and buf_ grown ahead of it: in WebAssembly each std::string push_back or
   // append is a call, and they were a third of a view's time.
-  char* Room(std::size_t n) {
+  __attribute__((always_inline)) char* Room(std::size_t n) {
     if (buf_.size() - size_ < n) Grow(n);
     return &buf_[size_];
   }
   void Grow(std::size_t n);
   // A string with bytes to escape, or that is not UTF-8.
   void Escaped(std::string_view s);
-  void Put(char c) {
+  __attribute__((always_inline)) void Put(char c) {
     *Room(1) = c;
     ++size_;
   }
-  void Put(std::string_view s) {
+  __attribute__((always_inline)) void Put(std::string_view s) {
     CopyBytes(Room(s.size()), s.data(), s.size());
     size_ += s.size();
   }
   // A comma before a value that is not an object's or array's first.
-  void Separate() {
+  __attribute__((always_inline)) void Separate() {
     if (after_key_) {
       after_key_ = false;
     } else if (depth_ > 0) {
