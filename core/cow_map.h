@@ -522,6 +522,24 @@ class CowMap {
   template <typename A>
   const_iterator lower_bound(const A& key) const { return At(Rank(key)); }
 
+  // Calls fn(key, value) for the `count` entries from index `n` in key order
+  // (fewer at the end), a leaf at a time: as ++ on an iterator would, with
+  // the leaf and the index in hand rather than read back from its path.
+  template <typename F>
+  void ForEach(std::size_t n, std::size_t count, F fn) const {
+    const_iterator it = At(n);
+    while (count > 0 && it.depth_ > 0) {
+      const Node* leaf = it.Leaf();
+      std::uint32_t& at = it.index_[it.depth_ - 1];
+      const std::size_t first = at;
+      const std::size_t stop = std::min<std::size_t>(leaf->count, first + count);
+      for (std::size_t i = first; i < stop; ++i) fn(leaf->KeyAt(i), leaf->ValAt(i));
+      count -= stop - first;
+      at = static_cast<std::uint32_t>(stop - 1);  // the leaf's last entry visited:
+      ++it;                                        // ++ goes on to the next leaf
+    }
+  }
+
   // Forward iteration in key order; *it gives {key, value} references.
   class const_iterator {
    public:

@@ -118,11 +118,7 @@ void WritePostingRow(const std::string* field, const std::string& term, const Ke
   if (keys.size() > DerivedSystem::kRowItems) out->Member("size", keys.size());
   out->Key("value");
   out->BeginArray();
-  // As many as are shown, counted (no end() to compare with: an iterator
-  // is a path of 16 nodes, built each time).
-  const std::size_t shown = std::min(keys.size(), DerivedSystem::kRowItems);
-  auto it = keys.begin();
-  for (std::size_t n = 0; n < shown; ++n, ++it) out->String(it.key().view());
+  keys.ForEach(0, DerivedSystem::kRowItems, [out](const SharedKey& key, const Nothing&) { out->String(key.view()); });
   out->EndArray();
   out->EndObject();
 }
@@ -135,11 +131,10 @@ void WriteRowsOf(const Map& map, std::size_t* start, std::size_t* count, WriteRo
     *start -= map.size();
     return;
   }
-  auto it = map.At(*start);
   const std::size_t n = std::min(*count, map.size() - *start);
+  map.ForEach(*start, n, row);
   *start = 0;
   *count -= n;
-  for (std::size_t i = 0; i < n; ++i, ++it) row(it.key(), it.value());
 }
 
 void AddPosting(Postings* postings, std::string_view term, const SharedKey& key) {

@@ -72,6 +72,33 @@ TEST(CowMap, RandomHistoriesAgreeWithStdMap) {
   }
 }
 
+// ForEach(n, count) visits the entries a model's iteration from the n-th
+// gives, in order, across leaves, stopping at count or at the end.
+TEST(CowMap, ForEachVisitsARangeInKeyOrder) {
+  for (int seed = 0; seed < 4; ++seed) {
+    std::mt19937 rng(seed);
+    Map map;
+    Model model;
+    // Trees of one leaf, and of several levels.
+    const int size = seed % 2 == 0 ? 20 : 5000;
+    for (int i = 0; i < size; ++i) {
+      const std::string key = KeyOf(&rng, 100000);
+      map.Upsert(key, nullptr) = i;
+      model[key] = i;
+    }
+    std::vector<std::pair<std::string, int>> all(model.begin(), model.end());
+    for (int round = 0; round < 300; ++round) {
+      const std::size_t n = std::uniform_int_distribution<std::size_t>(0, all.size() + 2)(rng);
+      const std::size_t count = std::uniform_int_distribution<std::size_t>(0, 200)(rng);
+      std::vector<std::pair<std::string, int>> seen;
+      map.ForEach(n, count, [&seen](const std::string& k, const int& v) { seen.emplace_back(k, v); });
+      std::vector<std::pair<std::string, int>> expected;
+      for (std::size_t i = n; i < all.size() && i < n + count; ++i) expected.push_back(all[i]);
+      ASSERT_EQ(seen, expected) << "seed " << seed << ", from " << n << ", count " << count;
+    }
+  }
+}
+
 TEST(CowMap, CopiesDoNotSeeEachOthersChanges) {
   std::mt19937 rng(7);
   Map map;
