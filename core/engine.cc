@@ -661,6 +661,7 @@ class Engine::LogReplay : public Engine::Work {
   // or why a recovery did not use the checkpoint.
   std::optional<StorageImage> image;
   std::string checkpoint_unused;
+  bool drop_checkpoint = false;  // a recovery's: the checkpoint is past its log's end
   // What a recovery makes of the file (its index of the records read back),
   // or the index as it is, for a storage replay; the replay sets each
   // record's `prev` link in it.
@@ -687,8 +688,14 @@ void Engine::LogReplay::StartReplay(const Engine& engine) {
     if (checkpoint && checkpoint->lsn <= head) {
       image = *checkpoint;
     } else if (checkpoint) {
+      // Its image holds writes the recovered log lost, and new writes will
+      // take their LSNs: kept, a later recovery (once the head passed its
+      // LSN again) would load it, lost writes and all.
+      drop_checkpoint = true;
       checkpoint_unused = "the checkpoint at LSN " + std::to_string(checkpoint->lsn) +
-                          " is past the recovered log's end (LSN " + std::to_string(head) + ")";
+                          " is past the recovered log's end (LSN " + std::to_string(head) +
+                          "), so it was dropped: it holds writes the log lost, whose LSNs new "
+                          "writes take";
     }
   } else if (!read.report.problems.empty()) {
     const log::Problem& problem = read.report.problems.front();
@@ -909,6 +916,7 @@ Status Engine::Recover(const RecoveryMode* mode, RecoveryResult* result) {
   result->replayed_without_checkpoint = work->read.records.size();
   result->complete_without_checkpoint = wal_.start_lsn() == 1;
   result->replayed = InstallReplay(work.get());
+  if (work->drop_checkpoint) checkpoint_.reset();
   down_ = false;
   readable_.reset();
 
