@@ -16,6 +16,7 @@ void ChangeStream::Append(std::size_t record) {
 }
 
 void ChangeStream::Cache(std::size_t record, const DocRef& doc, const SharedKey& key) const {
+  if (cache_.empty()) cache_.resize(kCacheSize);
   Slot& slot = cache_[record % kCacheSize];
   if (slot.record != record) slot.key = SharedKey();
   slot.record = record;
@@ -24,12 +25,11 @@ void ChangeStream::Cache(std::size_t record, const DocRef& doc, const SharedKey&
 }
 
 void ChangeStream::ClearCache() const {
-  for (auto& slot : cache_) slot = Slot();
+  cache_.clear();
 }
 
 DocRef ChangeStream::DocumentOf(std::size_t record) const {
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record == record) return slot.doc;
+  if (const Slot* slot = Cached(record)) return slot->doc;
   const RecordInfo& info = wal_->records()[record];
   if (info.op != LogOp::kPut) return nullptr;
   std::string scratch;
@@ -55,9 +55,9 @@ DocRef ChangeStream::DocumentOf(std::size_t record) const {
 bool ChangeStream::KeyOfRecord(std::size_t record, SharedKey* key) const {
   // The key as the writer cached it, else read from the record's bytes as
   // the process reads them.
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record == record && !slot.key.empty()) {
-    if (key != nullptr) *key = slot.key;
+  const Slot* slot = Cached(record);
+  if (slot != nullptr && !slot->key.empty()) {
+    if (key != nullptr) *key = slot->key;
     return true;
   }
   std::string scratch;
@@ -68,8 +68,7 @@ bool ChangeStream::KeyOfRecord(std::size_t record, SharedKey* key) const {
 }
 
 bool ChangeStream::HasDocument(std::size_t record) const {
-  const Slot& slot = cache_[record % kCacheSize];
-  if (slot.record == record) return slot.doc != nullptr;
+  if (const Slot* slot = Cached(record)) return slot->doc != nullptr;
   const RecordInfo& info = wal_->records()[record];
   if (info.op != LogOp::kPut) return false;
   // Every record in the log's index was well formed, its value a document,

@@ -30,7 +30,7 @@ namespace unbundled {
 
 class ChangeStream {
  public:
-  explicit ChangeStream(const WriteAheadLog* wal) : wal_(wal), cache_(kCacheSize) {}
+  explicit ChangeStream(const WriteAheadLog* wal) : wal_(wal) {}
   ChangeStream(const ChangeStream&) = delete;
   ChangeStream& operator=(const ChangeStream&) = delete;
 
@@ -67,10 +67,14 @@ class ChangeStream {
   std::size_t kept_befores() const { return befores_.size(); }
 
   // Makes this stream list the same events as `other` (whose log this
-  // stream's log is a copy of). Decoded documents are shared.
+  // stream's log is a copy of): O(1), the lists shared. The cache of
+  // decoded documents is not copied: this stream starts with none, and
+  // reads its records' documents from the log as it needs them (copying
+  // 4,096 slots was nearly all of a checkpoint's time, and 48 KB of each
+  // checkpoint the page keeps in wasm).
   void CopyFrom(const ChangeStream& other) {
     records_ = other.records_;
-    cache_ = other.cache_;
+    ClearCache();
     befores_ = other.befores_;
   }
 
@@ -131,7 +135,8 @@ class ChangeStream {
   // A record's key (into *key unless it is null): as the writer cached it,
   // else read from the record's bytes. False when the bytes cannot say.
   bool KeyOfRecord(std::size_t record, SharedKey* key) const;
-  // Decoded documents of recent records, by record index modulo the size.
+  // Decoded documents of recent records, by record index modulo the size:
+  // no slots until the first is cached.
   static constexpr std::size_t kCacheSize = 4096;
   struct Slot {
     std::size_t record = static_cast<std::size_t>(-1);
@@ -141,6 +146,12 @@ class ChangeStream {
 
   const WriteAheadLog* wal_;
   SharedVector<std::uint32_t> records_;  // 4 bytes per event, shared with checkpoints
+  // The slot of `record`, if it holds that record.
+  const Slot* Cached(std::size_t record) const {
+    if (cache_.empty()) return nullptr;
+    const Slot& slot = cache_[record % kCacheSize];
+    return slot.record == record ? &slot : nullptr;
+  }
   mutable std::vector<Slot> cache_;
   // Before images of events whose key's previous record was removed, by LSN.
   CowMap<Lsn, DocRef> befores_;
