@@ -5,7 +5,7 @@ import { History, scenarioText } from './history.js';
 import { h, fill, grouped, plural } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
-  discardScrolls, warmFonts, covers, retention, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
+  discardScrolls, warmFonts, covers, retention, pinningConsumers, namesPhrase, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
 import { renderRecord } from './bytes.js';
@@ -748,11 +748,11 @@ const ONE_PHASE = new Set(['truncate', 'add_consumer', 'rebuild']);
 // What a step cancelled part way through left, by its op (it changed
 // nothing): a bulk put, a flush in parts or a prepared step.
 const CANCELLED = {
-  put_random: 'Writing the documents cancelled: none was written.',
-  flush: 'Flush cancelled: no change event was delivered.',
+  put_random: 'Writing the documents cancelled: the step is undone whole, so none was written.',
+  flush: 'Flush cancelled: the step is undone whole, so no change event was delivered.',
   recover: 'Recovery cancelled: nothing changed, and the database is still down.',
   replay_storage: 'Replay cancelled: storage is as it was.',
-  verify: 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.',
+  verify: 'Check cancelled: nothing was compared. A verdict on a card is from an earlier check.',
   truncate: 'Truncation cancelled: nothing was removed.',
   compact: 'Compaction cancelled: nothing was removed.',
   add_consumer: 'Adding the consumer cancelled: nothing was added.',
@@ -1507,7 +1507,7 @@ function renderReport(state, current) {
     const torn = r.problems.find((p) => p.kind === 'torn_tail');
     const items = [
       h('li', {}, `Read the log file from its first byte and checked every record's checksum (${r.mode} recovery).`),
-      h('li', {}, `Replayed ${r.replayed} log entr${r.replayed === 1 ? 'y' : 'ies'} into storage: the log now ends at LSN ${r.recovered}, and the next write takes the next LSN.`),
+      h('li', {}, `Replayed ${plural(r.replayed, 'log entry', 'log entries')} into storage: the log now ends at LSN ${r.recovered}, and the next write takes the next LSN.`),
       r.checkpoint !== null ? h('li', { id: 'recovery-checkpoint' }, h('strong', {}, `Loaded the checkpoint at LSN ${r.checkpoint} first`),
         ` (a storage image), so only the ${plural(r.replayed, 'log entry', 'log entries')} after it ${r.replayed === 1 ? 'was' : 'were'} replayed. `,
         `Without the checkpoint: ${plural(r.without_checkpoint.replayed, 'log entry', 'log entries')} to replay`,
@@ -1762,14 +1762,20 @@ function renderRetentionControls(state) {
   // A suggestion only where a truncation without force would be taken.
   $('truncate-before').placeholder = r.bound > log.start && !hide ? `e.g. ${r.bound}` : 'LSN';
   $('compact-upto').placeholder = hide ? 'LSN' : `e.g. ${log.durable}`;
+  // Every consumer tied at the oldest commit pins the log, as the log's
+  // summary says: the hint names them all.
+  const pinners = r.holder === 'consumer' ? pinningConsumers(state).map((c) => c.name) : [];
+  const pinnedBy = pinners.length > 1
+    ? `the committed position ${r.consumer.committed} of ${namesPhrase(pinners)}`
+    : `${r.consumer?.name}'s committed position ${r.consumer?.committed}`;
   let hint;
   if (hide) {
     hint = 'How far a truncation may go: ? — answer the prediction first.';
   } else if (r.bound > log.start) {
     hint = `Without force, a truncation can remove the entries before LSN ${r.bound}`
-      + (r.holder === 'consumer' ? `: ${r.consumer.name}'s committed position ${r.consumer.committed} pins the rest.` : '.');
+      + (r.holder === 'consumer' ? `: ${pinnedBy} pins the rest.` : '.');
   } else if (r.holder === 'consumer') {
-    hint = `Without force, nothing more can be truncated: ${r.consumer.name}'s committed position ${r.consumer.committed} pins the log (a replication slot).`;
+    hint = `Without force, nothing more can be truncated: ${pinnedBy} pins the log (a replication slot).`;
   } else {
     hint = r.checkpoint === null
       ? 'Without a checkpoint, recovery needs every log entry: checkpoint before truncating.'
@@ -1779,7 +1785,7 @@ function renderRetentionControls(state) {
   const full = $('log-full');
   full.hidden = !page.showRemoved && log.removed === 0;
   full.setAttribute('aria-pressed', String(page.showRemoved));
-  full.textContent = page.showRemoved ? 'Hide removed entries' : `Show removed entries (${log.removed})`;
+  full.textContent = page.showRemoved ? 'Hide removed entries' : `Show removed entries (${grouped(log.removed)})`;
 }
 
 /** Reads a whole number from a field, or reports why not next to it. */

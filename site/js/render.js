@@ -281,14 +281,14 @@ export function retention(log) {
 // The consumers that pin the log: the one the engine names (the oldest
 // commit, as the oldest replication slot pins WAL) and every consumer of the
 // log tied with it at that committed position.
-function pinningConsumers(state) {
+export function pinningConsumers(state) {
   const pinner = state.log.pinned_by.consumer;
   if (!pinner) return [];
   return state.consumers.filter((c) => c.name === pinner.name
     || (!c.out_of_range && c.feed !== 'direct' && c.committed === pinner.committed));
 }
 // Names as a phrase: "a", "a and b", "a, b and c".
-const namesPhrase = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0] ?? '');
+export const namesPhrase = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0] ?? '');
 
 /** The log's size and what pins it, in a line under the summary. */
 function retentionLine(state) {

@@ -277,6 +277,26 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   assertClean(assert, page);
 });
 
+// Consumers tied at the oldest commit each pin the log: the retention hint
+// names them all, as the log's summary and the cards do (it named one).
+test('the retention hint names every consumer tied at the committed position that pins the log', async () => {
+  const page = await openPage(env.browser, env.base);
+  for (const [k, city] of [['u1', 'London'], ['u2', 'Paris'], ['u3', 'London']]) await put(page, k, { name: k, city, age: 30 });
+  await page.click('#flush-all');
+  await put(page, 'u4', { name: 'u4', city: 'Oslo', age: 30 });
+  await page.click('#checkpoint');
+  await page.waitForFunction(() => /last at LSN 4/.test(document.querySelector('#checkpoint-note').textContent));
+  assert.match(await text(page, '#log-retention'), /users_by_city and city_stats need those after their committed position 3/);
+  assert.equal(await text(page, '#retention-hint'),
+    'Without force, a truncation can remove the entries before LSN 4: the committed position 3 of users_by_city and city_stats pins the rest.');
+  // One flushed past it: the other alone pins the log.
+  await card(page, 'users_by_city').getByRole('button', { name: 'Flush' }).click();
+  await page.waitForFunction(() => /city_stats's committed position 3 pins the rest/.test(document.querySelector('#retention-hint').textContent));
+  assert.equal(await text(page, '#retention-hint'),
+    'Without force, a truncation can remove the entries before LSN 4: city_stats\'s committed position 3 pins the rest.');
+  assertClean(assert, page);
+});
+
 test('bad input to the retention controls is refused next to them and changes nothing', async () => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { city: 'London' });

@@ -284,7 +284,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
     setTimeout(() => document.getElementById('progress-cancel').click(), 0);
   });
   await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
-  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: none was written.');
+  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: the step is undone whole, so none was written.');
   await assertNotAnError(page.locator('#bulk-error'));
   assert.equal(await page.locator('#step-label').textContent(), 'step 0 of 0');
   assert.match(await page.locator('#log-summary').textContent(), /log file: 0 entries/);
@@ -305,7 +305,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
     setTimeout(() => document.getElementById('progress-cancel').click(), 0);
   });
   await page.waitForFunction(() => document.querySelector('#flush-error').textContent !== '');
-  assert.equal(await page.locator('#flush-error').textContent(), 'Flush cancelled: no change event was delivered.');
+  assert.equal(await page.locator('#flush-error').textContent(), 'Flush cancelled: the step is undone whole, so no change event was delivered.');
   await assertNotAnError(page.locator('#flush-error'));
   assert.deepEqual(await page.locator('#consumers .lag').allTextContents(), lags);
   assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
@@ -384,6 +384,8 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   await waitLabel('step 4 of 4');
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   assert.match(await page.locator('#current-step').textContent(), /^Step 4: recover \(point_in_time\): replayed 100,000 log entries/);
+  // The recovery report writes the count as the step line does.
+  assert.match(await page.locator('.recovery-report').textContent(), /Replayed 100,000 log entries into storage/);
   assert.match(await page.locator('#log-summary').textContent(), /^log file: 100,000 entries, [\d,]+ bytes, all synced/);
   assert.equal(await page.locator('.down-banner').count(), 0);
   assert.ok(await page.locator('#progress').isHidden());
@@ -392,7 +394,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   // says what it left, next to its button, and nothing changed.
   for (const [id, errorId, message] of [
     ['replay-storage', 'storage-error', 'Replay cancelled: storage is as it was.'],
-    ['verify', 'failure-error', 'Check cancelled: nothing was compared. A verdict on a card is the shown step\'s.'],
+    ['verify', 'failure-error', 'Check cancelled: nothing was compared. A verdict on a card is from an earlier check.'],
   ]) {
     await page.evaluate((id) => {
       document.getElementById(id).click();
@@ -461,6 +463,9 @@ test('a compaction and a truncation of a 100,000-entry log are taken in parts: p
   const compacted = await page.locator('#current-step').textContent();
   assert.match(compacted, /^Step 4: compact the log up to LSN 90000: removed ([\d,]+) log entries/);
   assert.notEqual(await log(), before);
+  // The button that lists them counts them as the step line does.
+  const removedCount = compacted.match(/removed ([\d,]+) log entries/)[1];
+  assert.equal(await page.locator('#log-full').textContent(), `Show removed entries (${removedCount})`);
 
   // Back before it, and the compaction again at full speed (the same step
   // as in parts at 20x): its frames and long tasks.
@@ -594,7 +599,7 @@ test('while a bulk step is written in parts, no other step is taken: keys and cl
   await busy();
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
-  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: none was written.');
+  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: the step is undone whole, so none was written.');
   assert.equal(await label(), 'step 4 of 4');
   assert.match(await page.locator('#log-summary').textContent(), /log file: 100,?003 entries/);
   assertClean(assert, page);
