@@ -15,6 +15,18 @@ after(async () => { await env?.close(); });
 
 const BROKEN_MS = 1000;
 
+// Clicks the button `button` (a CSS selector) and Cancel as soon as the
+// step's first part is done (the page yields between parts); returns what
+// the page then says in `said` (a CSS selector), once it says something.
+async function clickAndCancel(page, button, said) {
+  await page.evaluate((b) => {
+    document.querySelector(b).click();
+    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
+  }, button);
+  await page.waitForFunction((e) => document.querySelector(e)?.textContent, said);
+  return page.locator(said).textContent();
+}
+
 // A cancel's message is shown where the step's error would be, but not as
 // one: in the page's quiet text colour, not its error red.
 async function assertNotAnError(locator) {
@@ -279,12 +291,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
   await page.fill('#bulk-count', '100000');
   await page.fill('#bulk-keys', '100000');
   // Cancel as soon as the first part is written (the page yields between parts).
-  await page.evaluate(() => {
-    document.getElementById('bulk-put').click();
-    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-  });
-  await page.waitForFunction(() => document.querySelector('#bulk-error').textContent !== '');
-  assert.equal(await page.locator('#bulk-error').textContent(), 'Writing the documents cancelled: the step is undone whole, so none was written.');
+  assert.equal(await clickAndCancel(page, '#bulk-put', '#bulk-error'), 'Writing the documents cancelled: the step is undone whole, so none was written.');
   await assertNotAnError(page.locator('#bulk-error'));
   assert.equal(await page.locator('#step-label').textContent(), 'step 0 of 0');
   assert.match(await page.locator('#log-summary').textContent(), /log file: 0 entries/);
@@ -300,12 +307,7 @@ test('a bulk step of 100,000 documents can be cancelled, changing nothing, and o
 
   // A flush cancelled part way delivers nothing.
   const lags = await page.locator('#consumers .lag').allTextContents();
-  await page.evaluate(() => {
-    document.getElementById('flush-all').click();
-    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-  });
-  await page.waitForFunction(() => document.querySelector('#flush-error').textContent !== '');
-  assert.equal(await page.locator('#flush-error').textContent(), 'Flush cancelled: the step is undone whole, so no change event was delivered.');
+  assert.equal(await clickAndCancel(page, '#flush-all', '#flush-error'), 'Flush cancelled: the step is undone whole, so no change event was delivered.');
   await assertNotAnError(page.locator('#flush-error'));
   assert.deepEqual(await page.locator('#consumers .lag').allTextContents(), lags);
   assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
@@ -357,12 +359,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
   const down = { summary: await page.locator('#log-summary').textContent(), banner: await page.locator('.down-banner').textContent() };
 
   // Cancelled as soon as its first part is done (the page yields between parts).
-  await page.evaluate(() => {
-    document.getElementById('recover').click();
-    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-  });
-  await page.waitForFunction(() => document.querySelector('#failure-error').textContent !== '');
-  assert.equal(await page.locator('#failure-error').textContent(), 'Recovery cancelled: nothing changed, and the database is still down.');
+  assert.equal(await clickAndCancel(page, '#recover', '#failure-error'), 'Recovery cancelled: nothing changed, and the database is still down.');
   await assertNotAnError(page.locator('#failure-error'));
   assert.equal(await page.locator('#step-label').textContent(), 'step 3 of 3');
   assert.deepEqual({ summary: await page.locator('#log-summary').textContent(), banner: await page.locator('.down-banner').textContent() }, down,
@@ -396,12 +393,7 @@ test('recovery, a storage replay and a verify of a 100,000-entry log are taken i
     ['replay-storage', 'storage-error', 'Replay cancelled: storage is as it was.'],
     ['verify', 'failure-error', 'Check cancelled: nothing was compared. A verdict on a card is from an earlier check.'],
   ]) {
-    await page.evaluate((id) => {
-      document.getElementById(id).click();
-      setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-    }, id);
-    await page.waitForFunction((e) => document.getElementById(e).textContent !== '', errorId);
-    assert.equal(await page.locator(`#${errorId}`).textContent(), message);
+    assert.equal(await clickAndCancel(page, `#${id}`, `#${errorId}`), message);
     assert.equal(await page.locator('#step-label').textContent(), 'step 4 of 4');
     assert.equal(await page.evaluate(() => document.body.classList.contains('working')), false);
   }
@@ -437,12 +429,7 @@ test('a compaction and a truncation of a 100,000-entry log are taken in parts: p
   await page.fill('#truncate-before', '95000');
   await page.check('#truncate-force');
   for (const [id, message] of [['compact', 'Compaction cancelled: nothing was removed.'], ['truncate', 'Truncation cancelled: nothing was removed.']]) {
-    await page.evaluate((id) => {
-      document.getElementById(id).click();
-      setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-    }, id);
-    await page.waitForFunction(() => document.querySelector('#retention-error').textContent !== '');
-    assert.equal(await page.locator('#retention-error').textContent(), message);
+    assert.equal(await clickAndCancel(page, `#${id}`, '#retention-error'), message);
     assert.equal(await page.locator('#step-label').textContent(), 'step 3 of 3');
     assert.equal(await log(), before, 'the log as it was');
     assert.ok(await page.locator('#progress').isHidden());
@@ -500,21 +487,12 @@ test('a consumer added by snapshot, and a rebuild, over 63,000 stored rows are t
   // Each cancelled as soon as its first part is done: it says so by its
   // control (the form, the card), and nothing changed.
   await page.fill('#consumer-name', 'late');
-  await page.evaluate(() => {
-    document.querySelector('#consumer-form button[type=submit]').click();
-    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-  });
-  await page.waitForFunction(() => document.querySelector('#consumer-error').textContent !== '');
-  assert.equal(await page.locator('#consumer-error').textContent(), 'Adding the consumer cancelled: nothing was added.');
+  assert.equal(await clickAndCancel(page, '#consumer-form button[type=submit]', '#consumer-error'), 'Adding the consumer cancelled: nothing was added.');
   await assertNotAnError(page.locator('#consumer-error'));
   assert.deepEqual(await cards(), consumersBefore);
   assert.equal(await page.locator('#consumer-name').inputValue(), 'late', 'the name typed stays');
-  await page.evaluate(() => {
-    [...document.querySelectorAll('article.card[data-consumer="city_stats"] button')].find((b) => b.textContent === 'Rebuild').click();
-    setTimeout(() => document.getElementById('progress-cancel').click(), 0);
-  });
-  await stats.locator('.error').waitFor();
-  assert.equal(await stats.locator('.error').textContent(), 'Rebuild cancelled: the consumer keeps its state and its position.');
+  assert.equal(await clickAndCancel(page, 'article.card[data-consumer="city_stats"] button[data-action=rebuild]', 'article.card[data-consumer="city_stats"] .error'),
+    'Rebuild cancelled: the consumer keeps its state and its position.');
   await assertNotAnError(stats.locator('.error'));
   assert.equal(await position(), positionBefore);
   assert.equal(await page.locator('#step-label').textContent(), 'step 2 of 2');
