@@ -263,7 +263,9 @@ const std::vector<OpSpec>& Simulator::OpTable() {
        "`recovered`, `replayed`, `discarded_bytes`, `corruption`, `problems`, `lost`, "
        "`survived_unacknowledged`, `ahead`, `mode`, `checkpoint` (its LSN or null), "
        "`without_checkpoint`: {`replayed`, `complete`}: what a replay of the whole log would "
-       "have been, `checkpoint_unused` (why not, if not)"},
+       "have been, `checkpoint_unused` (why not, if not: a checkpoint past the recovered log's "
+       "end, when damage stopped the replay before its LSN, is dropped, since it holds writes the "
+       "log lost and new writes take their LSNs)"},
       {"corrupt", {{"lsn", true}, {"byte", false}}, false, false, &S::DoCorrupt,
        "flip one byte of that durable record on disk (bit rot; `byte`: its index in the record, "
        "default the middle of the payload); noticed only by the next recovery",
