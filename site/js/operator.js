@@ -257,13 +257,18 @@ export function renderOperator(el, view, history) {
     // "up to date" would tell a lag of 0; "out of range" tells what a range question asks.
     const hideStatus = mine && (m.lag || m.range);
     const b = bytes.get(c.name);
+    // Out of range, its lag counts only what is still in the log after its
+    // position: the events it needed next were removed, so it is behind by
+    // at least that (and cannot catch up), as its card's lag says.
+    const atLeast = c.out_of_range && !(mine && m.range) ? '≥ ' : '';
+    const gone = atLeast ? { title: 'At least this: what is still in the log after its position. The events it needed next were removed by a truncation, so it cannot catch up: rebuild it' } : {};
     return h('tr', { dataset: { consumer: c.name }, class: `op-row ${colourOf(c.name)}` },
       h('th', { scope: 'row', class: 'op-name' }, h('span', { class: 'swatch' }), c.name),
       h('td', { class: 'op-position num', dataset: { label: 'position' } }, direct ? '—' : mine && m.position ? short() : lsn(c.position)),
       h('td', { class: 'op-committed num', dataset: { label: 'committed' } }, direct ? '—' : mine && m.committed ? short() : lsn(c.committed)),
       h('td', { class: 'op-end num', dataset: { label: 'log end' } }, direct ? '—' : endText),
-      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' } }, hideLag ? short() : grouped(c.lag)),
-      h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' } }, direct ? '—' : hideLag ? short() : b === null || b === undefined ? '—' : `${grouped(b)} B`),
+      h('td', { class: 'op-lag num', dataset: { label: 'lag (events)' }, ...(hideLag ? {} : gone) }, hideLag ? short() : `${atLeast}${grouped(c.lag)}`),
+      h('td', { class: 'op-bytes num', dataset: { label: 'lag (bytes)' }, ...(hideLag ? {} : gone) }, direct ? '—' : hideLag ? short() : b === null || b === undefined ? '—' : `${atLeast}${grouped(b)} B`),
       h('td', { class: `op-status status-${cls}`, dataset: { label: 'status' } }, hideStatus ? short() : h('span', { title }, text)),
       list(h('td', { class: 'op-chart', dataset: { label: 'lag over the steps' } }), hideLag ? masked() : lagChart(c.name, data, history.cursor, c.lag)));
   });

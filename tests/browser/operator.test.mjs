@@ -62,6 +62,7 @@ function table(page) {
     committed: tr.querySelector('.op-committed').textContent,
     end: tr.querySelector('.op-end').textContent,
     lag: tr.querySelector('.op-lag').textContent,
+    lagTitle: tr.querySelector('.op-lag').title,
     bytes: tr.querySelector('.op-bytes').textContent,
     status: tr.querySelector('.op-status').textContent,
     chart: tr.querySelector('.lag-chart-box')?.getAttribute('aria-label') ?? null,
@@ -82,9 +83,11 @@ function expected(page, steps) {
     const state = JSON.parse(sim.state());
     sim.delete();
     const durable = state.wal.filter((e) => e.lsn <= state.log.durable);
+    // Out of range, what is still in the log after its position is a lower
+    // bound: the events it needed next were removed.
     return Object.fromEntries(state.consumers.map((c) => [c.name, {
-      position: String(c.position), committed: String(c.committed), lag: String(c.lag),
-      bytes: c.ahead ? '—' : `${durable.filter((e) => e.lsn > c.position).reduce((n, e) => n + e.size, 0)} B`,
+      position: String(c.position), committed: String(c.committed), lag: `${c.out_of_range ? '≥ ' : ''}${c.lag}`,
+      bytes: c.ahead ? '—' : `${c.out_of_range ? '≥ ' : ''}${durable.filter((e) => e.lsn > c.position).reduce((n, e) => n + e.size, 0)} B`,
       end: String(state.log.durable),
     }]));
   }, { scenario: SCENARIO, steps });
@@ -102,6 +105,8 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 1024, height: 768
     }
     assert.deepEqual(Object.fromEntries(Object.entries(shown).map(([n, r]) => [n, r.status])),
       { fresh: 'up to date', slow: 'behind', lost: 'out of range', ahead: 'ahead of the log' });
+    assert.match(shown.lost.lagTitle, /^At least this: what is still in the log after its position\. The events it needed next were removed by a truncation/);
+    assert.equal(shown.slow.lagTitle, '', 'a lag that can be caught up is exact');
     // The panel fits its column: the table scrolls inside it, never the page.
     const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
     assert.ok(scroll <= width, `the page is ${scroll} px wide in a ${width} px viewport`);
@@ -111,7 +116,7 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 1024, height: 768
     const lags = { fresh: [], slow: [], lost: [], ahead: [] };
     for (let i = 0; i <= N; i++) {
       const t = await table(page);
-      for (const name of Object.keys(lags)) lags[name].push(Number(t[name].lag));
+      for (const name of Object.keys(lags)) lags[name].push(Number(t[name].lag.replace(/^≥ /, '')));
       if (i < N) await page.keyboard.press('ArrowRight');
     }
     assert.match(await page.locator('#op-recorded').textContent(), new RegExp(`: ${N + 1} of ${N + 1} points`));
