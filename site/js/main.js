@@ -617,12 +617,24 @@ function refuseFull(errorEl) {
 // A step's error goes by its control: `errorEl` is the element beside it,
 // or the name of the consumer whose card holds the control.
 function showError(errorEl, text, cancelled = false) {
+  text = inFormWords(text);
   if (typeof errorEl === 'string') page.consumerErrors[errorEl] = { text, cancelled };
   else if (errorEl) {
     errorEl.textContent = text;
     // A step the user cancelled is not an error: the same place, not in red.
     errorEl.classList.toggle('cancelled', cancelled);
   }
+}
+
+// The engine names a step's JSON fields ("force": true, mode "snapshot"),
+// as a scenario file writes them; beside a control, the page's own words
+// for the same thing (the force box, the snapshot-then-stream choice).
+const FORM_WORDS = [
+  ['"force": true removes them anyway', 'tick “force” to remove them anyway'],
+  ['add it by "snapshot"', 'add it by “snapshot, then stream”'],
+];
+function inFormWords(text) {
+  return FORM_WORDS.reduce((t, [engine, form]) => t.replaceAll(engine, form), text);
 }
 
 // A bulk step: generated puts as one step in the history, up to the
@@ -733,8 +745,9 @@ const PHASES = {
   replaying: { step: 2, words: 'replaying it into storage', unit: 'entry' },
   // A verify folds the stream to each consumer's position and feeds the
   // rows to a fresh copy of it (a snapshot's r events): both are change events.
-  folding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
-  feeding: { step: 1, words: 'building a fresh copy of each consumer', unit: 'change event' },
+  // Its count is both: the stream's events read, and storage's rows fed as r events.
+  folding: { step: 1, words: 'building a fresh copy of each consumer from the change stream and a snapshot', unit: 'event' },
+  feeding: { step: 1, words: 'building a fresh copy of each consumer from the change stream and a snapshot', unit: 'event' },
   comparing: { step: 2, words: 'comparing each consumer with its copy', unit: 'consumer' },
   scanning: { step: 1, words: 'finding each key\'s newest entry', unit: 'entry' },
   removing: { step: 2, words: 'writing the log without the removed entries', unit: 'entry' },
@@ -1761,7 +1774,8 @@ function renderRetentionControls(state) {
   const hide = m.lsns || m.start || m.pins || (r.consumer && (m.consumer === r.consumer.name && m.committed));
   // A suggestion only where a truncation without force would be taken.
   $('truncate-before').placeholder = r.bound > log.start && !hide ? `e.g. ${r.bound}` : 'LSN';
-  $('compact-upto').placeholder = hide ? 'LSN' : `e.g. ${log.durable}`;
+  // (Nothing to compact on an empty log: no LSN to suggest.)
+  $('compact-upto').placeholder = hide || log.entries === 0 ? 'LSN' : `e.g. ${log.durable}`;
   // Every consumer tied at the oldest commit pins the log, as the log's
   // summary says: the hint names them all.
   const pinners = r.holder === 'consumer' ? pinningConsumers(state).map((c) => c.name) : [];
@@ -1776,10 +1790,13 @@ function renderRetentionControls(state) {
       + (r.holder === 'consumer' ? `: ${pinnedBy} pins the rest.` : '.');
   } else if (r.holder === 'consumer') {
     hint = `Without force, nothing more can be truncated: ${pinnedBy} pins the log (a replication slot).`;
+  } else if (r.checkpoint === null) {
+    hint = 'Without a checkpoint, recovery needs every log entry: checkpoint before truncating.';
+  } else if (log.entries === 0) {
+    // Truncated (or compacted) to nothing, and nothing written since.
+    hint = 'The log has no entries left: there is nothing to truncate.';
   } else {
-    hint = r.checkpoint === null
-      ? 'Without a checkpoint, recovery needs every log entry: checkpoint before truncating.'
-      : `Recovery needs the entries after the checkpoint at LSN ${r.checkpoint}: checkpoint again to truncate more.`;
+    hint = `Recovery needs the entries after the checkpoint at LSN ${r.checkpoint}: checkpoint again to truncate more.`;
   }
   $('retention-hint').textContent = hint;
   const full = $('log-full');

@@ -300,7 +300,13 @@ function retentionLine(state) {
   const parts = [];
   // While the log's start is asked, neither where it starts nor whether it was truncated.
   if (m.start) parts.push(masked('starts at LSN '));
-  else if (log.start > 1) parts.push(h('span', { class: 'log-start-note' }, `starts at LSN ${L(log.start)} (truncated before it)`));
+  else if (log.start > 1) {
+    // Where the log was cut, and (when compaction, or a recovery that
+    // skipped a damaged record, left a gap just after it) its first entry.
+    const first = state.wal.first;
+    const gap = !state.wal.full && log.entries > 0 && first > log.start;
+    parts.push(h('span', { class: 'log-start-note' }, `truncated before LSN ${L(log.start)}${gap ? `; its first entry left is LSN ${L(first)}` : ''}`));
+  }
   else if (log.removed) parts.push(`starts at LSN ${L(1)} (nothing truncated: compaction only leaves gaps)`);
   if (log.removed) parts.push(`${plural(log.removed, 'entry', 'entries')} removed by retention`);
   parts.push(log.checkpoint ? `checkpoint at LSN ${L(log.checkpoint.lsn)} (${plural(log.checkpoint.rows, 'row')})` : 'no checkpoint yet');

@@ -148,10 +148,22 @@ test('the full view tells a tombstone compaction dropped for its age from a dele
   // What is left before LSN 8 is LSN 5 and 7: the truncation says so rather
   // than list them as if they were the log's first entries.
   await page.click('#checkpoint');
+  await page.click('#log-full');
+  // The full view off (it lists the removed entries first). Truncated before
+  // LSN 3, where compaction had left nothing before LSN 5: the log's summary
+  // says where it was cut and which entry is now first.
+  await fill(page, 'truncate-before', 3);
+  await page.check('#truncate-force');
+  await page.click('#truncate');
+  assert.match(await text(page, '#log-retention'), /truncated before LSN 3; its first entry left is LSN 5/);
   await fill(page, 'truncate-before', 8);
   await page.check('#truncate-force');
   await page.click('#truncate');
   assert.match(await text(page, '#current-step'), /truncate the log before LSN 8 \(forced\): removed 2 log entries \(every entry still in the log before LSN 8\)/);
+  // Nothing is left: the hint does not ask for another checkpoint, and
+  // compaction suggests no LSN.
+  assert.equal(await text(page, '#retention-hint'), 'The log has no entries left: there is nothing to truncate.');
+  assert.equal(await page.locator('#compact-upto').getAttribute('placeholder'), 'LSN');
   assertClean(assert, page);
 });
 
@@ -198,7 +210,9 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   const pinned = await screenState(page);
   await page.fill('#truncate-before', '5');
   await page.click('#truncate');
-  assert.match(await text(page, '#retention-error'), /before: consumers still need entries before LSN 5: city_stats \(committed position 3\).*"force": true removes them anyway/);
+  // The engine names the step's JSON field; beside the form, the page's word for it.
+  assert.match(await text(page, '#retention-error'), /before: consumers still need entries before LSN 5: city_stats \(committed position 3\).*; tick “force” to remove them anyway, as max_slot_wal_keep_size does$/);
+  assert.doesNotMatch(await text(page, '#retention-error'), /"force"/);
   assert.deepEqual(await screenState(page), pinned, 'a refused truncation changes nothing');
   assert.equal(await text(page, '#retention-size'), bytesBefore);
   await screenshot(page, 'retention-pinned');
@@ -217,7 +231,8 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
     { before: 5, notes: ['gap: 4 LSNs', 'truncated before 5'] },
     { before: 6, notes: ['checkpoint 5'] },
   ]);
-  assert.match(await text(page, '#log-retention'), /starts at LSN 5/);
+  assert.match(await text(page, '#log-retention'), /truncated before LSN 5;? /);
+  assert.doesNotMatch(await text(page, '#log-retention'), /first entry left/, 'LSN 5 is the first entry');
   const stats = card(page, 'city_stats');
   assert.ok(await stats.evaluate((c) => c.classList.contains('out-of-range')), 'the card is marked');
   assert.match(await stats.locator('.range-warning').textContent(),
@@ -250,7 +265,7 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
   await page.fill('#consumer-name', 'replayed');
   await page.check('input[name=mode][value=replay]');
   await page.locator('#consumer-form button[type=submit]').click();
-  assert.match(await text(page, '#consumer-error'), /mode: a replay would miss the log entries before LSN 5, which a truncation removed/);
+  assert.match(await text(page, '#consumer-error'), /mode: a replay would miss the log entries before LSN 5, which a truncation removed, so the consumer would be silently incomplete; add it by “snapshot, then stream”$/);
   assert.deepEqual(await screenState(page), beforeAdd);
 
   // Rebuild: a snapshot of storage brings it back.
