@@ -111,7 +111,11 @@ export const DESCRIBE = {
     const refused = r.refused
       ? `; refused: ${Object.entries(r.refused).map(([name, why]) => `${name} (${/out of range/.test(why) ? 'out of range' : 'ahead of the log'})`).join(', ')}`
       : '';
-    return `${what}: ${plural(r.delivered, 'change event')} delivered${refused}`;
+    // Every consumer is sent its own copy of each event: a flush of all
+    // counts one delivery per consumer (200,000 for two consumers 100,000
+    // behind), which read as a miscount without saying so.
+    const each = !s.consumer && r.delivered > 1 ? ' in all (each consumer gets its own copy of each event)' : '';
+    return `${what}: ${plural(r.delivered, 'change event')} delivered${each}${refused}`;
   },
   step: (s, r) => `step ${s.consumer} by one change event: ${r.event ? `processed LSN ${r.event.lsn}` : 'nothing pending'}`,
   add_consumer: (s, r) => `add consumer ${s.consumer?.name} by ${s.mode ?? 'snapshot'}${s.consumer?.feed === 'direct' ? ', fed by the application (dual write)' : ''}: position ${r.position}`,

@@ -256,7 +256,7 @@ test('a consumer pins the log; a forced truncation puts it out of range; its reb
 
   // Flush all: city_stats is refused, in the engine's words, on its card.
   await page.click('#flush-all');
-  assert.match(await text(page, '#current-step'), /flush all consumers: 2 change events delivered; refused: city_stats \(out of range\)/);
+  assert.match(await text(page, '#current-step'), /flush all consumers: 2 change events delivered in all \(each consumer gets its own copy of each event\); refused: city_stats \(out of range\)/);
   assert.match(await stats.locator('.error').textContent(), /'city_stats' is out of range: its next event \(after LSN 3\) was removed by a truncation.*OFFSET_OUT_OF_RANGE/);
   assert.match(await stats.locator('.position').textContent(), /position 3/);
 
