@@ -1406,6 +1406,10 @@ function focusKey() {
   return { consumer: card.dataset.consumer, action: a.dataset.action ?? null, name: a.name ?? null };
 }
 
+// Where the focus goes when the control that had it became disabled by its
+// own click (restoreFocus).
+const AFTER = { 'crash-process': 'recover', 'crash-power': 'recover', recover: 'report-open' };
+
 function restoreFocus(key) {
   if (key) {
     const card = [...document.querySelectorAll('article.card')].find((c) => c.dataset.consumer === key.consumer);
@@ -1417,11 +1421,16 @@ function restoreFocus(key) {
     if (card) return card.focus({ preventScroll: true });
   }
   const a = document.activeElement;
+  // A crash disables its button: the focus goes to Recover, what comes next
+  // (it went to the commit mode, the panel's first control). A recovery
+  // disables Recover: the focus goes to the button that shows its report,
+  // drawn at the top of the page, off screen from the Failure panel.
+  const next = a?.disabled ? $(AFTER[a.id] ?? '') : null;
+  if (next && next.getClientRects().length > 0 && !next.disabled) return next.focus({ preventScroll: true });
   if (a?.disabled) {
-    // A control that became disabled (Crash process once the database is
-    // down, Recover once it is up): the focus moves to the first enabled
-    // control of its panel, and the page does not scroll (the slider, at
-    // the top, took the focus and scrolled the page there).
+    // A control that became disabled otherwise: the focus moves to the
+    // first enabled control of its panel, and the page does not scroll (the
+    // slider, at the top, took the focus and scrolled the page there).
     const panel = a.closest('.panel');
     const next = panel && [...panel.querySelectorAll('button, input, select')]
       .find((el) => !el.disabled && el.getClientRects().length > 0);
@@ -1541,6 +1550,8 @@ function renderReport(state, current) {
   }
   fill(el, parts);
   el.hidden = parts.length === 0;
+  // Beside Recover, a way to the report (the Failure panel is far below it).
+  $('report-link').hidden = !(current?.step.op === 'recover' && current.result.ok) || page.embed;
 }
 
 function renderPage() {
@@ -2011,6 +2022,10 @@ function wireControls() {
     const torn = wholeNumber('torn-bytes', $('failure-error'), 'torn bytes');
     if (torn === undefined) return;
     act(torn ? { op: 'crash', kind: 'power', torn_bytes: torn } : { op: 'crash', kind: 'power' }, $('failure-error'));
+  });
+  $('report-open').addEventListener('click', () => {
+    $('report').scrollIntoView({ block: 'nearest' });
+    $('report').focus({ preventScroll: true });
   });
   $('recover').addEventListener('click', () => {
     const mode = $('recover-as').value;
