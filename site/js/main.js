@@ -1430,8 +1430,8 @@ function restoreFocus(key) {
   // (it went to the commit mode, the panel's first control). A recovery
   // disables Recover: the focus goes to the button that shows its report,
   // drawn at the top of the page, off screen from the Failure panel.
-  const next = a?.disabled ? $(AFTER[a.id] ?? '') : null;
-  if (next && next.getClientRects().length > 0 && !next.disabled) return next.focus({ preventScroll: true });
+  const then = a?.disabled ? $(AFTER[a.id] ?? '') : null;
+  if (then && then.getClientRects().length > 0 && !then.disabled) return then.focus({ preventScroll: true });
   if (a?.disabled) {
     // A control that became disabled otherwise: the focus moves to the
     // first enabled control of its panel, and the page does not scroll (the
