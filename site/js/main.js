@@ -1099,6 +1099,12 @@ function viewRequest() {
       if (where.event < total.events - n.events) win.events = Math.max(0, where.event - Math.floor(n.events / 3));
     }
   }
+  // A window scrolled down a longer list (a later step's storage, a
+  // consumer's state) starts within this one, or it would be past the end
+  // and draw nothing: "Storage is empty." under "30 rows", after a jump
+  // back from 100,000 steps with storage scrolled.
+  const within = (start, count, total) => Math.min(start, Math.max(0, (total ?? 0) - count));
+  win.storage = within(win.storage, n.storage, n.totals.storage);
   const req = {
     wal: walWindow(win.wal === null ? { count: n.wal } : { start: win.wal, count: n.wal }),
     events: win.events === null ? { count: n.events } : { start: win.events, count: n.events },
@@ -1107,6 +1113,7 @@ function viewRequest() {
   };
   const positions = history.positions[history.cursor] ?? {};
   for (const name of Object.keys(positions)) {
+    if (win.rows[name]) win.rows[name] = within(win.rows[name], n.state(name), n.totals.rows?.[name]);
     req.rows[name] = { start: win.rows[name] ?? 0, count: n.state(name) };
   }
   // How many log entries each consumer has processed (the log strip shades

@@ -344,3 +344,48 @@ test('on a phone, a long strip shows entries between its folds, at its start, mi
   assertClean(assert, page);
 });
 
+
+// A window scrolled down a long list stayed where it was when a jump back
+// made the list shorter: storage read "Storage is empty." under "30 rows",
+// and a card's state "Empty." beside "495 change events processed", until
+// the list grew past the old place again.
+test('storage and a state table scrolled to their ends still draw their rows after a jump back to a shorter list', async () => {
+  const page = await openPage(env.browser, env.base);
+  // 1,000 puts and a flush, then 1,000 more and a flush: storage and the
+  // index hold 2,000 rows at the end, 30 and none at step 30, 1,000 each
+  // at step 1,001.
+  const steps = [];
+  for (let i = 0; i < 2000; i++) {
+    steps.push({ op: 'put', key: `k${String(i).padStart(4, '0')}`, value: { city: `c${String(i).padStart(4, '0')}` } });
+    if (i === 999 || i === 1999) steps.push({ op: 'flush' });
+  }
+  const scenario = { title: 'Long lists', consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }], steps };
+  await page.setInputFiles('#import-file', { name: 'long.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scenario)) });
+  const label = (text) => page.waitForFunction((x) => document.querySelector('#step-label').textContent === x, text, { timeout: 60000 });
+  const jump = async (i) => {
+    await page.locator('#slider').evaluate((el, i) => { el.value = String(i); el.dispatchEvent(new Event('input', { bubbles: true })); }, i);
+    await label(`step ${i} of 2002`);
+  };
+  await label('step 2002 of 2002');
+  const storage = page.locator('#storage');
+  const state = page.locator('article.card[data-consumer="by_city"] .state-scroll');
+  // Each scrolled to its end: the rows drawn start past row 1,900.
+  for (const list of [storage, state]) {
+    await list.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await list.locator('tr.spacer[data-where="before"]').evaluate((s) => new Promise((ok, fail) => {
+      const t0 = performance.now();
+      const wait = () => (Number(s.dataset.rows) > 1900 ? ok() : performance.now() - t0 > 10000 ? fail(new Error(`drawn from row ${s.dataset.rows}`)) : requestAnimationFrame(wait));
+      wait();
+    }));
+  }
+  // By step 0 (nothing stored: no list to scroll), as Home then Next went.
+  await jump(0);
+  await jump(30);
+  assert.match(await page.locator('#storage-lsn').textContent(), /· 30 rows$/);
+  assert.equal(await page.locator('#storage tr[data-key]').count(), 30, 'every row drawn, not "Storage is empty."');
+  await jump(1001);
+  assert.ok(await page.locator('#storage tr[data-key]').count() > 0, 'storage rows drawn');
+  assert.ok(await state.locator('tbody tr:not(.spacer)').count() > 0, 'the index\'s rows drawn, not "Empty."');
+  assert.equal(await state.locator('.empty').count(), 0);
+  assertClean(assert, page);
+});
