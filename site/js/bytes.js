@@ -95,14 +95,23 @@ export function renderRecord(el, record, lsn, actions, flipped = null) {
       title: `byte ${i} (${partOf(i, layout)}), file offset ${record.offset + i}: 0x${b.toString(16).padStart(2, '0')}. Click to flip it on disk (bit rot).`,
       onclick: () => actions.flip(i),
     }, b.toString(16).padStart(2, '0'))));
+  // The length field against the record's own payload (the index knows
+  // where each record ends; a reader has only the field).
+  const payload = record.size - HEADER;
+  const lengthOk = record.fields.length === payload;
   fill(el,
     h('p', {}, h('strong', {}, `LSN ${record.lsn}`), `: bytes ${record.offset}–${record.offset + record.size - 1} of the log file, ${record.size} bytes, `,
       record.synced ? 'on disk (synced).' : 'written but not synced yet.'),
-    h('p', { class: `checksum ${record.checksum_ok ? 'ok' : 'bad'}`, id: 'checksum-verdict' },
-      record.checksum_ok
-        ? `✓ Checksum holds: stored ${record.fields.checksum}, computed ${record.computed_checksum}.`
-        : `✗ Checksum mismatch: stored ${record.fields.checksum}, but the bytes now give ${record.computed_checksum}. The next recovery will find this record corrupt.`),
+    h('p', { class: `checksum ${record.checksum_ok && lengthOk ? 'ok' : 'bad'}`, id: 'checksum-verdict' },
+      !record.checksum_ok
+        ? `✗ Checksum mismatch: stored ${record.fields.checksum}, but the bytes now give ${record.computed_checksum}. The next recovery will find this record corrupt.`
+        : lengthOk
+          ? `✓ Checksum holds: stored ${record.fields.checksum}, computed ${record.computed_checksum}.`
+          // The checksum does not cover the length field: a flipped length
+          // byte leaves it holding over the record's own bytes, while a
+          // reader, which finds a record's end by its length, reads others.
+          : `✗ Length field damaged: it says ${record.fields.length} payload bytes, but this record has ${payload}. The checksum still holds over this record's bytes (it covers type, LSN and payload, not the length), but a reader finds where a record ends by its length field: the next recovery will check the wrong bytes against it and find the record corrupt (or, if they run past the end of the file, take them for a torn tail).`),
     h('table', { class: 'record-fields' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'field'), h('th', { scope: 'col' }, 'bytes'), h('th', { scope: 'col' }, 'hex'), h('th', { scope: 'col' }, 'value'), h('th', { scope: 'col' }, ''))), h('tbody', {}, rows)),
-    h('p', { class: 'hint' }, 'Flip a byte: click any byte below. It changes on disk only (bit rot); storage and consumers do not notice until the next recovery reads the file.'),
+    h('p', { class: 'hint' }, 'Flip a byte: click any byte below. It changes on disk only (bit rot); storage and consumers do not notice until the next recovery reads the file (crash the database, then Recover).'),
     grid);
 }

@@ -1539,17 +1539,25 @@ function renderReport(state, current) {
     const acked = r.lost.filter((l) => l.acknowledged).map((l) => l.lsn);
     const unacked = r.lost.filter((l) => !l.acknowledged).map((l) => l.lsn);
     const torn = r.problems.find((p) => p.kind === 'torn_tail');
+    const damaged = r.problems.filter((p) => p.kind === 'corruption');
     const items = [
       h('li', {}, `Read the log file from its first byte and checked every record's checksum (${r.mode} recovery).`),
       h('li', {}, `Replayed ${plural(r.replayed, 'log entry', 'log entries')} into storage: the log now ends at LSN ${r.recovered}, and the next write takes the next LSN.`),
       r.checkpoint !== null ? h('li', { id: 'recovery-checkpoint' }, h('strong', {}, `Loaded the checkpoint at LSN ${r.checkpoint} first`),
-        ` (a storage image), so only the ${plural(r.replayed, 'log entry', 'log entries')} after it ${r.replayed === 1 ? 'was' : 'were'} replayed. `,
+        r.replayed === 0 ? ' (a storage image); no log entry follows it, so none was replayed. '
+          : ` (a storage image), so only the ${plural(r.replayed, 'log entry', 'log entries')} after it ${r.replayed === 1 ? 'was' : 'were'} replayed. `,
         `Without the checkpoint: ${plural(r.without_checkpoint.replayed, 'log entry', 'log entries')} to replay`,
         r.without_checkpoint.complete ? '.' : ', and even that would not rebuild storage: a truncation removed the log\'s first entries.') : null,
       r.checkpoint_unused ? h('li', { id: 'recovery-checkpoint-unused' }, `The checkpoint was not used: ${r.checkpoint_unused}.`) : null,
       torn ? h('li', {}, `Cut a torn tail of ${torn.bytes} byte${torn.bytes === 1 ? '' : 's'} at byte ${torn.offset}: a record the crash cut short. That is a clean end, not damage.`) : null,
-      r.corruption ? h('li', { class: 'bad' }, `Found a damaged record at byte ${r.corruption.offset}${r.corruption.lsn !== null ? ` (it claims LSN ${r.corruption.lsn})` : ''}: ${r.corruption.reason}. `,
-        r.mode === 'skip' ? 'Skip mode dropped it and kept the valid records after it.' : 'Point-in-time recovery stopped there: it and everything after it are gone.') : null,
+      // Skip mode reads on from the next byte that starts a valid record:
+      // what it drops is a stretch of bytes, which can hold several records
+      // (a flipped length hides where the next one starts), and there can
+      // be several stretches. Each is named, with its size.
+      ...damaged.map((p) => h('li', { class: 'bad' }, `Found a damaged record at byte ${p.offset}${p.lsn !== null ? ` (it claims LSN ${p.lsn})` : ''}: ${p.reason}. `,
+        r.mode === 'skip'
+          ? `Skip mode dropped the ${plural(p.bytes, 'byte')} from there to the next valid record (any record in them is lost) and kept the valid records after them.`
+          : 'Point-in-time recovery stopped there: it and everything after it are gone.')),
       acked.length ? h('li', { class: 'bad', id: 'lost-acknowledged' }, h('strong', {}, `Lost acknowledged write${acked.length === 1 ? '' : 's'}: LSN ${lsnList(acked)}. `),
         acked.length === 1 ? 'The client was told it succeeded, and it is gone.' : 'The client was told they succeeded, and they are gone.') : null,
       unacked.length ? h('li', { id: 'lost-unacknowledged' }, `Lost LSN ${lsnList(unacked)}, never acknowledged: the client was not told they succeeded, so no promise was broken.`) : null,
@@ -1754,6 +1762,8 @@ function renderFailureControls(state) {
     const down = state.down;
     for (const id of ['sync', 'crash-process', 'crash-power', 'verify', 'replay-storage']) $(id).disabled = down;
     $('recover').disabled = !down;
+    // Why it cannot be pressed (a flipped byte waits for the next recovery).
+    $('recover').title = down ? '' : 'The database is up: crash it first (Crash process or Crash power), then recover';
     $('db-status').textContent = down ? 'down: recover first' : 'up';
     $('db-status').title = '';
     $('db-status').className = `db-status ${down ? 'down' : 'up'}`;

@@ -134,7 +134,7 @@ export const DESCRIBE = {
     ? 'crash the process: storage (in memory) is lost; the written log bytes survive in the OS cache'
     : `crash the power: only synced log bytes survive${s.torn_bytes ? `, plus ${plural(s.torn_bytes, 'torn byte')}` : ''}; ${plural(r.surviving_bytes, 'byte')} of log file left`),
   recover: (s, r) => `recover (${r.mode}): ${describeRecovery(r)}`,
-  corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery`,
+  corrupt: (s, r) => `corrupt LSN ${r.lsn}: byte ${r.byte} of its record (file offset ${r.offset}) flipped from 0x${r.was.toString(16).padStart(2, '0')} to 0x${r.now.toString(16).padStart(2, '0')} on disk; nothing notices until the next recovery (crash, then recover)`,
   checkpoint: (s, r) => `checkpoint: storage image at LSN ${r.lsn} (${plural(r.rows, 'row')}); a recovery now replays ${plural(r.replay_entries, 'log entry', 'log entries')} instead of ${grouped(r.log_entries)}`,
   truncate: (s, r) => `truncate the log before LSN ${s.before}${s.force ? ' (forced)' : ''}: ${removedWords(r, s.before)}${r.out_of_range.length ? `; ${r.out_of_range.join(', ')} ${r.out_of_range.length === 1 ? 'is' : 'are'} now out of range: rebuild ${r.out_of_range.length === 1 ? 'it' : 'them'}` : ''}`,
   compact: (s, r) => {

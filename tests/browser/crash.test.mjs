@@ -207,6 +207,37 @@ test('the bytes view shows a record, and flipping a byte breaks its checksum unt
   assertClean(assert, page);
 });
 
+// The checksum covers type, LSN and payload, not the length: a flipped
+// length byte left "✓ Checksum holds" in the bytes view, while recovery
+// found the record corrupt. And skip mode drops a stretch of bytes up to the
+// next valid record, which can hold more than the damaged record.
+test('a flipped length byte is shown as damage; skip mode says how many bytes it dropped', async () => {
+  const page = await openPage(env.browser, env.base);
+  for (const k of ['u1', 'u2', 'u3']) await put(page, k, { city: 'Oslo' });
+  await page.click('#log .entry[data-lsn="2"]');
+  const size = Number((await text(page, '#bytes-body')).match(/, (\d+) bytes, /)[1]);
+  await page.click('#bytes .byte[data-byte="5"]');
+  assert.match(await text(page, '#current-step'), /corrupt LSN 2: byte 5 .*; nothing notices until the next recovery \(crash, then recover\)/);
+  assert.match(await text(page, '#checksum-verdict'), new RegExp(`^✗ Length field damaged: it says \\d+ payload bytes, but this record has ${size - 17}\\. The checksum still holds over this record's bytes`));
+  assert.ok(await page.locator('#checksum-verdict').evaluate((p) => p.classList.contains('bad')));
+  // LSN 1's value damaged too: skip mode drops from LSN 1's first byte to
+  // LSN 3, the next valid record (LSN 2's length no longer says where it ends).
+  await page.click('#log .entry[data-lsn="1"]');
+  const first = Number((await text(page, '#bytes-body')).match(/, (\d+) bytes, /)[1]);
+  await page.click('#bytes .byte[data-byte="25"]');
+  await page.click('#crash-process');
+  assert.equal(await page.locator('#recover').getAttribute('title'), '');
+  await page.selectOption('#recover-as', 'skip');
+  await page.click('#recover');
+  const report = await text(page, '.recovery-report');
+  assert.match(report, new RegExp(`Found a damaged record at byte 0 \\(it claims LSN 1\\): checksum mismatch\\. Skip mode dropped the ${first + size} bytes from there to the next valid record \\(any record in them is lost\\)`));
+  assert.match(report, /Lost acknowledged writes: LSN 1–2\./);
+  assert.deepEqual((await screenState(page)).entries.map((e) => e.lsn), ['3'], 'LSN 3 kept');
+  // Up again: Recover says why it cannot be pressed.
+  assert.match(await page.locator('#recover').getAttribute('title'), /^The database is up: crash it first/);
+  assertClean(assert, page);
+});
+
 test('bad input to the failure controls is refused next to them and changes nothing', async () => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { city: 'London' });
