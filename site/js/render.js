@@ -283,7 +283,9 @@ export function retention(log) {
 // log tied with it at that committed position.
 export function pinningConsumers(state) {
   const pinner = state.log.pinned_by.consumer;
-  if (!pinner) return [];
+  // A commit past the log's end (a consumer ahead of the log, after a
+  // recovery lost writes it had processed) needs no entry of this log.
+  if (!pinner || (state.head !== null && pinner.committed > state.head)) return [];
   return state.consumers.filter((c) => c.name === pinner.name
     || (!c.out_of_range && c.feed !== 'direct' && c.committed === pinner.committed));
 }
@@ -314,7 +316,7 @@ function retentionLine(state) {
     r.checkpoint === null
       ? `recovery needs every entry (no checkpoint)${log.removed ? '; compaction kept the newest entry of every key, so a replay still rebuilds storage' : ''}`
       : `recovery needs the entries after LSN ${L(r.checkpoint)}`)];
-  const slot = r.consumer;
+  const slot = pinningConsumers(state).length ? r.consumer : null;
   // Every consumer tied at the oldest commit pins the log, as its card says.
   const holders = slot ? pinningConsumers(state).map((c) => c.name) : [];
   const who = namesPhrase(holders);
@@ -598,14 +600,15 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     const labels = (col) => {
       const parts = [];
       if (col === posCol) {
-        const where = col === 'beyond' ? ' (ahead)' : '';
         const missing = gone(c.position) || goneAtStart(c.position) || (!later && c.position > lastShown && c.position <= limit);
         // In an edge column (a position among the entries not drawn) the
         // arrow says which way it is, in a cell's width.
         const word = markerWord(c.position === covered && c.position > 0 ? 'snapshot' : direct ? 'newest' : 'position', L(c.position));
         const text = direct && c.position === 0 ? '▲ no write yet'
           : col === 'earlier' ? markerText(`◀ ${word}`, L(c.position)) : col === 'later' ? markerText(word, `${L(c.position)} ▶`)
-            : markerText(`▲ ${word}`, `${L(c.position)}${where}`);
+            // Past the log's end its column says "not in the log" above it
+            // ("(ahead)" after the LSN cut the words to "▲ … 300").
+            : markerText(`▲ ${word}`, L(c.position));
         const edgeTitle = col === 'earlier' || col === 'later' ? `${c.name} is at position ${L(c.position)}, among the ${col} entries` : null;
         parts.push(h('span', { class: 'marker', title: missing ? `${c.name} is at position ${L(c.position)}; LSN ${L(c.position)} is not in the log (removed, or never kept), so its marker stands at the newest entry before it` : edgeTitle }, text));
       }
@@ -870,6 +873,12 @@ function showEdges(el) {
     const r = at.getBoundingClientRect();
     const side = hiddenLeft(r) ? 'left' : r.left >= range.right - 1 ? 'right' : null;
     if (!side) continue;
+    // Only where a click can bring it nearer: a consumer ahead of the log
+    // is drawn past the log's end, beside the right edge at the end of the
+    // strip, and its hint there scrolled nowhere.
+    const delta = r.left - (range.left + range.right) / 2 + r.width / 2;
+    const to = Math.max(0, Math.min(el.scrollWidth - el.clientWidth, el.scrollLeft + delta));
+    if (Math.abs(to - el.scrollLeft) < 1) continue;
     const edge = [...el.querySelectorAll(`.log-grid > .cell.edge-${side}`)].find((c) => c.dataset.track === at.dataset.consumer);
     if (!edge) continue;
     const lsn = lsnText(at.dataset.position);
@@ -877,7 +886,7 @@ function showEdges(el) {
     edge.append(h('button', {
       type: 'button', class: 'edge-hint marker',
       title: `${at.dataset.consumer} is at LSN ${lsn}, off screen: click to bring it into view`,
-      onclick: () => { el.scrollLeft += r.left - (range.left + range.right) / 2 + r.width / 2; },
+      onclick: () => { el.scrollLeft += delta; },
     }, side === 'left' ? markerText(`◀ ${word}`, lsn) : markerText(word, `${lsn} ▶`)));
   }
 }
@@ -1397,6 +1406,8 @@ export function renderConsumers(el, state, current, moved, actions, fresh, error
     else if (lost) lagLine = h('span', { class: 'lag behind', title: `lag ${grouped(c.lag)}: the change events still in the log after its position; those it needed next are gone` }, 'out of range: it cannot catch up');
     // Whether it is out of range is asked: its lag without "caught up".
     else if (x.range) lagLine = h('span', { class: 'lag' }, `lag ${grouped(c.lag)}`);
+    // Ahead of the log: nothing is pending, but "caught up" it is not.
+    else if (c.ahead && !x.position) lagLine = h('span', { class: 'lag behind', title: `It has processed LSNs up to ${lsnText(c.position)}; the log now ends at LSN ${lsnText(state.head ?? 0)}: writes it processed are gone from the database` }, 'lag 0, but ahead of the log: rebuild it');
     else if (direct) lagLine = h('span', { class: `lag${c.lag ? ' behind' : ''}`, title: 'For a consumer fed by the application: its second writes still waiting in clients' }, c.lag ? `lag ${grouped(c.lag)}: ${plural(c.lag, 'write')} to send, waiting in clients` : 'lag 0: no write waiting in clients');
     // Caught up with what is synced: in async commit, entries written after
     // the durable LSN wait for a sync before any consumer may have them (a

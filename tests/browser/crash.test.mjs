@@ -238,6 +238,30 @@ test('a flipped length byte is shown as damage; skip mode says how many bytes it
   assertClean(assert, page);
 });
 
+// A consumer ahead of the log after a recovery lost writes it had processed:
+// its card said "lag 0: caught up" above "Ahead of the log: rebuild it", the
+// retention line said it needed the entries after its commit past the log's
+// end, and an edge hint beside its marker scrolled nowhere.
+test('a consumer ahead of the log is not called caught up, pins nothing and has no edge hint that goes nowhere', async () => {
+  const page = await openPage(env.browser, env.base);
+  const steps = [];
+  for (let i = 0; i < 300; i++) steps.push({ op: 'put', key: `u${i}`, value: { city: 'Oslo' } });
+  steps.push({ op: 'flush' }, { op: 'corrupt', lsn: 150, byte: 25 }, { op: 'crash', kind: 'process' }, { op: 'recover' });
+  const scenario = { title: 'Ahead', consumers: [{ name: 'users_by_city', type: 'secondary_index', field: 'city' }], steps };
+  await page.setInputFiles('#import-file', { name: 'ahead.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scenario)) });
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 304 of 304');
+  const c = card(page, 'users_by_city');
+  assert.equal(await c.locator('.lag').textContent(), 'lag 0, but ahead of the log: rebuild it');
+  assert.match(await text(page, '#log-retention'), /recovery needs every entry \(no checkpoint\); nothing more can be truncated/);
+  assert.doesNotMatch(await text(page, '#log-retention'), /users_by_city/, 'its commit, past the log\'s end, needs nothing of it');
+  assert.equal(await c.locator('.pins-tag').count(), 0);
+  // The strip at its end: the marker past the log's end is on screen, whole.
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#log .edge-hint').count(), 0, 'no hint that scrolls nowhere');
+  assert.equal(await page.locator('#log .cell.beyond.at .marker').textContent(), '▲ position 300');
+  assertClean(assert, page);
+});
+
 test('bad input to the failure controls is refused next to them and changes nothing', async () => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { city: 'London' });
