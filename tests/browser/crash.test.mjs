@@ -259,6 +259,9 @@ test('a consumer ahead of the log is not called caught up, pins nothing and has 
   await page.waitForTimeout(300);
   assert.equal(await page.locator('#log .edge-hint').count(), 0, 'no hint that scrolls nowhere');
   assert.equal(await page.locator('#log .cell.beyond.at .marker').textContent(), '▲ position 300');
+  // A check names it as ahead of the log, not as one whose rows differ.
+  await page.click('#verify');
+  assert.match(await text(page, '#current-step'), /check consistency: users_by_city is ahead of the log \(it processed writes the database lost\): rebuild it$/);
   assertClean(assert, page);
 });
 
