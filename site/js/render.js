@@ -702,7 +702,11 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     // third of an entry); the strip goes sideways by entries: the arrows by
     // one, the Page keys by a view of them, Home and End to the ends.
     el.addEventListener('keydown', (ev) => {
-      if (ev.target !== el || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      // The strip's keys, whether the strip or one of its entries has the
+      // focus (on an entry, Home, End and the Page keys did nothing, and the
+      // arrows scrolled the browser's 40 px).
+      const onStrip = ev.target === el || (ev.target.classList?.contains('entry') && ev.target.parentElement?.parentElement === el);
+      if (!onStrip || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
       if (ev.key === 'Home' || ev.key === 'End') {
         ev.preventDefault();
         el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;

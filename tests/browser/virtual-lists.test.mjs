@@ -304,6 +304,24 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
     now = await press('ArrowLeft');
     assert.equal(now.at(-1), before.at(-1) - 1, `${n}: the left arrow moves an entry: ${before} then ${now}`);
     assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1', 'the keys moved the strip, not the history');
+    // The same keys with one of its entries focused (they did nothing, and
+    // the arrows scrolled the browser's 40 px).
+    const onEntry = async (key) => {
+      // An entry on screen (focusing one scrolls it into view).
+      await page.locator(`#log .entry[data-lsn="${(await logScreen(page)).lsns[1]}"]`).focus();
+      return press(key);
+    };
+    now = await onEntry('Home');
+    assert.equal(now[0], 1, `${n}: Home on an entry shows LSN 1`);
+    now = await onEntry('End');
+    assert.equal(now.at(-1), n, `${n}: End on an entry shows the newest entry`);
+    before = now;
+    now = await onEntry('ArrowLeft');
+    assert.equal(now.at(-1), before.at(-1) - 1, `${n}: the left arrow on an entry moves an entry: ${before} then ${now}`);
+    before = now;
+    now = await onEntry('PageUp');
+    assert.equal(now.at(-1), before[0], `${n}: Page Up on an entry shows the view before: ${before} then ${now}`);
+    assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
     assertClean(assert, page);
   }
 });
