@@ -838,7 +838,13 @@ function togglePlay() {
   const h = page.history;
   // Play waits at a prediction until it is answered.
   if (awaitingPrediction()) return focusPrediction();
-  if (h.cursor >= h.steps.length) h.goTo(0);
+  if (h.cursor >= h.steps.length && h.steps.length > 0) {
+    // From the last step Play starts the history again: said, since at
+    // 100,000 steps the jump back to step 0 looked like a lost session.
+    h.goTo(0);
+    clearNotices();
+    notice('Playing from step 0: Play at the last step starts the history again.');
+  }
   $('play').textContent = '❚❚ Pause';
   $('play').setAttribute('aria-pressed', 'true');
   const tick = () => {

@@ -290,5 +290,8 @@ export function renderOperator(el, view, history) {
       : h('p', { class: 'hint' }, 'No consumers yet.'),
     view.consumers.length ? h('p', { class: 'hint op-recorded', id: 'op-recorded' },
       `The charts show each consumer's lag at every step the page has drawn: ${grouped(data.recorded)} of ${plural(steps, 'point')} (steps 0 to ${data.steps}). `,
-      data.recorded < steps ? 'Steps not drawn yet are gaps: Play, or step through them, to fill them in.' : '') : null);
+      // (Play at a step a second goes through a long history in hours: there
+      // the gaps fill in as the steps are visited.)
+      data.recorded >= steps ? '' : steps > 1000 ? 'Steps not drawn yet are gaps: each fills in when the page draws it (a step, a jump, Play).'
+        : 'Steps not drawn yet are gaps: Play, or step through them, to fill them in.') : null);
 }

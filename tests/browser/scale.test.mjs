@@ -165,6 +165,9 @@ test('a 100,000-step history: import with progress, then every click reaches a f
   assert.match(await page.locator('#notices').textContent(), /Imported “A hundred thousand steps” \(100000 steps\)/);
   assert.match(await page.locator('#log-summary').textContent(), /log file: 99,?000 entries/);
   assert.match(await page.locator('#storage-lsn').textContent(), /19,800 rows/);
+  // Play at a step a second would take hours here: the chart's gaps fill in
+  // as steps are drawn, and the panel does not send the student to Play.
+  assert.match(await page.locator('#op-recorded').textContent(), /Steps not drawn yet are gaps: each fills in when the page draws it \(a step, a jump, Play\)\.$/);
   // Each track's name is whole beside a five-digit position (which wraps
   // under it): "users_by_city" was cut to "users_by_ci…".
   const names = await page.locator('#log .track-name').evaluateAll((ns) => ns.map((n) => [n.textContent, n.scrollWidth <= n.clientWidth]));

@@ -153,6 +153,7 @@ test('Play runs to the end through every step; Space plays and pauses', async ()
   await page.keyboard.press(' ');
   assert.equal(await label(page), 'step 0 of 4');
   assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'true');
+  assert.match(await page.locator('#notices').textContent(), /Playing from step 0: Play at the last step starts the history again\./, 'and says so');
   await page.keyboard.press(' ');
   assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'false');
   const pausedAt = await label(page);
