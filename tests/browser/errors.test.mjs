@@ -21,9 +21,14 @@ async function pageWithHistory() {
   return page;
 }
 
-/** Asserts an error message is shown inside `container`, is words, and matches `pattern`. */
+/**
+ * Asserts an error message is shown inside `container`, is words, and matches
+ * `pattern`. A bulk step answers a task after the click (it is taken in parts,
+ * its result drawn in a task of its own), so the message is waited for.
+ */
 async function assertErrorNear(page, errorSel, containerSel, pattern) {
   const el = page.locator(errorSel);
+  await el.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
   assert.ok(await el.isVisible(), `${errorSel} is visible`);
   const msg = (await el.textContent()).trim();
   assert.match(msg, pattern);
