@@ -56,6 +56,10 @@ export function scenarioText(scenario) {
   return `{\n${fields.join(',\n')}\n}\n`;
 }
 
+// Steps a session may have to be loaded at once, each with its result; a
+// longer one is loaded in slices (load()), results worked out when reached.
+export const LOAD_AT_ONCE = 2000;
+
 export class History {
   /**
    * @param module the loaded wasm module
@@ -81,13 +85,13 @@ export class History {
     this.positions.push(this.sim.positions().positions);
     this.pending = session.steps ?? [];
     // Short sessions load at once; a long one through load() in slices.
-    if (this.pending.length <= 2000) this.loadSync();
+    if (this.pending.length <= LOAD_AT_ONCE) this.loadSync();
   }
 
   loadSync() {
     const steps = this.pending;
     this.pending = [];
-    if (steps.length <= 2000) {
+    if (steps.length <= LOAD_AT_ONCE) {
       for (const step of steps) this.record(step);
       return;
     }

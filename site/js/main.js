@@ -1,7 +1,7 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
 import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits, TOTALS_ONLY } from './engine.js';
-import { History, scenarioText } from './history.js';
+import { History, scenarioText, LOAD_AT_ONCE } from './history.js';
 import { h, fill, grouped, plural } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
@@ -491,10 +491,12 @@ async function openSandbox() {
   const saved = await loadSaved(SLOT_SANDBOX, 'sandbox');
   try {
     if (saved) {
-      openSession(saved.scenario, saved.cursor);
+      const loaded = await loadInSlices(saved, 'Opening your saved sandbox: step');
+      openSession(saved.scenario, saved.cursor, null, loaded);
       return takeAnswers(saved, 'saved');
     }
   } catch (e) {
+    if (e.cancelled) return cancelledOpening('your saved sandbox');
     store.remove(SLOT_SANDBOX);
     notice(`Your saved sandbox could not be replayed (${e.message}) and was discarded.`, 'error');
   }
@@ -2400,11 +2402,57 @@ async function openSaved(s, from = 'saved', opened = null) {
   let lesson = null;
   if (entry) lesson = await fetchJson(`lessons/${entry.file}`);
   if (lesson && sameSteps(lesson.steps, s.scenario.steps)) await openLesson(entry.file, s.cursor, lesson, opened);
-  // A session from outside keeps its narration (notes, predictions).
-  else if (opened && narrated(s.scenario)) openSession(s.scenario, s.cursor, customLesson(s.scenario), null, opened);
-  else openSession(s.scenario, s.cursor, null, null, opened);
+  else {
+    const loaded = await loadInSlices(s, from === 'link' ? 'Opening the link\'s session: step' : 'Opening your saved session: step');
+    // A session from outside keeps its narration (notes, predictions).
+    openSession(s.scenario, s.cursor, opened && narrated(s.scenario) ? customLesson(s.scenario) : null, loaded, opened);
+  }
   takeAnswers(s, from);
   return lesson;
+}
+
+/**
+ * A checked session {scenario, checkSteps?} longer than History loads at
+ * once: its steps replayed in slices, with progress (`label`) and Cancel,
+ * each slice checked by the engine as it is replayed when `checkSteps` says
+ * store.load left them to it (as an import's are). At 100,000 steps a
+ * reload had checked the session whole, then replayed it at once: two tasks
+ * of 440 and 590 ms, with "loading…" on screen. Resolves to the loaded
+ * History, or null for a short session (openSession loads it); a Cancel
+ * rejects with an Error marked `cancelled`, and nothing was opened.
+ */
+async function loadInSlices({ scenario, checkSteps = false }, label) {
+  if (scenario.steps.length <= LOAD_AT_ONCE) return null;
+  const loaded = new History(page.module, { ...scenario, steps: [] });
+  loaded.pending = scenario.steps;
+  const check = checkSteps ? new page.module.ScenarioCheck() : null;
+  let done = false;
+  try {
+    done = await withProgress(label, (progress, signal) => loaded.load(progress, signal, { check }));
+  } finally {
+    check?.delete();
+    if (!done) loaded.dispose();
+  }
+  if (!done) throw Object.assign(new Error('opening it was cancelled'), { cancelled: true });
+  // Drawn in a task of its own, not after the last slice of steps.
+  await nextTask();
+  return loaded;
+}
+
+// A saved session whose opening the student cancelled (loadInSlices): kept
+// as it was. The session on screen stays; when the page has just been
+// loaded there is none, and an empty sandbox is shown, not saved over it
+// until the student takes a step there.
+function cancelledOpening(what) {
+  if (page.history) {
+    renderPicker();
+    notice(`Opening ${what} was cancelled: it is kept as it was, and this session stays on screen.`);
+    return;
+  }
+  page.holdSave = true;
+  openSession(SANDBOX, 0);
+  notice(`Opening ${what} was cancelled: it is kept as it was, and opens when you reload the page. `
+    + 'A step taken in this empty sandbox replaces it.');
 }
 
 /**
@@ -2418,6 +2466,7 @@ async function openOwn() {
       await openSaved(saved);
       return;
     } catch (e) {
+      if (e.cancelled) return cancelledOpening('your saved session');
       store.remove(SLOT_CURRENT);
       notice(`Your saved session could not be read (${e.message}) and was discarded.`, 'error');
     }
@@ -2433,6 +2482,15 @@ async function openOpened() {
     await openSaved(saved, 'saved', saved.opened ?? { from: 'share link' });
     return true;
   } catch (e) {
+    if (e.cancelled) {
+      if (page.history) {
+        cancelledOpening('the session you had opened');
+        return true;
+      }
+      // Just loaded: the student's own work is opened instead.
+      notice('Opening the session you had opened was cancelled: it is kept as it was, and the Lesson menu opens it. Your own work is shown instead.');
+      return false;
+    }
     store.remove(SLOT_OPENED);
     notice(`The session you had opened could not be read (${e.message}) and was discarded.`, 'error');
     return false;
@@ -2542,7 +2600,8 @@ async function openFromLink(start = performance.now()) {
       page.holdSave = false;
       clean();
     } catch (e) {
-      notice(`This share link cannot be opened: ${studentText(e)}. An empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
+      if (e.cancelled) notice('Opening the link\'s session was cancelled: an empty session was started instead. Open the link again to see it. Your saved work is kept: pick Sandbox or reload to get it back.');
+      else notice(`This share link cannot be opened: ${studentText(e)}. An empty session was started instead. Your saved work is kept: pick Sandbox or reload to get it back.`, 'error');
       // For the browser tests' figures: from the link to its refusal on screen.
       performance.measure('unbundled:link-refused', { start });
       console.warn('share link refused:', e);

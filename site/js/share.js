@@ -189,14 +189,7 @@ export function readScenarioFile(module, file) {
   if (file.size > max) {
     return Promise.reject(new Error(`the file is ${size(file.size)}; a scenario file may have at most ${size(max)}`));
   }
-  const checked = async (scenario) => {
-    const metered = new Set(JSON.parse(module.meteredOps()));
-    const steps = scenario?.steps;
-    if (Array.isArray(steps) && (steps.length > limits(module).session_steps || steps.some((step) => metered.has(step?.op)))) {
-      await checkScenario(module, scenario);
-    }
-    return scenario;
-  };
+  const checked = (scenario) => checkBeforeRunning(module, scenario).then(() => scenario);
   let worker;
   try {
     // A page opened from disk (the offline page) may not start a worker
@@ -225,6 +218,21 @@ export function readScenarioFile(module, file) {
     };
     worker.postMessage({ file, maxDepth: limits(module).json_depth, valueDepth: limits(module).value_depth });
   });
+}
+
+/**
+ * A scenario whose steps are to be checked as they are replayed (History.load
+ * with `check`): checked whole first, in slices, when a step's op may add to
+ * the session's work (a rebuild, a snapshot, a recovery: Module.meteredOps())
+ * or there are more steps than a session may have, so that it is refused
+ * before it runs, not after running up to the limit. Rejects with the error.
+ */
+export async function checkBeforeRunning(module, scenario) {
+  const metered = new Set(JSON.parse(module.meteredOps()));
+  const steps = scenario?.steps;
+  if (Array.isArray(steps) && (steps.length > limits(module).session_steps || steps.some((step) => metered.has(step?.op)))) {
+    await checkScenario(module, scenario);
+  }
 }
 
 /**

@@ -16,8 +16,9 @@
 // localStorage, so an entry there is newer than what IndexedDB holds for the
 // slot. (The one session it may write there, under LEAVING, is the copy kept
 // while the page is left: see keepWhileLeaving.)
-import { limits } from './engine.js';
-import { checkSession, LINK_VERSION } from './share.js';
+import { limits, scenarioError } from './engine.js';
+import { checkSession, checkBeforeRunning, LINK_VERSION } from './share.js';
+import { LOAD_AT_ONCE } from './history.js';
 import { checkPredictions } from './completion.js';
 import { checkOpened } from './sessions.js';
 
@@ -456,6 +457,26 @@ export async function saveCursor(slot, session, textOf) {
 }
 
 /**
+ * Whether `text` takes more than `max` bytes in UTF-8, counted as
+ * TextEncoder would write it (an unpaired surrogate as U+FFFD, 3 bytes)
+ * without writing it: encoding a 100,000-step session (8 MB) to measure it
+ * took 130 ms of the page's thread on a reload.
+ */
+function utf8Over(text, max) {
+  let n = 0;
+  for (let i = 0; i < text.length && n <= max; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n > max;
+}
+
+/**
  * The session saved in `slot`, checked against the engine `module`, or null
  * if there is none. A corrupt one is discarded (only that slot) and the
  * promise rejects with an Error saying what is wrong. If the store itself
@@ -481,7 +502,7 @@ export async function load(slot, module) {
     // The same size limit as an imported file, before parsing. The page
     // never saves a larger one (it could not be exported or imported).
     const max = limits(module).json_bytes;
-    if (text.length > max || (text.length * 3 > max && new TextEncoder().encode(text).length > max)) {
+    if (text.length > max || (text.length * 3 > max && utf8Over(text, max))) {
       throw new Error(`it is larger than ${Math.round(max / (1024 * 1024))} MB, the limit for a session's JSON`);
     }
     // Where a session opened from outside came from (sessions.js) is the
@@ -492,7 +513,18 @@ export async function load(slot, module) {
       opened = checkOpened(data.opened);
       delete data.opened;
     }
-    session = checkSession(module, data, 'saved session');
+    // A long session's steps are checked as the page replays them, a slice
+    // at a time (History.load with `check`; `checkSteps` says so), as an
+    // import's are: checked whole here, 100,000 steps held the page 440 ms.
+    // Only its fields around the steps are checked now, and, when its steps
+    // may add to its work or outnumber a session's, the whole of it in slices.
+    const steps = data?.scenario?.steps;
+    const long = Array.isArray(steps) && steps.length > LOAD_AT_ONCE;
+    session = checkSession(module, data, 'saved session', long ? scenarioError(module, { ...data.scenario, steps: [] }) : undefined);
+    if (long) {
+      await checkBeforeRunning(module, session.scenario);
+      session.checkSteps = true;
+    }
     if (opened) session.opened = opened;
   } catch (e) {
     await remove(slot);

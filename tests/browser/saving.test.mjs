@@ -324,6 +324,74 @@ test('a session whose saved parts are missing is discarded with a notice, and th
   assertClean(assert, page);
 });
 
+test('a long saved session reopens a slice at a time with progress and Cancel; a damaged step deep in it is refused, naming it, and discarded', async () => {
+  const { path } = generated(N, 'slices.json');
+  const page = await openHooked(env.base);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  await importFile(page, path, N);
+  const shown = await screenState(page);
+  await settled(page);
+  const kept = (await idbContents(page))[OPENED];
+  // Every text of the progress bar's label while the page loads; with
+  // sessionStorage's "cancel" set, its Cancel is clicked at the first.
+  await page.context().addInitScript(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('#progress-label')?.textContent;
+      if (!text || window.__progress.at(-1) === text) return;
+      window.__progress.push(text);
+      if (sessionStorage.getItem('cancel') === '1' && /^Opening/.test(text)) document.querySelector('#progress-cancel').click();
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+
+  await reload(page);
+  assert.deepEqual(await screenState(page), shown, 'the same session after the reload');
+  // (The bar's label before anything is under way is "Working…"; a
+  // step's label, before its first count, is the label alone.)
+  const progress = (await page.evaluate(() => window.__progress)).filter((text) => text !== 'Working…' && text !== 'Opening your saved session: step');
+  assert.ok(progress.length >= 2, `the progress said where it was more than once: ${JSON.stringify(progress)}`);
+  for (const text of progress) assert.match(text, /^Opening your saved session: step (\d{1,3}(,\d{3})*) of 3,000$/);
+  assert.equal(progress.at(-1), 'Opening your saved session: step 3,000 of 3,000');
+  assert.equal(await page.locator('#notices .notice').count(), 0, 'no notice');
+
+  // Cancel: the student's own work on screen instead, the session kept as
+  // it was, and the Lesson menu opens it.
+  await page.evaluate(() => sessionStorage.setItem('cancel', '1'));
+  await reload(page);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+  assert.equal(await page.locator('#notices .notice span').first().textContent(),
+    'Opening the session you had opened was cancelled: it is kept as it was, and the Lesson menu opens it. Your own work is shown instead.');
+  assert.equal(await page.locator('#notices .notice.error').count(), 0, 'a cancel is not an error');
+  await page.waitForTimeout(700);  // past the page's gap between saves
+  assert.equal((await idbContents(page))[OPENED], kept, 'the saved session is kept whole');
+  await page.evaluate(() => sessionStorage.removeItem('cancel'));
+  await page.selectOption('#lesson-picker', '#opened');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 3000 of 3000');
+  assert.deepEqual(await screenState(page), shown, 'the Lesson menu opens it');
+
+  // A step damaged deep in the saved text: its slice's check refuses it,
+  // naming it; the session is discarded, and the student's own work opens.
+  const records = await idbRecords(page);
+  const part = Object.keys(records).filter((k) => k.startsWith(`${OPENED}:part:`)).sort()[21];  // steps 2,560 to 2,687
+  const damaged = records[part].replace('{"op":"put","key":"u1100"', '{"op":"pot","key":"u1100"');
+  assert.notEqual(damaged, records[part], 'step 2,600 (u1100) is in that part');
+  await page.evaluate(([key, text]) => new Promise((ok) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(text, key);
+      tx.oncomplete = () => { open.result.close(); ok(); };
+    };
+  }), [part, damaged]);
+  await reload(page);
+  const notice = page.locator('#notices .notice.error');
+  assert.equal(await notice.count(), 1);
+  assert.match(await notice.locator('span').textContent(), /^The session you had opened could not be read \(steps\[2600\]\.op: [^)]+\) and was discarded\.$/);
+  assert.equal((await screenState(page)).step, 'step 1 of 1', 'the student\'s own session opens instead');
+  assert.deepEqual(Object.keys(await idbRecords(page)).filter((k) => k.startsWith(OPENED)), [], 'the damaged session and its parts are gone');
+  assertClean(assert, page);
+});
+
 /**
  * Holds the page's store busy: a 20 MB write to it, in a transaction of its
  * own begun now, so that the page's next write waits behind it. Chromium
@@ -659,6 +727,20 @@ test('an old localStorage save is moved to IndexedDB; a corrupt one there, or on
   assert.equal(await notice.count(), 1);
   assert.match(await notice.textContent(), new RegExp(`saved session could not be read \\(it is larger than ${limitMb} MB, the limit for a session's JSON\\) and was discarded`));
   assert.equal((await screenState(page)).step, 'step 1 of 2', 'the sandbox slot opens instead');
+  // The limit is in UTF-8 bytes: 6 Mi characters of "€" are 18 MiB.
+  await settled(page);
+  await page.evaluate(() => new Promise((resolve) => {
+    const pad = '€'.repeat(6 * 1024 * 1024);
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(`{"v": 1, "cursor": 0, "scenario": {"title": "${pad}", "steps": []}}`, 'unbundled.session.v1');
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+    };
+  }));
+  await reload(page);
+  assert.equal(await notice.count(), 1);
+  assert.match(await notice.textContent(), new RegExp(`saved session could not be read \\(it is larger than ${limitMb} MB, the limit for a session's JSON\\) and was discarded`));
   assertClean(assert, page);
 });
 
