@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import {
-  start, closePages, openPage, assertClean, screenState, put, card, blur, screenshot, screenshotViewport, SITE_DIR,
+  start, closePages, openPage, assertClean, screenState, put, card, blur, screenshot, screenshotViewport, SITE_DIR, userHistory,
 } from './harness.mjs';
 
 const CLI = resolve(process.env.UNBUNDLED_CLI ?? 'build/cli/unbundled');
@@ -216,6 +216,50 @@ test('a share link carrying markup shows it as text', async () => {
   assert.equal(s.step, 'step 1 of 1');
   assert.deepEqual(s.rows.map(([k, v]) => [k, JSON.parse(v)]), [[key, { b: '<b>x</b>' }]]);
   assert.equal(await page.locator('#log img, #storage img, #stream img, #log b, #storage b, #stream b').count(), 0);
+  assertClean(assert, page);
+});
+
+test('a share link of 3,000 steps opens a slice at a time with progress; Cancel leaves an empty session and the saved work, and the link opens again', async () => {
+  const session = { v: 1, scenario: userHistory(3000, 'Three thousand steps'), cursor: 2000 };
+  const url = `${env.base}#s=${deflateSync(Buffer.from(JSON.stringify(session))).toString('base64url')}`;
+  // Every text of the progress bar's label; with sessionStorage's "cancel"
+  // set, its Cancel is clicked at the first count.
+  const hooked = {
+    async newContext(options) {
+      const context = await env.browser.newContext(options);
+      await context.addInitScript(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const text = document.querySelector('#progress-label')?.textContent;
+          if (!text || window.__progress.at(-1) === text) return;
+          window.__progress.push(text);
+          if (sessionStorage.getItem('cancel') === '1' && /^Opening the link's session: step \d/.test(text)) document.querySelector('#progress-cancel').click();
+        }).observe(document, { subtree: true, childList: true, characterData: true });
+      });
+      return context;
+    },
+  };
+  const page = await openPage(hooked, url);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2000 of 3000');
+  const counts = (await page.evaluate(() => window.__progress)).filter((t) => /\d/.test(t));
+  assert.ok(counts.length >= 2, `the progress said where it was: ${JSON.stringify(counts)}`);
+  for (const text of counts) assert.match(text, /^Opening the link's session: step [\d,]+ of 3,000$/);
+  const shown = await screenState(page);
+
+  // Cancelled: an empty session, said in words (not as an error), and the link opens again.
+  await page.evaluate(() => sessionStorage.setItem('cancel', '1'));
+  await page.goto('about:blank');
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 0 of 0');
+  assert.equal(await page.locator('#notices .notice span').first().textContent(),
+    'Opening the link\'s session was cancelled: an empty session was started instead. Open the link again to see it. Your saved work is kept: pick Sandbox or reload to get it back.');
+  assert.equal(await page.locator('#notices .notice.error').count(), 0, 'a cancel is not an error');
+  assert.ok(!page.url().includes('#s='), 'the link is off the address bar');
+  await page.evaluate(() => sessionStorage.removeItem('cancel'));
+  await page.goto('about:blank');
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2000 of 3000');
+  assert.deepEqual(await screenState(page), shown, 'the link opens again');
   assertClean(assert, page);
 });
 
