@@ -2429,6 +2429,13 @@ async function loadInSlices({ scenario, checkSteps = false }, label) {
   let done = false;
   try {
     done = await withProgress(label, (progress, signal) => loaded.load(progress, signal, { check }));
+  } catch (e) {
+    // A slice's text refused names a place in the slice: the whole
+    // scenario's check names it in the session. A step is named as a
+    // field of the session, as checkSession names it in a short one.
+    if (e.unread) e.message = scenarioError(page.module, scenario) || e.message;
+    if (e.message.startsWith('steps[')) e.message = `scenario.${e.message}`;
+    throw e;
   } finally {
     check?.delete();
     if (!done) loaded.dispose();

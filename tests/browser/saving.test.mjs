@@ -386,9 +386,28 @@ test('a long saved session reopens a slice at a time with progress and Cancel; a
   await reload(page);
   const notice = page.locator('#notices .notice.error');
   assert.equal(await notice.count(), 1);
-  assert.match(await notice.locator('span').textContent(), /^The session you had opened could not be read \(steps\[2600\]\.op: [^)]+\) and was discarded\.$/);
+  assert.match(await notice.locator('span').textContent(), /^The session you had opened could not be read \(scenario\.steps\[2600\]\.op: [^)]+\) and was discarded\.$/);
   assert.equal((await screenState(page)).step, 'step 1 of 1', 'the student\'s own session opens instead');
   assert.deepEqual(Object.keys(await idbRecords(page)).filter((k) => k.startsWith(OPENED)), [], 'the damaged session and its parts are gone');
+
+  // A slice whose text the engine will not read (a field name over the
+  // limit) is named in the session too, not in the slice.
+  await importFile(page, path, N);
+  await settled(page);
+  const again = (await idbRecords(page))[part];
+  const unread = again.replace('"name":"User 2600"', `"${'f'.repeat(300)}":"User 2600"`);
+  assert.notEqual(unread, again);
+  await page.evaluate(([key, text]) => new Promise((ok) => {
+    const open = indexedDB.open('unbundled');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').put(text, key);
+      tx.oncomplete = () => { open.result.close(); ok(); };
+    };
+  }), [part, unread]);
+  await reload(page);
+  assert.match(await notice.locator('span').textContent(), /^The session you had opened could not be read \(scenario\.steps\[2600\]\.value\.f+…?: [^)]+\) and was discarded\.$/);
+  assert.equal((await screenState(page)).step, 'step 1 of 1');
   assertClean(assert, page);
 });
 
