@@ -707,7 +707,7 @@ Status ExportDebezium(const std::string& scenario_text, std::string* ndjson) {
   if (!s.ok()) return s;
   DebeziumExporter exporter;
   if (!(s = exporter.Begin(scenario.header())).ok()) return s;
-  s = scenario.Run([&](std::size_t i, const Json& step) { exporter.Apply(i, step); });
+  s = scenario.Run([&](std::size_t i, const Json& step) { exporter.Replay(i, step); });
   if (!s.ok()) return s;
   std::string out;
   if (!(s = exporter.AppendLines(0, exporter.EventCount(), &out)).ok()) return s;
@@ -738,13 +738,23 @@ Status DebeziumExporter::Begin(const Json& header) {
 
 Json DebeziumExporter::Apply(std::size_t index, const Json& step) {
   Json result = sim_->Apply(step);
-  if (sim_->engine().down()) return result;
+  NoteHead(index);
+  return result;
+}
+
+bool DebeziumExporter::Replay(std::size_t index, const Json& step) {
+  const bool taken = sim_->Replay(step);
+  NoteHead(index);
+  return taken;
+}
+
+void DebeziumExporter::NoteHead(std::size_t index) {
+  if (sim_->engine().down()) return;
   const Lsn now = sim_->engine().wal().head();
   if (now > head_) {
     heads_.emplace_back(now, index);
     head_ = now;
   }
-  return result;
 }
 
 // The events a view of the stream lists: while the database is down, only

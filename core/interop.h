@@ -169,6 +169,10 @@ class DebeziumExporter {
   // flush by `limit` until no `more`), each under the step's index. A
   // snapshot's result lists no r events (its `snapshot_rows` counts them).
   Json Apply(std::size_t index, const Json& step);
+  // Takes step `index` as Apply does, without building its result (a put's
+  // result holds its change event's documents as JSON values): true if the
+  // engine took it.
+  bool Replay(std::size_t index, const Json& step);
   // The change events after the steps taken so far.
   std::size_t EventCount() const;
   // Events [start, start + count) of the stream, a line each ("...\n"),
@@ -177,6 +181,8 @@ class DebeziumExporter {
 
  private:
   const std::vector<std::uint32_t>* Readable() const;
+  // Notes the step that moved the head, after step `index`.
+  void NoteHead(std::size_t index);
 
   std::unique_ptr<Simulator> sim_;
   // The step that wrote each LSN: after step i the head is heads_[k].first.

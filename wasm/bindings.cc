@@ -500,7 +500,7 @@ class DebeziumExportBinding {
     return Guarded([&] {
       unbundled::Json steps;
       if (std::string refused; !Check(text, first, &steps, &refused)) return refused;
-      for (std::size_t k = 0; k < steps.size(); ++k) exporter_.Apply(static_cast<std::size_t>(first) + k, steps[k]);
+      for (std::size_t k = 0; k < steps.size(); ++k) exporter_.Replay(static_cast<std::size_t>(first) + k, steps[k]);
       return StatusJson(unbundled::Status::OK());
     });
   }
