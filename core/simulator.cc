@@ -664,7 +664,13 @@ Status Simulator::Check(const Json& step, const OpSpec** found) const {
   // The session's length and work (core/limits.h), counted as a file's or
   // link's steps are counted before they run, so that any session this
   // simulator holds can be opened again.
-  return meter_.Check(step, "session");
+  if (!(s = meter_.Check(step, "session")).ok()) return s;
+  // A crash, or a write that crashes on the way, leaves the database down
+  // until a recover: taken only if that recover fits in the work.
+  bool crashes = name == "crash";
+  for (const auto& f : op->fields) crashes = crashes || (f.name == "crash" && step.contains("crash"));
+  if (crashes) return meter_.CheckRecoveryAfter(step, "session");
+  return Status::OK();
 }
 
 namespace {

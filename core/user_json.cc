@@ -353,6 +353,22 @@ void SessionMeter::Charge(const Json& step, std::optional<std::size_t> value_byt
   }
 }
 
+Status SessionMeter::CheckRecoveryAfter(const Json& step, const std::string& at) const {
+  SessionMeter after = *this;
+  after.Charge(step);
+  const std::uint64_t cost = after.Cost(Json{{"op", "recover"}});
+  if (after.work_ + cost <= kMaxSessionWork) return Status::OK();
+  return Status::Invalid(
+      at, "this crash would leave the database down for good: the recovery after it would bring "
+          "the session's work to " + Grouped(after.work_ + cost) + " rows copied, over the limit of " +
+          Grouped(kMaxSessionWork) + " (a recovery copies every row written so far: " +
+          Grouped(after.rows_) + " rows and " + Grouped(after.row_bytes_ / 1024) +
+          " KiB of them, counted 1 a row plus 1 a KiB: " + Grouped(cost) +
+          "; the session's earlier steps copied " + Grouped(after.work_) +
+          "); step back to an earlier step and go on from there (the work is counted to the step "
+          "on screen), or start a new session");
+}
+
 Status SessionMeter::Add(const Json& step, const std::string& at) {
   Status s = Check(step, at);
   if (s.ok()) Charge(step);

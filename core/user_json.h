@@ -54,6 +54,11 @@ class SessionMeter {
   void Charge(const Json& step, std::optional<std::size_t> value_bytes = std::nullopt);
   // Check, then Charge when it fits.
   Status Add(const Json& step, const std::string& at);
+  // For a step that leaves the database down until a recover (a crash, or
+  // a write that crashes on the way): whether that recover fits in the
+  // work after it. A crash whose recovery would be refused would leave
+  // every later step refused. Does not charge it.
+  Status CheckRecoveryAfter(const Json& step, const std::string& at) const;
   std::size_t steps() const { return steps_; }
   // The ops whose steps may add to the work (every other op costs none, so
   // steps of only those can pass the limit only by their number).

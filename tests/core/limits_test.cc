@@ -212,6 +212,35 @@ TEST_F(LimitsTest, InsertedAndRetriedRowsWeighWhatTheirValuesDo) {
   Fails(R"({"op":"rebuild","consumer":"by_city"})", "session: " + WorkRefusal(fit, rows, bytes));
 }
 
+// A crash leaves the database down until a recover, which copies every row
+// written: a crash (or a write that crashes on the way) whose recovery would
+// pass the work limit is refused, or every later step would be.
+TEST_F(LimitsTest, ACrashWhoseRecoveryWouldPassTheWorkLimitIsRefused) {
+  PutBigRows(&sim_);
+  const std::uint64_t fit = kMaxSessionWork / kPerRebuild;
+  const Json rebuild = Json::parse(R"({"op":"rebuild","consumer":"by_city"})");
+  // Room for one more copy: a crash, then its recovery.
+  for (std::uint64_t i = 0; i + 1 < fit; ++i) ASSERT_TRUE(sim_.Replay(rebuild)) << i;
+  Ok(R"({"op":"crash","kind":"process"})");
+  Ok(R"({"op":"recover"})");
+  // No room left: a crash is refused, saying why, and the database stays up.
+  const std::uint64_t cost = 100 + kBigRowBytes / 1024;
+  Fails(R"({"op":"crash","kind":"power"})",
+        "session: this crash would leave the database down for good: the recovery after it would "
+        "bring the session's work to " + Grouped((fit + 1) * cost) + " rows copied, over the limit of "
+        "1,000,000 (a recovery copies every row written so far: 100 rows and " +
+        Grouped(kBigRowBytes / 1024) + " KiB of them, counted 1 a row plus 1 a KiB: " + Grouped(cost) +
+        "; the session's earlier steps copied " + Grouped(fit * cost) +
+        "); step back to an earlier step and go on from there (the work is counted to the step on "
+        "screen), or start a new session");
+  Json r = Json::parse(sim_.Apply(std::string(R"({"op":"put","key":"k","value":{"a":1},"crash":"before_sync"})")));
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_NE(r["error"].get<std::string>().find("this crash would leave the database down for good"),
+            std::string::npos) << r["error"];
+  EXPECT_FALSE(sim_.engine().down());
+  Ok(R"({"op":"put","key":"k","value":{"a":1}})");  // a write that does not crash is taken
+}
+
 TEST_F(LimitsTest, ACheckpointOfTheSimulatorKeepsItsMeter) {
   PutBigRows(&sim_);
   auto copy = sim_.Clone();
