@@ -634,6 +634,14 @@ function showError(errorEl, text, cancelled = false) {
 const FORM_WORDS = [
   ['"force": true removes them anyway', 'tick “force” to remove them anyway'],
   ['add it by "snapshot"', 'add it by “snapshot, then stream”'],
+  // A work-limit refusal names the step by its op.
+  ['an add_consumer copies', 'adding a consumer copies'],
+  ['a verify copies', 'Check consistency copies'],
+  ['a replay_storage copies', '“Replay from the log” copies'],
+  ['a crash_consumer copies', 'a consumer’s crash copies'],
+  ['a recover copies', 'a recovery copies'],
+  ['a truncate copies', 'a truncation copies'],
+  ['a compact copies', 'a compaction copies'],
 ];
 function inFormWords(text) {
   return FORM_WORDS.reduce((t, [engine, form]) => t.replaceAll(engine, form), text);

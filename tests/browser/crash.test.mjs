@@ -265,6 +265,38 @@ test('a consumer ahead of the log is not called caught up, pins nothing and has 
   assertClean(assert, page);
 });
 
+test('a crash the session\'s work could not recover from is refused beside the Failure panel, and the database stays up', async () => {
+  // 99 rows of 60 KB, then as many rebuilds as leave room for one more copy
+  // of them but not two: each copies every row written (99 + 5,801 KiB).
+  const bio = 'x'.repeat(60000);
+  const steps = [];
+  for (let i = 0; i < 99; i++) steps.push({ op: 'put', key: `b${i}`, value: { bio } });
+  for (let i = 0; i < 169; i++) steps.push({ op: 'rebuild', consumer: 'by_city' });
+  const scenario = { title: 'Near the work limit', consumers: [{ name: 'by_city', type: 'secondary_index', field: 'city' }], steps };
+  const page = await openPage(env.browser, env.base);
+  await page.setInputFiles('#import-file', { name: 'near.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scenario)) });
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 268 of 268', null, { timeout: 60000 });
+  const before = await screenState(page);
+
+  await page.click('#crash-process');
+  assert.equal(await text(page, '#failure-error'),
+    'session: this crash would leave the database down for good: the recovery after it would bring the session\'s work to 1,003,000 rows copied, '
+    + 'over the limit of 1,000,000 (a recovery copies every row written so far: 99 rows and 5,801 KiB of them, counted 1 a row plus 1 a KiB: 5,900; '
+    + 'the session\'s earlier steps copied 997,100); step back to an earlier step and go on from there (the work is counted to the step on screen), or start a new session');
+  assert.ok(await page.locator('.down-banner').isHidden(), 'the database is up');
+  assert.deepEqual(await screenState(page), before, 'nothing changed');
+  // The other steps that copy every row are refused in the page's words.
+  await page.click('#verify');
+  assert.match(await text(page, '#failure-error'), /: Check consistency copies every row written so far \(99 rows/);
+  // One step back, there is room for the crash and its recovery.
+  await page.click('#back');
+  await page.click('#crash-process');
+  assert.ok(await page.locator('.down-banner').isVisible(), 'down');
+  await page.click('#recover');
+  assert.ok(await page.locator('.down-banner').isHidden(), 'and recovered');
+  assertClean(assert, page);
+});
+
 test('bad input to the failure controls is refused next to them and changes nothing', async () => {
   const page = await openPage(env.browser, env.base);
   await put(page, 'u1', { city: 'London' });
