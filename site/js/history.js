@@ -60,6 +60,23 @@ export function scenarioText(scenario) {
 // longer one is loaded in slices (load()), results worked out when reached.
 export const LOAD_AT_ONCE = 2000;
 
+// The parts load() takes a bulk step in (documents), and a flush with more
+// deliveries pending than FLUSH_PART in (deliveries), as the page takes them.
+const BULK_PART = 2000;
+const FLUSH_PART = 5000;
+
+// A step load() takes on its own, perhaps in parts: a bulk step of more
+// than a part, or a flush (whose deliveries are known only when it is
+// reached).
+function mayBeHeavy(step) {
+  return (step?.op === 'put_random' && Number(step.count) > BULK_PART) || (step?.op === 'flush' && step.limit === undefined);
+}
+
+/** Whether a session's steps are loaded in slices (History.load), not at once. */
+export function loadsInSlices(steps) {
+  return steps.length > LOAD_AT_ONCE || steps.some((step) => step?.op === 'put_random' && Number(step.count) > BULK_PART);
+}
+
 export class History {
   /**
    * @param module the loaded wasm module
@@ -85,7 +102,7 @@ export class History {
     this.positions.push(this.sim.positions().positions);
     this.pending = session.steps ?? [];
     // Short sessions load at once; a long one through load() in slices.
-    if (this.pending.length <= LOAD_AT_ONCE) this.loadSync();
+    if (!loadsInSlices(this.pending)) this.loadSync();
   }
 
   loadSync() {
@@ -136,7 +153,20 @@ export class History {
       const start = performance.now();
       // Slices of about sliceMs: as many steps per engine call as fit.
       while (i < steps.length && performance.now() - start < sliceMs) {
-        const part = steps.slice(i, i + batch);
+        // A bulk step, or a flush, is taken apart, in parts with frames
+        // between them (heavyStep): taken whole, a bulk step of 100,000
+        // documents held the page for 0.5 s, and a session of ten of them
+        // for 5-12 s when it was reloaded, imported or opened by a link.
+        if (mayBeHeavy(steps[i])) {
+          await this.loadHeavy(steps[i], i, sliceMs, signal, { check, refusals });
+          if (signal?.aborted) return false;
+          i++;
+          this.extendChunks();
+          break;
+        }
+        let n = 1;
+        while (n < batch && i + n < steps.length && !mayBeHeavy(steps[i + n])) n++;
+        const part = steps.slice(i, i + n);
         const text = JSON.stringify(part);
         const t0 = performance.now();
         if (refusals || check) {
@@ -176,6 +206,92 @@ export class History {
       this.goToInner(this.steps.length);
     }
     return true;
+  }
+
+  /**
+   * Takes steps[i] (mayBeHeavy) for load(): a bulk step in parts of
+   * BULK_PART documents, a flush with more than FLUSH_PART deliveries
+   * pending in parts of that many, yielding to the page whenever sliceMs
+   * have passed (the live page takes them in the same parts:
+   * actInParts, actFlushInParts); any other at once, as load() takes a
+   * batch. With `check`, the step is checked first; a step the engine
+   * refuses changes nothing, and is added to `refusals`. Stops between
+   * parts when `signal` is aborted (load() then drops the session).
+   */
+  async loadHeavy(step, i, sliceMs, signal, { check = null, refusals = null } = {}) {
+    const t0 = performance.now();
+    let since = t0;
+    const breathe = async () => {
+      if (performance.now() - since < sliceMs) return;
+      await nextTask();
+      since = performance.now();
+    };
+    const applied = (one) => {
+      const r = this.sim.apply(one);
+      if (r === null || r.out_of_memory) throw new Error(this.outOfMemory());
+      return r;
+    };
+    if (check) {
+      const c = JSON.parse(check.add(JSON.stringify([step]), i));
+      if (c.ok === false) throw Object.assign(new Error(c.error), { unread: Boolean(c.unread) });
+    }
+    // A step taken in parts gets the result the page gives it when it
+    // takes it so (actInParts, actFlushInParts), and the positions around
+    // it: time travel then never takes it again to learn them.
+    const before = this.sim.positions().positions;
+    let result;
+    if (step.op === 'put_random' && bulkCheck(this.module, step).ok) {
+      let first = null, last = null;
+      for (const { step: one } of bulkParts(step, BULK_PART)) {
+        const r = applied(one);
+        if (!r.ok) { result = r; break; }
+        first ??= r.first;
+        last = r.last;
+        if (signal?.aborted) return;
+        await breathe();
+      }
+      result ??= { ok: true, written: Number(step.count), first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
+    } else if (step.op === 'flush' && step.limit === undefined && this.pendingFor(step) > FLUSH_PART) {
+      let delivered = 0, refused = null;
+      for (;;) {
+        const r = applied({ ...step, limit: FLUSH_PART });
+        if (!r.ok) { result = r; break; }
+        refused ??= r.refused ?? null;
+        delivered += r.delivered;
+        if (!r.more) break;
+        if (signal?.aborted) return;
+        await breathe();
+      }
+      if (!result) {
+        const after = this.sim.positions().positions;
+        const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
+        result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
+        if (refused) result.refused = refused;
+      }
+    } else {
+      // Not heavy after all: taken as load() takes a batch, its result
+      // worked out when it is reached.
+      const r = this.sim.replayRefused(JSON.stringify([step]));
+      if (r === null) throw new Error(this.outOfMemory());
+      if (r.refused.length) refusals?.push({ step: i + 1, error: r.refused[0][1] });
+    }
+    if (result && !result.ok) refusals?.push({ step: i + 1, error: result.error });
+    const n = this.steps.length;
+    this.steps.push(step);
+    this.results.push(result);
+    if (result) this.positions[n] ??= before;
+    this.positions.push(result ? this.sim.positions().positions : undefined);
+    this.liveAt = this.cursor = this.steps.length;
+    this.settle(performance.now() - t0);
+  }
+
+  // The change events a flush step would deliver now (all consumers', or
+  // its consumer's), from the engine's lags.
+  pendingFor(step) {
+    const v = this.sim.view({ ...TOTALS_ONLY, rows: {} });
+    if (!v.ok) return 0;
+    return v.consumers.reduce((n, c) => n + ((step.consumer === undefined || c.name === step.consumer)
+      && !c.ahead && c.feed !== 'direct' ? c.lag : 0), 0);
   }
 
   // What the page says when the module's memory ran out (`otherwise` when
@@ -276,7 +392,15 @@ export class History {
       // A loaded step reached for the first time: go to KNOWN_AHEAD steps
       // before it and take those steps again, this time with their results
       // (stepping back from it is then quick).
-      const from = Math.max(0, i - KNOWN_AHEAD);
+      // (Not before a step whose result is known: a bulk step loaded in
+      // parts is, and taking it again whole would hold the page.)
+      let from = Math.max(0, i - KNOWN_AHEAD);
+      for (let j = i - 1; j >= from; j--) {
+        if (this.results[j] !== undefined && this.positions[j + 1] !== undefined) {
+          from = j + 1;
+          break;
+        }
+      }
       this.goToInner(from, false);
       const start = performance.now();
       let before = this.sim.positions().positions;

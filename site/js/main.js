@@ -1,7 +1,7 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
 import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits, TOTALS_ONLY } from './engine.js';
-import { History, scenarioText, LOAD_AT_ONCE } from './history.js';
+import { History, scenarioText, loadsInSlices } from './history.js';
 import { h, fill, grouped, plural } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
@@ -2420,8 +2420,10 @@ async function openSaved(s, from = 'saved', opened = null) {
 }
 
 /**
- * A checked session {scenario, checkSteps?} longer than History loads at
- * once: its steps replayed in slices, with progress (`label`) and Cancel,
+ * A checked session {scenario, checkSteps?} that History does not load at
+ * once (loadsInSlices: a long one, or one with a bulk step): its steps
+ * replayed in slices, bulk steps and flushes in parts, with progress
+ * (`label`) and Cancel,
  * each slice checked by the engine as it is replayed when `checkSteps` says
  * store.load left them to it (as an import's are). At 100,000 steps a
  * reload had checked the session whole, then replayed it at once: two tasks
@@ -2430,7 +2432,7 @@ async function openSaved(s, from = 'saved', opened = null) {
  * rejects with an Error marked `cancelled`, and nothing was opened.
  */
 async function loadInSlices({ scenario, checkSteps = false }, label) {
-  if (scenario.steps.length <= LOAD_AT_ONCE) return null;
+  if (!loadsInSlices(scenario.steps)) return null;
   const loaded = new History(page.module, { ...scenario, steps: [] });
   loaded.pending = scenario.steps;
   const check = checkSteps ? new page.module.ScenarioCheck() : null;

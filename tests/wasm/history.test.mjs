@@ -123,6 +123,49 @@ test('the saved text of a session is JSON.stringify of it, as it grows and forks
   }
 });
 
+test('a loaded bulk step and a flush of thousands are taken in parts, with the results and positions taking them gives, and never taken whole', async () => {
+  const all = [
+    { op: 'put', key: 'a', value: { name: 'Ada', city: 'Oslo', age: 36 } },
+    { op: 'put_random', count: 12000, keys: 3000, seed: 3 },
+    { op: 'flush' },
+    { op: 'put_random', count: 7000, seed: 4 },
+    { op: 'flush', consumer: 'by_city' },
+    { op: 'put', key: 'b', value: { name: 'Bo', city: 'Lima', age: 41 } },
+    { op: 'flush' },
+  ];
+  const history = new History(Module, { title: 'bulk', consumers: CONSUMERS, steps: [] });
+  history.pending = all;
+  // Every step the engine is handed, by any of the history's calls.
+  const handed = [];
+  for (const name of ['apply', 'replay', 'replayText', 'replayRefused']) {
+    const call = history.sim[name].bind(history.sim);
+    history.sim[name] = (x) => {
+      handed.push(...(typeof x === 'string' ? JSON.parse(x) : Array.isArray(x) ? x : [x]));
+      return call(x);
+    };
+  }
+  const check = new Module.ScenarioCheck();
+  assert.equal(await history.load(null, null, { check }), true);
+  check.delete();
+  const whole = (s) => (s.op === 'put_random' && s.from === undefined) || (s.op === 'flush' && s.limit === undefined && s !== all[6]);
+  assert.deepEqual(handed.filter(whole), [], 'no bulk step, nor a flush of thousands, handed over whole');
+  assert.ok(handed.filter((s) => s.op === 'put_random').length >= 6 + 4, 'the bulk steps in parts of 2,000');
+  assert.ok(handed.filter((s) => s.op === 'flush' && s.limit === 5000).length >= 2, 'the flushes in parts of 5,000');
+  for (const i of [2, 3, 4, 5]) assert.ok(history.known(i), `step ${i}'s result is known once loaded`);
+  for (const i of [7, 3, 2, 5, 4, 1, 6, 0, 7]) {
+    history.goTo(i);
+    const f = fresh(all.slice(0, i));
+    assert.deepEqual(history.state(), f.state, `step ${i}`);
+    if (i === 0) continue;
+    const r = history.current().result;
+    for (const field of ['ok', 'written', 'first', 'last', 'delivered']) assert.deepEqual(r[field], f.result[field], `step ${i}'s ${field}`);
+    assert.deepEqual(history.positions[i - 1], f.before, `positions before step ${i}`);
+    assert.deepEqual(history.positions[i], f.after, `positions after step ${i}`);
+  }
+  assert.deepEqual(handed.filter(whole), [], 'nor by time travel');
+  history.dispose();
+});
+
 test('a load that lists refusals names exactly the steps the engine refuses, with its errors, and ends in the same state', async () => {
   // Valid shapes the engine refuses: consumers that do not exist, a
   // truncation with no checkpoint, a get of an empty key.
