@@ -707,18 +707,24 @@ async function actInParts(label, errorEl, run) {
 
 // Flush all consumers. A large backlog is delivered in parts (one step in
 // the history all the same), with progress and Cancel.
-async function flushAll() {
+// With `consumer`, that one only (its card's Flush, the error on its card):
+// 1,000,000 pending held the page 1.3 s in one task.
+async function flushConsumers(consumer = undefined) {
   if (page.busy) return;
+  const step = consumer === undefined ? { op: 'flush' } : { op: 'flush', consumer };
+  const errorEl = consumer ?? $('flush-error');
   const v = page.history.view({ ...TOTALS_ONLY,
     rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
   // A consumer fed by the application has no change events to flush.
-  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' ? 0 : c.lag), 0) : 0;
-  if (pending <= FLUSH_AT_ONCE || v.down || page.full) return act({ op: 'flush' }, $('flush-error'));
+  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' || (consumer !== undefined && c.name !== consumer) ? 0 : c.lag), 0) : 0;
+  if (pending <= FLUSH_AT_ONCE || v.down || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
   clearNotices();
-  await actInParts('Delivering change events:', $('flush-error'),
-    (progress, signal) => page.history.actFlushInParts({ op: 'flush' }, 5000, pending, progress, signal).then(sayCancelled('flush')));
+  // The count is of deliveries: each consumer gets its own copy of an event.
+  const label = consumer === undefined ? 'Delivering change events, a copy to each consumer:' : `Delivering change events to ‘${consumer}’:`;
+  await actInParts(label, errorEl,
+    (progress, signal) => page.history.actFlushInParts(step, 5000, pending, progress, signal).then(sayCancelled('flush')));
 }
 
 // Deliveries a flush makes in one go; beyond, it goes in parts.
@@ -1691,7 +1697,7 @@ const consumerActions = {
   // The same query again (a read that was waiting, now ready).
   ask: (query) => act({ ...query }, query.consumer),
   step: (name) => act({ op: 'step', consumer: name }, name),
-  flush: (name) => act({ op: 'flush', consumer: name }, name),
+  flush: (name) => flushConsumers(name),
   commit: (name) => act({ op: 'commit', consumer: name }, name),
   crash: (name) => act({ op: 'crash_consumer', consumer: name }, name),
   rebuild: (name) => actPreparedStep({ op: 'rebuild', consumer: name }, name, `Rebuilding ‘${name}’ from a snapshot:`, STORED_ROWS),
@@ -2113,7 +2119,7 @@ function wireControls() {
     render();
   });
   $('bytes-close').addEventListener('click', () => { page.recordLsn = null; $('bytes').hidden = true; });
-  $('flush-all').addEventListener('click', flushAll);
+  $('flush-all').addEventListener('click', () => flushConsumers());
   $('bulk-form').addEventListener('submit', (ev) => { ev.preventDefault(); bulkPut(); });
   $('consumer-type').addEventListener('change', renderConfigFields);
   // The suggested name follows the field it names (a name the student typed stays).
