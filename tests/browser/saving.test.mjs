@@ -375,14 +375,7 @@ test('a long saved session reopens a slice at a time with progress and Cancel; a
   const part = Object.keys(records).filter((k) => k.startsWith(`${OPENED}:part:`)).sort()[21];  // steps 2,560 to 2,687
   const damaged = records[part].replace('{"op":"put","key":"u1100"', '{"op":"pot","key":"u1100"');
   assert.notEqual(damaged, records[part], 'step 2,600 (u1100) is in that part');
-  await page.evaluate(([key, text]) => new Promise((ok) => {
-    const open = indexedDB.open('unbundled');
-    open.onsuccess = () => {
-      const tx = open.result.transaction('sessions', 'readwrite');
-      tx.objectStore('sessions').put(text, key);
-      tx.oncomplete = () => { open.result.close(); ok(); };
-    };
-  }), [part, damaged]);
+  await idbPut(page, part, damaged);
   await reload(page);
   const notice = page.locator('#notices .notice.error');
   assert.equal(await notice.count(), 1);
@@ -397,14 +390,7 @@ test('a long saved session reopens a slice at a time with progress and Cancel; a
   const again = (await idbRecords(page))[part];
   const unread = again.replace('"name":"User 2600"', `"${'f'.repeat(300)}":"User 2600"`);
   assert.notEqual(unread, again);
-  await page.evaluate(([key, text]) => new Promise((ok) => {
-    const open = indexedDB.open('unbundled');
-    open.onsuccess = () => {
-      const tx = open.result.transaction('sessions', 'readwrite');
-      tx.objectStore('sessions').put(text, key);
-      tx.oncomplete = () => { open.result.close(); ok(); };
-    };
-  }), [part, unread]);
+  await idbPut(page, part, unread);
   await reload(page);
   assert.match(await notice.locator('span').textContent(), /^The session you had opened could not be read \(scenario\.steps\[2600\]\.value\.f+…?: [^)]+\) and was discarded\.$/);
   assert.equal((await screenState(page)).step, 'step 1 of 1');
