@@ -62,8 +62,20 @@ export const LOAD_AT_ONCE = 2000;
 
 // The parts load() takes a bulk step in (documents), and a flush with more
 // deliveries pending than FLUSH_PART in (deliveries), as the page takes them.
-const BULK_PART = 2000;
-const FLUSH_PART = 5000;
+export const BULK_PART = 2000;
+export const FLUSH_PART = 5000;
+
+// The result the page records for a bulk step, or a flush, taken in parts
+// (live or by a load): what taking it whole says of it, and what it touched.
+function bulkResult(step, first, last) {
+  return { ok: true, written: Number(step.count), first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
+}
+function flushResult(before, after, delivered, refused) {
+  const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
+  const result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
+  if (refused) result.refused = refused;
+  return result;
+}
 
 // A step load() takes on its own, perhaps in parts: a bulk step of more
 // than a part, or a flush (whose deliveries are known only when it is
@@ -255,7 +267,7 @@ export class History {
         if (signal?.aborted) return;
         await breathe();
       }
-      result ??= { ok: true, written: Number(step.count), first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
+      result ??= bulkResult(step, first, last);
     } else if (step.op === 'flush' && step.limit === undefined && this.pendingFor(step) > FLUSH_PART) {
       let delivered = 0, refused = null;
       for (;;) {
@@ -267,12 +279,7 @@ export class History {
         if (signal?.aborted) return;
         await breathe();
       }
-      if (!result) {
-        const after = this.sim.positions().positions;
-        const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
-        result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
-        if (refused) result.refused = refused;
-      }
+      result ??= flushResult(before, this.sim.positions().positions, delivered, refused);
     } else {
       // Not heavy after all: taken as load() takes a batch, its result
       // worked out when it is reached.
@@ -509,7 +516,7 @@ export class History {
       if (wrote || signal?.aborted) this.rewindLive();
       return { result: refused ?? { ok: false, cancelled: true, error: 'cancelled: nothing was written' }, discarded: [] };
     }
-    const result = { ok: true, written: count, first, last, touched: { lsns: [first, last], keys: [], consumers: [], all: false } };
+    const result = bulkResult(step, first, last);
     return { result, discarded: this.recordAtCursor(step, result, Infinity) };
   }
 
@@ -541,10 +548,7 @@ export class History {
       if (delivered > 0 || signal?.aborted) this.rewindLive();
       return { result: failed ?? { ok: false, cancelled: true, error: 'cancelled: nothing was delivered' }, discarded: [] };
     }
-    const after = this.sim.positions().positions;
-    const moved = Object.keys(after).filter((n) => before[n] !== after[n]);
-    const result = { ok: true, delivered, touched: { lsns: null, keys: [], consumers: moved, all: false } };
-    if (refused) result.refused = refused;
+    const result = flushResult(before, this.sim.positions().positions, delivered, refused);
     return { result, discarded: this.recordAtCursor(step, result, Infinity) };
   }
 

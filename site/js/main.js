@@ -1,7 +1,7 @@
 // Wiring: every user action has the same shape. Take the action on the
 // history (which forks it if we had stepped back), then re-render.
 import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError, limits, TOTALS_ONLY } from './engine.js';
-import { History, scenarioText, loadsInSlices } from './history.js';
+import { History, scenarioText, loadsInSlices, BULK_PART, FLUSH_PART } from './history.js';
 import { h, fill, grouped, plural } from './dom.js';
 import {
   renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
@@ -659,7 +659,7 @@ async function bulkPut() {
   clearErrors();
   clearNotices();
   const result = await actInParts('Writing documents:', $('bulk-error'),
-    (progress, signal) => page.history.actInParts(step, 2000, progress, signal).then(sayCancelled(step.op)));
+    (progress, signal) => page.history.actInParts(step, BULK_PART, progress, signal).then(sayCancelled(step.op)));
   // The field the engine's error names is marked, as the other forms mark theirs.
   const field = { count: 'bulk-count', keys: 'bulk-keys' }[/^(\w+):/.exec(result?.error ?? '')?.[1]];
   if (field) $(field).setAttribute('aria-invalid', 'true');
@@ -717,18 +717,16 @@ async function flushConsumers(consumer = undefined) {
     rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
   // A consumer fed by the application has no change events to flush.
   const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' || (consumer !== undefined && c.name !== consumer) ? 0 : c.lag), 0) : 0;
-  if (pending <= FLUSH_AT_ONCE || v.down || page.full) return act(step, errorEl);
+  if (pending <= FLUSH_PART || v.down || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
   clearNotices();
   // The count is of deliveries: each consumer gets its own copy of an event.
   const label = consumer === undefined ? 'Delivering change events, a copy to each consumer:' : `Delivering change events to ‘${consumer}’:`;
   await actInParts(label, errorEl,
-    (progress, signal) => page.history.actFlushInParts(step, 5000, pending, progress, signal).then(sayCancelled('flush')));
+    (progress, signal) => page.history.actFlushInParts(step, FLUSH_PART, pending, progress, signal).then(sayCancelled('flush')));
 }
 
-// Deliveries a flush makes in one go; beyond, it goes in parts.
-const FLUSH_AT_ONCE = 5000;
 
 // Recover and "Replay from the log" read the whole log file back and
 // replay it into storage; Check consistency builds a fresh copy of every
