@@ -131,6 +131,34 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 1024, height: 768
   });
 }
 
+// The table's row is about 58rem wide at a million log entries; a column
+// narrower than that shows each consumer as a block of labelled figures.
+// Larger text (A+) at 1440 px made the table wider than its panel, and its
+// lag charts were cut off at the panel's edge, behind a sideways scroll.
+for (const { width, large } of [{ width: 1440, large: true }, { width: 1280, large: false }]) {
+  test(`every figure and lag chart fits the panel, at 100,000 log entries (${width} px${large ? ', larger text' : ''})`, async () => {
+    const page = await openPage(env.browser, env.base, { width, height: 900 });
+    await importScenario(page);
+    await page.fill('#bulk-count', '100000');
+    await page.fill('#bulk-keys', '100000');
+    await page.click('#bulk-put');
+    await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, N + 1, { timeout: 60_000 });
+    if (large) await page.click('#text-size');
+    const fit = await page.evaluate(() => {
+      const scroller = document.querySelector('.op-scroll');
+      const right = scroller.getBoundingClientRect().right;
+      return {
+        sideways: scroller.scrollWidth - scroller.clientWidth,
+        charts: [...document.querySelectorAll('#op-table .lag-chart-box')].map((c) => Math.round(c.getBoundingClientRect().right - right)),
+      };
+    });
+    assert.equal(fit.sideways, 0, 'the table does not scroll sideways');
+    assert.equal(fit.charts.length, SCENARIO.consumers.length);
+    for (const over of fit.charts) assert.ok(over <= 0, `a lag chart ends ${over} px past the panel's edge`);
+    assertClean(assert, page);
+  });
+}
+
 test('lag over time: recorded as steps are taken, kept through Back, cut by a fork and restored by undoing it', async () => {
   const page = await openPage(env.browser, env.base, { width: 1280, height: 800 });
   const recorded = () => page.locator('#op-recorded').textContent();
