@@ -415,7 +415,30 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
  * `onEntry(lsn)`, if given, is called when a log entry is clicked (to show
  * its bytes).
  */
+// The keyboard focus inside a list the page redraws in windows (the log
+// strip, the change stream): an entry that has the focus is removed once it
+// scrolls out of the window drawn, or its node is reused for another entry,
+// and the focus fell to the page's body, where the next arrow key moved
+// through time instead of through the list. It goes to the list itself,
+// whose keys go on scrolling it. focusIn(el) before drawing, keepFocusIn
+// after.
+const STRIP_KEYS = new Set(['Home', 'End', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown']);
+
+function focusIn(el) {
+  const a = document.activeElement;
+  return a && a !== el && el.contains(a) ? { node: a, what: focusName(a) } : null;
+}
+const focusName = (a) => `${a.className} ${a.closest('[data-lsn]')?.dataset.lsn ?? ''} ${a.closest('[data-track]')?.dataset.track ?? ''}`;
+function keepFocusIn(el, was) {
+  if (!was) return;
+  const a = document.activeElement;
+  if (a === was.node ? !a.isConnected || focusName(a) !== was.what : !(a && a !== document.body && el.contains(a))) {
+    el.focus({ preventScroll: true });
+  }
+}
+
 export function renderLog(el, state, current, moved, onEntry, nav) {
+  const hadFocus = focusIn(el);
   const t = touched(current);
   const m = hidden ?? {};
   const L = lsnText;
@@ -669,6 +692,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       ? 'The log is empty. Put a document to write the first log entry (LSN 1).'
       : `The log is empty: retention removed every entry. The next write takes LSN ${L(next)}.`)
     : grid);
+  keepFocusIn(el, hadFocus);
   // Bring what the step changed into view: the new log entry, else the
   // marker of a consumer that moved, else the head.
   // When the student moved the window, only the entry asked for (if any).
@@ -702,11 +726,15 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     // third of an entry); the strip goes sideways by entries: the arrows by
     // one, the Page keys by a view of them, Home and End to the ends.
     el.addEventListener('keydown', (ev) => {
-      // The strip's keys, whether the strip or one of its entries has the
-      // focus (on an entry, Home, End and the Page keys did nothing, and the
-      // arrows scrolled the browser's 40 px).
-      const onStrip = ev.target === el || (ev.target.classList?.contains('entry') && ev.target.parentElement?.parentElement === el);
+      // The strip's keys, whether the strip or anything in its grid has the
+      // focus: an entry, a fold, a marker at an edge (there, Home, End and
+      // the Page keys did nothing, or scrolled the page, and the arrows
+      // scrolled the browser's 40 px).
+      const onStrip = ev.target === el || ev.target.closest?.('.log-grid')?.parentElement === el;
       if (!onStrip || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      // From an entry, the strip takes the focus: the entry is scrolled
+      // out of view, and then out of the window drawn.
+      if (STRIP_KEYS.has(ev.key) && ev.target !== el) el.focus({ preventScroll: true });
       if (ev.key === 'Home' || ev.key === 'End') {
         ev.preventDefault();
         el.scrollLeft = ev.key === 'Home' ? 0 : el.scrollWidth;
@@ -721,6 +749,18 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       const first = rowAt(range.left - range.origin + range.g.pitch / 2, range.g);
       const to = Math.max(0, Math.min(range.g.total - 1, first + by));
       el.scrollLeft += range.origin + offsetOf(to, range.g) - range.left;
+    });
+    // An entry that takes the focus (Tab) is scrolled clear of the sticky
+    // columns: the browser's own scroll left it under the track labels or a
+    // fold, a sliver of its focus ring showing.
+    el.addEventListener('focusin', (ev) => {
+      const entry = ev.target;
+      if (!entry.classList?.contains('entry') || entry.parentElement?.parentElement !== el) return;
+      const range = logRange(el);
+      if (!range) return;
+      const r = entry.getBoundingClientRect();
+      if (r.left < range.left) el.scrollLeft -= range.left - r.left + 3;
+      else if (r.right > range.right) el.scrollLeft += r.right - range.right + 3;
     });
     let queued = false;
     // Whether the strip was at its end when last scrolled or resized.
@@ -855,6 +895,12 @@ function foldText(n, side) {
 // edge indicator on its track, as one outside the window has: it brings the
 // position into view.
 function showEdges(el) {
+  const hadFocus = focusIn(el);
+  drawEdges(el);
+  keepFocusIn(el, hadFocus);
+}
+
+function drawEdges(el) {
   const range = logRange(el);
   for (const hint of el.querySelectorAll('.edge-hint')) hint.remove();
   if (!range) return;
@@ -890,7 +936,8 @@ function showEdges(el) {
     edge.append(h('button', {
       type: 'button', class: 'edge-hint marker',
       title: `${at.dataset.consumer} is at LSN ${lsn}, off screen: click to bring it into view`,
-      onclick: () => { el.scrollLeft += delta; },
+      // The hint goes once its marker is in view: the strip keeps the focus.
+      onclick: () => { el.scrollLeft += delta; el.focus({ preventScroll: true }); },
     }, side === 'left' ? markerText(`◀ ${word}`, lsn) : markerText(word, `${lsn} ▶`)));
   }
 }
@@ -1031,10 +1078,23 @@ function scrollsAsList(el, what, rowPx, onWindow) {
 // hundred rows before the last at a million). Here the key moves the view
 // at once, by rows: to the first or the last, or by a view's height of rows.
 // Other lists keep the browser's own scrolling.
+//
+// Every list's keys also stop at its ends: a key that would scroll a list
+// that scrolls past its top or bottom scrolled the page instead (End on a change stream
+// already at its newest event took the page 2,000 px down, and the focused
+// list off screen).
+const UP_KEYS = new Set(['Home', 'PageUp', 'ArrowUp']), DOWN_KEYS = new Set(['End', 'PageDown', 'ArrowDown', ' ']);
 function onLongListKeys(rowPx) {
   return (ev) => {
     const el = ev.currentTarget;
-    if (ev.target !== el || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    if (ev.target !== el || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const up = UP_KEYS.has(ev.key) || (ev.key === ' ' && ev.shiftKey);
+    const scrolls = el.scrollHeight > el.clientHeight + 1;  // one that fits leaves the keys to the page
+    if (scrolls && (up ? el.scrollTop <= 0 : DOWN_KEYS.has(ev.key) && atScrollEnd(el, 'Top'))) {
+      ev.preventDefault();
+      return;
+    }
+    if (ev.shiftKey) return;
     const g = rowsGeometry(el, rowPx);
     if (!g || g.unit === g.pitch) return;
     const page = Math.max(1, Math.floor(el.clientHeight / rowPx) - 1);
@@ -1071,6 +1131,7 @@ export function covers(start, drawn, total, first, visible) {
 export const STREAM_ROW_PX = 32;
 
 export function renderStream(el, state, current, nav) {
+  const hadFocus = focusIn(el);
   const t = touched(current);
   const from = state.events.start;
   const shown = state.events.items;
@@ -1124,6 +1185,7 @@ export function renderStream(el, state, current, nav) {
       // A power loss can leave none of them readable in the file.
       ? 'No change events read back from the log file: recovery rebuilds the stream from what survived.'
       : 'No change events yet.'));
+  keepFocusIn(el, hadFocus);
   scrollsAsList(el, 'Change events', STREAM_ROW_PX, (first, visible) => nav.eventsAt(first, visible));
   const fresh = el.querySelector('li.fresh');
   scrolls.push(() => {
@@ -1198,7 +1260,7 @@ function stateBox(c, nav) {
     tabindex: '0', role: 'group',
     'aria-label': `State of ${c.name}${virtual ? ': scroll, or use the arrow and Page keys' : ''}`,
     onscroll: virtual ? onVirtualScroll(STATE_ROW_PX, (first, visible) => nav.rowsAt(c.name, first, visible)) : null,
-    onkeydown: virtual ? onLongListKeys(STATE_ROW_PX) : null,
+    onkeydown: onLongListKeys(STATE_ROW_PX),
   }, stateTable(c, nav));
 }
 

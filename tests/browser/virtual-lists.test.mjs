@@ -326,6 +326,91 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
   }
 });
 
+// A keyboard user in a long list (tried at 200,000 entries): an entry with
+// the focus was removed once it scrolled out of the window drawn, or an
+// edge marker once its marker came into view, and the focus fell to the
+// page's body, where the next Home or arrow key moved through time; an
+// entry taking the focus by Tab was left under a sticky fold; and End on a
+// list already at its end scrolled the page 2,000 px.
+test('the keyboard in long lists: the focus stays in the list as its window moves, an entry tabbed to is clear of the sticky columns, keys at a list\'s end leave the page where it is', async () => {
+  const page = await openPage(env.browser, env.base);
+  const label = () => page.locator('#step-label').textContent();
+  const bulk = async (n) => {
+    await page.fill('#bulk-count', '100000');
+    await page.fill('#bulk-keys', '100000');
+    await page.click('#bulk-put');
+    await page.waitForFunction((n) => document.querySelector('#step-label').textContent === `step ${n} of ${n}`, n, { timeout: 120000 });
+  };
+  await bulk(1);
+  await page.click('#flush-all');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2 of 2', null, { timeout: 120000 });
+  await bulk(3);
+  const focused = () => page.evaluate(() => {
+    const a = document.activeElement;
+    return a.id ? `#${a.id}` : `${a.tagName.toLowerCase()}.${a.className}`;
+  });
+  const press = async (key) => { await page.keyboard.press(key); await page.waitForTimeout(300); };
+
+  // Page Up from an entry: the strip moves, and keeps the focus.
+  await page.focus('#log');
+  await press('End');
+  await page.locator(`#log .entry[data-lsn="${(await logScreen(page)).lsns[1]}"]`).focus();
+  for (let i = 0; i < 3; i++) {
+    await press('PageUp');
+    assert.equal(await focused(), '#log', `Page Up ${i + 1} from an entry`);
+  }
+  await press('Home');
+  assert.equal((await logScreen(page)).lsns[0], 1, 'Home moved the strip');
+  assert.equal(await label(), 'step 3 of 3', 'not the history');
+
+  // An edge marker (a position off screen): Enter brings it into view; the
+  // marker's button goes, and the strip has the focus.
+  const edge = page.locator('#log .cell.at.edge-right[data-consumer="users_by_city"]');
+  assert.match(await edge.textContent(), /100000 ▶/);
+  await edge.focus();
+  await press('Enter');
+  assert.ok((await logScreen(page)).lsns.includes(100000), 'LSN 100000 is on screen');
+  assert.equal(await focused(), '#log', 'the strip has the focus');
+
+  // Tab onto entries: each one is whole between the sticky columns.
+  await press('End');
+  for (let i = 0; i < 10; i++) {
+    await press('Tab');
+    const at = await page.evaluate(() => {
+      const a = document.activeElement, el = document.querySelector('#log');
+      if (!a.classList.contains('entry')) return null;
+      const r = a.getBoundingClientRect();
+      const left = (el.querySelector('.log-grid > .edge-left') ?? el.querySelector('.log-label')).getBoundingClientRect().right;
+      const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? el.getBoundingClientRect().right;
+      return { lsn: a.dataset.lsn, left: r.left - left, right: right - r.right };
+    });
+    if (at === null) continue;
+    assert.ok(at.left >= 0 && at.right >= 0, `LSN ${at.lsn} is whole between the sticky columns: ${JSON.stringify(at)}`);
+  }
+
+  // The change stream: a focused event scrolled out of the window; then
+  // the list's end keys at its end.
+  await page.focus('#stream');
+  await press('End');
+  await press('Tab');
+  assert.match(await focused(), /^summary/);
+  for (let i = 0; i < 15; i++) await page.keyboard.press('ArrowUp');
+  await page.waitForTimeout(300);
+  assert.ok(await page.evaluate(() => document.querySelector('#stream').contains(document.activeElement)), `the stream has the focus, not ${await focused()}`);
+  await press('ArrowLeft');
+  assert.equal(await label(), 'step 3 of 3', 'the arrow did not move through time');
+  for (const [id, keys] of [['stream', ['End', 'End', 'ArrowDown', 'PageDown']], ['storage', ['Home', 'Home', 'ArrowUp', 'PageUp']]]) {
+    await page.focus(`#${id}`);
+    await press(keys[0]);
+    const y = await page.evaluate(() => scrollY);
+    for (const key of keys.slice(1)) {
+      await press(key);
+      assert.equal(await page.evaluate(() => scrollY), y, `${key} on #${id} at its end left the page where it was`);
+    }
+  }
+  assertClean(assert, page);
+});
+
 // On a phone a long strip's edge columns took an entry's width each, and
 // with the labels left no room for an entry between them; and the strip's
 // place was worked out from a pitch measured millions of px in, a tenth of
