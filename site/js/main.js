@@ -1765,6 +1765,16 @@ function renderBytes() {
   }, flipped);
 }
 
+// Escape closes a log record's bytes; the focus goes back to its entry in
+// the log strip (or to the strip), as Enter on the entry opened it.
+function closeRecord() {
+  const lsn = page.recordLsn;
+  page.recordLsn = null;
+  $('bytes').hidden = true;
+  if (!$('bytes').contains(document.activeElement) && document.activeElement !== document.body) return;
+  ($('log').querySelector(`.entry[data-lsn="${lsn}"]`) ?? $('log')).focus({ preventScroll: true });
+}
+
 function renderFailureControls(state) {
   $('commit-mode').value = state.config.commit;
   $('recovery-mode').value = state.config.recovery;
@@ -2131,7 +2141,12 @@ function wireControls() {
     const added = (r) => {
       if (!r?.ok) return;
       $('consumer-name').value = '';  // that name is taken now: suggest the next
+      // The fields are drawn again: one that had the focus (Enter in it
+      // submits the form) gives it to the field drawn in its place, where it
+      // fell to the page's body, and the next arrow key moved through time.
+      const focused = document.activeElement?.closest?.('#config-fields') ? document.activeElement.dataset.config : null;
       renderConfigFields();
+      if (focused) $('config-fields').querySelector(`[data-config="${focused}"]`)?.focus({ preventScroll: true });
     };
     if (mode === 'replay') added(act(step, $('consumer-error')));
     else actPreparedStep(step, $('consumer-error'), `Adding ‘${step.consumer.name}’ by snapshot:`, STORED_ROWS).then(added);
@@ -2342,7 +2357,7 @@ function wireControls() {
       '?': openHelp,
       f: page.embed ? null : () => act({ op: 'flush' }, $('flush-error')),
       p: page.embed ? null : () => setPresenting(!presenting()),
-      Escape: presenting() ? () => setPresenting(false) : null,
+      Escape: presenting() ? () => setPresenting(false) : !$('bytes').hidden ? closeRecord : null,
     };
     const fn = keys[ev.key];
     if (fn) {

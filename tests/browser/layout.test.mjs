@@ -202,6 +202,34 @@ test('a control that becomes disabled leaves the focus on its card, not on anoth
   assertClean(assert, page);
 });
 
+// Enter in a field of Add a consumer adds it; the form's fields are then
+// drawn again, and the focus fell to the page's body, where the next arrow
+// key undid the step on screen. A log record's bytes, opened with Enter on
+// its entry, had no key to close them.
+test('Enter in a consumer\'s field adds it and keeps the focus in the field; Escape closes a record\'s bytes', async () => {
+  const page = await openPage(env.browser, env.base, LAPTOP);
+  await page.selectOption('#consumer-type', 'secondary_index');
+  const field = page.locator('#config-fields input[data-config="field"]');
+  await field.fill('name');
+  await field.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.config), 'field', 'the field drawn in its place has the focus');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1', 'an arrow key in the field does not move through time');
+
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  const entry = page.locator('#log .entry[data-lsn="1"]');
+  await entry.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('#bytes').hidden);
+  await page.locator('#bytes button').first().focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#bytes').isHidden(), true, 'Escape closed the bytes');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.lsn), '1', 'the focus is back on the entry');
+  assert.equal(await page.locator('#step-label').textContent(), 'step 2 of 2');
+  assertClean(assert, page);
+});
+
 test('a consumer card keeps its height while its lag leaves 0 and comes back', async () => {
   for (const size of [LAPTOP, { width: 1920, height: 1080 }, PHONE]) {
     const page = await openPage(env.browser, env.base, size);
