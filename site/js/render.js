@@ -841,10 +841,23 @@ function atScrollEnd(el, side) {
 export function keepLogPlace(el, change) {
   const before = logRange(el);
   const atEnd = atScrollEnd(el, 'Left');
+  // An entry drawn in both windows and on screen stays where it is on the
+  // screen. Keeping the place at the view's left edge instead, when that
+  // edge had scrolled past the drawn entries into the spacer (where an
+  // entry counts a third of its width), moved everything on screen: a
+  // 100 px scroll showed as 120 to 300 px every few entries.
+  const anchor = before && [...el.querySelectorAll('.log-grid > .entry[data-lsn]')]
+    .map((e) => ({ lsn: e.dataset.lsn, x: e.getBoundingClientRect() }))
+    .find(({ x }) => x.right > before.left && x.left < before.right);
   change();
   if (!before || before.g.unit === before.g.pitch) return;
   if (atEnd) {
     el.scrollLeft = el.scrollWidth;
+    return;
+  }
+  const kept = anchor && el.querySelector(`.log-grid > .entry[data-lsn="${anchor.lsn}"]`);
+  if (kept) {
+    el.scrollLeft += kept.getBoundingClientRect().left - anchor.x.left;
     return;
   }
   const after = logRange(el);
@@ -1052,10 +1065,38 @@ export function keepRowsPlace(el, rowPx, change) {
   const before = el && rowsGeometry(el, rowPx);
   const px = el?.scrollTop;
   const atEnd = el && atScrollEnd(el, 'Top');
+  // As the log strip does (keepLogPlace): a row drawn in both windows and on
+  // screen stays where it is on the screen.
+  const anchor = before && before.unit !== before.pitch ? rowOnScreen(el, before) : null;
   change();
   if (!before || before.unit === before.pitch || !el.isConnected) return;
   const after = rowsGeometry(el, rowPx);
-  if (after) el.scrollTop = atEnd ? el.scrollHeight : keepRow(px, before, after);
+  if (!after) return;
+  if (atEnd) {
+    el.scrollTop = el.scrollHeight;
+    return;
+  }
+  const kept = anchor && drawnRow(el, after, anchor.row);
+  if (kept) el.scrollTop += kept.getBoundingClientRect().top - anchor.top;
+  else el.scrollTop = keepRow(px, before, after);
+}
+
+// The rows drawn in a virtual list's window, in order (not its spacers).
+const drawnRows = (el) => [...(el.querySelector('[data-total] > tbody') ?? el.querySelector('[data-total]'))?.children ?? []]
+  .filter((r) => !r.classList.contains('spacer'));
+// Row number `row` of the list (g: its geometry), if drawn.
+function drawnRow(el, g, row) {
+  return row >= g.start && row < g.start + g.drawn ? drawnRows(el)[row - g.start] ?? null : null;
+}
+// The first drawn row on screen: {row, top}.
+function rowOnScreen(el, g) {
+  const box = el.getBoundingClientRect();
+  const rows = drawnRows(el);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i].getBoundingClientRect();
+    if (r.bottom > box.top && r.top < box.bottom) return { row: g.start + i, top: r.top };
+  }
+  return null;
 }
 
 // Makes a panel (drawn once, kept across renders) a virtual list's scroller:

@@ -69,6 +69,31 @@ const eventsOnScreen = (page) => page.evaluate(() => {
   }).map((e) => Number(e.dataset.lsn));
 });
 
+/**
+ * Scrolls list `list` (sideways: 'Left', or down: 'Top') 100 px at a time,
+ * back and on, 25 times each way, and checks that the items on screen
+ * (`items`, keyed by data-lsn) move 100 px each time, across at least three
+ * windows drawn in turn.
+ */
+async function scrollsEvenly(page, list, items, side) {
+  const at = () => page.evaluate(([list, items, side]) => Object.fromEntries([...document.querySelector(list).querySelectorAll(items)]
+    .map((e) => [e.dataset.lsn, e.getBoundingClientRect()[side.toLowerCase()]])), [list, items, side]);
+  for (const by of [-100, 100]) {
+    let was = await at();
+    const windows = new Set();
+    for (let i = 0; i < 25; i++) {
+      await page.locator(list).evaluate((el, [by, side]) => { el[`scroll${side}`] += by; }, [by, side]);
+      await page.waitForTimeout(100);
+      const now = await at();
+      windows.add(Object.keys(now)[0]);
+      const moves = Object.keys(now).filter((l) => l in was).map((l) => Math.round(was[l] - now[l]));
+      assert.ok(moves.length > 0 && moves.every((m) => Math.abs(m - by) <= 1), `${list} scrolled ${by} px: the items on screen moved ${moves} px`);
+      was = now;
+    }
+    assert.ok(windows.size >= 3, `${list}: the scroll went through ${windows.size} windows`);
+  }
+}
+
 test('300,000 log entries and events: the log strip and the change stream draw and scroll to any of them', async (t) => {
   const page = await openPage(env.browser, env.base);
   await page.fill('#bulk-count', '100000');
@@ -102,6 +127,11 @@ test('300,000 log entries and events: the log strip and the change stream draw a
   await page.waitForTimeout(300);
   const firstAfter = (await entriesOnScreen(page))[0];
   assert.ok(firstAfter - firstBefore >= 2 && firstAfter - firstBefore <= 4, `three entries' width on: ${firstBefore} -> ${firstAfter}`);
+  // Scrolled 100 px at a time, across the windows drawn in turn, what is on
+  // screen moves 100 px each time. It moved 120 to 300 px every few entries:
+  // a new window kept the place at the view's left edge, which had scrolled
+  // into the spacer, where an entry counts a fraction of its width.
+  await scrollsEvenly(page, '#log', '.log-grid > .entry[data-lsn]', 'Left');
   await screenshot(page, 'virtual-lists-log-quarter');
 
   // The folds count the entries before and after those on screen.
@@ -142,6 +172,9 @@ test('300,000 log entries and events: the log strip and the change stream draw a
     events = await eventsOnScreen(page);
     assert.ok(events.length >= 4 && check(events), `after ${key}, events on screen: ${events}`);
   }
+  await stream.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
+  await page.waitForTimeout(300);
+  await scrollsEvenly(page, '#stream', 'li[data-lsn]', 'Top');
   await screenshot(page, 'virtual-lists-stream');
 
   // Positions of six digits: the marker reads in full, in its cell.
