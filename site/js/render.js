@@ -230,6 +230,11 @@ function hiddenOf(name) {
 // An LSN as text, or '?' while LSNs are hidden.
 const lsnText = (n) => (hidden?.lsns ? '?' : String(n));
 
+// A name with a place to break the line after each underscore, where a
+// label that wraps (a phone, presentation mode) breaks it: "by_city_" and
+// "log" rather than "by_city_l" and "og".
+const breakable = (name) => name.split(/(?<=_)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+
 // The word before an LSN in a marker on a consumer's track ('position 12 '),
 // shortened when the LSN has five digits or more: a marker has a cell's
 // width, and "▲ position 1000000" showed there as "position 100000", a
@@ -598,7 +603,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     if (c.ahead) about.push('ahead of the log: rebuild it');
     else if (lost) about.push('out of range: its next change event was truncated, rebuild it');
     items.push(h('div', { class: `track-label ${colour}${moved.has(c.name) ? ' moved' : ''}${c.ahead ? ' ahead' : ''}${lost ? ' out-of-range' : ''}${direct ? ' direct' : ''}`, dataset: renew(moved.has(c.name), current) },
-      h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, c.name),
+      h('span', { class: 'swatch' }), h('span', { class: 'track-name', title: c.name }, breakable(c.name)),
       h('span', { class: `track-pos${trouble ? ' ahead' : ''}`, title: about.join('; ') },
         `pos ${posText}${trouble ? `, ${trouble}` : ''}${direct ? ', fed by the app' : ''}`)));
     // The column a position is drawn in: its entry, or the newest entry

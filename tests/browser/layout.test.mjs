@@ -230,6 +230,26 @@ test('Enter in a consumer\'s field adds it and keeps the focus in the field; Esc
   assertClean(assert, page);
 });
 
+// On a phone the log strip's consumer names were cut to one line: lesson
+// 1's by_city_log and by_city_app both read "by_city_…", and "pos 3, fed by
+// the app" ran into the grid. They wrap now, after an underscore.
+test('on a phone, every consumer\'s name and position on the log strip show whole', async () => {
+  const page = await openPage(env.browser, `${env.base}?lesson=01-why-not-dual-writes&step=7`, PHONE);
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent.startsWith('step 7 '));
+  const labels = await page.evaluate(() => [...document.querySelectorAll('#log .track-label')].map((t) => {
+    const box = t.getBoundingClientRect();
+    const name = t.querySelector('.track-name'), pos = t.querySelector('.track-pos');
+    return { name: name.textContent, cut: name.scrollWidth > name.clientWidth + 1, pos: pos.textContent,
+      spills: pos.getBoundingClientRect().right > box.right + 1 || pos.scrollWidth > pos.clientWidth + 1 };
+  }));
+  assert.deepEqual(labels.map((l) => l.name), ['by_city_log', 'by_city_app']);
+  for (const l of labels) {
+    assert.equal(l.cut, false, `${l.name} is whole`);
+    assert.equal(l.spills, false, `"${l.pos}" stays in its label`);
+  }
+  assertClean(assert, page);
+});
+
 test('a consumer card keeps its height while its lag leaves 0 and comes back', async () => {
   for (const size of [LAPTOP, { width: 1920, height: 1080 }, PHONE]) {
     const page = await openPage(env.browser, env.base, size);
