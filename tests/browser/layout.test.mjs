@@ -250,6 +250,25 @@ test('on a phone, every consumer\'s name and position on the log strip show whol
   assertClean(assert, page);
 });
 
+// On a touch screen a tapped button kept its hover colour (there is no
+// pointer to move away), and Next looked held down.
+test('a tapped button on a touch screen does not keep a hover colour; a pointer\'s hover still shows', async () => {
+  const context = await env.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${env.base}?lesson=01-why-not-dual-writes`);
+    await page.waitForFunction(() => /^step 0 of/.test(document.querySelector('#step-label').textContent));
+    await page.tap('#forward');
+    await page.waitForFunction(() => /^step 1 of/.test(document.querySelector('#step-label').textContent));
+    assert.equal(await page.locator('#forward').evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(255, 255, 255)');
+  } finally {
+    await context.close();
+  }
+  const page = await openPage(env.browser, `${env.base}?lesson=01-why-not-dual-writes`, LAPTOP);
+  await page.hover('#forward');
+  assert.equal(await page.locator('#forward').evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(238, 242, 247)');
+});
+
 test('a consumer card keeps its height while its lag leaves 0 and comes back', async () => {
   for (const size of [LAPTOP, { width: 1920, height: 1080 }, PHONE]) {
     const page = await openPage(env.browser, env.base, size);
