@@ -250,6 +250,23 @@ test('on a phone, every consumer\'s name and position on the log strip show whol
   assertClean(assert, page);
 });
 
+// On a phone a log record's fields were five columns, the words about each
+// field in a column 60 px wide, broken mid-word ("mask ed", "paylo ad").
+test('on a phone, a log record\'s bytes give the words about each field a line of their own', async () => {
+  const page = await openPage(env.browser, env.base, PHONE);
+  await put(page, 'u1', { name: 'Ada', city: 'London', age: 36 });
+  await page.click('#log .entry[data-lsn="1"]');
+  await page.waitForFunction(() => !document.querySelector('#bytes').hidden);
+  const widths = await page.evaluate(() => {
+    const table = document.querySelector('#bytes .record-fields').getBoundingClientRect().width;
+    return [...document.querySelectorAll('#bytes .record-fields td.what')].map((td) => td.getBoundingClientRect().width / table);
+  });
+  assert.ok(widths.length >= 7, `${widths.length} fields`);
+  for (const w of widths) assert.ok(w > 0.9, `a field's words take ${Math.round(w * 100)}% of the table's width`);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'the page is no wider than the screen');
+  assertClean(assert, page);
+});
+
 // On a touch screen a tapped button kept its hover colour (there is no
 // pointer to move away), and Next looked held down.
 test('a tapped button on a touch screen does not keep a hover colour; a pointer\'s hover still shows', async () => {
