@@ -2025,7 +2025,7 @@ function withFault(step) {
 // the change stream, a consumer's state), are theirs: arrows and Home/End
 // scroll the panel rather than move through the history.
 function isTyping(target) {
-  return target instanceof HTMLElement && (target.matches('input:not([type=range]), textarea, select') || target.isContentEditable
+  return target instanceof HTMLElement && (target.matches('input:not([type=range]):not([type=file]), textarea, select') || target.isContentEditable
     || target.closest('#log, #storage, #stream, .state-scroll') !== null);
 }
 
@@ -2347,7 +2347,9 @@ function wireControls() {
       return;
     }
     if (ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target) || !page.history) return;
-    const onButton = ev.target instanceof HTMLElement && ev.target.matches('button, summary, a, label.button');
+    // (A file input, Import scenario's, takes no typing: ? and the arrows
+    // work there; Space opens it, as on a button.)
+    const onButton = ev.target instanceof HTMLElement && ev.target.matches('button, summary, a, label.button, input[type=file]');
     const keys = {
       ArrowLeft: () => { stopPlaying(); goTo(page.history.cursor - 1); },
       ArrowRight: () => { stopPlaying(); forward(); },

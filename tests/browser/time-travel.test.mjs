@@ -183,6 +183,11 @@ test('the help overlay opens with ? and closes with Escape', async () => {
   assert.ok(await help.isVisible());
   await page.click('#help-close');
   assert.ok(await help.isHidden());
+  // From Import scenario (a file input, which takes no typing) ? opens it too.
+  await page.focus('#import-file');
+  await page.keyboard.press('?');
+  assert.ok(await help.isVisible(), '? on Import scenario opens the help');
+  await page.keyboard.press('Escape');
   assertClean(assert, page);
 });
 
