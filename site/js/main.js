@@ -4,7 +4,7 @@ import { loadModule, Simulator, valueError, warmReaders, nextTask, scenarioError
 import { History, scenarioText, loadsInSlices, BULK_PART, FLUSH_PART } from './history.js';
 import { h, fill, grouped, plural } from './dom.js';
 import {
-  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail,
+  renderLog, renderStorage, renderStream, renderConsumers, renderClients, pretty, QUERY_FIELD, resetColours, touched, applyScrolls, keepLogView, keepLogPlace, keepRowsPlace, stateScroller, followLogDetail, followStorageDetail,
   discardScrolls, warmFonts, covers, retention, pinningConsumers, namesPhrase, concealment, conceal, concealed, masked, LOG_WINDOW, STREAM_WINDOW, STORAGE_ROWS, STATE_ROWS, STREAM_ROW_PX, STORAGE_ROW_PX, STATE_ROW_PX,
 } from './render.js';
 import { describeStep, describeRecovery, lsnList } from './steps.js';
@@ -1617,6 +1617,8 @@ function renderPage() {
   renderFailureControls(state);
   renderRetentionControls(state);
   renderStorage($('storage'), $('storage-lsn'), state, current, nav);
+  $('storage-detail').reset?.();
+  $('storage-detail').hidden = page.embed || !$('storage').querySelector('table.virtual');
   renderStream($('stream'), state, current, nav);
   renderClients($('clients-panel'), $('clients'), state, current, page.embed ? null : clientActions);
   drawConsumers(state, current);
@@ -2327,6 +2329,7 @@ function wireControls() {
   if (new URLSearchParams(location.search).get('present') === '1' && !page.embed) setPresenting(true, false);
   window.addEventListener('resize', () => { if (presenting()) keepLogView($('log'), fitPresentation); });
   followLogDetail($('log'), $('log-detail'));
+  followStorageDetail($('storage'), $('storage-detail'));
 
   const help = $('help');
   const openHelp = () => { help.hidden = false; $('help-close').focus(); };

@@ -901,6 +901,36 @@ export function followLogDetail(el, line) {
   el.addEventListener('focusout', (ev) => { if (!el.contains(ev.relatedTarget)) show(null); });
 }
 
+/**
+ * The line under storage while its rows are cut to one line each (a long
+ * storage, a virtual list): the whole of the row pointed at, or tapped (a
+ * phone has no pointer to hover with, and the row's title, which holds its
+ * value, showed nowhere there). A new step puts back the idle line
+ * (line.reset()), as the row tapped may hold another value now.
+ */
+export function followStorageDetail(el, line) {
+  const idle = line.textContent;
+  let tapped = null;
+  const text = (tr) => `${tr.dataset.key}: ${tr.querySelector('td.value')?.title ?? ''}`;
+  const show = (tr) => { line.textContent = tr ? text(tr) : tapped ?? idle; };
+  const row = (ev) => {
+    const tr = ev.target.closest?.('tr[data-key]');
+    return tr && tr.querySelector('td.value[title]') ? tr : null;
+  };
+  el.addEventListener('pointerover', (ev) => { if (ev.pointerType === 'mouse' && row(ev)) show(row(ev)); });
+  el.addEventListener('pointerleave', () => show(null));
+  el.addEventListener('click', (ev) => {
+    const tr = row(ev);
+    if (!tr) return;
+    tapped = text(tr);
+    show(null);
+  });
+  line.reset = () => {
+    tapped = null;
+    show(null);
+  };
+}
+
 // A fold's text: "◀ 12 earlier entries", "12 later entries ▶". Its words
 // are a span of their own, which a phone leaves out ("◀ 12"): the edge
 // columns are narrow there, and the button's title says what it is.

@@ -267,6 +267,43 @@ test('on a phone, a log record\'s bytes give the words about each field a line o
   assertClean(assert, page);
 });
 
+// A long storage cuts each row to one line; its whole value was only in the
+// row's title, which a phone shows nowhere. The line under storage shows
+// the row pointed at, or tapped.
+test('a long storage\'s row cut short reads whole in the line under it, tapped on a phone or pointed at', async () => {
+  const context = await env.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${env.base}?sandbox`);
+    await page.waitForFunction(() => document.querySelector('#log').childElementCount > 0);
+    assert.equal(await page.locator('#storage-detail').isHidden(), true, 'no line while every row shows whole');
+    await page.fill('#bulk-count', '1000');
+    await page.click('#bulk-put');
+    await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+    const detail = page.locator('#storage-detail');
+    const idle = await detail.textContent();
+    const row = page.locator('#storage tr[data-key]').nth(2);
+    await row.scrollIntoViewIfNeeded();
+    const [key, whole] = await row.evaluate((tr) => [tr.dataset.key, tr.querySelector('td.value').title]);
+    assert.ok(whole.length > 20 && (await row.locator('td.value').evaluate((td) => td.scrollWidth > td.clientWidth)), 'the row is cut short');
+    await row.tap();
+    assert.equal(await detail.textContent(), `${key}: ${whole}`);
+    await page.click('#put');
+    await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 2 of 2');
+    assert.equal(await detail.textContent(), idle, 'a new step puts back the idle line');
+  } finally {
+    await context.close();
+  }
+  const page = await openPage(env.browser, `${env.base}?sandbox`, LAPTOP);
+  await page.fill('#bulk-count', '1000');
+  await page.click('#bulk-put');
+  await page.waitForFunction(() => document.querySelector('#step-label').textContent === 'step 1 of 1');
+  const row = page.locator('#storage tr[data-key]').nth(1);
+  await row.hover();
+  assert.equal(await page.locator('#storage-detail').textContent(), await row.evaluate((tr) => `${tr.dataset.key}: ${tr.querySelector('td.value').title}`));
+  assertClean(assert, page);
+});
+
 // On a touch screen a tapped button kept its hover colour (there is no
 // pointer to move away), and Next looked held down.
 test('a tapped button on a touch screen does not keep a hover colour; a pointer\'s hover still shows', async () => {
