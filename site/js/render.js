@@ -556,7 +556,9 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       class: cls,
       // Its whole value, for the line under the strip (hover and focus).
       dataset: { lsn: e.lsn, full },
-      role: onEntry ? 'button' : null, tabindex: '0',
+      // One entry is in the Tab order (rove): Tab went through every
+      // entry drawn, 15 to 31 presses to leave the strip.
+      role: onEntry ? 'button' : null, tabindex: '-1',
       title,
       onclick: onEntry ? () => onEntry(e.lsn) : null,
       onkeydown: onEntry ? (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onEntry(e.lsn); } } : null,
@@ -737,8 +739,20 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
       // scrolled the browser's 40 px).
       const onStrip = ev.target === el || ev.target.closest?.('.log-grid')?.parentElement === el;
       if (!onStrip || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
-      // From an entry, the strip takes the focus: the entry is scrolled
-      // out of view, and then out of the window drawn.
+      // From an entry, the arrows move the focus to the entry beside it;
+      // the other keys (and the arrows at the window's end) move the strip,
+      // which takes the focus: the entry is scrolled out of view, and then
+      // out of the window drawn.
+      if ((ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') && ev.target.classList.contains('entry')) {
+        const entries = [...el.querySelectorAll('.log-grid > .entry[tabindex]')];
+        const to = entries[entries.indexOf(ev.target) + (ev.key === 'ArrowRight' ? 1 : -1)];
+        if (to) {
+          ev.preventDefault();
+          rove(el, to);
+          to.focus();
+          return;
+        }
+      }
       if (STRIP_KEYS.has(ev.key) && ev.target !== el) el.focus({ preventScroll: true });
       if (ev.key === 'Home' || ev.key === 'End') {
         ev.preventDefault();
@@ -761,6 +775,7 @@ export function renderLog(el, state, current, moved, onEntry, nav) {
     el.addEventListener('focusin', (ev) => {
       const entry = ev.target;
       if (!entry.classList?.contains('entry') || entry.parentElement?.parentElement !== el) return;
+      rove(el, entry);  // Tab comes back to it
       const range = logRange(el);
       if (!range) return;
       const r = entry.getBoundingClientRect();
@@ -946,6 +961,27 @@ function showEdges(el) {
   const hadFocus = focusIn(el);
   drawEdges(el);
   keepFocusIn(el, hadFocus);
+  rove(el);
+}
+
+// The one entry of the strip in the Tab order (a roving tabindex): the one
+// with the focus, else the first whole on screen. The arrow keys move the
+// focus from entry to entry.
+function rove(el, to = null) {
+  const entries = [...el.querySelectorAll('.log-grid > .entry[tabindex]')];
+  if (entries.length === 0) return;
+  let one = to ?? (entries.includes(document.activeElement) ? document.activeElement : null);
+  if (!one) {
+    const range = logRange(el);
+    const rects = entries.map((e) => e.getBoundingClientRect());
+    const i = range ? rects.findIndex((r) => r.left >= range.left - 1 && r.right <= range.right + 1) : -1;
+    const j = range ? rects.findIndex((r) => r.right > range.left && r.left < range.right) : -1;
+    one = entries[i >= 0 ? i : j >= 0 ? j : 0];
+  }
+  for (const e of entries) {
+    const t = e === one ? 0 : -1;
+    if (e.tabIndex !== t) e.tabIndex = t;
+  }
 }
 
 function drawEdges(el) {

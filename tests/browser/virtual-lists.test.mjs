@@ -348,10 +348,18 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
     assert.equal(now[0], 1, `${n}: Home on an entry shows LSN 1`);
     now = await onEntry('End');
     assert.equal(now.at(-1), n, `${n}: End on an entry shows the newest entry`);
-    before = now;
-    now = await onEntry('ArrowLeft');
-    assert.equal(now.at(-1), before.at(-1) - 1, `${n}: the left arrow on an entry moves an entry: ${before} then ${now}`);
-    before = now;
+    // The arrows on an entry move the focus to the entry beside it (one
+    // entry is in the Tab order).
+    const second = (await logScreen(page)).lsns[1];
+    await page.locator(`#log .entry[data-lsn="${second}"]`).focus();
+    const focusedLsn = () => page.evaluate(() => Number(document.activeElement.dataset.lsn));
+    await press('ArrowLeft');
+    assert.equal(await focusedLsn(), second - 1, `${n}: the left arrow on an entry focuses the one before`);
+    await press('ArrowRight');
+    await press('ArrowRight');
+    assert.equal(await focusedLsn(), second + 1, `${n}: the right arrow on an entry focuses the one after`);
+    assert.deepEqual(await page.$$eval('#log .entry[tabindex="0"]', (es) => es.map((e) => Number(e.dataset.lsn))), [second + 1], 'one entry in the Tab order: the focused one');
+    before = (await logScreen(page)).lsns;
     now = await onEntry('PageUp');
     assert.equal(now.at(-1), before[0], `${n}: Page Up on an entry shows the view before: ${before} then ${now}`);
     assert.equal(await page.locator('#step-label').textContent(), 'step 1 of 1');
@@ -365,7 +373,7 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
 // page's body, where the next Home or arrow key moved through time; an
 // entry taking the focus by Tab was left under a sticky fold; and End on a
 // list already at its end scrolled the page 2,000 px.
-test('the keyboard in long lists: the focus stays in the list as its window moves, an entry tabbed to is clear of the sticky columns, keys at a list\'s end leave the page where it is', async () => {
+test('the keyboard in long lists: the focus stays in the list as its window moves, one entry is in the Tab order and is clear of the sticky columns, keys at a list\'s end leave the page where it is', async () => {
   const page = await openPage(env.browser, env.base);
   const label = () => page.locator('#step-label').textContent();
   const bulk = async (n) => {
@@ -405,19 +413,34 @@ test('the keyboard in long lists: the focus stays in the list as its window move
   assert.ok((await logScreen(page)).lsns.includes(100000), 'LSN 100000 is on screen');
   assert.equal(await focused(), '#log', 'the strip has the focus');
 
-  // Tab onto entries: each one is whole between the sticky columns.
+  // Tab from the strip: one entry (a roving tabindex; Tab went through
+  // every entry drawn, 15 to 31 presses to leave the strip), whole between
+  // the sticky columns, as is each entry the arrows then move to.
+  await page.focus('#log');
   await press('End');
-  for (let i = 0; i < 10; i++) {
+  const whole = () => page.evaluate(() => {
+    const a = document.activeElement, el = document.querySelector('#log');
+    if (!a.classList.contains('entry')) return null;
+    const r = a.getBoundingClientRect();
+    const left = (el.querySelector('.log-grid > .edge-left') ?? el.querySelector('.log-label')).getBoundingClientRect().right;
+    const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? el.getBoundingClientRect().right;
+    return { lsn: Number(a.dataset.lsn), left: r.left - left, right: right - r.right };
+  });
+  let entriesTabbed = 0, presses = 0;
+  while (await page.evaluate(() => document.querySelector('#log').contains(document.activeElement))) {
     await press('Tab');
-    const at = await page.evaluate(() => {
-      const a = document.activeElement, el = document.querySelector('#log');
-      if (!a.classList.contains('entry')) return null;
-      const r = a.getBoundingClientRect();
-      const left = (el.querySelector('.log-grid > .edge-left') ?? el.querySelector('.log-label')).getBoundingClientRect().right;
-      const right = el.querySelector('.log-grid > .edge-right')?.getBoundingClientRect().left ?? el.getBoundingClientRect().right;
-      return { lsn: a.dataset.lsn, left: r.left - left, right: right - r.right };
-    });
-    if (at === null) continue;
+    presses++;
+    if (await whole()) entriesTabbed++;
+    assert.ok(presses < 12, 'Tab leaves the strip');
+  }
+  assert.equal(entriesTabbed, 1, 'Tab goes through one entry');
+  await press('Shift+Tab');
+  while (!(await whole())) await press('Shift+Tab');
+  for (const key of ['ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowRight']) {
+    const was = (await whole()).lsn;
+    await press(key);
+    const at = await whole();
+    assert.equal(at?.lsn, was + (key === 'ArrowRight' ? 1 : -1), `${key} from LSN ${was}`);
     assert.ok(at.left >= 0 && at.right >= 0, `LSN ${at.lsn} is whole between the sticky columns: ${JSON.stringify(at)}`);
   }
 
