@@ -997,6 +997,14 @@ function drawEdges(el) {
   const earlier = el.querySelector('#log-earlier[data-counted]'), later = el.querySelector('#log-later[data-counted]');
   if (earlier) earlier.replaceChildren(...foldText(first, 'earlier'));
   if (later) later.replaceChildren(...foldText(Math.max(0, range.g.total - last - 1), 'later'));
+  // The blank edge columns of a strip whose window reaches its start (or
+  // end) count the entries scrolled under them too: LSN 1 to 8 went under
+  // the left one with nothing saying they were there.
+  if (!hidden?.entries) {
+    el.querySelector('.log-grid > .log-fold.edge-left.blank')?.replaceChildren(...(first > 0 ? foldText(first, 'earlier') : []));
+    const after = range.g.total - last - 1;
+    el.querySelector('.log-grid > .log-fold.edge-right.blank')?.replaceChildren(...(after > 0 ? foldText(after, 'later') : []));
+  }
   // A cell left of the entries on screen is hidden under the sticky label
   // or edge column; one between them (the start column, when the strip is
   // scrolled to its start) is on screen.

@@ -322,6 +322,10 @@ test('the log strip\'s arrow keys move it an entry, its Page keys a view of entr
     let before = await press('Home');
     assert.equal(before[0], 1, `${n}: Home shows LSN 1`);
     await press('ArrowRight');
+    // Two entries on (the first went past the start column), LSN 1 is under
+    // the left edge column, which says so (it was blank).
+    assert.equal((await press('ArrowRight'))[0], 2);
+    assert.equal(await page.locator('#log .log-grid > .log-fold.edge-left').textContent(), '◀ 1 earlier entry', `${n}: the left edge counts LSN 1`);
     before = await press('PageDown');
     let now = await press('PageDown');
     assert.ok(now.length >= 4 && now[0] === before.at(-1), `${n}: Page Down shows the next view, the last entry of the one before first: ${before} then ${now}`);
