@@ -415,11 +415,6 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
   return marks;
 }
 
-/**
- * The write-ahead log with every consumer's position drawn under it.
- * `onEntry(lsn)`, if given, is called when a log entry is clicked (to show
- * its bytes).
- */
 // The keyboard focus inside a list the page redraws in windows (the log
 // strip, the change stream): an entry that has the focus is removed once it
 // scrolls out of the window drawn, or its node is reused for another entry,
@@ -427,13 +422,13 @@ function boundaries(state, shown, { earlier, later, firstCol }) {
 // through time instead of through the list. It goes to the list itself,
 // whose keys go on scrolling it. focusIn(el) before drawing, keepFocusIn
 // after.
-const STRIP_KEYS = new Set(['Home', 'End', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown']);
-
 function focusIn(el) {
   const a = document.activeElement;
   return a && a !== el && el.contains(a) ? { node: a, what: focusName(a) } : null;
 }
-const focusName = (a) => `${a.className} ${a.closest('[data-lsn]')?.dataset.lsn ?? ''} ${a.closest('[data-track]')?.dataset.track ?? ''}`;
+// What a focused node is: its kind (first class) and the entry or track it
+// belongs to (a step that marks an entry fresh keeps it the same entry).
+const focusName = (a) => `${a.classList[0] ?? a.tagName} ${a.closest('[data-lsn]')?.dataset.lsn ?? ''} ${a.closest('[data-track]')?.dataset.track ?? ''}`;
 function keepFocusIn(el, was) {
   if (!was) return;
   const a = document.activeElement;
@@ -442,6 +437,14 @@ function keepFocusIn(el, was) {
   }
 }
 
+// The keys the log strip moves by (its keydown handler in renderLog).
+const STRIP_KEYS = new Set(['Home', 'End', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown']);
+
+/**
+ * The write-ahead log with every consumer's position drawn under it.
+ * `onEntry(lsn)`, if given, is called when a log entry is clicked (to show
+ * its bytes).
+ */
 export function renderLog(el, state, current, moved, onEntry, nav) {
   const hadFocus = focusIn(el);
   const t = touched(current);
