@@ -6,7 +6,8 @@
 // It reads the assembled site (index.html, style.css, unbundled.js and
 // unbundled.wasm, js/, lessons/) and writes SITE_DIR/unbundled-offline.html:
 //   - the page's modules bundled into one inline module script (esbuild);
-//   - the stylesheet and the Emscripten glue inline;
+//   - the stylesheet (minified: its comments were an eighth of the page's
+//     gzipped size goal) and the Emscripten glue inline;
 //   - the wasm binary, gzipped, as base64 in a data block (<script type=
 //     "application/octet-stream">, which a browser never runs), inflated by
 //     the page and handed to the module factory as `wasmBinary`, so nothing
@@ -21,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { transform } from 'esbuild';
 import { bundlePage } from './bundle.mjs';
 
 const site = process.argv[2];
@@ -40,7 +42,7 @@ function inline(text, what) {
 
 const mainJs = inline(await bundlePage(site), 'the bundled page');
 const glueJs = inline(read('unbundled.js'), 'unbundled.js');
-const css = inline(read('style.css'), 'style.css');
+const css = inline((await transform(read('style.css'), { loader: 'css', minify: true })).code, 'style.css');
 
 // Lessons as the page would fetch them, by their path.
 const files = { 'lessons/index.json': JSON.parse(read('lessons/index.json')) };
