@@ -713,11 +713,12 @@ async function flushConsumers(consumer = undefined) {
   if (page.busy) return;
   const step = consumer === undefined ? { op: 'flush' } : { op: 'flush', consumer };
   const errorEl = consumer ?? $('flush-error');
-  const v = page.history.view({ ...TOTALS_ONLY,
-    rows: Object.fromEntries(Object.keys(page.history.positions[page.history.cursor] ?? {}).map((n) => [n, { count: 0 }])) });
-  // A consumer fed by the application has no change events to flush.
-  const pending = v.ok ? v.consumers.reduce((n, c) => n + (c.ahead || c.feed === 'direct' || (consumer !== undefined && c.name !== consumer) ? 0 : c.lag), 0) : 0;
-  if (pending <= FLUSH_PART || v.down || page.full) return act(step, errorEl);
+  // The deliveries it would make, as a load counts them (History.pendingFor:
+  // at most FLUSH_PART is all that matters below it). While the database
+  // is down (no head) the engine refuses it, whole.
+  const pending = page.history.pendingFor(step);
+  const down = page.history.sim.positions().head === null;
+  if (pending <= FLUSH_PART || down || page.full) return act(step, errorEl);
   stopPlaying();
   clearErrors();
   clearNotices();
